@@ -1,0 +1,89 @@
+//! The optional API token: when `api_token` is set, every API route needs
+//! `X-Auth-Token: <token>`.
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket_okapi::gen::OpenApiGenerator;
+use rocket_okapi::okapi::openapi3::{SecurityRequirement, SecurityScheme, SecuritySchemeData};
+use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+
+use crate::error::Error;
+use crate::App;
+
+pub const TOKEN_HEADER: &str = "X-Auth-Token";
+pub const SECURITY_SCHEME: &str = "ApiKeyAuth";
+
+/// Proof that the request may use the API. Handlers take it as a parameter.
+pub struct Authorized;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Authorized {
+    type Error = Error;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let expected = request
+            .rocket()
+            .state::<App>()
+            .and_then(|app| app.config.api_token.as_deref());
+        let Some(expected) = expected else {
+            return Outcome::Success(Authorized);
+        };
+        let given = request.headers().get_one(TOKEN_HEADER).unwrap_or("");
+        if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            Outcome::Success(Authorized)
+        } else {
+            Outcome::Error((Status::Unauthorized, Error::Unauthorized))
+        }
+    }
+}
+
+/// Compares without an early exit, so the time taken does not tell how much
+/// of a guess was right.
+fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
+    let mut difference = u8::from(given.len() != expected.len());
+    for (index, byte) in expected.iter().enumerate() {
+        let other = given.get(index).copied().unwrap_or(!byte);
+        difference |= std::hint::black_box(byte ^ other);
+    }
+    difference == 0
+}
+
+impl<'r> OpenApiFromRequest<'r> for Authorized {
+    fn from_request_input(
+        _gen: &mut OpenApiGenerator,
+        _name: String,
+        _required: bool,
+    ) -> rocket_okapi::Result<RequestHeaderInput> {
+        let scheme = SecurityScheme {
+            description: Some(
+                "Needed only when the server sets `api_token`; the documents stay public.".into(),
+            ),
+            data: SecuritySchemeData::ApiKey {
+                name: TOKEN_HEADER.into(),
+                location: "header".into(),
+            },
+            extensions: Default::default(),
+        };
+        let mut requirement = SecurityRequirement::new();
+        requirement.insert(SECURITY_SCHEME.into(), Vec::new());
+        Ok(RequestHeaderInput::Security(
+            SECURITY_SCHEME.into(),
+            scheme,
+            requirement,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn only_the_exact_token_matches() {
+        assert!(constant_time_eq(b"12345", b"12345"));
+        assert!(!constant_time_eq(b"12346", b"12345"));
+        assert!(!constant_time_eq(b"1234", b"12345"));
+        assert!(!constant_time_eq(b"123456", b"12345"));
+        assert!(!constant_time_eq(b"", b"12345"));
+    }
+}

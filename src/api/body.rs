@@ -1,0 +1,88 @@
+//! Request bodies: read within the configured limit, parsed as a JSON object
+//! whatever the Content-Type (old clients were lax about it), then checked
+//! field by field into a command, so every refusal has the SPEC's status.
+
+use rocket::data::{self, Data, FromData};
+use rocket::request::Request;
+use rocket_okapi::gen::OpenApiGenerator;
+use rocket_okapi::okapi::openapi3::{MediaType, RequestBody};
+use rocket_okapi::request::OpenApiFromData;
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+use crate::config::DEFAULT_JSON_LIMIT;
+use crate::error::Error;
+use crate::App;
+
+/// A wire request type: documented by its schema, checked by `validate`.
+pub trait Validate: JsonSchema {
+    type Output: Send;
+
+    fn validate(body: &Map<String, Value>, app: &App) -> Result<Self::Output, Error>;
+
+    /// A body a user can send as is from Swagger's "Try it out".
+    fn example() -> Value;
+}
+
+/// A body that passed `T`'s checks.
+pub struct Valid<T: Validate>(pub T::Output);
+
+#[rocket::async_trait]
+impl<'r, T: Validate> FromData<'r> for Valid<T> {
+    type Error = Error;
+
+    async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        match read_object(request, data).await.and_then(|body| {
+            let app = request
+                .rocket()
+                .state::<App>()
+                .ok_or_else(|| Error::internal("application state missing"))?;
+            T::validate(&body, app)
+        }) {
+            Ok(output) => data::Outcome::Success(Valid(output)),
+            Err(error) => data::Outcome::Error((error.status(), error)),
+        }
+    }
+}
+
+async fn read_object(request: &Request<'_>, data: Data<'_>) -> Result<Map<String, Value>, Error> {
+    let limit = request.limits().get("json").unwrap_or(DEFAULT_JSON_LIMIT);
+    let bytes =
+        data.open(limit).into_bytes().await.map_err(|error| {
+            Error::bad_request(format!("Could not read the request body: {error}"))
+        })?;
+    if !bytes.is_complete() {
+        return Err(Error::PayloadTooLarge);
+    }
+    if bytes.is_empty() {
+        return Err(Error::bad_request(
+            "Request body is empty; send a JSON object.",
+        ));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(Error::bad_request("Request body must be a JSON object.")),
+        Err(error) => Err(Error::bad_request(format!(
+            "Request body is not valid JSON: {error}."
+        ))),
+    }
+}
+
+impl<'r, T: Validate> OpenApiFromData<'r> for Valid<T> {
+    fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
+        let mut content = rocket_okapi::okapi::Map::new();
+        content.insert(
+            "application/json".to_owned(),
+            MediaType {
+                schema: Some(gen.json_schema::<T>()),
+                example: Some(T::example()),
+                ..MediaType::default()
+            },
+        );
+        Ok(RequestBody {
+            content,
+            required: true,
+            ..RequestBody::default()
+        })
+    }
+}

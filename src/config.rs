@@ -1,0 +1,245 @@
+//! The service's own configuration keys, read from the same figment as
+//! Rocket's (`Rocket.toml`, then `ROCKET_*` environment variables), each
+//! validated at start-up with an error that names the key.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use rocket::data::ByteUnit;
+use rocket::figment::providers::{Env, Format, Serialized, Toml};
+use rocket::figment::{Figment, Profile};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+pub const DEFAULT_PORT: u16 = 5000;
+pub const DEFAULT_DB_PATH: &str = "data/boxoffice.redb";
+pub const DEFAULT_CAPACITY: u32 = 20;
+pub const DEFAULT_EXPIRE_AFTER: Duration = Duration::from_secs(8 * 3600);
+pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
+/// redb's page cache. Bookings touch a few pages each, so a small cache keeps
+/// the resident set small without costing throughput.
+pub const DEFAULT_CACHE_SIZE: ByteUnit = ByteUnit::Mebibyte(16);
+/// A booking body is a few hundred bytes; anything near this is hostile.
+pub const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(16);
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub db_path: PathBuf,
+    pub api_token: Option<String>,
+    pub timezone: Tz,
+    pub capacity: u32,
+    pub expire_after: Duration,
+    pub purge_interval: Duration,
+    pub cache_size: usize,
+}
+
+/// A key whose value cannot be used; start-up stops with this one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub key: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "invalid configuration key `{}`: {}",
+            self.key, self.reason
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Rocket's figment with boxoffice's defaults beneath `Rocket.toml` and the
+/// environment: port 5000 and a small JSON limit, also when `Rocket.toml` is absent.
+pub fn figment() -> Figment {
+    let limits = std::collections::BTreeMap::from([("json", DEFAULT_JSON_LIMIT)]);
+    Figment::from(rocket::Config::default())
+        .merge(Serialized::default("port", DEFAULT_PORT))
+        .merge(Serialized::default("limits", limits))
+        .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .select(Profile::from_env_or(
+            "ROCKET_PROFILE",
+            rocket::Config::DEFAULT_PROFILE,
+        ))
+}
+
+impl Config {
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        let timezone: String = key(figment, "timezone")?.unwrap_or_else(|| "UTC".into());
+        let timezone = timezone.parse::<Tz>().map_err(|_| ConfigError {
+            key: "timezone",
+            reason: format!("{timezone:?} is not an IANA time zone (e.g. UTC, Asia/Kolkata)"),
+        })?;
+        let capacity = key(figment, "capacity")?.unwrap_or(DEFAULT_CAPACITY);
+        if capacity == 0 {
+            return Err(ConfigError {
+                key: "capacity",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let cache_size: ByteUnit = key(figment, "cache_size")?.unwrap_or(DEFAULT_CACHE_SIZE);
+        Ok(Self {
+            db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
+            api_token: api_token(figment)?,
+            timezone,
+            capacity,
+            expire_after: duration(figment, "expire_after", DEFAULT_EXPIRE_AFTER)?,
+            purge_interval: duration(figment, "purge_interval", DEFAULT_PURGE_INTERVAL)?,
+            cache_size: usize::try_from(cache_size.as_u64()).unwrap_or(usize::MAX),
+        })
+    }
+
+    pub fn expire_after_millis(&self) -> i64 {
+        i64::try_from(self.expire_after.as_millis()).unwrap_or(i64::MAX)
+    }
+}
+
+/// Reads one key; `None` when it is not set anywhere.
+fn key<T: DeserializeOwned>(
+    figment: &Figment,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    match figment.extract_inner::<T>(name) {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.missing() => Ok(None),
+        Err(error) => Err(ConfigError {
+            key: name,
+            reason: error.kind.to_string(),
+        }),
+    }
+}
+
+fn duration(
+    figment: &Figment,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let invalid = |reason: String| ConfigError { key: name, reason };
+    let value = match key::<humantime_serde::Serde<Duration>>(figment, name) {
+        Ok(value) => value.map_or(default, |value| *value),
+        Err(error) => {
+            return Err(invalid(format!(
+                "{}; write a duration such as 90s, 1m or 8h",
+                error.reason
+            )))
+        }
+    };
+    if value.is_zero() {
+        return Err(invalid("must be longer than zero".into()));
+    }
+    Ok(value)
+}
+
+/// The environment is parsed as TOML, so `ROCKET_API_TOKEN=12345` arrives as
+/// an integer: any scalar is taken as its text.
+fn api_token(figment: &Figment) -> Result<Option<String>, ConfigError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Unsigned(u64),
+        Signed(i64),
+        Bool(bool),
+    }
+    let token = match key::<Scalar>(figment, "api_token") {
+        Ok(token) => token,
+        Err(_) => {
+            return Err(ConfigError {
+                key: "api_token",
+                reason: "must be a string".into(),
+            })
+        }
+    };
+    let token = token.map(|token| match token {
+        Scalar::Text(text) => text,
+        Scalar::Unsigned(number) => number.to_string(),
+        Scalar::Signed(number) => number.to_string(),
+        Scalar::Bool(flag) => flag.to_string(),
+    });
+    match token {
+        Some(token) if token.is_empty() => Err(ConfigError {
+            key: "api_token",
+            reason: "must not be empty (leave it unset to turn authentication off)".into(),
+        }),
+        token => Ok(token),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(rocket::Config::default());
+        for (name, toml) in pairs {
+            let value: rocket::figment::value::Value = toml.parse().unwrap();
+            figment = figment.merge(Serialized::default(name, value));
+        }
+        Config::from_figment(&figment)
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let config = with(&[]).unwrap();
+        assert_eq!(config.db_path, PathBuf::from("data/boxoffice.redb"));
+        assert_eq!(config.api_token, None);
+        assert_eq!(config.timezone, Tz::UTC);
+        assert_eq!(config.capacity, 20);
+        assert_eq!(config.expire_after, Duration::from_secs(8 * 3600));
+        assert_eq!(config.purge_interval, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let config = with(&[
+            ("db_path", "/tmp/x.redb"),
+            ("api_token", "s3cret"),
+            ("timezone", "Asia/Kolkata"),
+            ("capacity", "50"),
+            ("expire_after", "90s"),
+            ("purge_interval", "2s"),
+            ("cache_size", "4 MiB"),
+        ])
+        .unwrap();
+        assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
+        assert_eq!(config.api_token.as_deref(), Some("s3cret"));
+        assert_eq!(config.timezone, chrono_tz::Asia::Kolkata);
+        assert_eq!(config.capacity, 50);
+        assert_eq!(config.expire_after, Duration::from_secs(90));
+        assert_eq!(config.purge_interval, Duration::from_secs(2));
+        assert_eq!(config.cache_size, 4 << 20);
+    }
+
+    #[test]
+    fn a_numeric_token_is_taken_as_its_digits() {
+        let config = with(&[("api_token", "12345")]).unwrap();
+        assert_eq!(config.api_token.as_deref(), Some("12345"));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (name, value) in [
+            ("timezone", "Mars/Olympus"),
+            ("capacity", "0"),
+            ("capacity", "-3"),
+            ("capacity", "lots"),
+            ("expire_after", "soon"),
+            ("expire_after", "0s"),
+            ("purge_interval", "0s"),
+            ("purge_interval", "60"),
+            ("api_token", ""),
+            ("api_token", "[1, 2]"),
+            ("cache_size", "big"),
+        ] {
+            let error = with(&[(name, value)]).unwrap_err();
+            assert_eq!(error.key, name, "{name} = {value}: {error}");
+            assert!(error.to_string().contains(name));
+            assert!(!error.to_string().contains('\n'));
+        }
+    }
+}

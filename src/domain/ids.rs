@@ -1,0 +1,111 @@
+//! Identifiers minted by the service: ULIDs, written as 26 uppercase Crockford
+//! base32 characters and stored as `u128` so that keys sort by creation time.
+
+use std::fmt;
+
+use ulid::Ulid;
+
+/// Crockford base32 as ULIDs write it: no I, L, O or U.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const ULID_LEN: usize = 26;
+
+/// Parses the canonical spelling only: 26 characters, uppercase, at most
+/// `7ZZZZZZZZZZZZZZZZZZZZZZZZZ` (a ULID is 128 bits; 26 base32 digits hold 130).
+fn parse_canonical_ulid(text: &str) -> Option<u128> {
+    let bytes = text.as_bytes();
+    if bytes.len() != ULID_LEN || bytes[0] > b'7' {
+        return None;
+    }
+    bytes.iter().try_fold(0u128, |acc, byte| {
+        let digit = ALPHABET.iter().position(|c| c == byte)?;
+        Some((acc << 5) | digit as u128)
+    })
+}
+
+macro_rules! ulid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u128);
+
+        impl $name {
+            pub fn parse(text: &str) -> Option<Self> {
+                parse_canonical_ulid(text).map(Self)
+            }
+
+            pub fn from_u128(value: u128) -> Self {
+                Self(value)
+            }
+
+            pub fn as_u128(self) -> u128 {
+                self.0
+            }
+        }
+
+        impl From<Ulid> for $name {
+            fn from(ulid: Ulid) -> Self {
+                Self(ulid.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&Ulid(self.0), f)
+            }
+        }
+    };
+}
+
+ulid_id!(
+    /// A show (screening). The old API calls it `movieId`.
+    ShowId
+);
+ulid_id!(
+    /// A booking of one or more seats for one show.
+    TicketId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minted_ids_round_trip_through_their_spelling() {
+        for _ in 0..100 {
+            let id = TicketId::from(Ulid::generate());
+            let text = id.to_string();
+            assert_eq!(text.len(), 26);
+            assert_eq!(TicketId::parse(&text), Some(id));
+        }
+    }
+
+    #[test]
+    fn extremes_parse() {
+        assert_eq!(ShowId::parse("00000000000000000000000000"), Some(ShowId(0)));
+        assert_eq!(
+            ShowId::parse("7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+            Some(ShowId(u128::MAX))
+        );
+    }
+
+    #[test]
+    fn anything_but_the_canonical_spelling_is_refused() {
+        let valid = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        assert!(TicketId::parse(valid).is_some());
+        for bad in [
+            "",
+            "01ARZ3NDEKTSV4RRFFQ69G5FA",   // 25 characters
+            "01ARZ3NDEKTSV4RRFFQ69G5FAVV", // 27 characters
+            "01arz3ndektsv4rrffq69g5fav",  // lowercase
+            "01ARZ3NDEKTSV4RRFFQ69G5FAI",  // I is not Crockford
+            "01ARZ3NDEKTSV4RRFFQ69G5FAU",  // neither is U
+            "81ARZ3NDEKTSV4RRFFQ69G5FAV",  // overflows 128 bits
+            "01ARZ3NDEKTSV4RRFFQ69G5FA ",
+            "../../../../etc/passwd00000",
+            "62b0f6a1c2d3e4f5a6b7c8d9",  // a Mongo ObjectId
+            "01ARZ3NDEKTSV4RRFFQ69G5FÄ", // multi-byte character
+        ] {
+            assert_eq!(TicketId::parse(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! What boxoffice knows about shows and tickets, free of HTTP and storage.
+
+pub mod ids;
+pub mod phone;
+pub mod rules;
+pub mod time;
+
+pub use ids::{ShowId, TicketId};
+pub use phone::Phone;
+pub use time::Millis;
+
+/// A booking as the service stores and shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub show_id: ShowId,
+    pub user_name: String,
+    pub phone: Phone,
+    pub count: u32,
+}
+
+/// One screening. Its capacity is fixed when it is created, so a later change
+/// of the configured capacity never puts an existing show over its limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Show {
+    pub id: ShowId,
+    pub starts_at: Millis,
+    pub capacity: u32,
+    pub sold: u32,
+}
+
+impl Show {
+    pub fn available(&self) -> u32 {
+        self.capacity.saturating_sub(self.sold)
+    }
+}

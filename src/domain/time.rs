@@ -1,0 +1,256 @@
+//! Show times: what clients may write, how a venue-local time becomes an
+//! absolute instant, and how instants are written back.
+//!
+//! Instants are `i64` Unix milliseconds (UTC). A time without an offset is
+//! venue-local: inside a daylight-saving gap it does not exist and is refused;
+//! inside a fall-back overlap it is read as the earlier of its two instants.
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+
+/// Unix milliseconds, UTC.
+pub type Millis = i64;
+
+/// The format responses use, venue-local.
+pub const DISPLAY_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShowTimeError {
+    /// Not one of the accepted spellings.
+    Unparsable(String),
+    /// A venue-local time that the clocks skip (spring forward).
+    Nonexistent { text: String, zone: Tz },
+}
+
+impl std::fmt::Display for ShowTimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unparsable(text) => write!(
+                f,
+                "Show time {text:?} is not valid: use YYYY-MM-DD HH:MM[:SS], optionally with an offset such as Z or +05:30."
+            ),
+            Self::Nonexistent { text, zone } => write!(
+                f,
+                "Show time {text:?} does not exist in {zone}: the clocks skip it."
+            ),
+        }
+    }
+}
+
+/// Reads a show time in any accepted spelling: `YYYY-MM-DD HH:MM`,
+/// `YYYY-MM-DD HH:MM:SS`, `T` for the space, optional fractional seconds,
+/// optional offset (`Z`, `+05:30`, `+0530`, `+05`).
+pub fn parse_show_time(text: &str, zone: Tz) -> Result<Millis, ShowTimeError> {
+    let unparsable = || ShowTimeError::Unparsable(text.to_owned());
+    let trimmed = text.trim();
+    let (local, offset) = split_offset(trimmed).ok_or_else(unparsable)?;
+    let naive = parse_naive(local).ok_or_else(unparsable)?;
+    let instant = match offset {
+        Some(offset) => offset
+            .from_local_datetime(&naive)
+            .single()
+            .ok_or_else(unparsable)?
+            .timestamp_millis(),
+        None => match zone.from_local_datetime(&naive) {
+            LocalResult::Single(time) => time.timestamp_millis(),
+            LocalResult::Ambiguous(earlier, _) => earlier.timestamp_millis(),
+            LocalResult::None => {
+                return Err(ShowTimeError::Nonexistent {
+                    text: text.to_owned(),
+                    zone,
+                })
+            }
+        },
+    };
+    Ok(instant)
+}
+
+/// Writes an instant venue-local as `YYYY-MM-DD HH:MM:SS`.
+pub fn format_show_time(instant: Millis, zone: Tz) -> String {
+    match DateTime::from_timestamp_millis(instant) {
+        Some(time) => time.with_timezone(&zone).format(DISPLAY_FORMAT).to_string(),
+        // Stored instants come from parse_show_time, which only yields valid ones.
+        None => instant.to_string(),
+    }
+}
+
+/// Splits `2026-12-01T18:30:00+05:30` into the local part and its offset.
+fn split_offset(text: &str) -> Option<(&str, Option<FixedOffset>)> {
+    if let Some(local) = text.strip_suffix(['Z', 'z']) {
+        return Some((local, Some(FixedOffset::east_opt(0)?)));
+    }
+    // The date part holds '-' too, so only a sign after the time counts.
+    let time_start = text.find([' ', 'T', 't'])? + 1;
+    let Some(sign_at) = text[time_start..].find(['+', '-']).map(|i| i + time_start) else {
+        return Some((text, None));
+    };
+    let sign = if text.as_bytes()[sign_at] == b'+' {
+        1
+    } else {
+        -1
+    };
+    let digits: String = text[sign_at + 1..].chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = if digits.len() == 4 {
+        digits[2..].parse().ok()?
+    } else {
+        0
+    };
+    if hours > 23 || minutes > 59 || text[sign_at + 1..].matches(':').count() > 1 {
+        return None;
+    }
+    let offset = FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))?;
+    Some((&text[..sign_at], Some(offset)))
+}
+
+fn parse_naive(text: &str) -> Option<NaiveDateTime> {
+    let separator = text.find([' ', 'T', 't'])?;
+    let (date, time) = (&text[..separator], &text[separator + 1..]);
+    if date.len() != 10 {
+        return None;
+    }
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    let time = match time.len() {
+        5 => NaiveTime::parse_from_str(time, "%H:%M").ok()?,
+        8 => NaiveTime::parse_from_str(time, "%H:%M:%S").ok()?,
+        // Fractional seconds: at least one digit after the dot.
+        10.. if time.as_bytes()[8] == b'.' => {
+            NaiveTime::parse_from_str(time, "%H:%M:%S%.f").ok()?
+        }
+        _ => return None,
+    };
+    Some(date.and_time(time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::{Asia::Kolkata, Europe::London, UTC};
+
+    fn utc_millis(text: &str) -> Millis {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    #[test]
+    fn every_accepted_spelling_reads_the_same_instant() {
+        let expected = utc_millis("2030-06-01T18:30:00Z");
+        for text in [
+            "2030-06-01 18:30",
+            "2030-06-01 18:30:00",
+            "2030-06-01T18:30",
+            "2030-06-01T18:30:00",
+            "2030-06-01 18:30:00.000",
+            "2030-06-01T18:30:00.0Z",
+            "2030-06-01T18:30:00Z",
+            "2030-06-01 18:30Z",
+            "2030-06-02T00:00:00+05:30",
+            "2030-06-02 00:00+0530",
+            "2030-06-01T13:30:00-05:00",
+            "2030-06-01T20:30:00+02",
+            "  2030-06-01 18:30  ",
+        ] {
+            assert_eq!(parse_show_time(text, UTC), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn fractional_seconds_keep_millisecond_precision() {
+        assert_eq!(
+            parse_show_time("2030-06-01 18:30:00.250", UTC).unwrap(),
+            utc_millis("2030-06-01T18:30:00Z") + 250
+        );
+    }
+
+    #[test]
+    fn a_time_without_offset_is_venue_local() {
+        assert_eq!(
+            parse_show_time("2030-06-01 18:30", Kolkata),
+            Ok(utc_millis("2030-06-01T13:00:00Z"))
+        );
+        // London is on summer time (UTC+1) in June and on GMT in January.
+        assert_eq!(
+            parse_show_time("2030-06-01 18:30", London),
+            Ok(utc_millis("2030-06-01T17:30:00Z"))
+        );
+        assert_eq!(
+            parse_show_time("2030-01-01 18:30", London),
+            Ok(utc_millis("2030-01-01T18:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn an_explicit_offset_wins_over_the_venue_zone() {
+        assert_eq!(
+            parse_show_time("2030-06-01 18:30+00:00", Kolkata),
+            Ok(utc_millis("2030-06-01T18:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_time_in_the_spring_forward_gap_does_not_exist() {
+        // On 2030-03-31 London clocks go from 01:00 GMT straight to 02:00 BST.
+        let error = parse_show_time("2030-03-31 01:30", London).unwrap_err();
+        assert!(matches!(error, ShowTimeError::Nonexistent { .. }));
+        assert!(error
+            .to_string()
+            .contains("does not exist in Europe/London"));
+        // Kolkata has no daylight saving: the same wall time exists.
+        assert!(parse_show_time("2030-03-31 01:30", Kolkata).is_ok());
+    }
+
+    #[test]
+    fn a_time_in_the_fall_back_overlap_is_the_earlier_instant() {
+        // On 2030-10-27 London clocks go from 02:00 BST back to 01:00 GMT.
+        assert_eq!(
+            parse_show_time("2030-10-27 01:30", London),
+            Ok(utc_millis("2030-10-27T00:30:00Z"))
+        );
+        assert_eq!(
+            parse_show_time("2030-10-27 01:30", Kolkata),
+            Ok(utc_millis("2030-10-26T20:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn responses_write_venue_local_seconds() {
+        let instant = utc_millis("2030-06-01T13:00:00Z") + 999;
+        assert_eq!(format_show_time(instant, Kolkata), "2030-06-01 18:30:00");
+        assert_eq!(format_show_time(instant, UTC), "2030-06-01 13:00:00");
+        let instant = utc_millis("2030-10-27T00:30:00Z");
+        assert_eq!(format_show_time(instant, London), "2030-10-27 01:30:00");
+    }
+
+    #[test]
+    fn malformed_times_are_refused_with_the_text_quoted() {
+        for text in [
+            "",
+            "tomorrow",
+            "2030-06-01",
+            "18:30",
+            "2030-13-01 18:30",
+            "2030-02-30 18:30",
+            "2030-06-01 24:00",
+            "2030-06-01 18:60",
+            "2030-06-01 18:30:61",
+            "2030-06-01 18:30:00.",
+            "2030-06-01 18:30:00+25:00",
+            "2030-06-01 18:30:00+05:30:00",
+            "2030-06-01 18:30:00+5",
+            "2030-6-1 18:30",
+            "2030-06-01 18.30",
+            "2030-06-01  18:30",
+            "+2030-06-01 18:30",
+            "2030-06-01 18:30 PM",
+            "{\"$gt\": \"\"}",
+        ] {
+            let error = parse_show_time(text, UTC).unwrap_err();
+            assert_eq!(error, ShowTimeError::Unparsable(text.to_owned()), "{text}");
+            assert!(error.to_string().contains(&format!("{text:?}")));
+        }
+    }
+}

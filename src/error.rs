@@ -1,0 +1,228 @@
+//! One error type for the whole service: each variant knows its status, and
+//! every one of them leaves as the JSON envelope `{"success": false, "message"}`.
+
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Method, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket::{catch, catchers, Catcher};
+use rocket_okapi::gen::OpenApiGenerator;
+use rocket_okapi::okapi::openapi3::{MediaType, RefOr, Response as OpenApiResponse, Responses};
+use rocket_okapi::response::OpenApiResponderInner;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// 400: the request itself is malformed (body not JSON, parameter missing).
+    BadRequest(String),
+    /// 400
+    ShowTimeInPast,
+    /// 401
+    Unauthorized,
+    /// 404
+    TicketNotFound,
+    /// 404
+    ShowNotFound,
+    /// 404: no show starts at the requested time.
+    NoShowAtTime,
+    /// 404: no route at this path.
+    RouteNotFound(String),
+    /// 405, with the methods the path does serve.
+    MethodNotAllowed { allow: String },
+    /// 406: a field is missing, mistyped or out of range.
+    Invalid(String),
+    /// 406
+    TicketLimitExceeded,
+    /// 410
+    TicketExpired,
+    /// 413
+    PayloadTooLarge,
+    /// 500: logged with its cause, never sent to the client.
+    Internal(String),
+    /// Any other status Rocket itself answers with (e.g. 431).
+    Other(u16),
+}
+
+impl Error {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid(message.into())
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Self::BadRequest(_) | Self::ShowTimeInPast => Status::BadRequest,
+            Self::Unauthorized => Status::Unauthorized,
+            Self::TicketNotFound | Self::ShowNotFound | Self::NoShowAtTime => Status::NotFound,
+            Self::RouteNotFound(_) => Status::NotFound,
+            Self::MethodNotAllowed { .. } => Status::MethodNotAllowed,
+            Self::Invalid(_) | Self::TicketLimitExceeded => Status::NotAcceptable,
+            Self::TicketExpired => Status::Gone,
+            Self::PayloadTooLarge => Status::PayloadTooLarge,
+            Self::Internal(_) => Status::InternalServerError,
+            Self::Other(code) => Status::new(*code),
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadRequest(message) | Self::Invalid(message) => message.clone(),
+            Self::ShowTimeInPast => "Show time cannot be before current time.".into(),
+            Self::Unauthorized => "Invalid Auth token".into(),
+            Self::TicketNotFound => "Ticket ID does not exist in Database.".into(),
+            Self::ShowNotFound => "Movie ID does not exist in Database.".into(),
+            Self::NoShowAtTime => "Could not find a movie that match provided details.".into(),
+            Self::RouteNotFound(path) => format!("No route at {path}."),
+            Self::MethodNotAllowed { allow } => {
+                format!("Method not allowed here; this route serves {allow}.")
+            }
+            Self::TicketLimitExceeded => "Ticket limit exceeded.".into(),
+            Self::TicketExpired => "Ticket has expired and cannot be changed.".into(),
+            Self::PayloadTooLarge => "Request body is larger than the configured limit.".into(),
+            Self::Internal(_) => "Internal server error.".into(),
+            Self::Other(code) => Status::new(*code).reason().map_or_else(
+                || format!("HTTP status {code}."),
+                |reason| format!("{reason}."),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The failure envelope, also used by tests to read error bodies.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorBody {
+    /// Always `false`.
+    pub success: bool,
+    /// A human sentence; some are kept word for word for old clients.
+    pub message: String,
+}
+
+impl<'r> Responder<'r, 'static> for Error {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        if let Self::Internal(cause) = &self {
+            rocket::error!(
+                "{} {}: internal error: {cause}",
+                request.method(),
+                request.uri().path()
+            );
+        }
+        let body = serde_json::to_string(&ErrorBody {
+            success: false,
+            message: self.message(),
+        })
+        .map_err(|_| Status::InternalServerError)?;
+        let mut response = Response::build();
+        response
+            .status(self.status())
+            .header(ContentType::JSON)
+            .sized_body(body.len(), Cursor::new(body));
+        if let Self::MethodNotAllowed { allow } = self {
+            response.header(Header::new("Allow", allow));
+        }
+        Ok(response.finalize())
+    }
+}
+
+/// Error statuses any API route may give; `api::docs` trims each operation's
+/// list to the ones it really can.
+pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
+    (400, "Malformed request: body not JSON, parameter missing, or show time in the past."),
+    (401, "`api_token` is set and `X-Auth-Token` is missing or wrong."),
+    (404, "The ticket or show does not exist (or was purged)."),
+    (406, "A field is missing, mistyped or out of range, an id is malformed, or the show would exceed capacity."),
+    (410, "The ticket has expired and cannot be changed."),
+    (413, "The body is larger than the configured JSON limit."),
+];
+
+impl OpenApiResponderInner for Error {
+    fn responses(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {
+        let schema = gen.json_schema::<ErrorBody>();
+        let mut responses = Responses::default();
+        for (code, description) in DOCUMENTED_ERRORS {
+            let mut content = rocket_okapi::okapi::Map::new();
+            content.insert(
+                "application/json".to_owned(),
+                MediaType {
+                    schema: Some(schema.clone()),
+                    ..MediaType::default()
+                },
+            );
+            responses.responses.insert(
+                code.to_string(),
+                RefOr::Object(OpenApiResponse {
+                    description: (*description).to_owned(),
+                    content,
+                    ..OpenApiResponse::default()
+                }),
+            );
+        }
+        Ok(responses)
+    }
+}
+
+/// Rocket's own failures (no route, guard refusals, oversized bodies) in the
+/// same envelope.
+pub fn catchers() -> Vec<Catcher> {
+    catchers![not_found, unauthorized, default_catcher]
+}
+
+#[catch(404)]
+fn not_found(request: &Request<'_>) -> Error {
+    let path = request.uri().path();
+    let mut allowed: Vec<Method> = request
+        .rocket()
+        .routes()
+        .filter(|route| route.uri.path() == path)
+        .map(|route| route.method)
+        .collect();
+    if allowed.is_empty() {
+        return Error::RouteNotFound(path.to_string());
+    }
+    if allowed.contains(&Method::Get) {
+        allowed.push(Method::Head);
+    }
+    allowed.sort_by_key(|method| method.as_str());
+    allowed.dedup();
+    let allow = allowed
+        .iter()
+        .map(|method| method.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Error::MethodNotAllowed { allow }
+}
+
+#[catch(401)]
+fn unauthorized() -> Error {
+    Error::Unauthorized
+}
+
+#[catch(default)]
+fn default_catcher(status: Status, request: &Request<'_>) -> Error {
+    match status.code {
+        400 => Error::bad_request("The request could not be understood."),
+        413 => Error::PayloadTooLarge,
+        500 => Error::internal(format!(
+            "Rocket answered 500 for {} {}",
+            request.method(),
+            request.uri().path()
+        )),
+        code => Error::Other(code),
+    }
+}

@@ -1,0 +1,92 @@
+//! The single writer: one thread owns every write transaction. Handlers send
+//! it commands and await the answer, so a commit's fdatasync never blocks an
+//! async worker.
+//!
+//! Group commit: the writer takes every command that is already waiting (up to
+//! [`MAX_BATCH`]), applies them one by one in ONE transaction, commits once
+//! and only then answers them all. It never waits for more to arrive, so a
+//! lone request commits at once.
+
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use crate::clock::SharedClock;
+use crate::error::Error;
+use crate::store::{Command, Done, IdMinter, Store};
+
+/// Commands that may share one commit.
+pub const MAX_BATCH: usize = 256;
+
+struct Job {
+    command: Command,
+    reply: oneshot::Sender<Result<Done, Error>>,
+}
+
+/// A handle to the writer thread; cheap to clone. The thread ends when the
+/// last handle is dropped.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: Sender<Job>,
+}
+
+impl Writer {
+    pub fn start(store: Arc<Store>, clock: SharedClock) -> (Self, JoinHandle<()>) {
+        let (jobs, queue) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("boxoffice-writer".into())
+            .spawn(move || run(&store, &clock, &queue))
+            .expect("the writer thread starts");
+        (Self { jobs }, thread)
+    }
+
+    /// Applies one command; the answer comes once its commit is durable.
+    pub async fn execute(&self, command: Command) -> Result<Done, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { command, reply })
+            .map_err(|_| Error::internal("the writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| Error::internal("the writer dropped a command"))?
+    }
+}
+
+fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>) {
+    let mut ids = IdMinter::default();
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut commands: Vec<Command> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = queue.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        // Commands are cloned out so that a failed batch can still answer each job.
+        commands.extend(batch.iter().map(|job| job.command.clone()));
+        match store.execute(&commands, clock.now(), &mut ids) {
+            Ok(answers) => {
+                for (job, answer) in batch.drain(..).zip(answers) {
+                    // The client may have gone; its booking stands regardless.
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Err(error) => {
+                rocket::error!(
+                    "a write transaction of {} commands failed: {error}",
+                    batch.len()
+                );
+                for job in batch.drain(..) {
+                    let _ = job
+                        .reply
+                        .send(Err(Error::internal("the write transaction failed")));
+                }
+            }
+        }
+        commands.clear();
+    }
+}
