@@ -1,0 +1,6 @@
+//! Integration tests: one binary, one module per area.
+
+mod support;
+
+mod api;
+mod lifecycle;

@@ -1,0 +1,256 @@
+//! Shared by every integration test: a service on a temporary database,
+//! either in process (Rocket's local client, with a clock the test sets) or
+//! as the real binary on a free loopback port.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use boxoffice::clock::ManualClock;
+use boxoffice::domain::Millis;
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::blocking::Client;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// 2030-01-01T00:00:00Z: "now" for in-process tests.
+pub const NOW: Millis = 1_893_456_000_000;
+pub const HOUR: i64 = 3_600_000;
+/// A show time comfortably after [`NOW`].
+pub const SHOW: &str = "2030-01-02 18:30";
+
+/// The service in process, on its own temporary database.
+pub struct Local {
+    pub client: Client,
+    pub clock: Arc<ManualClock>,
+    pub dir: TempDir,
+}
+
+pub fn local() -> Local {
+    local_with(|figment| figment)
+}
+
+/// Like [`local`], with extra configuration (`figment.merge(("capacity", 5))`).
+pub fn local_with(configure: impl FnOnce(Figment) -> Figment) -> Local {
+    let dir = tempfile::tempdir().expect("temp dir");
+    local_in(dir, configure)
+}
+
+/// A service on the database already in `dir` (to test reopening).
+pub fn local_in(dir: TempDir, configure: impl FnOnce(Figment) -> Figment) -> Local {
+    let clock = Arc::new(ManualClock::new(NOW));
+    let figment = boxoffice::config::figment()
+        .merge(("db_path", dir.path().join("boxoffice.redb")))
+        .merge(("log_level", "off"));
+    let service = boxoffice::build(configure(figment), clock.clone()).expect("service builds");
+    let client = Client::tracked(service.rocket).expect("rocket ignites");
+    Local { client, clock, dir }
+}
+
+impl Local {
+    /// Sends a request; returns the status and the body as JSON (every body is JSON).
+    pub fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> (Status, Value) {
+        let method = method.parse().expect("method");
+        let mut request = self.client.req(method, uri.to_owned());
+        if let Some(body) = body {
+            request = request.header(ContentType::JSON).body(body.to_owned());
+        }
+        if let Some(token) = token {
+            request = request.header(Header::new("X-Auth-Token", token.to_owned()));
+        }
+        let response = request.dispatch();
+        let status = response.status();
+        let text = response.into_string().unwrap_or_default();
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{status} answer is not JSON: {text:?}"));
+        (status, value)
+    }
+
+    pub fn post(&self, uri: &str, body: &Value) -> (Status, Value) {
+        self.send("POST", uri, Some(&body.to_string()), None)
+    }
+
+    pub fn put(&self, uri: &str, body: &Value) -> (Status, Value) {
+        self.send("PUT", uri, Some(&body.to_string()), None)
+    }
+
+    pub fn delete(&self, uri: &str, body: &Value) -> (Status, Value) {
+        self.send("DELETE", uri, Some(&body.to_string()), None)
+    }
+
+    pub fn get(&self, uri: &str) -> (Status, Value) {
+        self.send("GET", uri, None, None)
+    }
+
+    /// Books and returns the 200 body's `data`.
+    pub fn book(&self, name: &str, count: u64, show_time: &str) -> Value {
+        let (status, body) = self.post("/api/book-ticket", &booking(name, count, show_time));
+        assert_eq!(status, Status::Ok, "{body}");
+        body["data"].clone()
+    }
+}
+
+pub fn booking(name: &str, count: u64, show_time: &str) -> Value {
+    json!({
+        "userName": name,
+        "phoneNumber": 9876543210u64,
+        "ticketCount": count,
+        "showTime": show_time,
+    })
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The real binary, serving on a free loopback port.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub db_path: PathBuf,
+    /// Every line the server printed, for post-mortems.
+    pub output: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts the binary on `db_path` with extra `ROCKET_*` settings, in an
+    /// empty working folder so no Rocket.toml is read.
+    pub fn start(db_path: &Path, env: &[(&str, &str)]) -> Self {
+        let workdir = db_path
+            .ancestors()
+            .skip(1)
+            .find(|folder| folder.is_dir())
+            .expect("the db path has an existing folder above it");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
+        command
+            .current_dir(workdir)
+            .env("ROCKET_PORT", "0")
+            .env("ROCKET_DB_PATH", db_path)
+            .env("ROCKET_LOG_LEVEL", "normal")
+            .env("ROCKET_CLI_COLORS", "false")
+            .env_remove("ROCKET_CONFIG")
+            .env_remove("ROCKET_API_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("the binary starts");
+        let output = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        for (stream, port_tx) in [
+            (
+                Box::new(stdout) as Box<dyn std::io::Read + Send>,
+                Some(port_tx),
+            ),
+            (Box::new(stderr), None),
+        ] {
+            let output = Arc::clone(&output);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let (Some(tx), Some(at)) = (&port_tx, line.find("launched from http://")) {
+                        let _ =
+                            tx.send(line[at + "launched from http://".len()..].trim().to_owned());
+                    }
+                    output.lock().unwrap().push(line);
+                }
+            });
+        }
+        let address = match port_rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(address) => address,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("server did not start: {:?}", output.lock().unwrap());
+            }
+        };
+        Self {
+            child,
+            base: format!("http://{address}"),
+            db_path: db_path.to_owned(),
+            output,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// SIGKILL: no chance to flush or close anything.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits; returns how long the exit took.
+    pub fn terminate(mut self) -> Duration {
+        let started = Instant::now();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = started + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return started.elapsed();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("server ignored SIGTERM: {:?}", self.output.lock().unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking HTTP call that returns any status with its JSON body.
+pub fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
+    let request = agent.request(method, url);
+    let result = match body {
+        Some(body) => request.send_json(body.clone()),
+        None => request.call(),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("{method} {url}: {error}"),
+    };
+    let status = response.status();
+    let value = response.into_json().unwrap_or(Value::Null);
+    (status, value)
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build()
+}
