@@ -64,7 +64,7 @@ impl Local {
         let method = method.parse().expect("method");
         let mut request = self.client.req(method, uri.to_owned());
         if let Some(body) = body {
-            request = request.header(ContentType::JSON).body(body.to_owned());
+            request = request.header(ContentType::JSON).body(body);
         }
         if let Some(token) = token {
             request = request.header(Header::new("X-Auth-Token", token.to_owned()));
