@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use boxoffice::clock::ManualClock;
+use boxoffice::clock::{Clock, ManualClock};
 use boxoffice::domain::Millis;
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};
@@ -29,6 +29,7 @@ pub struct Local {
     pub client: Client,
     pub clock: Arc<ManualClock>,
     pub dir: TempDir,
+    writer_thread: std::thread::JoinHandle<()>,
 }
 
 pub fn local() -> Local {
@@ -49,10 +50,32 @@ pub fn local_in(dir: TempDir, configure: impl FnOnce(Figment) -> Figment) -> Loc
         .merge(("log_level", "off"));
     let service = boxoffice::build(configure(figment), clock.clone()).expect("service builds");
     let client = Client::tracked(service.rocket).expect("rocket ignites");
-    Local { client, clock, dir }
+    Local {
+        client,
+        clock,
+        dir,
+        writer_thread: service.writer_thread,
+    }
 }
 
 impl Local {
+    /// Stops the service, waits until the database is closed, and starts a
+    /// new one on the same file (same clock reading).
+    pub fn restart(self, configure: impl FnOnce(Figment) -> Figment) -> Local {
+        let now = self.clock.now();
+        let Local {
+            client,
+            dir,
+            writer_thread,
+            ..
+        } = self;
+        drop(client);
+        writer_thread.join().expect("the writer ends cleanly");
+        let service = local_in(dir, configure);
+        service.clock.set(now);
+        service
+    }
+
     /// Sends a request; returns the status and the body as JSON (every body is JSON).
     pub fn send(
         &self,
