@@ -4,4 +4,6 @@ mod support;
 
 mod api;
 mod docs;
+mod expiry;
 mod lifecycle;
+mod store;

@@ -1,0 +1,205 @@
+//! The store on its own file: each use case, refusals that change nothing,
+//! reopening, and files it must not adopt.
+
+use boxoffice::domain::{Phone, TicketId};
+use boxoffice::error::Error;
+use boxoffice::store::{Command, Done, IdMinter, Rules, ShowKey, Store, SCHEMA_VERSION};
+use redb::{Database, TableDefinition};
+
+use crate::support::{HOUR, NOW};
+
+const RULES: Rules = Rules {
+    capacity: 5,
+    expire_after_ms: 8 * HOUR,
+};
+const CACHE: usize = 1 << 20;
+
+fn book(name: &str, count: u64, starts_at: i64) -> Command {
+    Command::Book {
+        user_name: name.into(),
+        phone: Phone::Number(9876543210),
+        count,
+        starts_at,
+    }
+}
+
+fn booked(done: Result<Done, Error>) -> TicketId {
+    match done {
+        Ok(Done::Ticket(ticket, _)) => ticket.id,
+        other => panic!("expected a ticket, got {other:?}"),
+    }
+}
+
+#[test]
+fn book_move_delete_keep_counts_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.redb"), CACHE, RULES).unwrap();
+    let mut ids = IdMinter::default();
+    let (a, b) = (NOW + HOUR, NOW + 2 * HOUR);
+    let first = booked(store.execute_one(book("Asha", 2, a), NOW, &mut ids));
+    let second = booked(store.execute_one(book("Bo", 3, a), NOW, &mut ids));
+    store
+        .execute_one(
+            Command::Move {
+                ticket: first,
+                starts_at: b,
+            },
+            NOW,
+            &mut ids,
+        )
+        .unwrap();
+    store
+        .execute_one(Command::Delete { ticket: second }, NOW, &mut ids)
+        .unwrap();
+    let shows = store.all_shows().unwrap();
+    assert_eq!(shows.len(), 2);
+    let (show_a, tickets_a) = &shows[0];
+    let (show_b, tickets_b) = &shows[1];
+    assert_eq!((show_a.starts_at, show_a.sold, tickets_a.len()), (a, 0, 0));
+    assert_eq!((show_b.starts_at, show_b.sold), (b, 2));
+    assert_eq!(tickets_b.iter().map(|t| t.id).collect::<Vec<_>>(), [first]);
+    assert_eq!(store.ticket_total().unwrap(), 1);
+}
+
+#[test]
+fn refused_commands_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.redb"), CACHE, RULES).unwrap();
+    let mut ids = IdMinter::default();
+    let (a, b) = (NOW + HOUR, NOW + 2 * HOUR);
+    let mover = booked(store.execute_one(book("Asha", 3, a), NOW, &mut ids));
+    booked(store.execute_one(book("Bo", 4, b), NOW, &mut ids));
+    let before = store.all_shows().unwrap();
+    let unknown = TicketId::from_u128(7);
+    let refusals = [
+        (book("Chen", 3, a), Error::TicketLimitExceeded),
+        (book("Chen", 6, NOW + 3 * HOUR), Error::TicketLimitExceeded),
+        (book("Chen", 1, NOW - 1), Error::ShowTimeInPast),
+        (
+            Command::Move {
+                ticket: mover,
+                starts_at: b,
+            },
+            Error::TicketLimitExceeded,
+        ),
+        (
+            Command::Move {
+                ticket: mover,
+                starts_at: NOW - HOUR,
+            },
+            Error::ShowTimeInPast,
+        ),
+        (
+            Command::Move {
+                ticket: unknown,
+                starts_at: b,
+            },
+            Error::TicketNotFound,
+        ),
+        (Command::Delete { ticket: unknown }, Error::TicketNotFound),
+    ];
+    for (command, error) in refusals {
+        assert_eq!(
+            store.execute_one(command.clone(), NOW, &mut ids),
+            Err(error),
+            "{command:?}"
+        );
+    }
+    assert_eq!(store.all_shows().unwrap(), before);
+}
+
+#[test]
+fn one_batch_answers_each_command_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.redb"), CACHE, RULES).unwrap();
+    let mut ids = IdMinter::default();
+    let show = NOW + HOUR;
+    let batch: Vec<Command> = (0..8)
+        .map(|i| book(&format!("guest {i}"), 2, show))
+        .collect();
+    let answers = store.execute(&batch, NOW, &mut ids).unwrap();
+    let accepted = answers.iter().filter(|answer| answer.is_ok()).count();
+    assert_eq!(accepted, 2, "two pairs fit in five seats");
+    assert!(answers[2..]
+        .iter()
+        .all(|a| a == &Err(Error::TicketLimitExceeded)));
+    let (show, tickets) = store
+        .show_with_tickets(ShowKey::StartsAt(show))
+        .unwrap()
+        .unwrap();
+    assert_eq!((show.sold, tickets.len()), (4, 2));
+}
+
+#[test]
+fn reopening_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let mut ids = IdMinter::default();
+    let before = {
+        let store = Store::open(&path, CACHE, RULES).unwrap();
+        for hour in 1..=3 {
+            booked(store.execute_one(book("Asha", hour as u64, NOW + hour * HOUR), NOW, &mut ids));
+        }
+        store.all_shows().unwrap()
+    };
+    let store = Store::open(&path, CACHE, RULES).unwrap();
+    assert_eq!(store.all_shows().unwrap(), before);
+}
+
+fn open_error(path: &std::path::Path) -> String {
+    match Store::open(path, CACHE, RULES) {
+        Ok(_) => panic!("{} was adopted", path.display()),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn a_file_of_another_schema_version_is_refused_clearly() {
+    const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+    let dir = tempfile::tempdir().unwrap();
+    for (version, word) in [(SCHEMA_VERSION + 1, "newer"), (0, "older")] {
+        let path = dir.path().join(format!("v{version}.redb"));
+        drop(Store::open(&path, CACHE, RULES).unwrap());
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert("schema_version", version)
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        let error = open_error(&path);
+        assert!(
+            error.contains(word) && error.contains(&format!("schema {version}")),
+            "{error}"
+        );
+        assert!(error.contains(&path.display().to_string()), "{error}");
+    }
+}
+
+#[test]
+fn a_foreign_file_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let other_program = dir.path().join("other.redb");
+    {
+        const THINGS: TableDefinition<u64, u64> = TableDefinition::new("things");
+        let db = Database::create(&other_program).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(THINGS).unwrap().insert(1, 2).unwrap();
+        txn.commit().unwrap();
+    }
+    assert!(open_error(&other_program).contains("not a boxoffice database"));
+
+    let not_redb = dir.path().join("notes.txt");
+    std::fs::write(
+        &not_redb,
+        "this is not a database at all, just some text ".repeat(200),
+    )
+    .unwrap();
+    assert!(open_error(&not_redb).contains("cannot open database"));
+    // Nothing was written into it.
+    assert!(std::fs::read_to_string(&not_redb)
+        .unwrap()
+        .starts_with("this is not"));
+}
