@@ -37,7 +37,7 @@ pub struct Config {
 /// A key whose value cannot be used; start-up stops with this one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    pub key: &'static str,
+    pub key: String,
     pub reason: String,
 }
 
@@ -70,15 +70,23 @@ pub fn figment() -> Figment {
 
 impl Config {
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        // Rocket's own keys (address, port, limits, ...) are checked here too, so
+        // that their errors read like ours instead of failing at launch.
+        if let Err(error) = figment.extract::<rocket::Config>() {
+            return Err(ConfigError {
+                key: error.path.join("."),
+                reason: error.kind.to_string(),
+            });
+        }
         let timezone: String = key(figment, "timezone")?.unwrap_or_else(|| "UTC".into());
         let timezone = timezone.parse::<Tz>().map_err(|_| ConfigError {
-            key: "timezone",
+            key: "timezone".into(),
             reason: format!("{timezone:?} is not an IANA time zone (e.g. UTC, Asia/Kolkata)"),
         })?;
         let capacity = key(figment, "capacity")?.unwrap_or(DEFAULT_CAPACITY);
         if capacity == 0 {
             return Err(ConfigError {
-                key: "capacity",
+                key: "capacity".into(),
                 reason: "must be at least 1".into(),
             });
         }
@@ -108,7 +116,7 @@ fn key<T: DeserializeOwned>(
         Ok(value) => Ok(Some(value)),
         Err(error) if error.missing() => Ok(None),
         Err(error) => Err(ConfigError {
-            key: name,
+            key: name.into(),
             reason: error.kind.to_string(),
         }),
     }
@@ -119,7 +127,10 @@ fn duration(
     name: &'static str,
     default: Duration,
 ) -> Result<Duration, ConfigError> {
-    let invalid = |reason: String| ConfigError { key: name, reason };
+    let invalid = |reason: String| ConfigError {
+        key: name.into(),
+        reason,
+    };
     let value = match key::<humantime_serde::Serde<Duration>>(figment, name) {
         Ok(value) => value.map_or(default, |value| *value),
         Err(error) => {
@@ -150,7 +161,7 @@ fn api_token(figment: &Figment) -> Result<Option<String>, ConfigError> {
         Ok(token) => token,
         Err(_) => {
             return Err(ConfigError {
-                key: "api_token",
+                key: "api_token".into(),
                 reason: "must be a string".into(),
             })
         }
@@ -163,7 +174,7 @@ fn api_token(figment: &Figment) -> Result<Option<String>, ConfigError> {
     });
     match token {
         Some(token) if token.is_empty() => Err(ConfigError {
-            key: "api_token",
+            key: "api_token".into(),
             reason: "must not be empty (leave it unset to turn authentication off)".into(),
         }),
         token => Ok(token),
@@ -235,6 +246,8 @@ mod tests {
             ("api_token", ""),
             ("api_token", "[1, 2]"),
             ("cache_size", "big"),
+            ("port", "\"not a port\""),
+            ("address", "\"nowhere\""),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");
