@@ -3,5 +3,6 @@
 mod support;
 
 mod api;
+mod concurrency;
 mod lifecycle;
 mod model;
