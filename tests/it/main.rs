@@ -4,5 +4,6 @@ mod support;
 
 mod api;
 mod concurrency;
+mod crash;
 mod lifecycle;
 mod model;

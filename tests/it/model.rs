@@ -26,7 +26,7 @@ const HALF_HOUR: i64 = HOUR / 2;
 const DEFAULT_CASES: u32 = 96;
 /// Ids from here up stand for ones the store would have minted in a commit
 /// whose answers nobody saw (see [`Model::apply`]); real ULIDs stay below.
-const PLACEHOLDER_IDS: u128 = 1 << 127;
+pub const PLACEHOLDER_IDS: u128 = 1 << 127;
 
 /// A ticket id that is well formed but never minted (its time is 1970).
 fn never_minted() -> TicketId {
@@ -151,6 +151,37 @@ impl Model {
                 (self.show(*starts_at), tickets)
             })
             .collect()
+    }
+
+    /// The model of a store that holds `view` (checked beforehand).
+    pub fn from_view(capacity: u32, view: &[(Show, Vec<Ticket>)], minted: &[TicketId]) -> Self {
+        let mut model = Self::new(capacity);
+        model.minted = minted.to_vec();
+        for (show, tickets) in view {
+            model.shows.insert(
+                show.starts_at,
+                ModelShow {
+                    id: show.id,
+                    capacity: show.capacity,
+                    tickets: tickets.iter().map(|ticket| ticket.id).collect(),
+                },
+            );
+            for ticket in tickets {
+                model.tickets.insert(
+                    ticket.id,
+                    ModelTicket {
+                        starts_at: show.starts_at,
+                        user_name: ticket.user_name.clone(),
+                        phone: ticket.phone.clone(),
+                        count: ticket.count,
+                    },
+                );
+                if !model.minted.contains(&ticket.id) {
+                    model.minted.push(ticket.id);
+                }
+            }
+        }
+        model
     }
 
     /// The command an [`Op`] stands for at `now`: its slot becomes a show
