@@ -8,7 +8,7 @@ use std::path::Path;
 
 use redb::{
     Builder, Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable,
-    ReadableTableMetadata, Table, TableHandle, WriteTransaction,
+    ReadableTableMetadata, StorageBackend, Table, TableHandle, WriteTransaction,
 };
 
 use crate::domain::rules::{ensure_not_past, expiry_cutoff, is_expired, seats_after_booking};
@@ -149,10 +149,29 @@ impl Store {
             .set_cache_size(cache_size)
             .create(path)
             .map_err(|error| StoreError::Open(format!("cannot open database {shown}: {error}")))?;
+        Self::on_database(db, rules, &format!("database {shown}"))
+    }
+
+    /// Opens the database kept by any redb storage backend, creating it if
+    /// the backend is empty. The crash tests use a backend that loses, as a
+    /// power cut does, whatever was written after the last sync.
+    pub fn open_on_backend(
+        backend: impl StorageBackend,
+        cache_size: usize,
+        rules: Rules,
+    ) -> Result<Self, StoreError> {
+        let db = Builder::new()
+            .set_cache_size(cache_size)
+            .create_with_backend(backend)
+            .map_err(|error| StoreError::Open(format!("cannot open database: {error}")))?;
+        Self::on_database(db, rules, "database")
+    }
+
+    fn on_database(db: Database, rules: Rules, named: &str) -> Result<Self, StoreError> {
         let store = Self { db, rules };
         store
             .check_schema()
-            .map_err(|error| StoreError::Open(format!("database {shown}: {error}")))?;
+            .map_err(|error| StoreError::Open(format!("{named}: {error}")))?;
         Ok(store)
     }
 

@@ -3,7 +3,10 @@
 mod support;
 
 mod api;
+mod concurrency;
+mod crash;
 mod docs;
 mod expiry;
 mod lifecycle;
+mod model;
 mod store;

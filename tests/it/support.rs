@@ -277,3 +277,26 @@ pub fn agent() -> ureq::Agent {
         .timeout(Duration::from_secs(30))
         .build()
 }
+
+/// Like [`call`], but `None` when no complete answer came back (the server
+/// died mid-request): the request may or may not have taken effect.
+pub fn try_call(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    body: Option<&Value>,
+) -> Option<(u16, Value)> {
+    let request = agent.request(method, url);
+    let result = match body {
+        Some(body) => request.send_json(body.clone()),
+        None => request.call(),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(ureq::Error::Transport(_)) => return None,
+    };
+    let status = response.status();
+    let value = response.into_json().ok()?;
+    Some((status, value))
+}

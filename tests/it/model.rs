@@ -1,0 +1,715 @@
+//! The store against a model: random sequences of bookings, moves, deletes,
+//! purges, clock steps and reopenings run on `Store` and on a plain in-memory
+//! model that applies the contract's rules by itself. After every step both
+//! must have given the same answers and must hold the same shows and tickets.
+//!
+//! Small capacities, a handful of show times and a short expiry make refusals,
+//! expiry and purges common. `PROPTEST_CASES` raises the number of cases.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use boxoffice::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
+use boxoffice::error::Error;
+use boxoffice::store::{Command, Done, IdMinter, Rules, Store};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::TestCaseError;
+
+use crate::support::{HOUR, NOW};
+
+pub const CAPACITY: u32 = 5;
+pub const EXPIRE_AFTER: i64 = 2 * HOUR;
+pub const CACHE_SIZE: usize = 1 << 20;
+const HALF_HOUR: i64 = HOUR / 2;
+/// Cases per run unless `PROPTEST_CASES` says otherwise.
+const DEFAULT_CASES: u32 = 96;
+/// Ids from here up stand for ones the store would have minted in a commit
+/// whose answers nobody saw (see [`Model::apply`]); real ULIDs stay below.
+pub const PLACEHOLDER_IDS: u128 = 1 << 127;
+
+/// A ticket id that is well formed but never minted (its time is 1970).
+fn never_minted() -> TicketId {
+    TicketId::from_u128(1)
+}
+
+// ---- the model --------------------------------------------------------------
+
+/// What the store should hold, kept in plain maps.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Seats of a show created from now on; a reopen may change it.
+    pub capacity: u32,
+    shows: BTreeMap<Millis, ModelShow>,
+    tickets: BTreeMap<TicketId, ModelTicket>,
+    /// Every ticket id the store has handed out, live or gone, in order.
+    minted: Vec<TicketId>,
+    placeholders: u128,
+}
+
+#[derive(Clone, Debug)]
+struct ModelShow {
+    id: ShowId,
+    capacity: u32,
+    tickets: BTreeSet<TicketId>,
+}
+
+#[derive(Clone, Debug)]
+struct ModelTicket {
+    starts_at: Millis,
+    user_name: String,
+    phone: Phone,
+    count: u32,
+}
+
+/// What the contract says a command does, before any id is known.
+enum Decision {
+    Refuse(Error),
+    Book {
+        starts_at: Millis,
+        user_name: String,
+        phone: Phone,
+        count: u32,
+    },
+    Move {
+        ticket: TicketId,
+        starts_at: Millis,
+    },
+    Delete(TicketId),
+    Purge {
+        budget: usize,
+    },
+}
+
+impl Model {
+    pub fn new(capacity: u32) -> Self {
+        Self {
+            capacity,
+            shows: BTreeMap::new(),
+            tickets: BTreeMap::new(),
+            minted: Vec::new(),
+            placeholders: PLACEHOLDER_IDS,
+        }
+    }
+
+    pub fn rules(&self) -> Rules {
+        Rules {
+            capacity: self.capacity,
+            expire_after_ms: EXPIRE_AFTER,
+        }
+    }
+
+    pub fn minted(&self) -> &[TicketId] {
+        &self.minted
+    }
+
+    fn sold(&self, show: &ModelShow) -> u32 {
+        show.tickets.iter().map(|id| self.tickets[id].count).sum()
+    }
+
+    fn free(&self, starts_at: Millis) -> u32 {
+        match self.shows.get(&starts_at) {
+            Some(show) => show.capacity - self.sold(show),
+            None => self.capacity,
+        }
+    }
+
+    fn show(&self, starts_at: Millis) -> Show {
+        let show = &self.shows[&starts_at];
+        Show {
+            id: show.id,
+            starts_at,
+            capacity: show.capacity,
+            sold: self.sold(show),
+        }
+    }
+
+    fn ticket(&self, id: TicketId) -> Ticket {
+        let ticket = &self.tickets[&id];
+        Ticket {
+            id,
+            show_id: self.shows[&ticket.starts_at].id,
+            user_name: ticket.user_name.clone(),
+            phone: ticket.phone.clone(),
+            count: ticket.count,
+        }
+    }
+
+    /// A live ticket with its show, as `Store::ticket` answers.
+    pub fn ticket_with_show(&self, id: TicketId) -> Option<(Ticket, Show)> {
+        let ticket = self.tickets.get(&id)?;
+        Some((self.ticket(id), self.show(ticket.starts_at)))
+    }
+
+    /// Every show in start order with its tickets in booking (id) order, as
+    /// `Store::all_shows` answers.
+    pub fn view(&self) -> Vec<(Show, Vec<Ticket>)> {
+        self.shows
+            .iter()
+            .map(|(starts_at, show)| {
+                let tickets = show.tickets.iter().map(|id| self.ticket(*id)).collect();
+                (self.show(*starts_at), tickets)
+            })
+            .collect()
+    }
+
+    /// The model of a store that holds `view` (checked beforehand).
+    pub fn from_view(capacity: u32, view: &[(Show, Vec<Ticket>)], minted: &[TicketId]) -> Self {
+        let mut model = Self::new(capacity);
+        model.minted = minted.to_vec();
+        for (show, tickets) in view {
+            model.shows.insert(
+                show.starts_at,
+                ModelShow {
+                    id: show.id,
+                    capacity: show.capacity,
+                    tickets: tickets.iter().map(|ticket| ticket.id).collect(),
+                },
+            );
+            for ticket in tickets {
+                model.tickets.insert(
+                    ticket.id,
+                    ModelTicket {
+                        starts_at: show.starts_at,
+                        user_name: ticket.user_name.clone(),
+                        phone: ticket.phone.clone(),
+                        count: ticket.count,
+                    },
+                );
+                if !model.minted.contains(&ticket.id) {
+                    model.minted.push(ticket.id);
+                }
+            }
+        }
+        model
+    }
+
+    /// The command an [`Op`] stands for at `now`: its slot becomes a show
+    /// time on the hour grid around `now`, its pick a ticket id.
+    pub fn command(&self, op: &Op, now: Millis) -> Command {
+        let show_time = |slot: i64| now - now.rem_euclid(HOUR) + slot * HOUR;
+        match op {
+            Op::Book {
+                user_name,
+                phone,
+                count,
+                slot,
+            } => Command::Book {
+                user_name: user_name.clone(),
+                phone: phone.clone(),
+                count: *count,
+                starts_at: show_time(*slot),
+            },
+            Op::Move { ticket, slot } => Command::Move {
+                ticket: self.pick(ticket),
+                starts_at: show_time(*slot),
+            },
+            Op::Delete { ticket } => Command::Delete {
+                ticket: self.pick(ticket),
+            },
+            Op::Purge { budget } => Command::Purge { budget: *budget },
+        }
+    }
+
+    /// One of the ids the store minted (live or gone), or one it never did.
+    fn pick(&self, index: &Index) -> TicketId {
+        let at = index.index(self.minted.len() + 1);
+        self.minted.get(at).copied().unwrap_or_else(never_minted)
+    }
+
+    fn decide(&self, command: &Command, now: Millis) -> Decision {
+        match command {
+            Command::Book {
+                user_name,
+                phone,
+                count,
+                starts_at,
+            } => {
+                if *starts_at < now {
+                    return Decision::Refuse(Error::ShowTimeInPast);
+                }
+                if *count > u64::from(self.free(*starts_at)) {
+                    return Decision::Refuse(Error::TicketLimitExceeded);
+                }
+                Decision::Book {
+                    starts_at: *starts_at,
+                    user_name: user_name.clone(),
+                    phone: phone.clone(),
+                    count: *count as u32,
+                }
+            }
+            Command::Move { ticket, starts_at } => {
+                let Some(held) = self.tickets.get(ticket) else {
+                    return Decision::Refuse(Error::TicketNotFound);
+                };
+                if now >= held.starts_at + EXPIRE_AFTER {
+                    return Decision::Refuse(Error::TicketExpired);
+                }
+                if *starts_at < now {
+                    return Decision::Refuse(Error::ShowTimeInPast);
+                }
+                if held.starts_at != *starts_at && held.count > self.free(*starts_at) {
+                    return Decision::Refuse(Error::TicketLimitExceeded);
+                }
+                Decision::Move {
+                    ticket: *ticket,
+                    starts_at: *starts_at,
+                }
+            }
+            Command::Delete { ticket } => match self.tickets.contains_key(ticket) {
+                true => Decision::Delete(*ticket),
+                false => Decision::Refuse(Error::TicketNotFound),
+            },
+            Command::Purge { budget } => Decision::Purge { budget: *budget },
+        }
+    }
+
+    /// Applies `command` at `now` as the contract says. Given the store's
+    /// answer, checks it and takes over the ids the store minted; without
+    /// one (a commit whose answers were lost), stands placeholders in.
+    pub fn apply(
+        &mut self,
+        command: &Command,
+        now: Millis,
+        observed: Option<&Result<Done, Error>>,
+    ) -> Result<(), String> {
+        let mismatch = |expected: &dyn std::fmt::Debug, got: &Result<Done, Error>| {
+            format!("{command:?} at {now}: expected {expected:?}, the store answered {got:?}")
+        };
+        match self.decide(command, now) {
+            Decision::Refuse(error) => {
+                let expected = Err(error);
+                same(&expected, observed).map_err(|got| mismatch(&expected, got))
+            }
+            Decision::Book {
+                starts_at,
+                user_name,
+                phone,
+                count,
+            } => {
+                let (ticket_id, show_id) = match observed {
+                    Some(Ok(Done::Ticket(ticket, show))) => (ticket.id, show.id),
+                    Some(got) => return Err(mismatch(&"a booking", got)),
+                    None => (
+                        TicketId::from_u128(self.placeholder()),
+                        ShowId::from_u128(self.placeholder()),
+                    ),
+                };
+                if self.minted.contains(&ticket_id) {
+                    return Err(format!("{command:?}: ticket id {ticket_id} minted twice"));
+                }
+                self.minted.push(ticket_id);
+                self.ensure_show(starts_at, show_id)?;
+                self.tickets.insert(
+                    ticket_id,
+                    ModelTicket {
+                        starts_at,
+                        user_name,
+                        phone,
+                        count,
+                    },
+                );
+                self.shows
+                    .get_mut(&starts_at)
+                    .expect("ensured")
+                    .tickets
+                    .insert(ticket_id);
+                let expected = Ok(self.ticket_answer(ticket_id));
+                same(&expected, observed).map_err(|got| mismatch(&expected, got))
+            }
+            Decision::Move { ticket, starts_at } => {
+                let from = self.tickets[&ticket].starts_at;
+                if from != starts_at {
+                    let show_id = match observed {
+                        Some(Ok(Done::Ticket(_, show))) => show.id,
+                        Some(got) => return Err(mismatch(&"a moved ticket", got)),
+                        None => ShowId::from_u128(self.placeholder()),
+                    };
+                    self.ensure_show(starts_at, show_id)?;
+                    self.shows
+                        .get_mut(&from)
+                        .expect("held")
+                        .tickets
+                        .remove(&ticket);
+                    self.shows
+                        .get_mut(&starts_at)
+                        .expect("ensured")
+                        .tickets
+                        .insert(ticket);
+                    self.tickets.get_mut(&ticket).expect("held").starts_at = starts_at;
+                }
+                let expected = Ok(self.ticket_answer(ticket));
+                same(&expected, observed).map_err(|got| mismatch(&expected, got))
+            }
+            Decision::Delete(ticket) => {
+                let held = self.tickets.remove(&ticket).expect("held");
+                self.shows
+                    .get_mut(&held.starts_at)
+                    .expect("held")
+                    .tickets
+                    .remove(&ticket);
+                let expected = Ok(Done::Deleted);
+                same(&expected, observed).map_err(|got| mismatch(&expected, got))
+            }
+            Decision::Purge { budget } => {
+                let (shows, tickets, budget_left, expired_left) = self.purge(now, budget);
+                match observed {
+                    None => Ok(()),
+                    Some(Ok(Done::Purged(report)))
+                        if report.shows == shows
+                            && report.tickets == tickets
+                            // `more` must be set while expired records are
+                            // left; it may be set when the budget ran out.
+                            && (report.more || !expired_left)
+                            && (!report.more || expired_left || budget_left == 0) =>
+                    {
+                        Ok(())
+                    }
+                    Some(got) => Err(mismatch(
+                        &format!(
+                            "{shows} shows and {tickets} tickets purged, expired ones left: {expired_left}"
+                        ),
+                        got,
+                    )),
+                }
+            }
+        }
+    }
+
+    fn placeholder(&mut self) -> u128 {
+        self.placeholders += 1;
+        self.placeholders
+    }
+
+    /// Creates the show at `starts_at` with the id the store gave it, unless
+    /// it exists (then the store must have answered with its id).
+    fn ensure_show(&mut self, starts_at: Millis, id: ShowId) -> Result<(), String> {
+        if let Some(show) = self.shows.get(&starts_at) {
+            if show.id != id && id.as_u128() < PLACEHOLDER_IDS {
+                return Err(format!(
+                    "show at {starts_at} is {} but the store answered {id}",
+                    show.id
+                ));
+            }
+            return Ok(());
+        }
+        if self.shows.values().any(|show| show.id == id) {
+            return Err(format!("show id {id} used for two start times"));
+        }
+        self.shows.insert(
+            starts_at,
+            ModelShow {
+                id,
+                capacity: self.capacity,
+                tickets: BTreeSet::new(),
+            },
+        );
+        Ok(())
+    }
+
+    /// A live ticket as a booking or move answers it.
+    fn ticket_answer(&self, ticket: TicketId) -> Done {
+        let (ticket, show) = self.ticket_with_show(ticket).expect("live");
+        Done::Ticket(ticket, show)
+    }
+
+    /// Expired shows go oldest first, each one's tickets in booking order;
+    /// every show or ticket deleted spends one unit of `budget`, and a show
+    /// goes only once its tickets have. Returns shows and tickets deleted,
+    /// the budget left and whether expired records remain.
+    fn purge(&mut self, now: Millis, budget: usize) -> (usize, usize, usize, bool) {
+        let cutoff = now - EXPIRE_AFTER;
+        let (mut shows, mut tickets, mut left) = (0, 0, budget);
+        let expired: Vec<Millis> = self.shows.range(..=cutoff).map(|(at, _)| *at).collect();
+        for starts_at in expired {
+            let show = self.shows.get_mut(&starts_at).expect("listed");
+            let doomed: Vec<TicketId> = show.tickets.iter().take(left).copied().collect();
+            for id in &doomed {
+                show.tickets.remove(id);
+                self.tickets.remove(id);
+            }
+            left -= doomed.len();
+            tickets += doomed.len();
+            if !show.tickets.is_empty() || left == 0 {
+                break;
+            }
+            self.shows.remove(&starts_at);
+            left -= 1;
+            shows += 1;
+        }
+        let expired_left = self.shows.range(..=cutoff).next().is_some();
+        (shows, tickets, left, expired_left)
+    }
+}
+
+/// The store's answer, when there is one and it is not `expected`.
+fn same<'a>(
+    expected: &Result<Done, Error>,
+    observed: Option<&'a Result<Done, Error>>,
+) -> Result<(), &'a Result<Done, Error>> {
+    match observed {
+        Some(got) if got != expected => Err(got),
+        _ => Ok(()),
+    }
+}
+
+/// The contract's invariants on what a store holds: for every show, sold ==
+/// the sum of its tickets' counts <= capacity; every ticket is listed under
+/// the show it names, once, in booking order; one show per start time.
+pub fn check_invariants(held: &[(Show, Vec<Ticket>)]) -> Result<(), String> {
+    let mut ticket_ids = BTreeSet::new();
+    let mut show_ids = BTreeSet::new();
+    for window in held.windows(2) {
+        if window[0].0.starts_at >= window[1].0.starts_at {
+            return Err(format!("shows out of start order: {window:?}"));
+        }
+    }
+    for (show, tickets) in held {
+        if !show_ids.insert(show.id) {
+            return Err(format!("show {} listed twice", show.id));
+        }
+        let sum: u64 = tickets.iter().map(|ticket| u64::from(ticket.count)).sum();
+        if sum != u64::from(show.sold) || show.sold > show.capacity {
+            return Err(format!(
+                "show {show:?}: sold {} but its tickets add up to {sum} (capacity {})",
+                show.sold, show.capacity
+            ));
+        }
+        for window in tickets.windows(2) {
+            if window[0].id >= window[1].id {
+                return Err(format!("show {}: tickets out of booking order", show.id));
+            }
+        }
+        for ticket in tickets {
+            if ticket.show_id != show.id || ticket.count == 0 || !ticket_ids.insert(ticket.id) {
+                return Err(format!("ticket {ticket:?} misplaced under show {show:?}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Everything the store answers about its contents against the model.
+pub fn check_store(store: &Store, model: &Model) -> Result<(), String> {
+    let held = store.all_shows().map_err(|error| error.to_string())?;
+    check_invariants(&held)?;
+    let expected = model.view();
+    if held != expected {
+        return Err(format!(
+            "the store holds\n{held:#?}\nthe model holds\n{expected:#?}"
+        ));
+    }
+    let total = store.ticket_total().map_err(|error| error.to_string())?;
+    let live = model.tickets.len() as u64;
+    if total != live {
+        return Err(format!("{total} tickets stored, {live} listed under shows"));
+    }
+    for id in model.minted().iter().copied().chain([never_minted()]) {
+        let found = store.ticket(id).map_err(|error| error.to_string())?;
+        if found != model.ticket_with_show(id) {
+            return Err(format!("ticket {id}: the store finds {found:?}"));
+        }
+    }
+    Ok(())
+}
+
+// ---- generated steps ----------------------------------------------------------
+
+/// A command before it meets a store: show times as slots on the hour grid
+/// around "now" (-1 is past), tickets as picks among the minted ids.
+#[derive(Clone, Debug)]
+pub enum Op {
+    Book {
+        user_name: String,
+        phone: Phone,
+        count: u64,
+        slot: i64,
+    },
+    Move {
+        ticket: Index,
+        slot: i64,
+    },
+    Delete {
+        ticket: Index,
+    },
+    Purge {
+        budget: usize,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// One command in its own commit.
+    One(Op),
+    /// Several commands in one commit, as the writer groups them.
+    Batch(Vec<Op>),
+    /// The clock moves on by this many half hours.
+    Advance(i64),
+    /// The store is closed and opened again, new shows getting this capacity.
+    Reopen(u32),
+}
+
+fn phone() -> impl Strategy<Value = Phone> {
+    prop_oneof![
+        (1_000_000u64..=999_999_999_999_999).prop_map(Phone::Number),
+        "\\+?[0-9]{7,12}".prop_map(Phone::Text),
+    ]
+}
+
+fn slot() -> impl Strategy<Value = i64> {
+    -1i64..=3
+}
+
+pub fn op() -> impl Strategy<Value = Op> {
+    let count = prop_oneof![8 => 1u64..=3, 2 => 4u64..=6, 1 => Just(u64::MAX)];
+    prop_oneof![
+        5 => ("[a-z]{1,4}", phone(), count, slot()).prop_map(|(user_name, phone, count, slot)| {
+            Op::Book { user_name, phone, count, slot }
+        }),
+        3 => (any::<Index>(), slot()).prop_map(|(ticket, slot)| Op::Move { ticket, slot }),
+        2 => any::<Index>().prop_map(|ticket| Op::Delete { ticket }),
+        1 => (0usize..=4).prop_map(|budget| Op::Purge { budget }),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        12 => op().prop_map(Step::One),
+        3 => proptest::collection::vec(op(), 2..=6).prop_map(Step::Batch),
+        3 => (1i64..=4).prop_map(Step::Advance),
+        1 => (3u32..=6).prop_map(Step::Reopen),
+    ]
+}
+
+pub fn config(default_cases: u32) -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = default_cases;
+    }
+    config
+}
+
+fn open(path: &Path, model: &Model) -> Result<Store, String> {
+    Store::open(path, CACHE_SIZE, model.rules()).map_err(|error| error.to_string())
+}
+
+fn run(steps: &[Step]) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
+    let path = dir.path().join("model.redb");
+    let mut model = Model::new(CAPACITY);
+    let mut store = open(&path, &model)?;
+    let mut ids = IdMinter::default();
+    let mut now = NOW;
+    for (number, step) in steps.iter().enumerate() {
+        let context = |error: String| format!("step {number} {step:?}: {error}");
+        match step {
+            Step::One(op) => {
+                let command = model.command(op, now);
+                let answer = store.execute_one(command.clone(), now, &mut ids);
+                model.apply(&command, now, Some(&answer)).map_err(context)?;
+            }
+            Step::Batch(ops) => {
+                let commands: Vec<Command> = ops.iter().map(|op| model.command(op, now)).collect();
+                let answers = store
+                    .execute(&commands, now, &mut ids)
+                    .map_err(|error| context(error.to_string()))?;
+                if answers.len() != commands.len() {
+                    return Err(context(format!("{} answers", answers.len())));
+                }
+                for (command, answer) in commands.iter().zip(&answers) {
+                    model.apply(command, now, Some(answer)).map_err(context)?;
+                }
+            }
+            Step::Advance(half_hours) => now += half_hours * HALF_HOUR,
+            Step::Reopen(capacity) => {
+                drop(store);
+                model.capacity = *capacity;
+                store = open(&path, &model).map_err(context)?;
+                ids = IdMinter::default();
+            }
+        }
+        check_store(&store, &model).map_err(context)?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(DEFAULT_CASES))]
+
+    #[test]
+    fn the_store_agrees_with_the_model(steps in proptest::collection::vec(step(), 1..48)) {
+        run(&steps).map_err(TestCaseError::fail)?;
+    }
+}
+
+// ---- one commit, more requests than seats -------------------------------------
+
+fn book(name: &str, count: u64, starts_at: Millis) -> Command {
+    Command::Book {
+        user_name: name.into(),
+        phone: Phone::Number(9876543210),
+        count,
+        starts_at,
+    }
+}
+
+#[test]
+fn the_last_seats_in_one_commit_go_to_the_commands_that_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = Model::new(CAPACITY);
+    let store = open(&dir.path().join("batch.redb"), &model).unwrap();
+    let mut ids = IdMinter::default();
+    let show_time = NOW + HOUR;
+    let Ok(Done::Ticket(first, _)) = store.execute_one(book("first", 3, show_time), NOW, &mut ids)
+    else {
+        panic!("the first booking fits");
+    };
+
+    // Two seats left, and this one commit asks for many more.
+    let batch = [
+        book("a", 1, show_time),
+        book("b", 2, show_time),
+        book("c", 1, show_time),
+        book("d", 1, show_time),
+        Command::Delete { ticket: first.id },
+        book("e", 3, show_time),
+        book("f", 1, show_time),
+        Command::Move {
+            ticket: first.id,
+            starts_at: show_time,
+        },
+    ];
+    let answers = store.execute(&batch, NOW, &mut ids).unwrap();
+    let outcome: Vec<Result<(String, u32), Error>> = answers
+        .into_iter()
+        .map(|answer| match answer {
+            Ok(Done::Ticket(ticket, show)) => Ok((ticket.user_name, show.sold)),
+            Ok(Done::Deleted) => Ok(("deleted".into(), 0)),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => Err(error),
+        })
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            Ok(("a".into(), 4)),
+            Err(Error::TicketLimitExceeded),
+            Ok(("c".into(), 5)),
+            Err(Error::TicketLimitExceeded),
+            Ok(("deleted".into(), 0)),
+            Ok(("e".into(), 5)),
+            Err(Error::TicketLimitExceeded),
+            Err(Error::TicketNotFound),
+        ]
+    );
+
+    let held = store.all_shows().unwrap();
+    check_invariants(&held).unwrap();
+    let [(show, tickets)] = held.as_slice() else {
+        panic!("one show: {held:?}");
+    };
+    assert_eq!(show.sold, CAPACITY);
+    let names: Vec<&str> = tickets.iter().map(|t| t.user_name.as_str()).collect();
+    assert_eq!(names, ["a", "c", "e"], "refused commands left no trace");
+    assert_eq!(store.ticket_total().unwrap(), 3);
+}
