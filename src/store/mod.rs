@@ -309,36 +309,21 @@ impl Store {
                 }
             }
         };
-        let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
-        let Some(show) = read_show(&shows, id)? else {
-            return Ok(None);
-        };
-        let index = txn.open_table(SHOW_ID_TICKET_ID)?;
-        let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
-        let mut found = Vec::new();
-        for entry in index.range((id.as_u128(), 0)..=(id.as_u128(), u128::MAX))? {
-            let ticket_id = TicketId::from_u128(entry?.0.value().1);
-            let ticket = read_ticket(&tickets, ticket_id)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("show {id} lists missing ticket {ticket_id}"))
-            })?;
-            found.push(ticket);
-        }
-        Ok(Some((show, found)))
+        read_show_with_tickets(&txn, id)
     }
 
-    /// Every show with its tickets, in start order: for audits and tests.
+    /// Every show with its tickets, in start order, from one snapshot: for
+    /// audits and tests.
     pub fn all_shows(&self) -> Result<Vec<(Show, Vec<Ticket>)>, StoreError> {
-        let ids: Vec<ShowId> = {
-            let txn = self.begin_read()?;
-            let starts = txn.open_table(SHOW_START_TO_SHOW_ID)?;
-            starts
-                .iter()?
-                .map(|entry| entry.map(|(_, id)| ShowId::from_u128(id.value())))
-                .collect::<Result<_, _>>()?
-        };
-        let mut all = Vec::with_capacity(ids.len());
-        for id in ids {
-            all.extend(self.show_with_tickets(ShowKey::Id(id))?);
+        let txn = self.begin_read()?;
+        let starts = txn.open_table(SHOW_START_TO_SHOW_ID)?;
+        let mut all = Vec::new();
+        for entry in starts.iter()? {
+            let id = ShowId::from_u128(entry?.1.value());
+            let show = read_show_with_tickets(&txn, id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("start index points at missing show {id}"))
+            })?;
+            all.push(show);
         }
         Ok(all)
     }
@@ -374,6 +359,28 @@ fn dangling(ticket: &Ticket) -> StoreError {
         "ticket {} belongs to missing show {}",
         ticket.id, ticket.show_id
     ))
+}
+
+/// A show and its tickets in booking order, as `txn` sees them.
+fn read_show_with_tickets(
+    txn: &ReadTransaction,
+    id: ShowId,
+) -> Result<Option<(Show, Vec<Ticket>)>, StoreError> {
+    let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+    let Some(show) = read_show(&shows, id)? else {
+        return Ok(None);
+    };
+    let index = txn.open_table(SHOW_ID_TICKET_ID)?;
+    let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+    let mut found = Vec::with_capacity(show.sold as usize);
+    for entry in index.range((id.as_u128(), 0)..=(id.as_u128(), u128::MAX))? {
+        let ticket_id = TicketId::from_u128(entry?.0.value().1);
+        let ticket = read_ticket(&tickets, ticket_id)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("show {id} lists missing ticket {ticket_id}"))
+        })?;
+        found.push(ticket);
+    }
+    Ok(Some((show, found)))
 }
 
 fn read_show(
