@@ -55,7 +55,13 @@ impl Writer {
 }
 
 fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>) {
-    let mut ids = IdMinter::default();
+    let mut ids = match store.id_minter() {
+        Ok(ids) => ids,
+        Err(error) => {
+            rocket::error!("cannot read the last ids, minting from the clock alone: {error}");
+            IdMinter::default()
+        }
+    };
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut commands: Vec<Command> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = queue.recv() {

@@ -105,16 +105,37 @@ pub struct PurgeReport {
 }
 
 /// Mints ids in increasing order, so a show's tickets sort in booking order
-/// even within one millisecond.
+/// even within one millisecond, and even after the system clock stepped back.
 #[derive(Default)]
-pub struct IdMinter(ulid::Generator);
+pub struct IdMinter {
+    generator: ulid::Generator,
+    last: u128,
+}
 
 impl IdMinter {
+    /// A minter whose ids all sort after `last`.
+    pub fn after(last: u128) -> Self {
+        Self {
+            generator: ulid::Generator::new(),
+            last,
+        }
+    }
+
     fn next(&mut self) -> Result<u128, StoreError> {
-        self.0
+        let fresh = self
+            .generator
             .generate()
-            .map(|ulid| ulid.0)
-            .map_err(|error| StoreError::Corrupt(format!("cannot mint an id: {error}")))
+            .map_err(|error| StoreError::Corrupt(format!("cannot mint an id: {error}")))?
+            .0;
+        let id = if fresh > self.last {
+            fresh
+        } else {
+            self.last
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt("no ids left to mint".into()))?
+        };
+        self.last = id;
+        Ok(id)
     }
 }
 
@@ -326,6 +347,20 @@ impl Store {
             all.push(show);
         }
         Ok(all)
+    }
+
+    /// A minter whose ids sort after every id already stored.
+    pub fn id_minter(&self) -> Result<IdMinter, StoreError> {
+        let txn = self.begin_read()?;
+        let last_ticket = txn
+            .open_table(TICKET_ID_TO_TICKET)?
+            .last()?
+            .map(|(id, _)| id.value());
+        let last_show = txn
+            .open_table(SHOW_ID_TO_SHOW)?
+            .last()?
+            .map(|(id, _)| id.value());
+        Ok(IdMinter::after(last_ticket.max(last_show).unwrap_or(0)))
     }
 
     /// How many tickets are stored.

@@ -203,3 +203,33 @@ fn a_foreign_file_is_refused_clearly() {
         .unwrap()
         .starts_with("this is not"));
 }
+
+#[test]
+fn ids_keep_booking_order_even_when_the_clock_steps_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    // An id minted "in 2100", as if the clock had been far ahead at the time.
+    let future = ulid::Ulid::from_datetime(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(4_102_444_800),
+    )
+    .0;
+    let first = {
+        let store = Store::open(&path, CACHE, RULES).unwrap();
+        booked(store.execute_one(
+            book("Asha", 1, NOW + HOUR),
+            NOW,
+            &mut IdMinter::after(future),
+        ))
+    };
+    assert!(first.as_u128() > future);
+    let store = Store::open(&path, CACHE, RULES).unwrap();
+    let mut ids = store.id_minter().unwrap();
+    let second = booked(store.execute_one(book("Bo", 1, NOW + HOUR), NOW, &mut ids));
+    let third = booked(store.execute_one(book("Chen", 1, NOW + HOUR), NOW, &mut ids));
+    assert!(first < second && second < third);
+    let (_, tickets) = &store.all_shows().unwrap()[0];
+    assert_eq!(
+        tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [first, second, third]
+    );
+}
