@@ -3,4 +3,5 @@
 mod support;
 
 mod api;
+mod hostile;
 mod lifecycle;
