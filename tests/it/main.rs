@@ -6,3 +6,4 @@ mod api;
 mod hostile;
 mod hostile_http;
 mod lifecycle;
+mod privacy;

@@ -136,6 +136,12 @@ impl Server {
     /// Starts the binary on `db_path` with extra `ROCKET_*` settings, in an
     /// empty working folder so no Rocket.toml is read.
     pub fn start(db_path: &Path, env: &[(&str, &str)]) -> Self {
+        Self::start_logging(db_path, env, Some("normal"))
+    }
+
+    /// Like [`Server::start`], at `log_level`, or at the binary's own default
+    /// when `None` (for a debug build, `normal`: it must print its address).
+    pub fn start_logging(db_path: &Path, env: &[(&str, &str)], log_level: Option<&str>) -> Self {
         let workdir = db_path
             .ancestors()
             .skip(1)
@@ -146,13 +152,17 @@ impl Server {
             .current_dir(workdir)
             .env("ROCKET_PORT", "0")
             .env("ROCKET_DB_PATH", db_path)
-            .env("ROCKET_LOG_LEVEL", "normal")
             .env("ROCKET_CLI_COLORS", "false")
+            .env_remove("ROCKET_LOG_LEVEL")
+            .env_remove("ROCKET_PROFILE")
             .env_remove("ROCKET_CONFIG")
             .env_remove("ROCKET_API_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(level) = log_level {
+            command.env("ROCKET_LOG_LEVEL", level);
+        }
         for (key, value) in env {
             command.env(key, value);
         }
