@@ -192,3 +192,39 @@ fn a_body_longer_than_the_limit_is_413_however_its_length_is_declared() {
         still_serving_and_unchanged(&server, &movie, &before);
     }
 }
+
+#[test]
+fn a_method_rocket_does_not_know_is_405_on_a_served_path_and_404_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, movie, before) = server_with_a_booking(&dir);
+    let body = booking("Ravi", 1, "2099-05-01 18:30").to_string();
+    for method in ["QUERY", "PROPFIND", "MKCOL", "BREW"] {
+        for (path, status, allow) in [
+            ("/api/book-ticket", 405, Some("POST")),
+            ("/api/delete-ticket", 405, Some("DELETE, PUT")),
+            ("/api/user-details?ticketId=x", 405, Some("GET, HEAD")),
+            ("/api/nope", 404, None),
+        ] {
+            let request = format!(
+                "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let answer = raw_http(&server.base, request.into_bytes());
+            assert_eq!(
+                answer.status,
+                Some(status),
+                "{method} {path}: {}",
+                answer.head
+            );
+            let allowed = answer.head.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("allow").then(|| value.trim())
+            });
+            assert_eq!(allowed, allow, "{method} {path}: {}", answer.head);
+            let body = json_body(&answer);
+            assert_eq!(body["success"], json!(false));
+        }
+    }
+    still_serving_and_unchanged(&server, &movie, &before);
+}
