@@ -3,6 +3,7 @@
 mod support;
 
 mod api;
+mod documented_patterns;
 mod hostile;
 mod hostile_http;
 mod lifecycle;
