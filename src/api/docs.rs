@@ -27,7 +27,8 @@ const OPERATION_ERRORS: &[(&str, &[u16])] = &[
 const PARAMETERS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "movieId",
-        "The show's id (a ULID from book-ticket). Pass this or `showTime`; if both, this wins.",
+        "The show's id (a ULID from book-ticket). Pass this or `showTime`; if both, this \
+         wins (and both must be well formed).",
         patterns::ULID,
         false,
         "01JD0000000000000000000000",

@@ -324,8 +324,8 @@ async fn ticket_response(app: &App, command: Command) -> Result<Json<TicketRespo
 
 /// List a show's tickets.
 ///
-/// Pass `movieId` or `showTime` (if both, `movieId` is used). Tickets come in
-/// booking order, each with its `expired` flag.
+/// Pass `movieId` or `showTime` (if both, `movieId` is used, and both must be
+/// well formed). Tickets come in booking order, each with its `expired` flag.
 #[openapi(tag = "Tickets", operation_id = "viewAllTickets")]
 #[get("/view-all-tickets?<movieId>&<showTime>")]
 #[allow(non_snake_case)]
@@ -335,14 +335,19 @@ pub async fn view_all_tickets(
     movieId: Option<String>,
     showTime: Option<String>,
 ) -> Result<Json<ShowTicketsResponse>, Error> {
-    let key = match (movieId, showTime) {
-        (Some(id), _) => {
-            ShowKey::Id(ShowId::parse(&id).ok_or_else(|| Error::invalid("Movie ID is not valid."))?)
-        }
-        (None, Some(time)) => ShowKey::StartsAt(
-            parse_show_time(&time, app.config.timezone)
-                .map_err(|e| Error::invalid(e.to_string()))?,
-        ),
+    // Both are checked when both are given, though `movieId` wins: a
+    // malformed value is refused wherever it appears.
+    let id = movieId
+        .map(|id| ShowId::parse(&id).ok_or_else(|| Error::invalid("Movie ID is not valid.")))
+        .transpose()?;
+    let starts_at = showTime
+        .map(|time| {
+            parse_show_time(&time, app.config.timezone).map_err(|e| Error::invalid(e.to_string()))
+        })
+        .transpose()?;
+    let key = match (id, starts_at) {
+        (Some(id), _) => ShowKey::Id(id),
+        (None, Some(starts_at)) => ShowKey::StartsAt(starts_at),
         (None, None) => {
             return Err(Error::bad_request(
                 "Please pass one of the params (movieId or showTime)",

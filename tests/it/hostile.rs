@@ -704,6 +704,44 @@ fn malformed_ids_are_406_everywhere() {
 }
 
 #[test]
+fn a_malformed_parameter_is_refused_even_beside_one_that_wins() {
+    let (service, booked) = booked();
+    let movie = booked["movieId"].as_str().unwrap();
+    let (status, _) = service.get(&format!(
+        "/api/view-all-tickets?movieId={movie}&showTime={}",
+        encode("2099-01-01 10:00")
+    ));
+    assert_eq!(
+        status,
+        Status::Ok,
+        "movieId wins over a well-formed showTime"
+    );
+    let message = refused(
+        &service,
+        "GET",
+        &format!("/api/view-all-tickets?movieId={movie}&showTime=%C2%972"),
+        None,
+        &[],
+        406,
+    );
+    assert!(message.starts_with("Show time"), "{message}");
+    assert_eq!(
+        refused(
+            &service,
+            "GET",
+            &format!(
+                "/api/view-all-tickets?movieId=nope&showTime={}",
+                encode(SHOW)
+            ),
+            None,
+            &[],
+            406
+        ),
+        "Movie ID is not valid."
+    );
+}
+
+#[test]
 fn path_traversal_is_only_ever_a_bad_value_or_an_unknown_route() {
     let (service, _) = booked();
     for value in [
