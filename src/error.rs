@@ -185,6 +185,11 @@ pub fn catchers() -> Vec<Catcher> {
 
 #[catch(404)]
 fn not_found(request: &Request<'_>) -> Error {
+    wrong_method_or_no_route(request)
+}
+
+/// 405 with the methods the request's path does serve, or 404 when it serves none.
+fn wrong_method_or_no_route(request: &Request<'_>) -> Error {
     let path = request.uri().path();
     let mut allowed: Vec<Method> = request
         .rocket()
@@ -216,6 +221,10 @@ fn unauthorized() -> Error {
 #[catch(default)]
 fn default_catcher(status: Status, request: &Request<'_>) -> Error {
     match status.code {
+        // Rocket refuses a request before routing it only when it cannot take
+        // the request line, in practice a method it does not know (QUERY,
+        // PROPFIND, ...): on a path it serves, that is a wrong method.
+        400 if request.route().is_none() => wrong_method_or_no_route(request),
         400 => Error::bad_request("The request could not be understood."),
         413 => Error::PayloadTooLarge,
         500 => Error::internal(format!(

@@ -2,10 +2,15 @@
 
 use rocket::http::ContentType;
 use rocket::{get, Route, State};
-use rocket_okapi::okapi::openapi3::{Info, OpenApi, RefOr};
+use rocket_okapi::okapi::openapi3::{Info, Link, OpenApi, Parameter, ParameterValue, RefOr};
+use rocket_okapi::okapi::schemars::schema::Schema;
 use rocket_okapi::swagger_ui::{make_swagger_ui, SwaggerUIConfig};
+use serde_json::json;
 
+use super::tickets::pattern_schema;
 use super::API_BASE;
+use crate::config::Config;
+use crate::domain::patterns;
 
 /// Error statuses each operation can answer, besides 200 (401 only when a
 /// token is configured).
@@ -18,22 +23,42 @@ const OPERATION_ERRORS: &[(&str, &[u16])] = &[
     ("userDetails", &[400, 401, 404, 406]),
 ];
 
-const PARAMETER_DESCRIPTIONS: &[(&str, &str)] = &[
-    ("movieId", "The show's id (a ULID from book-ticket)."),
+/// Query parameters: description, pattern, required, example.
+const PARAMETERS: &[(&str, &str, &str, bool, &str)] = &[
+    (
+        "movieId",
+        "The show's id (a ULID from book-ticket). Pass this or `showTime`; if both, this \
+         wins (and both must be well formed).",
+        patterns::ULID,
+        false,
+        "01JD0000000000000000000000",
+    ),
     (
         "showTime",
-        "The show's start, e.g. `2030-06-01 18:30` (venue-local) or `2030-06-01T13:00:00Z`.",
+        "The show's start, e.g. `2030-06-01 18:30` (venue-local) or `2030-06-01T13:00:00Z`. \
+         Pass this or `movieId`.",
+        patterns::SHOW_TIME,
+        false,
+        "2030-06-01 18:30",
     ),
-    ("ticketId", "The ticket's id (a ULID from book-ticket)."),
+    (
+        "ticketId",
+        "The ticket's id (a ULID from book-ticket).",
+        patterns::ULID,
+        true,
+        "01JD0000000000000000000000",
+    ),
 ];
 
 /// The serialized document, built once at start-up.
 pub struct ApiDoc(pub String);
 
 /// Paths become `/api/...`, each operation lists exactly the statuses it can
-/// give, and the token is required in the document only when the server
-/// requires it.
-pub fn finish(mut spec: OpenApi, api_token_set: bool) -> OpenApi {
+/// give, query parameters get the patterns their values must match, the
+/// ticket count its upper bound, and the token is required in the document
+/// only when the server requires it.
+pub fn finish(mut spec: OpenApi, config: &Config) -> OpenApi {
+    let api_token_set = config.api_token.is_some();
     spec.info = Info {
         title: "boxoffice".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -71,19 +96,98 @@ pub fn finish(mut spec: OpenApi, api_token_set: bool) -> OpenApi {
             if !api_token_set {
                 operation.security = None;
             }
+            if matches!(id.as_str(), "bookTicket" | "updateTiming") {
+                if let Some(RefOr::Object(ok)) = operation.responses.responses.get_mut("200") {
+                    ok.links = ticket_links();
+                }
+            }
             for parameter in &mut operation.parameters {
                 if let RefOr::Object(parameter) = parameter {
-                    if let Some((_, text)) = PARAMETER_DESCRIPTIONS
-                        .iter()
-                        .find(|(name, _)| *name == parameter.name)
-                    {
-                        parameter.description = Some((*text).into());
-                    }
+                    describe_parameter(parameter);
                 }
             }
         }
     }
+    limit_ticket_count(&mut spec, config.capacity);
     spec
+}
+
+/// What a client can do next with the ticket a 200 answer names.
+fn ticket_links() -> rocket_okapi::okapi::Map<String, RefOr<Link>> {
+    let ticket_id = "$response.body#/data/ticketId";
+    let link = |operation: &str, description: &str| Link {
+        operation_id: Some(operation.into()),
+        description: Some(description.into()),
+        ..Link::default()
+    };
+    let in_query = |operation, description, name: &str, value: &str| {
+        let mut link = link(operation, description);
+        link.parameters.insert(name.into(), json!(value));
+        (operation.to_owned(), RefOr::Object(link))
+    };
+    // A body with `ticketId` from the answer; the other fields are the caller's.
+    let in_body = |operation, description| {
+        let mut link = link(operation, description);
+        link.request_body = Some(json!({ "ticketId": ticket_id }));
+        (operation.to_owned(), RefOr::Object(link))
+    };
+    [
+        in_query(
+            "userDetails",
+            "Who holds this ticket.",
+            "ticketId",
+            ticket_id,
+        ),
+        in_query(
+            "viewAllTickets",
+            "The show this ticket is for.",
+            "movieId",
+            "$response.body#/data/movieId",
+        ),
+        in_body("updateTiming", "Move this ticket to another show."),
+        in_body("deleteTicket", "Delete this ticket."),
+        in_body("deleteTicketPut", "Delete this ticket."),
+    ]
+    .into_iter()
+    .collect()
+}
+
+fn describe_parameter(parameter: &mut Parameter) {
+    let Some((_, description, pattern, required, example)) =
+        PARAMETERS.iter().find(|(name, ..)| *name == parameter.name)
+    else {
+        return;
+    };
+    parameter.description = Some((*description).into());
+    parameter.required = *required;
+    if let ParameterValue::Schema {
+        schema,
+        example: example_value,
+        ..
+    } = &mut parameter.value
+    {
+        // Not `nullable`: an absent parameter is absent, not `null`.
+        *schema = pattern_schema(pattern, description);
+        *example_value = Some(json!(example));
+    }
+}
+
+/// More seats than `capacity` are always refused, so the document says so.
+fn limit_ticket_count(spec: &mut OpenApi, capacity: u32) {
+    let count = spec
+        .components
+        .as_mut()
+        .and_then(|components| components.schemas.get_mut("BookTicketRequest"))
+        .and_then(|request| request.object.as_mut())
+        .and_then(|object| object.properties.get_mut("ticketCount"));
+    if let Some(Schema::Object(count)) = count {
+        count.format = None;
+        count.number().maximum = Some(f64::from(capacity));
+        count.metadata().description = Some(format!(
+            "Seats to book: at least 1, at most {capacity} (a show's capacity); more than the \
+             show has left is refused with `Ticket limit exceeded.`"
+        ));
+    }
 }
 
 #[get("/openapi.json")]

@@ -9,13 +9,16 @@ use rocket::Route;
 use rocket_okapi::okapi::openapi3::OpenApi;
 use rocket_okapi::settings::OpenApiSettings;
 
+use crate::config::Config;
+
 pub use docs::{docs_routes, ApiDoc};
 
 /// Where the seed-compatible routes live.
 pub const API_BASE: &str = "/api";
 
-/// The API routes and the OpenAPI document that describes them.
-pub fn routes(api_token_set: bool) -> (Vec<Route>, OpenApi) {
+/// The API routes and the OpenAPI document that describes them as `config`
+/// sets them up.
+pub fn routes(config: &Config) -> (Vec<Route>, OpenApi) {
     let settings = OpenApiSettings::new();
     let (routes, spec) = rocket_okapi::openapi_get_routes_spec![
         settings:
@@ -26,5 +29,5 @@ pub fn routes(api_token_set: bool) -> (Vec<Route>, OpenApi) {
         tickets::delete_ticket_put,
         tickets::user_details,
     ];
-    (routes, docs::finish(spec, api_token_set))
+    (routes, docs::finish(spec, config))
 }

@@ -14,13 +14,10 @@ use super::auth::Authorized;
 use super::body::{Valid, Validate};
 use crate::domain::rules::{is_expired, ticket_count_from_json, user_name_from_json};
 use crate::domain::time::{format_show_time, parse_show_time, Millis};
-use crate::domain::{Phone, Show, ShowId, Ticket, TicketId};
+use crate::domain::{patterns, Phone, Show, ShowId, Ticket, TicketId};
 use crate::error::Error;
 use crate::store::{Command, Done, ShowKey};
 use crate::App;
-
-const SHOW_TIME_PATTERN: &str =
-    r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$";
 
 // ---- request bodies -------------------------------------------------------
 
@@ -29,10 +26,11 @@ const SHOW_TIME_PATTERN: &str =
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookTicketRequest {
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(schema_with = "user_name_schema")]
     pub user_name: String,
     #[schemars(schema_with = "phone_schema")]
     pub phone_number: Value,
+    /// At least 1; at most the show's capacity (see `maximum`).
     #[schemars(range(min = 1))]
     pub ticket_count: u64,
     #[schemars(schema_with = "show_time_schema")]
@@ -66,7 +64,7 @@ impl Validate for BookTicketRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateTimingRequest {
-    #[schemars(regex(pattern = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"))]
+    #[schemars(schema_with = "ulid_schema")]
     pub ticket_id: String,
     #[schemars(schema_with = "show_time_schema")]
     pub new_show_time: String,
@@ -91,7 +89,7 @@ impl Validate for UpdateTimingRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteTicketRequest {
-    #[schemars(regex(pattern = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"))]
+    #[schemars(schema_with = "ulid_schema")]
     pub ticket_id: String,
 }
 
@@ -137,17 +135,38 @@ fn example_show_time() -> String {
     format!("{} 18:30", day.format("%Y-%m-%d"))
 }
 
-fn show_time_schema(_: &mut SchemaGenerator) -> Schema {
+/// A string schema with `pattern` and a description.
+pub(crate) fn pattern_schema(pattern: &str, description: &str) -> SchemaObject {
     let mut schema = SchemaObject {
         instance_type: Some(InstanceType::String.into()),
         ..SchemaObject::default()
     };
-    schema.string().pattern = Some(SHOW_TIME_PATTERN.into());
-    schema.metadata().description = Some(
-        "YYYY-MM-DD HH:MM[:SS[.fff]], `T` may replace the space; an optional offset (Z, +05:30). \
-         Without an offset it is venue-local time."
-            .into(),
+    schema.string().pattern = Some(pattern.into());
+    schema.metadata().description = Some(description.into());
+    schema
+}
+
+pub(crate) const SHOW_TIME_DESCRIPTION: &str =
+    "YYYY-MM-DD HH:MM[:SS[.fff]], `T` may replace the space; an optional offset (Z, +05:30). \
+     Without an offset it is venue-local time (and a time the venue's clocks skip is refused).";
+
+pub(crate) const ULID_DESCRIPTION: &str =
+    "A ULID as the service mints it: 26 characters of uppercase Crockford base32.";
+
+fn show_time_schema(_: &mut SchemaGenerator) -> Schema {
+    pattern_schema(patterns::SHOW_TIME, SHOW_TIME_DESCRIPTION).into()
+}
+
+fn ulid_schema(_: &mut SchemaGenerator) -> Schema {
+    pattern_schema(patterns::ULID, ULID_DESCRIPTION).into()
+}
+
+fn user_name_schema(_: &mut SchemaGenerator) -> Schema {
+    let mut schema = pattern_schema(
+        patterns::USER_NAME,
+        "1 to 100 characters once surrounding white space is trimmed; no control characters.",
     );
+    schema.string().min_length = Some(1);
     schema.into()
 }
 
@@ -158,11 +177,10 @@ fn phone_schema(_: &mut SchemaGenerator) -> Schema {
     };
     number.number().minimum = Some(1_000_000.0);
     number.number().maximum = Some(999_999_999_999_999.0);
-    let mut text = SchemaObject {
-        instance_type: Some(InstanceType::String.into()),
-        ..SchemaObject::default()
-    };
-    text.string().pattern = Some(r"^\+?[0-9 \-]*$".into());
+    let text = pattern_schema(
+        patterns::PHONE_TEXT,
+        "Once trimmed: an optional leading +, then 7 to 15 digits; spaces and - are ignored.",
+    );
     let mut schema = SchemaObject {
         subschemas: Some(Box::new(SubschemaValidation {
             one_of: Some(vec![number.into(), text.into()]),
@@ -306,8 +324,8 @@ async fn ticket_response(app: &App, command: Command) -> Result<Json<TicketRespo
 
 /// List a show's tickets.
 ///
-/// Pass `movieId` or `showTime` (if both, `movieId` is used). Tickets come in
-/// booking order, each with its `expired` flag.
+/// Pass `movieId` or `showTime` (if both, `movieId` is used, and both must be
+/// well formed). Tickets come in booking order, each with its `expired` flag.
 #[openapi(tag = "Tickets", operation_id = "viewAllTickets")]
 #[get("/view-all-tickets?<movieId>&<showTime>")]
 #[allow(non_snake_case)]
@@ -317,14 +335,19 @@ pub async fn view_all_tickets(
     movieId: Option<String>,
     showTime: Option<String>,
 ) -> Result<Json<ShowTicketsResponse>, Error> {
-    let key = match (movieId, showTime) {
-        (Some(id), _) => {
-            ShowKey::Id(ShowId::parse(&id).ok_or_else(|| Error::invalid("Movie ID is not valid."))?)
-        }
-        (None, Some(time)) => ShowKey::StartsAt(
-            parse_show_time(&time, app.config.timezone)
-                .map_err(|e| Error::invalid(e.to_string()))?,
-        ),
+    // Both are checked when both are given, though `movieId` wins: a
+    // malformed value is refused wherever it appears.
+    let id = movieId
+        .map(|id| ShowId::parse(&id).ok_or_else(|| Error::invalid("Movie ID is not valid.")))
+        .transpose()?;
+    let starts_at = showTime
+        .map(|time| {
+            parse_show_time(&time, app.config.timezone).map_err(|e| Error::invalid(e.to_string()))
+        })
+        .transpose()?;
+    let key = match (id, starts_at) {
+        (Some(id), _) => ShowKey::Id(id),
+        (None, Some(starts_at)) => ShowKey::StartsAt(starts_at),
         (None, None) => {
             return Err(Error::bad_request(
                 "Please pass one of the params (movieId or showTime)",

@@ -1,6 +1,7 @@
 //! What boxoffice knows about shows and tickets, free of HTTP and storage.
 
 pub mod ids;
+pub mod patterns;
 pub mod phone;
 pub mod rules;
 pub mod time;

@@ -5,7 +5,9 @@
 //! venue-local: inside a daylight-saving gap it does not exist and is refused;
 //! inside a fall-back overlap it is read as the earlier of its two instants.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike,
+};
 use chrono_tz::Tz;
 
 /// Unix milliseconds, UTC.
@@ -89,39 +91,68 @@ fn split_offset(text: &str) -> Option<(&str, Option<FixedOffset>)> {
     } else {
         -1
     };
-    let digits: String = text[sign_at + 1..].chars().filter(|c| *c != ':').collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
-        return None;
-    }
-    let hours: i32 = digits[..2].parse().ok()?;
-    let minutes: i32 = if digits.len() == 4 {
-        digits[2..].parse().ok()?
-    } else {
-        0
+    // Exactly HH, HHMM or HH:MM.
+    let (hours, minutes) = match &text.as_bytes()[sign_at + 1..] {
+        [h1, h2] => (digits(&[*h1, *h2])?, 0),
+        [h1, h2, m1, m2] | [h1, h2, b':', m1, m2] => (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?),
+        _ => return None,
     };
-    if hours > 23 || minutes > 59 || text[sign_at + 1..].matches(':').count() > 1 {
+    if hours > 23 || minutes > 59 {
         return None;
     }
     let offset = FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))?;
     Some((&text[..sign_at], Some(offset)))
 }
 
+/// The value of a run of ASCII digits; `None` for anything else (chrono
+/// alone would also take signs and padding spaces).
+fn digits(bytes: &[u8]) -> Option<i32> {
+    bytes.iter().try_fold(0i32, |value, byte| {
+        byte.is_ascii_digit()
+            .then(|| value * 10 + i32::from(byte - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` and `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f+`, digit for digit.
+fn has_documented_shape(date: &[u8], time: &[u8]) -> bool {
+    let shaped = |bytes: &[u8], pattern: &[u8]| {
+        bytes.len() == pattern.len()
+            && bytes
+                .iter()
+                .zip(pattern)
+                .all(|(byte, expected)| match expected {
+                    b'9' => byte.is_ascii_digit(),
+                    other => byte == other,
+                })
+    };
+    let time_ok = match time.len() {
+        5 => shaped(time, b"99:99"),
+        8 => shaped(time, b"99:99:99"),
+        _ => {
+            time.len() > 9
+                && shaped(&time[..9], b"99:99:99.")
+                && time[9..].iter().all(u8::is_ascii_digit)
+        }
+    };
+    shaped(date, b"9999-99-99") && time_ok
+}
+
 fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     let separator = text.find([' ', 'T', 't'])?;
     let (date, time) = (&text[..separator], &text[separator + 1..]);
-    if date.len() != 10 {
+    if !has_documented_shape(date.as_bytes(), time.as_bytes()) {
         return None;
     }
     let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
     let time = match time.len() {
         5 => NaiveTime::parse_from_str(time, "%H:%M").ok()?,
         8 => NaiveTime::parse_from_str(time, "%H:%M:%S").ok()?,
-        // Fractional seconds: at least one digit after the dot.
-        10.. if time.as_bytes()[8] == b'.' => {
-            NaiveTime::parse_from_str(time, "%H:%M:%S%.f").ok()?
-        }
-        _ => return None,
+        _ => NaiveTime::parse_from_str(time, "%H:%M:%S%.f").ok()?,
     };
+    // chrono reads second 60 as a leap second; no show starts in one.
+    if time.nanosecond() >= 1_000_000_000 {
+        return None;
+    }
     Some(date.and_time(time))
 }
 
@@ -147,6 +178,7 @@ mod tests {
             "2030-06-01 18:30:00.000",
             "2030-06-01T18:30:00.0Z",
             "2030-06-01T18:30:00Z",
+            "2030-06-01t18:30:00z",
             "2030-06-01 18:30Z",
             "2030-06-02T00:00:00+05:30",
             "2030-06-02 00:00+0530",
@@ -247,6 +279,19 @@ mod tests {
             "+2030-06-01 18:30",
             "2030-06-01 18:30 PM",
             "{\"$gt\": \"\"}",
+            // What chrono alone would take, but no documented spelling has.
+            "2030-06-01  8:30",
+            "2030-06-01 8:30",
+            "+203-06-01 18:30",
+            "-203-06-01 18:30",
+            "2030-06-01 18:30:60",
+            "2030-06-01 18:30+05:",
+            "2030-06-01 18:30+0:530",
+            "2030-06-01 18:30+:0530",
+            "2030-06-01 18:30+05:3",
+            "2030-06-01 18:30+-0530",
+            "2030-06-01 18:30+٠٥:٣٠",
+            "٢٠٣٠-٠٦-٠١ ١٨:٣٠",
         ] {
             let error = parse_show_time(text, UTC).unwrap_err();
             assert_eq!(error, ShowTimeError::Unparsable(text.to_owned()), "{text}");

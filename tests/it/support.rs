@@ -159,6 +159,12 @@ impl Server {
     /// Starts the binary on `db_path` with extra `ROCKET_*` settings, in an
     /// empty working folder so no Rocket.toml is read.
     pub fn start(db_path: &Path, env: &[(&str, &str)]) -> Self {
+        Self::start_logging(db_path, env, Some("normal"))
+    }
+
+    /// Like [`Server::start`], at `log_level`, or at the binary's own default
+    /// when `None` (for a debug build, `normal`: it must print its address).
+    pub fn start_logging(db_path: &Path, env: &[(&str, &str)], log_level: Option<&str>) -> Self {
         let workdir = db_path
             .ancestors()
             .skip(1)
@@ -169,13 +175,17 @@ impl Server {
             .current_dir(workdir)
             .env("ROCKET_PORT", "0")
             .env("ROCKET_DB_PATH", db_path)
-            .env("ROCKET_LOG_LEVEL", "normal")
             .env("ROCKET_CLI_COLORS", "false")
+            .env_remove("ROCKET_LOG_LEVEL")
+            .env_remove("ROCKET_PROFILE")
             .env_remove("ROCKET_CONFIG")
             .env_remove("ROCKET_API_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(level) = log_level {
+            command.env("ROCKET_LOG_LEVEL", level);
+        }
         for (key, value) in env {
             command.env(key, value);
         }
@@ -299,4 +309,64 @@ pub fn try_call(
     let status = response.status();
     let value = response.into_json().ok()?;
     Some((status, value))
+}
+
+/// What came back over a raw connection.
+#[derive(Debug)]
+pub struct RawAnswer {
+    /// `None` when the server closed or reset the connection without a status line.
+    pub status: Option<u16>,
+    pub head: String,
+    pub body: Vec<u8>,
+    pub took: Duration,
+}
+
+/// Sends `request` as is over a fresh connection to `base` (`http://host:port`),
+/// writing from a second thread so that a server which answers before reading
+/// everything is seen answering; reads until the server closes or 10 s pass.
+pub fn raw_http(base: &str, request: Vec<u8>) -> RawAnswer {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let address = base.trim_start_matches("http://");
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(address).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut writer = stream.try_clone().expect("a second handle");
+    let writing = std::thread::spawn(move || {
+        // The server may close early (that is what is being tested).
+        let _ = writer.write_all(&request);
+        let _ = writer.flush();
+    });
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    while started.elapsed() < Duration::from_secs(10) {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => received.extend_from_slice(&chunk[..read]),
+        }
+    }
+    let took = started.elapsed();
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let _ = writing.join();
+    let split = received
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .map_or(received.len(), |at| at + 4);
+    let head = String::from_utf8_lossy(&received[..split]).into_owned();
+    let status = head
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok());
+    RawAnswer {
+        status,
+        head,
+        body: received[split..].to_vec(),
+        took,
+    }
 }

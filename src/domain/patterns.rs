@@ -1,0 +1,66 @@
+//! What each field accepts, written as the regular expressions the OpenAPI
+//! document publishes (JSON Schema `pattern`: ECMA-262 syntax that Rust's and
+//! Python's engines read the same way). They describe the parsers exactly, so
+//! a client that validates against the document is never refused for a field's
+//! spelling, and one that sends anything else always is; the integration tests
+//! hold each pattern to its parser.
+
+/// What `str::trim` removes: Unicode `White_Space`.
+macro_rules! white_space {
+    () => {
+        r"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+    };
+}
+
+/// A character that is neither white space nor a control character.
+macro_rules! visible {
+    () => {
+        r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    };
+}
+
+/// `ticketId`, `movieId`: a ULID in its canonical spelling (26 Crockford
+/// base32 characters, uppercase, at most 128 bits).
+pub const ULID: &str = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
+
+/// `userName`: 1 to 100 characters once trimmed, none of them a control
+/// character.
+pub const USER_NAME: &str = concat!(
+    "^[",
+    white_space!(),
+    "]*",
+    visible!(),
+    r"(?:[^\u0000-\u001F\u007F-\u009F]{0,98}",
+    visible!(),
+    ")?[",
+    white_space!(),
+    "]*$"
+);
+
+/// `phoneNumber` as a string: once trimmed, an optional `+`, then 7 to 15
+/// digits among spaces and `-`.
+pub const PHONE_TEXT: &str = concat!(
+    "^[",
+    white_space!(),
+    r"]*\+?[ \-]*(?:[0-9][ \-]*){7,15}[",
+    white_space!(),
+    "]*$"
+);
+
+/// `showTime`, `newShowTime`: `YYYY-MM-DD HH:MM[:SS[.f]]`, `T` for the space,
+/// an optional offset (`Z`, `+05`, `+0530`, `+05:30`), surrounding white space
+/// ignored. Only real dates match (February 29 in leap years only).
+pub const SHOW_TIME: &str = concat!(
+    "^[",
+    white_space!(),
+    "]*",
+    // Days 01-28 in every month, 29 and 30 in all but February, 31 where it exists.
+    r"(?:[0-9]{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)",
+    // February 29: years divisible by 4, centuries only when divisible by 400.
+    r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)",
+    r"[ Tt](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?",
+    r"(?:[Zz]|[+\-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?",
+    "[",
+    white_space!(),
+    "]*$"
+);
