@@ -29,13 +29,26 @@ impl std::fmt::Display for ShowTimeError {
         match self {
             Self::Unparsable(text) => write!(
                 f,
-                "Show time {text:?} is not valid: use YYYY-MM-DD HH:MM[:SS], optionally with an offset such as Z or +05:30."
+                "Show time {:?} is not valid: use YYYY-MM-DD HH:MM[:SS], optionally with an offset such as Z or +05:30.",
+                quotable(text)
             ),
             Self::Nonexistent { text, zone } => write!(
                 f,
                 "Show time {text:?} does not exist in {zone}: the clocks skip it."
             ),
         }
+    }
+}
+
+/// The longest stretch of a bad value an error message repeats.
+const QUOTED_CHARS: usize = 64;
+
+/// A bad value as an error message repeats it: whole when short, else its
+/// start and an ellipsis, so a 60 KB query value is not echoed back whole.
+fn quotable(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
@@ -246,6 +259,17 @@ mod tests {
             parse_show_time("2030-10-27 01:30", Kolkata),
             Ok(utc_millis("2030-10-26T20:00:00Z"))
         );
+    }
+
+    #[test]
+    fn a_long_bad_value_is_quoted_by_its_start() {
+        let text = "x".repeat(10_000);
+        let message = parse_show_time(&text, UTC).unwrap_err().to_string();
+        assert!(
+            message.contains(&format!("\"{}…\"", "x".repeat(64))),
+            "{message}"
+        );
+        assert!(message.len() < 200);
     }
 
     #[test]
