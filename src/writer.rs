@@ -73,10 +73,12 @@ fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>, max_batch: usi
         commands.extend(batch.iter().map(|job| job.command.clone()));
         match store.execute(&commands, clock.now(), &mut ids) {
             Ok(answers) => {
+                let shared = batch.len();
                 for (job, answer) in batch.drain(..).zip(answers) {
                     // The client may have gone; its booking stands regardless.
                     let _ = job.reply.send(answer);
                 }
+                rocket::debug!("committed {shared} commands in one transaction");
             }
             Err(error) => {
                 rocket::error!(
