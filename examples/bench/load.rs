@@ -36,6 +36,10 @@ pub struct Report {
     /// Latency of every measured request, sorted, in microseconds.
     pub latencies_us: Vec<u32>,
     pub elapsed: Duration,
+    /// Every answer, warm-up included.
+    pub answers: u64,
+    /// The server's CPU time over the whole run, warm-up included (when measured).
+    pub server_cpu: Duration,
 }
 
 impl Report {
@@ -45,6 +49,14 @@ impl Report {
         self.not_ok += slice.not_ok;
         self.latencies_us.extend(slice.latencies_us);
         self.elapsed += slice.elapsed;
+        self.answers += slice.answers;
+        self.server_cpu += slice.server_cpu;
+    }
+
+    /// Server CPU time per answer, in microseconds.
+    pub fn cpu_us_per_answer(&self) -> Option<f64> {
+        (self.answers > 0 && !self.server_cpu.is_zero())
+            .then(|| self.server_cpu.as_secs_f64() * 1e6 / self.answers as f64)
     }
 
     /// Sorts the latencies once all slices are in.
@@ -86,6 +98,7 @@ struct Tally {
     not_ok: u64,
     latencies_us: Vec<u32>,
     last_answer: Option<Instant>,
+    answers: u64,
 }
 
 impl Load {
@@ -133,6 +146,8 @@ impl Load {
             not_ok: tally.not_ok,
             latencies_us,
             elapsed: window_end.saturating_duration_since(window_opens),
+            answers: tally.answers,
+            server_cpu: Duration::ZERO,
         })
     }
 }
@@ -158,7 +173,7 @@ impl Connection {
             .map_err(|error| format!("nodelay: {error}"))?;
         let mut buffer = Vec::with_capacity(16 * 1024);
         let mut latencies_us = Vec::new();
-        let (mut ok, mut not_ok) = (0, 0);
+        let (mut ok, mut not_ok, mut answers) = (0, 0, 0);
         let mut last_answer = None;
         loop {
             let sent_at = Instant::now();
@@ -172,6 +187,7 @@ impl Connection {
                 .map_err(|error| format!("send: {error}"))?;
             let (status, body) = read_answer(&mut stream, &mut buffer).await?;
             let answered_at = Instant::now();
+            answers += 1;
             if let Some(on_answer) = &self.on_answer {
                 on_answer(status, &buffer[body]);
             }
@@ -189,6 +205,7 @@ impl Connection {
         let mut tally = self.tally.lock().unwrap();
         tally.ok += ok;
         tally.not_ok += not_ok;
+        tally.answers += answers;
         tally.latencies_us.append(&mut latencies_us);
         tally.last_answer = tally.last_answer.max(last_answer);
         Ok(())

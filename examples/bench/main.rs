@@ -24,7 +24,7 @@ use redb::{Builder, Database, Durability, TableDefinition};
 use serde_json::json;
 
 use load::{request, Load, MakeRequest, OnAnswer, Report};
-use server::Server;
+use server::{CpuMeter, Server};
 
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;
@@ -160,8 +160,10 @@ impl Output {
     }
 
     fn table(&mut self, rows: &[Row]) {
-        self.line("| what | conns | ok/s | p50 ms | p99 ms | max ms | non-2xx |");
-        self.line("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        self.line(
+            "| what | conns | ok/s | p50 ms | p99 ms | max ms | non-2xx | server CPU µs/req |",
+        );
+        self.line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for row in rows {
             let report = &row.report;
             let not_ok = if row.counts_statuses {
@@ -169,15 +171,19 @@ impl Output {
             } else {
                 "-".into()
             };
+            let cpu = report
+                .cpu_us_per_answer()
+                .map_or("-".into(), |micros| format!("{micros:.0}"));
             self.line(format!(
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |",
                 row.what,
                 row.connections,
                 report.ok_per_second(),
                 report.percentile_ms(0.50),
                 report.percentile_ms(0.99),
                 report.max_ms(),
-                not_ok
+                not_ok,
+                cpu
             ));
         }
     }
@@ -202,6 +208,7 @@ fn main() {
 // Where each row sits in the table.
 const RAW: usize = 0;
 const HELLO_GET: usize = 1;
+const HELLO_POST: usize = 2;
 const GROUPED_BOOKINGS: [usize; 3] = [3, 4, 5];
 const USER_DETAILS: usize = 6;
 const VIEW_ALL: usize = 7;
@@ -262,6 +269,8 @@ fn run() -> Result<(), String> {
     let single = boxoffice("single", &[("ROCKET_MAX_BATCH", "1".into())])?;
 
     let (hello_at, grouped_at, single_at) = (hello.address, grouped.address, single.address);
+    let (hello_cpu, grouped_cpu, single_cpu) =
+        (hello.cpu_meter(), grouped.cpu_meter(), single.cpu_meter());
     let options = &options;
     let ids = Arc::new(Captured::default());
     let bookings = Bookings::new();
@@ -269,21 +278,22 @@ fn run() -> Result<(), String> {
     let hello_post = request("POST", "/hello", Some(&booking_body(0, "2099-01-01 18:30")));
     let mut raw_key = 0;
     let mut raw_row = Row::new("raw redb: 1 record per durable commit", 1, || {
-        raw_commits(&raw_db, &mut raw_key, options)
+        // Only this process runs then: its CPU time is the commits'.
+        CpuMeter::of_this_process().over(|| raw_commits(&raw_db, &mut raw_key, options))
     });
     raw_row.counts_statuses = false;
     let mut rows = vec![
         raw_row,
         Row::new("minimal Rocket GET /hello", READ_CONNECTIONS, || {
             let make = fixed(hello_get.clone());
-            options.load(hello_at, READ_CONNECTIONS, make).run()
+            hello_cpu.over(|| options.load(hello_at, READ_CONNECTIONS, make).run())
         }),
         Row::new(
             "minimal Rocket POST /hello (JSON echo)",
             READ_CONNECTIONS,
             || {
                 let make = fixed(hello_post.clone());
-                options.load(hello_at, READ_CONNECTIONS, make).run()
+                hello_cpu.over(|| options.load(hello_at, READ_CONNECTIONS, make).run())
             },
         ),
     ];
@@ -294,23 +304,21 @@ fn run() -> Result<(), String> {
             connections,
             move || {
                 let make = bookings.next_run();
-                options
-                    .load(address, connections, make)
-                    .capturing(ids)
-                    .run()
+                let load = options.load(address, connections, make).capturing(ids);
+                grouped_cpu.over(|| load.run())
             },
         ));
     }
     rows.push(Row::new("GET /api/user-details", READ_CONNECTIONS, || {
         let make = ids.user_details();
-        options.load(grouped_at, READ_CONNECTIONS, make).run()
+        grouped_cpu.over(|| options.load(grouped_at, READ_CONNECTIONS, make).run())
     }));
     rows.push(Row::new(
         format!("GET /api/view-all-tickets ({BOOKINGS_PER_SHOW} tickets)"),
         READ_CONNECTIONS,
         || {
             let make = ids.view_all();
-            options.load(grouped_at, READ_CONNECTIONS, make).run()
+            grouped_cpu.over(|| options.load(grouped_at, READ_CONNECTIONS, make).run())
         },
     ));
     for connections in BOOKING_CONNECTIONS {
@@ -320,11 +328,19 @@ fn run() -> Result<(), String> {
             connections,
             move || {
                 let make = bookings.next_run();
-                options.load(address, connections, make).run()
+                single_cpu.over(|| options.load(address, connections, make).run())
             },
         ));
     }
 
+    let meters = [
+        CpuMeter::of_this_process(),
+        hello_cpu,
+        grouped_cpu,
+        single_cpu,
+    ];
+    let ours = || -> Result<Duration, String> { meters.iter().map(|meter| meter.read()).sum() };
+    let (busy_before, ours_before, started) = (server::machine_busy()?, ours()?, Instant::now());
     for round in 1..=ROUNDS {
         eprintln!("round {round} of {ROUNDS} ...");
         for row in &mut rows {
@@ -332,6 +348,10 @@ fn run() -> Result<(), String> {
             row.report.add(slice);
         }
     }
+    let others = server::machine_busy()?
+        .saturating_sub(busy_before)
+        .saturating_sub(ours()?.saturating_sub(ours_before));
+    let others_cores = others.as_secs_f64() / started.elapsed().as_secs_f64();
     for row in &mut rows {
         row.report.finish();
     }
@@ -346,6 +366,12 @@ fn run() -> Result<(), String> {
     let purge = purge(&binaries, &folder("purge")?)?;
 
     output.table(&rows);
+    output.line("");
+    output.line(format!(
+        "Other processes on this machine used {others_cores:.2} of its {} cores on average \
+         while the rows above ran.",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    ));
     output.line("");
     let rate = |index: usize| rows[index].report.ok_per_second();
     let all_rate = |index: usize| rows[index].report.all_per_second();
@@ -378,6 +404,19 @@ fn run() -> Result<(), String> {
         format!("{read_ratio:.2}x"),
         ">= 0.7x",
         Some(read_ratio >= 0.7),
+    );
+    let cpu = |index: usize| rows[index].report.cpu_us_per_answer().unwrap_or(f64::NAN);
+    output.figure(
+        "server CPU per request: user-details ÷ minimal GET",
+        format!("{:.2}x", cpu(USER_DETAILS) / cpu(HELLO_GET)),
+        "",
+        None,
+    );
+    output.figure(
+        "server CPU per request: booking at 64 conns ÷ minimal POST",
+        format!("{:.2}x", cpu(GROUPED_BOOKINGS[2]) / cpu(HELLO_POST)),
+        "",
+        None,
     );
     output.figure(
         "view-all-tickets req/s ÷ minimal GET req/s",
@@ -535,6 +574,7 @@ fn raw_commits(db: &Database, key: &mut u128, options: &Options) -> Result<Repor
     let mut latencies_us = Vec::new();
     let window_opens = Instant::now() + WARM_UP;
     let window_closes = window_opens + options.slice();
+    let mut commits = 0;
     loop {
         let begun = Instant::now();
         if begun >= window_closes {
@@ -551,6 +591,7 @@ fn raw_commits(db: &Database, key: &mut u128, options: &Options) -> Result<Repor
         }
         txn.commit().map_err(|e| failed(&e))?;
         *key += 1;
+        commits += 1;
         if begun >= window_opens {
             latencies_us.push(u32::try_from(begun.elapsed().as_micros()).unwrap_or(u32::MAX));
         }
@@ -558,8 +599,10 @@ fn raw_commits(db: &Database, key: &mut u128, options: &Options) -> Result<Repor
     Ok(Report {
         ok: latencies_us.len() as u64,
         not_ok: 0,
+        answers: commits,
         latencies_us,
         elapsed: Instant::now().duration_since(window_opens),
+        ..Report::default()
     })
 }
 

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::load::Report;
+
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -73,6 +75,10 @@ impl Server {
         })
     }
 
+    pub fn cpu_meter(&self) -> CpuMeter {
+        CpuMeter(self.child.id())
+    }
+
     /// Peak and current resident set, in KiB (VmHWM, VmRSS).
     pub fn memory_kib(&self) -> Result<(u64, u64), String> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -111,6 +117,69 @@ impl Drop for Server {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Reads how much CPU time a process has used so far.
+#[derive(Clone, Copy)]
+pub struct CpuMeter(u32);
+
+impl CpuMeter {
+    pub fn of_this_process() -> Self {
+        Self(std::process::id())
+    }
+
+    /// On-CPU time of all the process's live threads, to the nanosecond
+    /// (`/proc/PID/task/*/schedstat`); its threads live as long as it does.
+    pub fn read(self) -> Result<Duration, String> {
+        let tasks = format!("/proc/{}/task", self.0);
+        let mut nanos = 0u64;
+        for task in std::fs::read_dir(&tasks).map_err(|error| format!("{tasks}: {error}"))? {
+            let path = task
+                .map_err(|error| error.to_string())?
+                .path()
+                .join("schedstat");
+            // A thread may end between the listing and the read.
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                nanos += text
+                    .split_whitespace()
+                    .next()
+                    .and_then(|field| field.parse::<u64>().ok())
+                    .ok_or_else(|| format!("{}: {text:?}", path.display()))?;
+            }
+        }
+        Ok(Duration::from_nanos(nanos))
+    }
+
+    /// Runs `load`, noting the server's CPU time over it.
+    pub fn over(self, load: impl FnOnce() -> Result<Report, String>) -> Result<Report, String> {
+        let before = self.read()?;
+        let mut report = load()?;
+        report.server_cpu = self.read()?.saturating_sub(before);
+        Ok(report)
+    }
+}
+
+/// CPU time the whole machine spent busy so far (`/proc/stat`, all cores).
+pub fn machine_busy() -> Result<Duration, String> {
+    let stat = std::fs::read_to_string("/proc/stat").map_err(|error| error.to_string())?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("cpu "))
+        .ok_or("no cpu line in /proc/stat")?
+        .split_whitespace()
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal ...; idle and iowait are not busy.
+    let busy: u64 = fields
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(index, _)| *index != 3 && *index != 4)
+        .map(|(_, ticks)| ticks)
+        .sum();
+    // USER_HZ is 100 on Linux for every architecture that matters here.
+    Ok(Duration::from_millis(busy * 10))
 }
 
 fn free_loopback_address() -> Result<SocketAddr, String> {
