@@ -20,6 +20,9 @@ pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// redb's page cache. Bookings touch a few pages each, so a small cache keeps
 /// the resident set small without costing throughput.
 pub const DEFAULT_CACHE_SIZE: ByteUnit = ByteUnit::Mebibyte(16);
+/// Most write commands that share one commit (group commit). 1 turns
+/// grouping off: every command gets its own durable commit.
+pub const DEFAULT_MAX_BATCH: usize = 256;
 /// A booking body is a few hundred bytes; anything near this is hostile.
 pub const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(16);
 
@@ -32,6 +35,7 @@ pub struct Config {
     pub expire_after: Duration,
     pub purge_interval: Duration,
     pub cache_size: usize,
+    pub max_batch: usize,
 }
 
 /// A key whose value cannot be used; start-up stops with this one line.
@@ -91,6 +95,13 @@ impl Config {
             });
         }
         let cache_size: ByteUnit = key(figment, "cache_size")?.unwrap_or(DEFAULT_CACHE_SIZE);
+        let max_batch = key(figment, "max_batch")?.unwrap_or(DEFAULT_MAX_BATCH);
+        if max_batch == 0 {
+            return Err(ConfigError {
+                key: "max_batch".into(),
+                reason: "must be at least 1 (1 commits every command on its own)".into(),
+            });
+        }
         Ok(Self {
             db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
             api_token: api_token(figment)?,
@@ -99,6 +110,7 @@ impl Config {
             expire_after: duration(figment, "expire_after", DEFAULT_EXPIRE_AFTER)?,
             purge_interval: duration(figment, "purge_interval", DEFAULT_PURGE_INTERVAL)?,
             cache_size: usize::try_from(cache_size.as_u64()).unwrap_or(usize::MAX),
+            max_batch,
         })
     }
 
@@ -203,6 +215,7 @@ mod tests {
         assert_eq!(config.capacity, 20);
         assert_eq!(config.expire_after, Duration::from_secs(8 * 3600));
         assert_eq!(config.purge_interval, Duration::from_secs(60));
+        assert_eq!(config.max_batch, 256);
     }
 
     #[test]
@@ -215,6 +228,7 @@ mod tests {
             ("expire_after", "90s"),
             ("purge_interval", "2s"),
             ("cache_size", "4 MiB"),
+            ("max_batch", "1"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -224,6 +238,7 @@ mod tests {
         assert_eq!(config.expire_after, Duration::from_secs(90));
         assert_eq!(config.purge_interval, Duration::from_secs(2));
         assert_eq!(config.cache_size, 4 << 20);
+        assert_eq!(config.max_batch, 1);
     }
 
     #[test]
@@ -248,6 +263,9 @@ mod tests {
             ("cache_size", "big"),
             ("port", "\"not a port\""),
             ("address", "\"nowhere\""),
+            ("max_batch", "0"),
+            ("max_batch", "-1"),
+            ("max_batch", "many"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

@@ -67,7 +67,8 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
     let store = Arc::new(
         Store::open(&config.db_path, config.cache_size, rules).map_err(StartError::Store)?,
     );
-    let (writer, writer_thread) = Writer::start(Arc::clone(&store), Arc::clone(&clock));
+    let (writer, writer_thread) =
+        Writer::start(Arc::clone(&store), Arc::clone(&clock), config.max_batch);
     let (api_routes, spec) = api::routes(&config);
     let spec = serde_json::to_string(&spec).expect("the OpenAPI document serializes");
     let purge = expiry::Purge::new(writer.clone(), config.purge_interval);

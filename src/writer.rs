@@ -3,9 +3,9 @@
 //! async worker.
 //!
 //! Group commit: the writer takes every command that is already waiting (up to
-//! [`MAX_BATCH`]), applies them one by one in ONE transaction, commits once
-//! and only then answers them all. It never waits for more to arrive, so a
-//! lone request commits at once.
+//! `max_batch`, a configuration key), applies them one by one in ONE
+//! transaction, commits once and only then answers them all. It never waits
+//! for more to arrive, so a lone request commits at once.
 
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
@@ -16,9 +16,6 @@ use tokio::sync::oneshot;
 use crate::clock::SharedClock;
 use crate::error::Error;
 use crate::store::{Command, Done, IdMinter, Store};
-
-/// Commands that may share one commit.
-pub const MAX_BATCH: usize = 256;
 
 struct Job {
     command: Command,
@@ -33,11 +30,17 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(store: Arc<Store>, clock: SharedClock) -> (Self, JoinHandle<()>) {
+    /// Starts the thread; at most `max_batch` (>= 1) commands share a commit.
+    pub fn start(
+        store: Arc<Store>,
+        clock: SharedClock,
+        max_batch: usize,
+    ) -> (Self, JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel();
+        let max_batch = max_batch.max(1);
         let thread = std::thread::Builder::new()
             .name("boxoffice-writer".into())
-            .spawn(move || run(&store, &clock, &queue))
+            .spawn(move || run(&store, &clock, &queue, max_batch))
             .expect("the writer thread starts");
         (Self { jobs }, thread)
     }
@@ -54,7 +57,7 @@ impl Writer {
     }
 }
 
-fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>) {
+fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>, max_batch: usize) {
     let mut ids = match store.id_minter() {
         Ok(ids) => ids,
         Err(error) => {
@@ -62,11 +65,11 @@ fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>) {
             IdMinter::default()
         }
     };
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    let mut commands: Vec<Command> = Vec::with_capacity(MAX_BATCH);
+    let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
+    let mut commands: Vec<Command> = Vec::with_capacity(max_batch);
     while let Ok(first) = queue.recv() {
         batch.push(first);
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max_batch {
             match queue.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
@@ -76,10 +79,12 @@ fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>) {
         commands.extend(batch.iter().map(|job| job.command.clone()));
         match store.execute(&commands, clock.now(), &mut ids) {
             Ok(answers) => {
+                let shared = batch.len();
                 for (job, answer) in batch.drain(..).zip(answers) {
                     // The client may have gone; its booking stands regardless.
                     let _ = job.reply.send(answer);
                 }
+                rocket::debug!("committed {shared} commands in one transaction");
             }
             Err(error) => {
                 rocket::error!(

@@ -421,7 +421,7 @@ pub async fn user_details(
 ) -> Result<Json<UserDetailsResponse>, Error> {
     let id = ticketId.ok_or_else(|| Error::bad_request("Please pass the ticketId param"))?;
     let id = TicketId::parse(&id).ok_or_else(invalid_ticket_id)?;
-    let (ticket, _show) = app.store.ticket(id)?.ok_or(Error::TicketNotFound)?;
+    let ticket = app.store.ticket_alone(id)?.ok_or(Error::TicketNotFound)?;
     Ok(Json(UserDetailsResponse {
         success: true,
         user_details: UserDetails {

@@ -52,6 +52,7 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_key() {
         ("ROCKET_EXPIRE_AFTER", "soon"),
         ("ROCKET_PURGE_INTERVAL", "0s"),
         ("ROCKET_PORT", "abc"),
+        ("ROCKET_MAX_BATCH", "0"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
             .current_dir(dir.path())

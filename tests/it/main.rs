@@ -8,6 +8,7 @@ mod crash;
 mod docs;
 mod documented_patterns;
 mod expiry;
+mod group_commit;
 mod hostile;
 mod hostile_http;
 mod lifecycle;

@@ -1,0 +1,283 @@
+//! A small closed-loop HTTP/1.1 load generator: `connections` keep-alive
+//! connections on one thread, each sending its next request as soon as the
+//! previous answer is in. One thread, so that it leaves the server as much of
+//! the machine as possible, and every request is timed on its own.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Builds request number `n` (numbers are unique across the run's connections).
+pub type MakeRequest = Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
+/// Sees every answer: its status and body.
+pub type OnAnswer = Arc<dyn Fn(u16, &[u8]) + Send + Sync>;
+
+pub struct Load {
+    pub address: SocketAddr,
+    pub connections: usize,
+    /// Sent but not counted, so that connections and caches are warm.
+    pub warm_up: Duration,
+    pub measure: Duration,
+    pub make: MakeRequest,
+    pub on_answer: Option<OnAnswer>,
+    /// Stops early (between requests) once this turns true.
+    pub stop: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
+}
+
+/// What one run measured: requests that started inside the measured window.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    pub ok: u64,
+    pub not_ok: u64,
+    /// Latency of every measured request, sorted, in microseconds.
+    pub latencies_us: Vec<u32>,
+    pub elapsed: Duration,
+    /// Every answer, warm-up included.
+    pub answers: u64,
+    /// The server's CPU time over the whole run, warm-up included (when measured).
+    pub server_cpu: Duration,
+}
+
+impl Report {
+    /// Adds another slice of the same load.
+    pub fn add(&mut self, slice: Report) {
+        self.ok += slice.ok;
+        self.not_ok += slice.not_ok;
+        self.latencies_us.extend(slice.latencies_us);
+        self.elapsed += slice.elapsed;
+        self.answers += slice.answers;
+        self.server_cpu += slice.server_cpu;
+    }
+
+    /// Server CPU time per answer, in microseconds.
+    pub fn cpu_us_per_answer(&self) -> Option<f64> {
+        (self.answers > 0 && !self.server_cpu.is_zero())
+            .then(|| self.server_cpu.as_secs_f64() * 1e6 / self.answers as f64)
+    }
+
+    /// Sorts the latencies once all slices are in.
+    pub fn finish(&mut self) {
+        self.latencies_us.sort_unstable();
+    }
+
+    pub fn ok_per_second(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn all_per_second(&self) -> f64 {
+        (self.ok + self.not_ok) as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The latency below which `fraction` of requests finished, in ms.
+    pub fn percentile_ms(&self, fraction: f64) -> f64 {
+        percentile_ms(&self.latencies_us, fraction)
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        self.latencies_us
+            .last()
+            .map_or(0.0, |&us| f64::from(us) / 1e3)
+    }
+}
+
+pub fn percentile_ms(sorted_us: &[u32], fraction: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = (fraction * sorted_us.len() as f64).ceil() as usize;
+    f64::from(sorted_us[rank.clamp(1, sorted_us.len()) - 1]) / 1e3
+}
+
+#[derive(Default)]
+struct Tally {
+    ok: u64,
+    not_ok: u64,
+    latencies_us: Vec<u32>,
+    last_answer: Option<Instant>,
+    answers: u64,
+}
+
+impl Load {
+    pub fn run(self) -> Result<Report, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| format!("load generator runtime: {error}"))?;
+        runtime.block_on(self.drive())
+    }
+
+    async fn drive(self) -> Result<Report, String> {
+        let started = Instant::now();
+        let window_opens = started + self.warm_up;
+        let window_closes = window_opens + self.measure;
+        let sequence = Arc::new(AtomicU64::new(0));
+        let tally = Arc::new(Mutex::new(Tally::default()));
+        let mut connections = Vec::with_capacity(self.connections);
+        for _ in 0..self.connections {
+            let connection = Connection {
+                address: self.address,
+                make: Arc::clone(&self.make),
+                on_answer: self.on_answer.clone(),
+                stop: self.stop.clone(),
+                sequence: Arc::clone(&sequence),
+                tally: Arc::clone(&tally),
+                window_opens,
+                window_closes,
+            };
+            connections.push(tokio::spawn(connection.run()));
+        }
+        for connection in connections {
+            connection
+                .await
+                .map_err(|error| format!("a connection task failed: {error}"))??;
+        }
+        let tally = std::mem::take(&mut *tally.lock().unwrap());
+        // Every measured request started in the window and was answered by
+        // the last answer, so that is where the measured time ends.
+        let window_end = tally.last_answer.unwrap_or(window_opens);
+        let mut latencies_us = tally.latencies_us;
+        latencies_us.sort_unstable();
+        Ok(Report {
+            ok: tally.ok,
+            not_ok: tally.not_ok,
+            latencies_us,
+            elapsed: window_end.saturating_duration_since(window_opens),
+            answers: tally.answers,
+            server_cpu: Duration::ZERO,
+        })
+    }
+}
+
+struct Connection {
+    address: SocketAddr,
+    make: MakeRequest,
+    on_answer: Option<OnAnswer>,
+    stop: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
+    sequence: Arc<AtomicU64>,
+    tally: Arc<Mutex<Tally>>,
+    window_opens: Instant,
+    window_closes: Instant,
+}
+
+impl Connection {
+    async fn run(self) -> Result<(), String> {
+        let mut stream = TcpStream::connect(self.address)
+            .await
+            .map_err(|error| format!("connect {}: {error}", self.address))?;
+        stream
+            .set_nodelay(true)
+            .map_err(|error| format!("nodelay: {error}"))?;
+        let mut buffer = Vec::with_capacity(16 * 1024);
+        let mut latencies_us = Vec::new();
+        let (mut ok, mut not_ok, mut answers) = (0, 0, 0);
+        let mut last_answer = None;
+        loop {
+            let sent_at = Instant::now();
+            if sent_at >= self.window_closes || self.stop.as_ref().is_some_and(|stop| stop()) {
+                break;
+            }
+            let request = (self.make)(self.sequence.fetch_add(1, Ordering::Relaxed));
+            stream
+                .write_all(&request)
+                .await
+                .map_err(|error| format!("send: {error}"))?;
+            let (status, body) = read_answer(&mut stream, &mut buffer).await?;
+            let answered_at = Instant::now();
+            answers += 1;
+            if let Some(on_answer) = &self.on_answer {
+                on_answer(status, &buffer[body]);
+            }
+            if sent_at >= self.window_opens {
+                let micros = answered_at.duration_since(sent_at).as_micros();
+                latencies_us.push(u32::try_from(micros).unwrap_or(u32::MAX));
+                if (200..300).contains(&status) {
+                    ok += 1;
+                } else {
+                    not_ok += 1;
+                }
+                last_answer = Some(answered_at);
+            }
+        }
+        let mut tally = self.tally.lock().unwrap();
+        tally.ok += ok;
+        tally.not_ok += not_ok;
+        tally.answers += answers;
+        tally.latencies_us.append(&mut latencies_us);
+        tally.last_answer = tally.last_answer.max(last_answer);
+        Ok(())
+    }
+}
+
+/// Reads one answer into `buffer`; returns its status and where its body is.
+/// The server answers with a Content-Length (Rocket does for sized bodies).
+async fn read_answer(
+    stream: &mut TcpStream,
+    buffer: &mut Vec<u8>,
+) -> Result<(u16, std::ops::Range<usize>), String> {
+    buffer.clear();
+    let mut chunk = [0u8; 8192];
+    let mut head_end = None;
+    loop {
+        if let Some(end) = head_end {
+            let (status, length) = parse_head(&buffer[..end])?;
+            while buffer.len() < end + length {
+                read_more(stream, buffer, &mut chunk).await?;
+            }
+            return Ok((status, end..end + length));
+        }
+        read_more(stream, buffer, &mut chunk).await?;
+        head_end = buffer
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .map(|at| at + 4);
+    }
+}
+
+async fn read_more(
+    stream: &mut TcpStream,
+    buffer: &mut Vec<u8>,
+    chunk: &mut [u8],
+) -> Result<(), String> {
+    let read = stream
+        .read(chunk)
+        .await
+        .map_err(|error| format!("receive: {error}"))?;
+    if read == 0 {
+        return Err("the server closed the connection".into());
+    }
+    buffer.extend_from_slice(&chunk[..read]);
+    Ok(())
+}
+
+fn parse_head(head: &[u8]) -> Result<(u16, usize), String> {
+    let head = std::str::from_utf8(head).map_err(|_| "answer head is not UTF-8".to_owned())?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("no status line in {head:?}"))?;
+    let length = lines
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .ok_or_else(|| format!("no Content-Length in {head:?}"))?;
+    Ok((status, length))
+}
+
+/// A complete HTTP/1.1 request.
+pub fn request(method: &str, path: &str, json_body: Option<&str>) -> Vec<u8> {
+    let mut text = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    match json_body {
+        Some(body) => {
+            text.push_str("Content-Type: application/json\r\n");
+            text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        }
+        None => text.push_str("\r\n"),
+    }
+    text.into_bytes()
+}

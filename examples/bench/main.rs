@@ -1,0 +1,864 @@
+//! boxoffice's benchmark: measures, in one run on this machine, the ceilings
+//! (raw durable redb commits, a minimal Rocket JSON service) and boxoffice
+//! itself against them, then prints one table. Run it with `bench/run`.
+//!
+//! The machine is shared and noisy, so rows that are compared are measured
+//! side by side: every row runs in several short slices, round-robin, and its
+//! figures add its slices up. Everything runs on loopback, each load for a
+//! bounded time; the databases live in `bench/out/`, on the repository's
+//! filesystem.
+
+mod load;
+mod server;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use boxoffice::domain::{Millis, Phone};
+use boxoffice::store::{Command, Done, IdMinter, Rules, Store};
+use chrono::DurationRound;
+use redb::{Builder, Database, Durability, TableDefinition};
+use serde_json::json;
+
+use load::{request, Load, MakeRequest, OnAnswer, Report};
+use server::{CpuMeter, Server};
+
+const HOUR: i64 = 3_600_000;
+const MINUTE: i64 = 60_000;
+const CACHE_SIZE: usize = 16 << 20;
+/// Tickets in the start-up and purge databases.
+const BIG: usize = 100_000;
+/// Seats per show: the service's default.
+const CAPACITY: u32 = 20;
+/// Bookings per show in the load runs, well under the capacity, so that
+/// every refusal the table counts would be a real failure.
+const BOOKINGS_PER_SHOW: u64 = 10;
+/// Connections for the read and minimal-Rocket rows.
+const READ_CONNECTIONS: usize = 16;
+/// Slices per row, run round-robin across the rows.
+const ROUNDS: u32 = 3;
+/// Sent before each slice's measured part, not counted.
+const WARM_UP: Duration = Duration::from_millis(500);
+const STARTS: usize = 5;
+const PURGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+struct Options {
+    /// Measured time per row, over all its slices.
+    measure: Duration,
+}
+
+impl Options {
+    fn from_args() -> Result<Self, String> {
+        let mut options = Self {
+            measure: Duration::from_secs(6),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--seconds" => {
+                    let seconds: f64 = args
+                        .next()
+                        .and_then(|value| value.parse().ok())
+                        .filter(|seconds| *seconds > 0.0 && *seconds <= 60.0)
+                        .ok_or("--seconds takes a number of seconds, at most 60")?;
+                    options.measure = Duration::from_secs_f64(seconds);
+                }
+                "--help" | "-h" => {
+                    println!(
+                        "usage: bench/run [--seconds N]   (N: measured seconds per row, default 6)"
+                    );
+                    std::process::exit(0);
+                }
+                other => return Err(format!("unknown argument {other:?} (try --help)")),
+            }
+        }
+        Ok(options)
+    }
+
+    fn slice(&self) -> Duration {
+        self.measure / ROUNDS
+    }
+
+    fn load(&self, address: SocketAddr, connections: usize, make: MakeRequest) -> Load {
+        Load {
+            address,
+            connections,
+            warm_up: WARM_UP,
+            measure: self.slice(),
+            make,
+            on_answer: None,
+            stop: None,
+        }
+    }
+}
+
+/// The binaries under test, next to this one in the same target folder.
+struct Binaries {
+    boxoffice: PathBuf,
+    hello: PathBuf,
+}
+
+impl Binaries {
+    fn find() -> Result<Self, String> {
+        let me = std::env::current_exe().map_err(|error| error.to_string())?;
+        let examples = me.parent().ok_or("no folder around the benchmark")?;
+        let profile = examples.parent().ok_or("no target folder")?;
+        let binaries = Self {
+            boxoffice: profile.join("boxoffice"),
+            hello: examples.join("hello"),
+        };
+        for binary in [&binaries.boxoffice, &binaries.hello] {
+            if !binary.is_file() {
+                return Err(format!(
+                    "{} is missing: build with bench/run",
+                    binary.display()
+                ));
+            }
+        }
+        Ok(binaries)
+    }
+}
+
+/// One line of the table: a load, measured slice by slice.
+struct Row<'a> {
+    what: String,
+    connections: usize,
+    slice: Box<dyn FnMut() -> Result<Report, String> + 'a>,
+    report: Report,
+    /// Raw commits have no HTTP status to count.
+    counts_statuses: bool,
+}
+
+impl<'a> Row<'a> {
+    fn new(
+        what: impl Into<String>,
+        connections: usize,
+        slice: impl FnMut() -> Result<Report, String> + 'a,
+    ) -> Self {
+        Self {
+            what: what.into(),
+            connections,
+            slice: Box::new(slice),
+            report: Report::default(),
+            counts_statuses: true,
+        }
+    }
+}
+
+/// Everything printed, kept to be written to `bench/out/results.md` too.
+#[derive(Default)]
+struct Output(String);
+
+impl Output {
+    fn line(&mut self, text: impl AsRef<str>) {
+        println!("{}", text.as_ref());
+        self.0.push_str(text.as_ref());
+        self.0.push('\n');
+    }
+
+    fn table(&mut self, rows: &[Row]) {
+        self.line(
+            "| what | conns | ok/s | p50 ms | p99 ms | max ms | non-2xx | server CPU µs/req |",
+        );
+        self.line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for row in rows {
+            let report = &row.report;
+            let not_ok = if row.counts_statuses {
+                report.not_ok.to_string()
+            } else {
+                "-".into()
+            };
+            let cpu = report
+                .cpu_us_per_answer()
+                .map_or("-".into(), |micros| format!("{micros:.0}"));
+            self.line(format!(
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |",
+                row.what,
+                row.connections,
+                report.ok_per_second(),
+                report.percentile_ms(0.50),
+                report.percentile_ms(0.99),
+                report.max_ms(),
+                not_ok,
+                cpu
+            ));
+        }
+    }
+
+    fn figure(&mut self, name: &str, value: String, target: &str, holds: Option<bool>) {
+        let verdict = match holds {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "-",
+        };
+        self.line(format!("| {name} | {value} | {target} | {verdict} |"));
+    }
+}
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("bench: {error}");
+        std::process::exit(1);
+    }
+}
+
+// Where each row sits in the table.
+const RAW: usize = 0;
+const HELLO_GET: usize = 1;
+const HELLO_POST: usize = 2;
+const GROUPED_BOOKINGS: [usize; 3] = [3, 4, 5];
+const USER_DETAILS: usize = 6;
+const VIEW_ALL: usize = 7;
+const SINGLE_BOOKINGS: [usize; 3] = [8, 9, 10];
+const BOOKING_CONNECTIONS: [usize; 3] = [1, 16, 64];
+
+fn run() -> Result<(), String> {
+    let options = Options::from_args()?;
+    let binaries = Binaries::find()?;
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/out");
+    if out.exists() {
+        std::fs::remove_dir_all(&out)
+            .map_err(|error| format!("clean {}: {error}", out.display()))?;
+    }
+    let folder = |name: &str| -> Result<PathBuf, String> {
+        let path = out.join(name);
+        std::fs::create_dir_all(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+        Ok(path)
+    };
+    folder("")?;
+    let mut output = Output::default();
+    output.line("## boxoffice benchmark");
+    output.line("");
+    for fact in machine_facts(&out) {
+        output.line(format!("- {fact}"));
+    }
+    output.line(format!(
+        "- each row: {:.1} s measured in {ROUNDS} slices of {:.1} s, run round-robin with the \
+         other rows, each slice after {:.1} s of uncounted warm-up; closed loop, HTTP/1.1 \
+         keep-alive, load generator on one thread of the same machine",
+        options.measure.as_secs_f64(),
+        options.slice().as_secs_f64(),
+        WARM_UP.as_secs_f64()
+    ));
+    output.line("");
+
+    // Every server is up for the whole round-robin; an idle one costs nothing.
+    let raw_db = Builder::new()
+        .set_cache_size(CACHE_SIZE)
+        .create(folder("raw")?.join("raw.redb"))
+        .map_err(|error| format!("raw redb: {error}"))?;
+    let hello = Server::start(&binaries.hello, &folder("hello")?, &[], "/hello")?;
+    let boxoffice = |name: &str, extra: &[(&str, String)]| -> Result<Server, String> {
+        let dir = folder(name)?;
+        let mut env = vec![(
+            "ROCKET_DB_PATH",
+            dir.join("boxoffice.redb").display().to_string(),
+        )];
+        env.extend_from_slice(extra);
+        Server::start(
+            &binaries.boxoffice,
+            &dir,
+            &env,
+            "/api/user-details?ticketId=x",
+        )
+    };
+    let grouped = boxoffice("grouped", &[])?;
+    let single = boxoffice("single", &[("ROCKET_MAX_BATCH", "1".into())])?;
+
+    let (hello_at, grouped_at, single_at) = (hello.address, grouped.address, single.address);
+    let (hello_cpu, grouped_cpu, single_cpu) =
+        (hello.cpu_meter(), grouped.cpu_meter(), single.cpu_meter());
+    let options = &options;
+    let ids = Arc::new(Captured::default());
+    let bookings = Bookings::new();
+    let hello_get = request("GET", "/hello", None);
+    let hello_post = request("POST", "/hello", Some(&booking_body(0, "2099-01-01 18:30")));
+    let mut raw_key = 0;
+    let mut raw_row = Row::new("raw redb: 1 record per durable commit", 1, || {
+        // Only this process runs then: its CPU time is the commits'.
+        CpuMeter::of_this_process().over(|| raw_commits(&raw_db, &mut raw_key, options))
+    });
+    raw_row.counts_statuses = false;
+    let mut rows = vec![
+        raw_row,
+        Row::new("minimal Rocket GET /hello", READ_CONNECTIONS, || {
+            let make = fixed(hello_get.clone());
+            hello_cpu.over(|| options.load(hello_at, READ_CONNECTIONS, make).run())
+        }),
+        Row::new(
+            "minimal Rocket POST /hello (JSON echo)",
+            READ_CONNECTIONS,
+            || {
+                let make = fixed(hello_post.clone());
+                hello_cpu.over(|| options.load(hello_at, READ_CONNECTIONS, make).run())
+            },
+        ),
+    ];
+    for connections in BOOKING_CONNECTIONS {
+        let (bookings, ids, address) = (&bookings, &ids, grouped_at);
+        rows.push(Row::new(
+            "POST /api/book-ticket, max_batch=256",
+            connections,
+            move || {
+                let make = bookings.next_run();
+                let load = options.load(address, connections, make).capturing(ids);
+                grouped_cpu.over(|| load.run())
+            },
+        ));
+    }
+    rows.push(Row::new("GET /api/user-details", READ_CONNECTIONS, || {
+        let make = ids.user_details();
+        grouped_cpu.over(|| options.load(grouped_at, READ_CONNECTIONS, make).run())
+    }));
+    rows.push(Row::new(
+        format!("GET /api/view-all-tickets ({BOOKINGS_PER_SHOW} tickets)"),
+        READ_CONNECTIONS,
+        || {
+            let make = ids.view_all();
+            grouped_cpu.over(|| options.load(grouped_at, READ_CONNECTIONS, make).run())
+        },
+    ));
+    for connections in BOOKING_CONNECTIONS {
+        let (bookings, address) = (&bookings, single_at);
+        rows.push(Row::new(
+            "POST /api/book-ticket, max_batch=1",
+            connections,
+            move || {
+                let make = bookings.next_run();
+                single_cpu.over(|| options.load(address, connections, make).run())
+            },
+        ));
+    }
+
+    let meters = [
+        CpuMeter::of_this_process(),
+        hello_cpu,
+        grouped_cpu,
+        single_cpu,
+    ];
+    let ours = || -> Result<Duration, String> { meters.iter().map(|meter| meter.read()).sum() };
+    let (busy_before, ours_before, started) = (server::machine_busy()?, ours()?, Instant::now());
+    for round in 1..=ROUNDS {
+        eprintln!("round {round} of {ROUNDS} ...");
+        for row in &mut rows {
+            let slice = (row.slice)()?;
+            row.report.add(slice);
+        }
+    }
+    let others = server::machine_busy()?
+        .saturating_sub(busy_before)
+        .saturating_sub(ours()?.saturating_sub(ours_before));
+    let others_cores = others.as_secs_f64() / started.elapsed().as_secs_f64();
+    for row in &mut rows {
+        row.report.finish();
+    }
+    let (peak_kib, resident_kib) = grouped.memory_kib()?;
+    hello.stop()?;
+    grouped.stop()?;
+    single.stop()?;
+
+    eprintln!("start-up on {BIG} tickets ...");
+    let startup = start_up(&binaries, &folder("startup")?)?;
+    eprintln!("purge of {BIG} expired tickets ...");
+    let purge = purge(&binaries, &folder("purge")?)?;
+
+    output.table(&rows);
+    output.line("");
+    output.line(format!(
+        "Other processes on this machine used {others_cores:.2} of its {} cores on average \
+         while the rows above ran.",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    ));
+    output.line("");
+    let rate = |index: usize| rows[index].report.ok_per_second();
+    let all_rate = |index: usize| rows[index].report.all_per_second();
+    let booking_64 = rate(GROUPED_BOOKINGS[2]);
+    let booking_ratio = booking_64 / rate(RAW);
+    let read_ratio = all_rate(USER_DETAILS) / all_rate(HELLO_GET);
+    let view_ratio = all_rate(VIEW_ALL) / all_rate(HELLO_GET);
+    let p99_grouped = rows[GROUPED_BOOKINGS[0]].report.percentile_ms(0.99);
+    let p99_single = rows[SINGLE_BOOKINGS[0]].report.percentile_ms(0.99);
+    let binary_size = std::fs::metadata(&binaries.boxoffice)
+        .map_err(|error| error.to_string())?
+        .len();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    output.line("| figure | value | target | holds |");
+    output.line("| --- | ---: | --- | --- |");
+    output.figure(
+        "bookings/s at 64 conns ÷ raw commits/s",
+        format!("{booking_ratio:.1}x ({booking_64:.0} / {:.0})", rate(RAW)),
+        ">= 4x",
+        Some(booking_ratio >= 4.0),
+    );
+    output.figure(
+        "group commit gain at 64 conns (max_batch 256 ÷ 1)",
+        format!("{:.1}x", booking_64 / rate(SINGLE_BOOKINGS[2])),
+        "",
+        None,
+    );
+    output.figure(
+        "user-details req/s ÷ minimal GET req/s",
+        format!("{read_ratio:.2}x"),
+        ">= 0.7x",
+        Some(read_ratio >= 0.7),
+    );
+    let cpu = |index: usize| rows[index].report.cpu_us_per_answer().unwrap_or(f64::NAN);
+    output.figure(
+        "server CPU per request: user-details ÷ minimal GET",
+        format!("{:.2}x", cpu(USER_DETAILS) / cpu(HELLO_GET)),
+        "",
+        None,
+    );
+    output.figure(
+        "server CPU per request: booking at 64 conns ÷ minimal POST",
+        format!("{:.2}x", cpu(GROUPED_BOOKINGS[2]) / cpu(HELLO_POST)),
+        "",
+        None,
+    );
+    output.figure(
+        "view-all-tickets req/s ÷ minimal GET req/s",
+        format!("{view_ratio:.2}x"),
+        "",
+        None,
+    );
+    output.figure(
+        "booking p99 at 1 conn: max_batch 256 vs 1",
+        format!("{p99_grouped:.2} ms vs {p99_single:.2} ms"),
+        "no worse",
+        // 10 % of slack: the two rows ran on different servers, on a shared machine.
+        Some(p99_grouped <= p99_single * 1.1),
+    );
+    output.figure(
+        "server RSS after the run (VmRSS, peak VmHWM)",
+        format!(
+            "{:.1} MiB (peak {:.1} MiB)",
+            mib(resident_kib),
+            mib(peak_kib)
+        ),
+        "< 64 MiB",
+        Some(mib(peak_kib.max(resident_kib)) < 64.0),
+    );
+    output.figure(
+        &format!("start-up to first answer, {BIG} tickets (median of {STARTS}; min–max)"),
+        format!(
+            "{:.1} ms ({:.1}–{:.1})",
+            startup.median_ms, startup.min_ms, startup.max_ms
+        ),
+        "< 100 ms",
+        Some(startup.median_ms < 100.0),
+    );
+    output.figure(
+        "database file with those tickets",
+        format!("{:.1} MiB", startup.db_bytes as f64 / f64::from(1 << 20)),
+        "",
+        None,
+    );
+    output.figure(
+        "release binary size",
+        format!("{:.1} MiB", binary_size as f64 / f64::from(1 << 20)),
+        "",
+        None,
+    );
+    output.line("");
+    output.line(format!(
+        "Purge of {BIG} expired tickets in {} shows, with 1 connection booking throughout:",
+        BIG / CAPACITY as usize
+    ));
+    output.line("");
+    output.line("| figure | value |");
+    output.line("| --- | ---: |");
+    output.line(format!(
+        "| purge done, from process start | {:.2} s (first answer at {:.0} ms) |",
+        purge.done_after.as_secs_f64(),
+        purge.first_answer.as_secs_f64() * 1e3
+    ));
+    output.line(format!(
+        "| bookings while it ran (all 2xx?) | {} ({}) |",
+        purge.bookings.ok + purge.bookings.not_ok,
+        if purge.bookings.not_ok == 0 {
+            "yes"
+        } else {
+            "NO"
+        }
+    ));
+    output.line(format!(
+        "| booking latency during the purge: p50 / p99 / max | {:.2} / {:.2} / {:.2} ms |",
+        purge.bookings.percentile_ms(0.5),
+        purge.bookings.percentile_ms(0.99),
+        purge.bookings.max_ms()
+    ));
+    output.line(format!(
+        "| tickets left afterwards = bookings made during the purge | {} = {} |",
+        purge.tickets_left, purge.bookings.ok
+    ));
+    let results = out.join("results.md");
+    std::fs::write(&results, &output.0).map_err(|error| error.to_string())?;
+    eprintln!("written to {}", results.display());
+    Ok(())
+}
+
+impl Load {
+    fn capturing(mut self, ids: &Arc<Captured>) -> Self {
+        let ids = Arc::clone(ids);
+        self.on_answer = Some(Arc::new(move |status: u16, body: &[u8]| {
+            if status == 200 {
+                ids.take(body);
+            }
+        }) as OnAnswer);
+        self
+    }
+}
+
+fn fixed(request: Vec<u8>) -> MakeRequest {
+    Arc::new(move |_| request.clone())
+}
+
+fn machine_facts(out: &Path) -> Vec<String> {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let filesystem = std::process::Command::new("df")
+        .args(["-P", "-T"])
+        .arg(out)
+        .output()
+        .ok()
+        .and_then(|output| {
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            let fields: Vec<String> = text
+                .lines()
+                .nth(1)?
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            Some(format!(
+                "{} on {} mounted at {}",
+                fields.get(1)?,
+                fields.first()?,
+                fields.last()?
+            ))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let kib: u64 = info
+                .lines()
+                .next()?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some(format!("{:.0} GiB", kib as f64 / f64::from(1 << 20)))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    vec![
+        format!("machine: {cores} cores (nproc), CPU {cpu}, {memory} memory"),
+        format!("database filesystem: {filesystem} ({})", out.display()),
+    ]
+}
+
+/// The naive design's ceiling: one small record per durable commit.
+fn raw_commits(db: &Database, key: &mut u128, options: &Options) -> Result<Report, String> {
+    const RECORDS: TableDefinition<u128, &[u8]> = TableDefinition::new("records");
+    let failed = |error: &dyn std::fmt::Display| format!("raw redb: {error}");
+    let record = [7u8; 120];
+    let mut latencies_us = Vec::new();
+    let window_opens = Instant::now() + WARM_UP;
+    let window_closes = window_opens + options.slice();
+    let mut commits = 0;
+    loop {
+        let begun = Instant::now();
+        if begun >= window_closes {
+            break;
+        }
+        let mut txn = db.begin_write().map_err(|e| failed(&e))?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| failed(&e))?;
+        {
+            let mut table = txn.open_table(RECORDS).map_err(|e| failed(&e))?;
+            table
+                .insert(*key, record.as_slice())
+                .map_err(|e| failed(&e))?;
+        }
+        txn.commit().map_err(|e| failed(&e))?;
+        *key += 1;
+        commits += 1;
+        if begun >= window_opens {
+            latencies_us.push(u32::try_from(begun.elapsed().as_micros()).unwrap_or(u32::MAX));
+        }
+    }
+    Ok(Report {
+        ok: latencies_us.len() as u64,
+        not_ok: 0,
+        answers: commits,
+        latencies_us,
+        elapsed: Instant::now().duration_since(window_opens),
+        ..Report::default()
+    })
+}
+
+fn booking_body(n: u64, show_time: &str) -> String {
+    json!({
+        "userName": format!("guest {n}"),
+        "phoneNumber": 9876543210u64,
+        "ticketCount": 1,
+        "showTime": show_time,
+    })
+    .to_string()
+}
+
+/// Bookings for the load runs: each run books into its own range of future
+/// show times, [`BOOKINGS_PER_SHOW`] per show, so capacity never refuses one.
+struct Bookings {
+    first_show: chrono::DateTime<chrono::Utc>,
+    runs: AtomicI64,
+}
+
+impl Bookings {
+    fn new() -> Self {
+        let in_a_month = chrono::Utc::now() + chrono::Duration::days(30);
+        Self {
+            first_show: in_a_month
+                .duration_trunc(chrono::Duration::minutes(1))
+                .unwrap_or(in_a_month),
+            runs: AtomicI64::new(0),
+        }
+    }
+
+    fn next_run(&self) -> MakeRequest {
+        // 100,000 minutes (about ten weeks) apart: no run meets another's shows.
+        let run = self.runs.fetch_add(1, Ordering::Relaxed);
+        let first = self.first_show + chrono::Duration::minutes(run * 100_000);
+        Arc::new(move |n| {
+            let minutes = i64::try_from(n / BOOKINGS_PER_SHOW).unwrap_or(i64::MAX);
+            let show = first + chrono::Duration::minutes(minutes);
+            let body = booking_body(n, &show.format("%Y-%m-%d %H:%M").to_string());
+            request("POST", "/api/book-ticket", Some(&body))
+        })
+    }
+}
+
+/// Ticket and movie ids from booking answers, for the read runs.
+#[derive(Default)]
+struct Captured {
+    tickets: Mutex<Vec<String>>,
+    movies: Mutex<Vec<String>>,
+}
+
+const CAPTURE_LIMIT: usize = 50_000;
+
+impl Captured {
+    fn take(&self, body: &[u8]) {
+        let Ok(body) = std::str::from_utf8(body) else {
+            return;
+        };
+        let field = |name: &str| {
+            let start = body.find(&format!("\"{name}\":\""))? + name.len() + 4;
+            Some(body[start..].split('"').next()?.to_owned())
+        };
+        if let Some(ticket) = field("ticketId") {
+            let mut tickets = self.tickets.lock().unwrap();
+            if tickets.len() < CAPTURE_LIMIT {
+                tickets.push(ticket);
+            }
+        }
+        if let Some(movie) = field("movieId") {
+            let mut movies = self.movies.lock().unwrap();
+            if movies.len() < CAPTURE_LIMIT && movies.last() != Some(&movie) {
+                movies.push(movie);
+            }
+        }
+    }
+
+    fn user_details(&self) -> MakeRequest {
+        let tickets = self.tickets.lock().unwrap().clone();
+        Arc::new(move |n| {
+            let ticket = &tickets[(n as usize) % tickets.len()];
+            request("GET", &format!("/api/user-details?ticketId={ticket}"), None)
+        })
+    }
+
+    fn view_all(&self) -> MakeRequest {
+        let mut movies = self.movies.lock().unwrap().clone();
+        movies.sort();
+        movies.dedup();
+        Arc::new(move |n| {
+            let movie = &movies[(n as usize) % movies.len()];
+            request(
+                "GET",
+                &format!("/api/view-all-tickets?movieId={movie}"),
+                None,
+            )
+        })
+    }
+}
+
+/// Writes `BIG` one-seat tickets through the store, `CAPACITY` per show, in
+/// big transactions; show `i` starts at `show_start(i)`. Returns the first
+/// ticket and the last show created.
+fn fill(
+    path: &Path,
+    now: Millis,
+    show_start: impl Fn(usize) -> Millis,
+) -> Result<(String, String), String> {
+    let failed = |error: &dyn std::fmt::Display| format!("fill {}: {error}", path.display());
+    let rules = Rules {
+        capacity: CAPACITY,
+        expire_after_ms: 8 * HOUR,
+    };
+    let store = Store::open(path, CACHE_SIZE, rules).map_err(|e| failed(&e))?;
+    let phone = Phone::from_json(Some(&json!(9876543210u64))).map_err(|e| failed(&e))?;
+    let mut ids = IdMinter::default();
+    let (mut first_ticket, mut last_show) = (None, None);
+    let per_commit = 10_000;
+    for chunk in (0..BIG).collect::<Vec<_>>().chunks(per_commit) {
+        let commands: Vec<Command> = chunk
+            .iter()
+            .map(|&i| Command::Book {
+                user_name: format!("guest {i}"),
+                phone: phone.clone(),
+                count: 1,
+                starts_at: show_start(i / CAPACITY as usize),
+            })
+            .collect();
+        for answer in store
+            .execute(&commands, now, &mut ids)
+            .map_err(|e| failed(&e))?
+        {
+            match answer {
+                Ok(Done::Ticket(ticket, show)) => {
+                    first_ticket.get_or_insert(ticket.id.to_string());
+                    last_show = Some(show.id.to_string());
+                }
+                other => return Err(failed(&format!("a booking was refused: {other:?}"))),
+            }
+        }
+    }
+    first_ticket
+        .zip(last_show)
+        .ok_or_else(|| failed(&"nothing written"))
+}
+
+struct StartUp {
+    median_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+    db_bytes: u64,
+}
+
+fn start_up(binaries: &Binaries, dir: &Path) -> Result<StartUp, String> {
+    let db = dir.join("boxoffice.redb");
+    let now = chrono::Utc::now().timestamp_millis();
+    let (ticket, _) = fill(&db, now, |show| now + 30 * 24 * HOUR + show as i64 * MINUTE)?;
+    let probe = format!("/api/user-details?ticketId={ticket}");
+    let mut times = Vec::new();
+    for _ in 0..STARTS {
+        let server = Server::start(
+            &binaries.boxoffice,
+            dir,
+            &[("ROCKET_DB_PATH", db.display().to_string())],
+            &probe,
+        )?;
+        let (status, body) = server::get(server.address, &probe)?;
+        if status != 200 {
+            return Err(format!("start-up probe answered {status}: {body}"));
+        }
+        times.push(server.first_answer.as_secs_f64() * 1e3);
+        server.stop()?;
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(StartUp {
+        median_ms: times[times.len() / 2],
+        min_ms: times[0],
+        max_ms: times[times.len() - 1],
+        db_bytes: std::fs::metadata(&db).map_or(0, |meta| meta.len()),
+    })
+}
+
+struct Purge {
+    first_answer: Duration,
+    done_after: Duration,
+    bookings: Report,
+    tickets_left: u64,
+}
+
+/// Fills `BIG` tickets of shows that started 9 hours ago (booked, through the
+/// store, when they were still ahead), starts the server with the default
+/// 8 h expiry so its first purge finds them all expired, and books on one
+/// connection until the last expired show is gone.
+fn purge(binaries: &Binaries, dir: &Path) -> Result<Purge, String> {
+    let db = dir.join("boxoffice.redb");
+    let now = chrono::Utc::now().timestamp_millis();
+    let booked_at = now - 10 * HOUR;
+    let (_, last_show) = fill(&db, booked_at, |show| now - 9 * HOUR + show as i64 * 500)?;
+    let spawned = Instant::now();
+    let server = Server::start(
+        &binaries.boxoffice,
+        dir,
+        &[("ROCKET_DB_PATH", db.display().to_string())],
+        "/api/user-details?ticketId=x",
+    )?;
+    let first_answer = server.first_answer;
+    let done = Arc::new(AtomicBool::new(false));
+    let done_after = Arc::new(AtomicU64::new(0));
+    let watcher = {
+        let (done, done_after) = (Arc::clone(&done), Arc::clone(&done_after));
+        let address = server.address;
+        let path = format!("/api/view-all-tickets?movieId={last_show}");
+        std::thread::spawn(move || -> Result<(), String> {
+            // The purge goes oldest first: the last show gone means all are.
+            while spawned.elapsed() < PURGE_TIMEOUT {
+                let (status, body) = server::get(address, &path)?;
+                match status {
+                    404 => {
+                        let micros = spawned.elapsed().as_micros();
+                        done_after
+                            .store(u64::try_from(micros).unwrap_or(u64::MAX), Ordering::SeqCst);
+                        done.store(true, Ordering::SeqCst);
+                        return Ok(());
+                    }
+                    200 => std::thread::sleep(Duration::from_millis(5)),
+                    other => return Err(format!("watching the purge: {other} {body}")),
+                }
+            }
+            done.store(true, Ordering::SeqCst);
+            Err("the purge did not finish in time".into())
+        })
+    };
+    let stop = Arc::clone(&done);
+    let report = Load {
+        address: server.address,
+        connections: 1,
+        warm_up: Duration::ZERO,
+        measure: PURGE_TIMEOUT,
+        make: Bookings::new().next_run(),
+        on_answer: None,
+        stop: Some(Arc::new(move || stop.load(Ordering::SeqCst))),
+    }
+    .run()?;
+    watcher
+        .join()
+        .map_err(|_| "the purge watcher panicked".to_owned())??;
+    server.stop()?;
+    let rules = Rules {
+        capacity: CAPACITY,
+        expire_after_ms: 8 * HOUR,
+    };
+    let store = Store::open(&db, CACHE_SIZE, rules).map_err(|error| error.to_string())?;
+    let tickets_left = store.ticket_total().map_err(|error| error.to_string())?;
+    Ok(Purge {
+        first_answer,
+        done_after: Duration::from_micros(done_after.load(Ordering::SeqCst)),
+        bookings: report,
+        tickets_left,
+    })
+}
