@@ -7,7 +7,7 @@
 //! transaction, commits once and only then answers them all. It never waits
 //! for more to arrive, so a lone request commits at once.
 
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -17,9 +17,11 @@ use crate::clock::SharedClock;
 use crate::error::Error;
 use crate::store::{Command, Done, IdMinter, Store};
 
+type Reply = oneshot::Sender<Result<Done, Error>>;
+
 struct Job {
     command: Command,
-    reply: oneshot::Sender<Result<Done, Error>>,
+    reply: Reply,
 }
 
 /// A handle to the writer thread; cheap to clone. The thread ends when the
@@ -65,36 +67,33 @@ fn run(store: &Store, clock: &SharedClock, queue: &Receiver<Job>, max_batch: usi
             IdMinter::default()
         }
     };
-    let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
+    // One batch: the commands, and in the same order who waits for each answer.
     let mut commands: Vec<Command> = Vec::with_capacity(max_batch);
+    let mut replies: Vec<Reply> = Vec::with_capacity(max_batch);
     while let Ok(first) = queue.recv() {
-        batch.push(first);
-        while batch.len() < max_batch {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            commands.push(job.command);
+            replies.push(job.reply);
+            if commands.len() < max_batch {
+                next = queue.try_recv().ok();
             }
         }
-        // Commands are cloned out so that a failed batch can still answer each job.
-        commands.extend(batch.iter().map(|job| job.command.clone()));
         match store.execute(&commands, clock.now(), &mut ids) {
             Ok(answers) => {
-                let shared = batch.len();
-                for (job, answer) in batch.drain(..).zip(answers) {
+                rocket::debug!("committed {} commands in one transaction", commands.len());
+                for (reply, answer) in replies.drain(..).zip(answers) {
                     // The client may have gone; its booking stands regardless.
-                    let _ = job.reply.send(answer);
+                    let _ = reply.send(answer);
                 }
-                rocket::debug!("committed {shared} commands in one transaction");
             }
             Err(error) => {
                 rocket::error!(
                     "a write transaction of {} commands failed: {error}",
-                    batch.len()
+                    commands.len()
                 );
-                for job in batch.drain(..) {
-                    let _ = job
-                        .reply
-                        .send(Err(Error::internal("the write transaction failed")));
+                for reply in replies.drain(..) {
+                    let _ = reply.send(Err(Error::internal("the write transaction failed")));
                 }
             }
         }
