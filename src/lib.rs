@@ -16,7 +16,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rocket::figment::Figment;
-use rocket::{Build, Rocket};
+use std::io::Write;
+
+use rocket::fairing::AdHoc;
+use rocket::{Build, Orbit, Rocket};
 
 use clock::SharedClock;
 use config::Config;
@@ -57,6 +60,23 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
+/// One line on standard output once the service listens, whatever the log
+/// level (Rocket's own launch message is hidden at the release default).
+async fn announce(rocket: &Rocket<Orbit>) {
+    let config = rocket.config();
+    let database = rocket
+        .state::<App>()
+        .map(|app| app.config.db_path.display().to_string())
+        .unwrap_or_default();
+    // A closed standard output must not stop the service.
+    let _ = writeln!(
+        std::io::stdout(),
+        "boxoffice listening on http://{}:{} (Swagger UI at /), database {database}",
+        config.address,
+        config.port
+    );
+}
+
 /// Builds the service from a figment (see [`config::figment`]) and a clock.
 pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError> {
     let config = Config::from_figment(&figment).map_err(StartError::Config)?;
@@ -83,7 +103,10 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
             writer,
             clock,
         })
-        .attach(purge);
+        .attach(purge)
+        .attach(AdHoc::on_liftoff("announce", |rocket| {
+            Box::pin(announce(rocket))
+        }));
     Ok(Service {
         rocket,
         writer_thread,
