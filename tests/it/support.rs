@@ -267,19 +267,8 @@ impl Drop for Server {
 
 /// A blocking HTTP call that returns any status with its JSON body.
 pub fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
-    let request = agent.request(method, url);
-    let result = match body {
-        Some(body) => request.send_json(body.clone()),
-        None => request.call(),
-    };
-    let response = match result {
-        Ok(response) => response,
-        Err(ureq::Error::Status(_, response)) => response,
-        Err(error) => panic!("{method} {url}: {error}"),
-    };
-    let status = response.status();
-    let value = response.into_json().unwrap_or(Value::Null);
-    (status, value)
+    try_call(agent, method, url, body)
+        .unwrap_or_else(|| panic!("{method} {url}: no complete JSON answer"))
 }
 
 pub fn agent() -> ureq::Agent {
