@@ -32,14 +32,6 @@ const KILL_SHOW_TIMES: [&str; 4] = [
 /// A bound on each loader's requests per round, should the kill come late.
 const MAX_REQUESTS_PER_ROUND: usize = 2_000;
 
-#[derive(Clone, Debug, PartialEq)]
-struct Held {
-    show: usize,
-    user_name: String,
-    phone: Value,
-    count: u64,
-}
-
 /// A request the kill cut off: it may or may not have taken effect.
 #[derive(Debug)]
 enum InFlight {
@@ -125,43 +117,7 @@ fn load(mut loader: Loader, name: &str, seed: u64, base: &str) -> Loader {
 
 /// Every ticket the server lists, after checking each show's invariants.
 fn read_back(server: &Server) -> BTreeMap<String, Held> {
-    let agent = agent();
-    let mut stored = BTreeMap::new();
-    for (show, show_time) in KILL_SHOW_TIMES.iter().enumerate() {
-        let url = server.url(&format!(
-            "/api/view-all-tickets?showTime={}",
-            encode(show_time)
-        ));
-        let (status, body) = call(&agent, "GET", &url, None);
-        if status == 404 {
-            continue;
-        }
-        assert_eq!(status, 200, "{body}");
-        let tickets = body["allTickets"].as_array().unwrap();
-        let sum: u64 = tickets
-            .iter()
-            .map(|t| t["ticketCount"].as_u64().unwrap())
-            .sum();
-        assert_eq!(
-            body["ticketCount"], sum,
-            "{show_time}: count and tickets disagree"
-        );
-        assert!(sum <= KILL_CAPACITY, "{show_time} oversold: {sum}");
-        for ticket in tickets {
-            let held = Held {
-                show,
-                user_name: ticket["userName"].as_str().unwrap().to_owned(),
-                phone: ticket["phoneNumber"].clone(),
-                count: ticket["ticketCount"].as_u64().unwrap(),
-            };
-            let id = ticket["ticketId"].as_str().unwrap().to_owned();
-            assert!(
-                stored.insert(id, held).is_none(),
-                "a ticket under two shows"
-            );
-        }
-    }
-    stored
+    crate::support::read_back(server, &KILL_SHOW_TIMES, KILL_CAPACITY).0
 }
 
 /// Settles what the kill left open by looking, then demands that the server

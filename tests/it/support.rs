@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -358,4 +359,63 @@ pub fn raw_http(base: &str, request: Vec<u8>) -> RawAnswer {
         body: received[split..].to_vec(),
         took,
     }
+}
+
+/// A ticket as clients see it: which show (by index), who, how many.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Held {
+    pub show: usize,
+    pub user_name: String,
+    pub phone: Value,
+    pub count: u64,
+}
+
+/// Lists every show of `show_times` through view-all-tickets, checks that its
+/// count is the sum of its tickets and within `capacity`, and returns every
+/// ticket held by id with each show's listing (`None`: no such show).
+pub fn read_back(
+    server: &Server,
+    show_times: &[&str],
+    capacity: u64,
+) -> (BTreeMap<String, Held>, Vec<Option<Value>>) {
+    let agent = agent();
+    let mut stored = BTreeMap::new();
+    let mut listings = Vec::with_capacity(show_times.len());
+    for (show, show_time) in show_times.iter().enumerate() {
+        let url = server.url(&format!(
+            "/api/view-all-tickets?showTime={}",
+            encode(show_time)
+        ));
+        let (status, body) = call(&agent, "GET", &url, None);
+        if status == 404 {
+            listings.push(None);
+            continue;
+        }
+        assert_eq!(status, 200, "{body}");
+        let tickets = body["allTickets"].as_array().expect("allTickets");
+        let sum: u64 = tickets
+            .iter()
+            .map(|t| t["ticketCount"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            body["ticketCount"], sum,
+            "{show_time}: count and tickets disagree"
+        );
+        assert!(sum <= capacity, "{show_time} oversold: {sum}");
+        for ticket in tickets {
+            let held = Held {
+                show,
+                user_name: ticket["userName"].as_str().unwrap().to_owned(),
+                phone: ticket["phoneNumber"].clone(),
+                count: ticket["ticketCount"].as_u64().unwrap(),
+            };
+            let id = ticket["ticketId"].as_str().unwrap().to_owned();
+            assert!(
+                stored.insert(id, held).is_none(),
+                "a ticket under two shows"
+            );
+        }
+        listings.push(Some(body));
+    }
+    (stored, listings)
 }
