@@ -12,13 +12,12 @@ pub mod expiry;
 pub mod store;
 pub mod writer;
 
+use std::io::Write;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use rocket::figment::Figment;
-use std::io::Write;
-
 use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
 
 use clock::SharedClock;
@@ -61,7 +60,7 @@ impl std::fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 /// One line on standard output once the service listens, whatever the log
-/// level (Rocket's own launch message is hidden at the release default).
+/// level: where it listens, where the docs are, and which database it uses.
 async fn announce(rocket: &Rocket<Orbit>) {
     let config = rocket.config();
     let database = rocket

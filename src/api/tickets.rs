@@ -146,11 +146,11 @@ pub(crate) fn pattern_schema(pattern: &str, description: &str) -> SchemaObject {
     schema
 }
 
-pub(crate) const SHOW_TIME_DESCRIPTION: &str =
+const SHOW_TIME_DESCRIPTION: &str =
     "YYYY-MM-DD HH:MM[:SS[.fff]], `T` may replace the space; an optional offset (Z, +05:30). \
      Without an offset it is venue-local time (and a time the venue's clocks skip is refused).";
 
-pub(crate) const ULID_DESCRIPTION: &str =
+const ULID_DESCRIPTION: &str =
     "A ULID as the service mints it: 26 characters of uppercase Crockford base32.";
 
 fn show_time_schema(_: &mut SchemaGenerator) -> Schema {
