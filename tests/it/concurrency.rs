@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier, Mutex};
 
 use proptest::prelude::RngExt;
-use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -57,7 +56,7 @@ fn client(
     movie_ids: &Mutex<BTreeMap<usize, String>>,
     start: &Barrier,
 ) -> Log {
-    let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
+    let mut rng = seeded_rng(seed);
     let agent = agent();
     let url = |path: &str| format!("{base}{path}");
     let mut log = Log::default();
@@ -135,10 +134,7 @@ fn client(
 
 #[test]
 fn concurrent_clients_never_oversell_and_get_exactly_what_they_were_told() {
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed = fresh_seed();
     let dir = tempfile::tempdir().unwrap();
     let capacity = CAPACITY.to_string();
     let server = Server::start(

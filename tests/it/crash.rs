@@ -12,7 +12,6 @@ use std::time::Duration;
 use boxoffice::domain::{Show, Ticket};
 use boxoffice::store::{Command, IdMinter, Store};
 use proptest::prelude::*;
-use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{json, Value};
 
 use crate::model::{self, check_invariants, check_store, Model, Op, PLACEHOLDER_IDS};
@@ -54,7 +53,7 @@ fn is_limit_exceeded(status: u16, body: &Value) -> bool {
 
 /// Books, moves and deletes this loader's tickets until the server dies.
 fn load(mut loader: Loader, name: &str, seed: u64, base: &str) -> Loader {
-    let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
+    let mut rng = seeded_rng(seed);
     let agent = agent();
     for request in 0..MAX_REQUESTS_PER_ROUND {
         let mine: Vec<String> = loader.held.keys().cloned().collect();
@@ -164,11 +163,8 @@ fn verify(server: &Server, loaders: &mut [Loader]) -> usize {
 
 #[test]
 fn sigkill_under_load_loses_no_acknowledged_change() {
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
+    let seed = fresh_seed();
+    let mut rng = seeded_rng(seed);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.redb");
     let capacity = KILL_CAPACITY.to_string();

@@ -419,3 +419,16 @@ pub fn read_back(
     }
     (stored, listings)
 }
+
+/// A seed that differs from run to run; tests name it in their failure messages.
+pub fn fresh_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() as u64)
+}
+
+/// A random source that `seed` alone determines.
+pub fn seeded_rng(seed: u64) -> proptest::test_runner::TestRng {
+    use proptest::test_runner::{RngAlgorithm, TestRng};
+    TestRng::from_seed(RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4))
+}
