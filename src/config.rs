@@ -12,6 +12,8 @@ use rocket::figment::{Figment, Profile};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::domain::Rules;
+
 pub const DEFAULT_PORT: u16 = 5000;
 pub const DEFAULT_DB_PATH: &str = "data/boxoffice.redb";
 pub const DEFAULT_CAPACITY: u32 = 20;
@@ -23,6 +25,8 @@ pub const DEFAULT_CACHE_SIZE: ByteUnit = ByteUnit::Mebibyte(16);
 /// Most write commands that share one commit (group commit). 1 turns
 /// grouping off: every command gets its own durable commit.
 pub const DEFAULT_MAX_BATCH: usize = 256;
+/// Most writes waiting for the writer; past it a write is answered 503 at once.
+pub const DEFAULT_QUEUE_LIMIT: usize = 4096;
 /// A booking body is a few hundred bytes; anything near this is hostile.
 pub const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(16);
 
@@ -36,6 +40,7 @@ pub struct Config {
     pub purge_interval: Duration,
     pub cache_size: usize,
     pub max_batch: usize,
+    pub queue_limit: usize,
 }
 
 /// A key whose value cannot be used; start-up stops with this one line.
@@ -102,6 +107,13 @@ impl Config {
                 reason: "must be at least 1 (1 commits every command on its own)".into(),
             });
         }
+        let queue_limit = key(figment, "queue_limit")?.unwrap_or(DEFAULT_QUEUE_LIMIT);
+        if queue_limit == 0 {
+            return Err(ConfigError {
+                key: "queue_limit".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
         Ok(Self {
             db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
             api_token: api_token(figment)?,
@@ -111,11 +123,20 @@ impl Config {
             purge_interval: duration(figment, "purge_interval", DEFAULT_PURGE_INTERVAL)?,
             cache_size: usize::try_from(cache_size.as_u64()).unwrap_or(usize::MAX),
             max_batch,
+            queue_limit,
         })
     }
 
     pub fn expire_after_millis(&self) -> i64 {
         i64::try_from(self.expire_after.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// The rules the store applies.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            capacity: self.capacity,
+            expire_after_ms: self.expire_after_millis(),
+        }
     }
 }
 
@@ -216,6 +237,7 @@ mod tests {
         assert_eq!(config.expire_after, Duration::from_secs(8 * 3600));
         assert_eq!(config.purge_interval, Duration::from_secs(60));
         assert_eq!(config.max_batch, 256);
+        assert_eq!(config.queue_limit, 4096);
     }
 
     #[test]
@@ -229,6 +251,7 @@ mod tests {
             ("purge_interval", "2s"),
             ("cache_size", "4 MiB"),
             ("max_batch", "1"),
+            ("queue_limit", "8"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -239,6 +262,7 @@ mod tests {
         assert_eq!(config.purge_interval, Duration::from_secs(2));
         assert_eq!(config.cache_size, 4 << 20);
         assert_eq!(config.max_batch, 1);
+        assert_eq!(config.queue_limit, 8);
     }
 
     #[test]
@@ -266,6 +290,8 @@ mod tests {
             ("max_batch", "0"),
             ("max_batch", "-1"),
             ("max_batch", "many"),
+            ("queue_limit", "0"),
+            ("queue_limit", "lots"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

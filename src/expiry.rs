@@ -1,17 +1,15 @@
 //! The purge: a task started at liftoff that every `purge_interval` deletes
-//! expired shows and their tickets through the writer, in bounded batches so
-//! that bookings queued meanwhile commit between them. Stopped and awaited at
-//! shutdown.
+//! expired shows and their tickets, in bounded batches so that bookings
+//! queued meanwhile commit between them. Stopped and awaited at shutdown.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Orbit, Rocket};
 use tokio::task::JoinHandle;
 
-use crate::store::{Command, Done, PurgeReport};
-use crate::writer::Writer;
+use crate::bookings::{Bookings, Error, PurgeReport};
 
 /// Shows plus tickets deleted per write transaction.
 pub const PURGE_BATCH: usize = 1_000;
@@ -19,15 +17,15 @@ pub const PURGE_BATCH: usize = 1_000;
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Purge {
-    writer: Writer,
+    bookings: Arc<dyn Bookings>,
     interval: Duration,
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Purge {
-    pub fn new(writer: Writer, interval: Duration) -> Self {
+    pub fn new(bookings: Arc<dyn Bookings>, interval: Duration) -> Self {
         Self {
-            writer,
+            bookings,
             interval,
             task: Mutex::new(None),
         }
@@ -35,27 +33,14 @@ impl Purge {
 }
 
 /// Purges until nothing expired is left; returns what went.
-pub async fn purge_expired(writer: &Writer) -> Result<PurgeReport, crate::error::Error> {
+pub async fn purge_expired(bookings: &dyn Bookings) -> Result<PurgeReport, Error> {
     let mut total = PurgeReport::default();
     loop {
-        match writer
-            .execute(Command::Purge {
-                budget: PURGE_BATCH,
-            })
-            .await?
-        {
-            Done::Purged(report) => {
-                total.shows += report.shows;
-                total.tickets += report.tickets;
-                if !report.more {
-                    return Ok(total);
-                }
-            }
-            other => {
-                return Err(crate::error::Error::internal(format!(
-                    "purge got {other:?}"
-                )))
-            }
+        let report = bookings.purge_expired(PURGE_BATCH).await?;
+        total.shows += report.shows;
+        total.tickets += report.tickets;
+        if !report.more {
+            return Ok(total);
         }
     }
 }
@@ -70,7 +55,7 @@ impl Fairing for Purge {
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let writer = self.writer.clone();
+        let bookings = Arc::clone(&self.bookings);
         let interval = self.interval;
         let mut shutdown = rocket.shutdown();
         let task = tokio::spawn(async move {
@@ -81,14 +66,16 @@ impl Fairing for Purge {
                     _ = &mut shutdown => break,
                     _ = ticks.tick() => {}
                 }
-                match purge_expired(&writer).await {
+                match purge_expired(bookings.as_ref()).await {
                     Ok(report) if report.shows + report.tickets > 0 => rocket::info!(
                         "purge: deleted {} expired tickets and {} shows",
                         report.tickets,
                         report.shows
                     ),
                     Ok(_) => {}
-                    Err(error) => rocket::error!("purge failed: {error:?}"),
+                    Err(error) => {
+                        rocket::error!("purge failed: {}", crate::error_chain(&error));
+                    }
                 }
             }
         });

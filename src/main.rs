@@ -1,26 +1,5 @@
-use std::process::ExitCode;
-use std::sync::Arc;
+//! `boxoffice`: serves, or runs one of the subcommands (`boxoffice --help`).
 
-use boxoffice::clock::SystemClock;
-
-#[rocket::main]
-async fn main() -> ExitCode {
-    let service = match boxoffice::build(boxoffice::config::figment(), Arc::new(SystemClock)) {
-        Ok(service) => service,
-        Err(error) => {
-            eprintln!("boxoffice: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // Dropping the Rocket drops the writer's last handle: the writer finishes
-    // and the database closes cleanly before the process exits.
-    let outcome = service.rocket.launch().await.map(drop);
-    let _ = service.writer_thread.join();
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("boxoffice: {error}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    boxoffice::cli::main()
 }

@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use boxoffice::domain::{Millis, Phone};
-use boxoffice::store::{Command, Done, IdMinter, Rules, Store};
+use boxoffice::bookings::NewBooking;
+use boxoffice::domain::{Millis, Phone, Rules};
+use boxoffice::store::{IdMinter, Store};
 use chrono::DurationRound;
 use redb::{Builder, Database, Durability, TableDefinition};
 use serde_json::json;
@@ -738,30 +739,35 @@ fn fill(
         expire_after_ms: 8 * HOUR,
     };
     let store = Store::open(path, CACHE_SIZE, rules).map_err(|e| failed(&e))?;
-    let phone = Phone::from_json(Some(&json!(9876543210u64))).map_err(|e| failed(&e))?;
+    let phone = Phone::from_number(9876543210).map_err(|e| failed(&e))?;
     let mut ids = IdMinter::default();
     let (mut first_ticket, mut last_show) = (None, None);
     let per_commit = 10_000;
     for chunk in (0..BIG).collect::<Vec<_>>().chunks(per_commit) {
-        let commands: Vec<Command> = chunk
+        let bookings: Vec<NewBooking> = chunk
             .iter()
-            .map(|&i| Command::Book {
+            .map(|&i| NewBooking {
                 user_name: format!("guest {i}"),
                 phone: phone.clone(),
                 count: 1,
                 starts_at: show_start(i / CAPACITY as usize),
             })
             .collect();
-        for answer in store
-            .execute(&commands, now, &mut ids)
-            .map_err(|e| failed(&e))?
-        {
+        let answers = store
+            .in_one_commit(now, &mut ids, |batch| {
+                bookings
+                    .iter()
+                    .map(|booking| batch.book(booking))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| failed(&e))?;
+        for answer in answers {
             match answer {
-                Ok(Done::Ticket(ticket, show)) => {
-                    first_ticket.get_or_insert(ticket.id.to_string());
-                    last_show = Some(show.id.to_string());
+                Ok(booked) => {
+                    first_ticket.get_or_insert(booked.ticket.id.to_string());
+                    last_show = Some(booked.show.id.to_string());
                 }
-                other => return Err(failed(&format!("a booking was refused: {other:?}"))),
+                Err(refusal) => return Err(failed(&format!("a booking was refused: {refusal}"))),
             }
         }
     }

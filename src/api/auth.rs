@@ -7,8 +7,8 @@ use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{SecurityRequirement, SecurityScheme, SecuritySchemeData};
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
-use crate::error::Error;
-use crate::App;
+use crate::api::error::Error;
+use crate::service::App;
 
 pub const TOKEN_HEADER: &str = "X-Auth-Token";
 pub const SECURITY_SCHEME: &str = "ApiKeyAuth";

@@ -10,9 +10,9 @@ use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
+use crate::api::error::Error;
 use crate::config::DEFAULT_JSON_LIMIT;
-use crate::error::Error;
-use crate::App;
+use crate::service::App;
 
 /// A wire request type: documented by its schema, checked by `validate`.
 pub trait Validate: JsonSchema {

@@ -7,7 +7,7 @@ use rocket_okapi::okapi::schemars::schema::Schema;
 use rocket_okapi::swagger_ui::{make_swagger_ui, SwaggerUIConfig};
 use serde_json::json;
 
-use super::tickets::pattern_schema;
+use super::seed::fields::pattern_schema;
 use super::API_BASE;
 use crate::config::Config;
 use crate::domain::patterns;
@@ -15,11 +15,11 @@ use crate::domain::patterns;
 /// Error statuses each operation can answer, besides 200 (401 only when a
 /// token is configured).
 const OPERATION_ERRORS: &[(&str, &[u16])] = &[
-    ("bookTicket", &[400, 401, 406, 413]),
-    ("updateTiming", &[400, 401, 404, 406, 410, 413]),
+    ("bookTicket", &[400, 401, 406, 413, 503]),
+    ("updateTiming", &[400, 401, 404, 406, 410, 413, 503]),
     ("viewAllTickets", &[400, 401, 404, 406]),
-    ("deleteTicket", &[400, 401, 404, 406, 413]),
-    ("deleteTicketPut", &[400, 401, 404, 406, 413]),
+    ("deleteTicket", &[400, 401, 404, 406, 413, 503]),
+    ("deleteTicketPut", &[400, 401, 404, 406, 413, 503]),
     ("userDetails", &[400, 401, 404, 406]),
 ];
 

@@ -3,11 +3,14 @@
 pub mod ids;
 pub mod patterns;
 pub mod phone;
+pub mod refusal;
 pub mod rules;
 pub mod time;
 
 pub use ids::{ShowId, TicketId};
 pub use phone::Phone;
+pub use refusal::Refusal;
+pub use rules::Rules;
 pub use time::Millis;
 
 /// A booking as the service stores and shows it.
@@ -31,6 +34,16 @@ pub struct Show {
 }
 
 impl Show {
+    /// A show nobody has booked yet.
+    pub fn empty(id: ShowId, starts_at: Millis, capacity: u32) -> Self {
+        Self {
+            id,
+            starts_at,
+            capacity,
+            sold: 0,
+        }
+    }
+
     pub fn available(&self) -> u32 {
         self.capacity.saturating_sub(self.sold)
     }

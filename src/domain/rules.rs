@@ -1,52 +1,56 @@
 //! The business rules, as pure functions: no I/O, no clock of their own.
-
-use serde_json::Value;
+//! Every backend reads the state a use case needs, asks these what to do,
+//! and writes only what they decided.
 
 use super::time::Millis;
-use crate::error::Error;
+use super::{Refusal, Show, Ticket};
 
 pub const MAX_USER_NAME_CHARS: usize = 100;
 
-/// `userName`: trimmed, 1..=100 characters, no control characters.
-pub fn user_name_from_json(value: Option<&Value>) -> Result<String, Error> {
-    let name = match value {
-        None | Some(Value::Null) => return Err(Error::invalid("userName cannot be null.")),
-        Some(Value::String(name)) => name.trim(),
-        Some(_) => return Err(Error::invalid("userName must be a string.")),
-    };
+/// The rules a venue is configured with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    /// Seats of a show created from now on.
+    pub capacity: u32,
+    /// A show's tickets expire this long after it starts.
+    pub expire_after_ms: i64,
+}
+
+/// What is wrong with a holder's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("the name is empty")]
+    Empty,
+    #[error("the name is longer than {MAX_USER_NAME_CHARS} characters")]
+    TooLong,
+    #[error("the name contains a control character")]
+    ControlCharacter,
+}
+
+/// A holder's name: trimmed, 1..=100 characters, no control characters.
+pub fn user_name(text: &str) -> Result<String, NameError> {
+    let name = text.trim();
     if name.is_empty() {
-        return Err(Error::invalid("userName cannot be null."));
+        return Err(NameError::Empty);
     }
     if name.chars().count() > MAX_USER_NAME_CHARS {
-        return Err(Error::invalid(format!(
-            "userName must be at most {MAX_USER_NAME_CHARS} characters."
-        )));
+        return Err(NameError::TooLong);
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "userName cannot contain control characters.",
-        ));
+        return Err(NameError::ControlCharacter);
     }
     Ok(name.to_owned())
 }
 
-/// `ticketCount`: a JSON integer >= 1. How many of them fit is the capacity
-/// rule's business, so any size is returned as is.
-pub fn ticket_count_from_json(value: Option<&Value>) -> Result<u64, Error> {
-    match value.and_then(Value::as_u64) {
-        Some(count) if count >= 1 => Ok(count),
-        _ => Err(Error::invalid("Please provide a valid ticket count")),
-    }
-}
-
-/// Seats a show has sold after `requested` more, or `TicketLimitExceeded` when
-/// that would pass `capacity`.
-pub fn seats_after_booking(sold: u32, requested: u64, capacity: u32) -> Result<u32, Error> {
+/// Seats a show has sold after `requested` more, or `LimitExceeded` when that
+/// would pass `capacity`.
+pub fn seats_after_booking(sold: u32, requested: u64, capacity: u32) -> Result<u32, Refusal> {
     let total = u64::from(sold).saturating_add(requested);
     if total > u64::from(capacity) {
-        return Err(Error::TicketLimitExceeded);
+        return Err(Refusal::LimitExceeded);
     }
-    Ok(total as u32)
+    // Bounded by `capacity`, a u32.
+    u32::try_from(total).map_err(|_| Refusal::LimitExceeded)
 }
 
 /// A ticket is expired from the instant its show started `expire_after_ms` ago.
@@ -60,35 +64,98 @@ pub fn expiry_cutoff(now: Millis, expire_after_ms: i64) -> Millis {
 }
 
 /// Bookings and moves go to shows that have not started yet.
-pub fn ensure_not_past(show_start: Millis, now: Millis) -> Result<(), Error> {
+pub fn ensure_not_past(show_start: Millis, now: Millis) -> Result<(), Refusal> {
     if show_start < now {
-        return Err(Error::ShowTimeInPast);
+        return Err(Refusal::ShowTimeInPast);
     }
     Ok(())
+}
+
+/// A booking of `count` seats in `show` (the show at that time, or a new
+/// empty one): the show as it will be, and the ticket's seat count.
+pub fn book(mut show: Show, count: u64, now: Millis) -> Result<(Show, u32), Refusal> {
+    ensure_not_past(show.starts_at, now)?;
+    let before = show.sold;
+    show.sold = seats_after_booking(show.sold, count, show.capacity)?;
+    let seats = show.sold - before;
+    Ok((show, seats))
+}
+
+/// What moving a ticket does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Move {
+    /// The ticket is already in that show: nothing changes.
+    Stay(Show),
+    /// Both shows as they will be.
+    Between { from: Show, to: Show },
+}
+
+/// Moving `ticket` out of `from`, its show, into `to` (the show at the new
+/// time, or a new empty one; `from` itself when the time is the same).
+pub fn move_ticket(
+    ticket: &Ticket,
+    mut from: Show,
+    mut to: Show,
+    now: Millis,
+    rules: Rules,
+) -> Result<Move, Refusal> {
+    if is_expired(from.starts_at, rules.expire_after_ms, now) {
+        return Err(Refusal::TicketExpired);
+    }
+    ensure_not_past(to.starts_at, now)?;
+    if from.id == to.id {
+        return Ok(Move::Stay(from));
+    }
+    to.sold = seats_after_booking(to.sold, u64::from(ticket.count), to.capacity)?;
+    from.sold = from.sold.saturating_sub(ticket.count);
+    Ok(Move::Between { from, to })
+}
+
+/// The show a deleted ticket leaves, as it will be.
+pub fn delete(ticket: &Ticket, mut show: Show) -> Show {
+    show.sold = show.sold.saturating_sub(ticket.count);
+    show
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::domain::{Phone, ShowId, TicketId};
 
     const HOUR: i64 = 3_600_000;
+    const RULES: Rules = Rules {
+        capacity: 20,
+        expire_after_ms: 8 * HOUR,
+    };
+
+    fn show(id: u128, starts_at: Millis, sold: u32) -> Show {
+        Show {
+            id: ShowId::from_u128(id),
+            starts_at,
+            capacity: 20,
+            sold,
+        }
+    }
+
+    fn ticket(count: u32) -> Ticket {
+        Ticket {
+            id: TicketId::from_u128(9),
+            show_id: ShowId::from_u128(1),
+            user_name: "Asha".into(),
+            phone: Phone::Number(9_876_543_210),
+            count,
+        }
+    }
 
     #[test]
     fn the_last_seat_sells_and_the_next_one_does_not() {
         assert_eq!(seats_after_booking(0, 20, 20), Ok(20));
         assert_eq!(seats_after_booking(19, 1, 20), Ok(20));
-        assert_eq!(
-            seats_after_booking(20, 1, 20),
-            Err(Error::TicketLimitExceeded)
-        );
-        assert_eq!(
-            seats_after_booking(0, 21, 20),
-            Err(Error::TicketLimitExceeded)
-        );
+        assert_eq!(seats_after_booking(20, 1, 20), Err(Refusal::LimitExceeded));
+        assert_eq!(seats_after_booking(0, 21, 20), Err(Refusal::LimitExceeded));
         assert_eq!(
             seats_after_booking(5, u64::MAX, 20),
-            Err(Error::TicketLimitExceeded)
+            Err(Refusal::LimitExceeded)
         );
         assert_eq!(seats_after_booking(0, 1, u32::MAX), Ok(1));
     }
@@ -107,60 +174,82 @@ mod tests {
     fn only_past_starts_are_refused() {
         assert_eq!(ensure_not_past(1_000, 1_000), Ok(()));
         assert_eq!(ensure_not_past(1_001, 1_000), Ok(()));
-        assert_eq!(ensure_not_past(999, 1_000), Err(Error::ShowTimeInPast));
+        assert_eq!(ensure_not_past(999, 1_000), Err(Refusal::ShowTimeInPast));
     }
 
     #[test]
     fn user_names_are_trimmed_and_bounded() {
-        assert_eq!(
-            user_name_from_json(Some(&json!("  Asha "))),
-            Ok("Asha".into())
-        );
-        assert_eq!(
-            user_name_from_json(Some(&json!("é".repeat(100)))),
-            Ok("é".repeat(100))
-        );
-        for bad in [json!(null), json!(""), json!("   ")] {
-            assert_eq!(
-                user_name_from_json(Some(&bad)),
-                Err(Error::invalid("userName cannot be null."))
-            );
-        }
-        assert_eq!(
-            user_name_from_json(None),
-            Err(Error::invalid("userName cannot be null."))
-        );
-        for bad in [
-            json!("a".repeat(101)),
-            json!("Asha\u{0}"),
-            json!("As\nha"),
-            json!(42),
-            json!({"$ne": null}),
-            json!(["Asha"]),
-        ] {
-            assert!(user_name_from_json(Some(&bad)).is_err(), "{bad}");
-        }
+        assert_eq!(user_name("  Asha "), Ok("Asha".into()));
+        assert_eq!(user_name(&"é".repeat(100)), Ok("é".repeat(100)));
+        assert_eq!(user_name(""), Err(NameError::Empty));
+        assert_eq!(user_name("   "), Err(NameError::Empty));
+        assert_eq!(user_name(&"a".repeat(101)), Err(NameError::TooLong));
+        assert_eq!(user_name("Asha\u{0}"), Err(NameError::ControlCharacter));
+        assert_eq!(user_name("As\nha"), Err(NameError::ControlCharacter));
     }
 
     #[test]
-    fn ticket_counts_are_positive_integers() {
-        assert_eq!(ticket_count_from_json(Some(&json!(1))), Ok(1));
-        assert_eq!(ticket_count_from_json(Some(&json!(500))), Ok(500));
-        for bad in [
-            None,
-            Some(json!(0)),
-            Some(json!(-1)),
-            Some(json!(1.5)),
-            Some(json!(2.0)),
-            Some(json!("2")),
-            Some(json!(null)),
-            Some(json!({"$gt": 0})),
-        ] {
-            assert_eq!(
-                ticket_count_from_json(bad.as_ref()),
-                Err(Error::invalid("Please provide a valid ticket count")),
-                "{bad:?}"
-            );
-        }
+    fn a_booking_fills_the_show_or_is_refused_whole() {
+        let now = 100 * HOUR;
+        let (after, seats) = book(show(1, now + HOUR, 18), 2, now).unwrap();
+        assert_eq!((after.sold, seats), (20, 2));
+        assert_eq!(
+            book(show(1, now + HOUR, 19), 2, now),
+            Err(Refusal::LimitExceeded)
+        );
+        assert_eq!(
+            book(show(1, now - 1, 0), 1, now),
+            Err(Refusal::ShowTimeInPast)
+        );
+    }
+
+    #[test]
+    fn a_move_checks_expiry_then_time_then_seats() {
+        let now = 100 * HOUR;
+        let from = show(1, now + HOUR, 5);
+        let moved = move_ticket(
+            &ticket(3),
+            from.clone(),
+            show(2, now + 2 * HOUR, 17),
+            now,
+            RULES,
+        );
+        assert_eq!(
+            moved,
+            Ok(Move::Between {
+                from: show(1, now + HOUR, 2),
+                to: show(2, now + 2 * HOUR, 20),
+            })
+        );
+        assert_eq!(
+            move_ticket(
+                &ticket(3),
+                from.clone(),
+                show(2, now + 2 * HOUR, 18),
+                now,
+                RULES
+            ),
+            Err(Refusal::LimitExceeded)
+        );
+        assert_eq!(
+            move_ticket(&ticket(3), from.clone(), show(2, now - 1, 0), now, RULES),
+            Err(Refusal::ShowTimeInPast)
+        );
+        assert_eq!(
+            move_ticket(&ticket(3), from.clone(), from.clone(), now, RULES),
+            Ok(Move::Stay(from))
+        );
+        let old = show(1, now - 8 * HOUR, 5);
+        assert_eq!(
+            move_ticket(&ticket(3), old, show(2, now - 1, 0), now, RULES),
+            Err(Refusal::TicketExpired),
+            "an expired ticket is 410 even when the new time is past too"
+        );
+    }
+
+    #[test]
+    fn a_delete_frees_the_ticket_s_seats() {
+        assert_eq!(delete(&ticket(3), show(1, 0, 5)).sold, 2);
+        assert_eq!(delete(&ticket(3), show(1, 0, 1)).sold, 0);
     }
 }

@@ -7,14 +7,9 @@ use crate::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
 
 const RECORD_VERSION: u8 = 1;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("undecodable record: {0}")]
 pub struct DecodeError(pub String);
-
-impl std::fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "undecodable record: {}", self.0)
-    }
-}
 
 #[derive(Serialize, Deserialize)]
 struct ShowRecord {

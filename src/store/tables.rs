@@ -3,7 +3,7 @@
 //! Ids are ULIDs as `u128` (they sort by creation time, so a show's tickets
 //! come out in booking order); instants are `i64` Unix milliseconds UTC.
 
-use redb::TableDefinition;
+use redb::{MultimapTableDefinition, TableDefinition};
 
 /// `schema_version` → the layout this file was written with.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -15,6 +15,6 @@ pub const SHOW_START_TO_SHOW_ID: TableDefinition<i64, u128> =
     TableDefinition::new("show_start_to_show_id");
 pub const TICKET_ID_TO_TICKET: TableDefinition<u128, &[u8]> =
     TableDefinition::new("ticket_id_to_ticket");
-/// (show, ticket): a show's tickets in booking order.
-pub const SHOW_ID_TICKET_ID: TableDefinition<(u128, u128), ()> =
-    TableDefinition::new("show_id_ticket_id");
+/// A show's tickets in booking order (since schema 2).
+pub const SHOW_ID_TO_TICKET_IDS: MultimapTableDefinition<u128, u128> =
+    MultimapTableDefinition::new("show_id_to_ticket_ids");

@@ -10,11 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use boxoffice::domain::{Show, Ticket};
-use boxoffice::store::{Command, IdMinter, Store};
+use boxoffice::store::{IdMinter, Store};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::model::{self, check_invariants, check_store, Model, Op, PLACEHOLDER_IDS};
+use crate::model::{
+    self, check_invariants, check_store, one_commit, Call, Model, Op, PLACEHOLDER_IDS,
+};
 use crate::support::*;
 
 // ---- SIGKILL under load ---------------------------------------------------------
@@ -390,10 +392,10 @@ fn power_cut(
         .map_err(|error| format!("a new database: {error}"))?;
     disk.arm(fuel);
     let mut ids = IdMinter::default();
-    let mut cut_off: Option<Vec<Command>> = None;
+    let mut cut_off: Option<Vec<Call>> = None;
     for ops in batches {
-        let commands: Vec<Command> = ops.iter().map(|op| model.command(op, NOW)).collect();
-        match store.execute(&commands, NOW, &mut ids) {
+        let commands: Vec<Call> = ops.iter().map(|op| model.command(op, NOW)).collect();
+        match one_commit(&store, NOW, &mut ids, &commands) {
             Ok(answers) => {
                 for (command, answer) in commands.iter().zip(&answers) {
                     model.apply(command, NOW, Some(answer))?;
@@ -443,8 +445,14 @@ fn power_cut(
         },
         NOW,
     );
-    let answer = store.execute_one(command.clone(), NOW, &mut IdMinter::default());
-    model.apply(&command, NOW, Some(&answer))?;
+    let answers = one_commit(
+        &store,
+        NOW,
+        &mut IdMinter::default(),
+        std::slice::from_ref(&command),
+    )
+    .map_err(|error| error.to_string())?;
+    model.apply(&command, NOW, answers.first())?;
     drop(store);
     let store = Store::open(&path, model::CACHE_SIZE, model.rules())
         .map_err(|error| format!("does not reopen: {error}"))?;

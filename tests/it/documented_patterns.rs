@@ -2,10 +2,10 @@
 //! every string a pattern matches is accepted, and near misses are accepted
 //! exactly when the pattern matches them.
 
+use boxoffice::api::seed::fields::{phone_from_json, user_name_from_json};
 use boxoffice::domain::patterns;
-use boxoffice::domain::rules::user_name_from_json;
 use boxoffice::domain::time::parse_show_time;
-use boxoffice::domain::{Phone, TicketId};
+use boxoffice::domain::TicketId;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
@@ -40,7 +40,7 @@ const FIELDS: &[(&str, &str, Accepts)] = &[
         user_name_from_json(Some(&json!(s))).is_ok()
     }),
     ("phoneNumber", patterns::PHONE_TEXT, |s| {
-        Phone::from_json(Some(&json!(s))).is_ok()
+        phone_from_json(Some(&json!(s))).is_ok()
     }),
     ("showTime", patterns::SHOW_TIME, |s| {
         parse_show_time(s, chrono_tz::UTC).is_ok()

@@ -3,8 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use boxoffice::bookings::{NewBooking, PurgeReport};
 use boxoffice::domain::Phone;
-use boxoffice::store::{Command, Done, IdMinter, PurgeReport, Rules, Store};
+use boxoffice::domain::{Refusal, Rules};
+use boxoffice::store::{IdMinter, Store};
+
+use crate::model::{one_commit, Answer, Call};
 use rocket::http::Status;
 use serde_json::{json, Value};
 
@@ -117,9 +121,11 @@ fn the_purge_deletes_expired_tickets_and_their_shows_only() {
     assert_eq!(kept["allTickets"][0]["expired"], false);
 }
 
+#[track_caller]
 fn purge(store: &Store, now: i64, budget: usize) -> PurgeReport {
-    match store.execute_one(Command::Purge { budget }, now, &mut IdMinter::default()) {
-        Ok(Done::Purged(report)) => report,
+    let answers = one_commit(store, now, &mut IdMinter::default(), &[Call::Purge(budget)]);
+    match answers.as_deref() {
+        Ok([Ok(Answer::Purged(report))]) => *report,
         other => panic!("{other:?}"),
     }
 }
@@ -136,13 +142,14 @@ fn the_store_purges_in_bounded_batches_oldest_first() {
     // Shows at +1h..+3h with four one-seat tickets each, and one at +30h.
     for hour in [1, 2, 3, 30] {
         for _ in 0..4 {
-            let command = Command::Book {
+            let command = Call::Book(NewBooking {
                 user_name: "Asha".into(),
                 phone: Phone::Text("98765 43210".into()),
                 count: 1,
                 starts_at: NOW + hour * HOUR,
-            };
-            store.execute_one(command, NOW, &mut ids).unwrap();
+            });
+            let answers = one_commit(&store, NOW, &mut ids, &[command]).unwrap();
+            assert!(answers[0].is_ok(), "{answers:?}");
         }
     }
     let now = NOW + 11 * HOUR; // the first three shows expired at +9h..+11h
@@ -178,28 +185,28 @@ fn a_purge_between_bookings_keeps_capacity_exact() {
     };
     let store = Store::open(&dir.path().join("db.redb"), 1 << 20, rules).unwrap();
     let mut ids = IdMinter::default();
-    let book = |starts_at| Command::Book {
-        user_name: "Asha".into(),
-        phone: Phone::Number(9876543210),
-        count: 1,
-        starts_at,
+    let book = |starts_at| {
+        Call::Book(NewBooking {
+            user_name: "Asha".into(),
+            phone: Phone::Number(9876543210),
+            count: 1,
+            starts_at,
+        })
     };
-    store.execute_one(book(NOW + HOUR), NOW, &mut ids).unwrap();
+    let answers = one_commit(&store, NOW, &mut ids, &[book(NOW + HOUR)]).unwrap();
+    assert!(answers[0].is_ok(), "{answers:?}");
     let now = NOW + 2 * HOUR;
     let future = now + HOUR;
     let batch = [
         book(future),
-        Command::Purge { budget: 1_000 },
+        Call::Purge(1_000),
         book(future),
         book(future),
         book(future),
     ];
-    let answers = store.execute(&batch, now, &mut ids).unwrap();
+    let answers = one_commit(&store, now, &mut ids, &batch).unwrap();
     assert!(answers[..4].iter().all(Result::is_ok), "{answers:?}");
-    assert_eq!(
-        answers[4],
-        Err(boxoffice::error::Error::TicketLimitExceeded)
-    );
+    assert_eq!(answers[4], Err(Refusal::LimitExceeded));
     let shows = store.all_shows().unwrap();
     assert_eq!(shows.len(), 1);
     assert_eq!((shows[0].0.sold, shows[0].1.len()), (3, 3));

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use boxoffice::domain::{Show, Ticket};
 use boxoffice::App;
+
+use crate::model::runtime;
 use rocket::http::{ContentType, Header, Status};
 use serde_json::{json, Value};
 
@@ -55,7 +57,9 @@ fn snapshot(service: &Local) -> Vec<(Show, Vec<Ticket>)> {
         .rocket()
         .state::<App>()
         .expect("application state");
-    app.store.all_shows().expect("the store reads")
+    runtime()
+        .block_on(app.bookings.all_shows())
+        .expect("the store reads")
 }
 
 struct Answer {

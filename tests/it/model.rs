@@ -1,17 +1,21 @@
-//! The store against a model: random sequences of bookings, moves, deletes,
-//! purges, clock steps and reopenings run on `Store` and on a plain in-memory
-//! model that applies the contract's rules by itself. After every step both
-//! must have given the same answers and must hold the same shows and tickets.
+//! The use cases against a model: random sequences of bookings, moves,
+//! deletes, purges, clock steps and reopenings run through the `Bookings`
+//! interface of a backend and on a plain in-memory model that applies the
+//! contract's rules by itself. After every step both must have given the same
+//! answers and must hold the same shows and tickets. The steps know nothing
+//! of the backend; [`Backend`] is all a new one has to provide.
 //!
 //! Small capacities, a handful of show times and a short expiry make refusals,
 //! expiry and purges common. `PROPTEST_CASES` raises the number of cases.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use boxoffice::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
-use boxoffice::error::Error;
-use boxoffice::store::{Command, Done, IdMinter, Rules, Store};
+use boxoffice::bookings::{Booked, Bookings, Error, NewBooking, PurgeReport};
+use boxoffice::clock::{Clock, ManualClock, SharedClock};
+use boxoffice::domain::{Millis, Phone, Refusal, Rules, Show, ShowId, Ticket, TicketId};
+use boxoffice::store::{Batch, IdMinter, RedbBookings, Store, StoreError, WriterSettings};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
@@ -62,9 +66,63 @@ struct ModelTicket {
     count: u32,
 }
 
-/// What the contract says a command does, before any id is known.
+/// One use case with its input, as a step calls it.
+#[derive(Clone, Debug)]
+pub enum Call {
+    Book(NewBooking),
+    Move { ticket: TicketId, starts_at: Millis },
+    Delete(TicketId),
+    Purge(usize),
+}
+
+/// A use case's answer when the rules let it through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Booked(Booked),
+    Deleted,
+    Purged(PurgeReport),
+}
+
+/// What a use case answered: done, or refused (and nothing changed).
+pub type Outcome = Result<Answer, Refusal>;
+
+/// Runs `call` through the interface; a failure that is not a refusal is
+/// the test's failure.
+pub async fn call(bookings: &dyn Bookings, call: Call) -> Result<Outcome, String> {
+    let answer = match call {
+        Call::Book(booking) => bookings.book(booking).await.map(Answer::Booked),
+        Call::Move { ticket, starts_at } => bookings
+            .move_ticket(ticket, starts_at)
+            .await
+            .map(Answer::Booked),
+        Call::Delete(ticket) => bookings
+            .delete_ticket(ticket)
+            .await
+            .map(|()| Answer::Deleted),
+        Call::Purge(budget) => bookings.purge_expired(budget).await.map(Answer::Purged),
+    };
+    match answer {
+        Ok(answer) => Ok(Ok(answer)),
+        Err(Error::Refused(refusal)) => Ok(Err(refusal)),
+        Err(error) => Err(boxoffice::error_chain(&error)),
+    }
+}
+
+/// Runs `call` inside a redb batch, beside others in the same commit.
+pub fn in_batch(batch: &mut Batch<'_, '_>, call: &Call) -> Result<Outcome, StoreError> {
+    Ok(match call {
+        Call::Book(booking) => batch.book(booking)?.map(Answer::Booked),
+        Call::Move { ticket, starts_at } => {
+            batch.move_ticket(*ticket, *starts_at)?.map(Answer::Booked)
+        }
+        Call::Delete(ticket) => batch.delete_ticket(*ticket)?.map(|()| Answer::Deleted),
+        Call::Purge(budget) => Ok(Answer::Purged(batch.purge(*budget)?)),
+    })
+}
+
+/// What the contract says a call does, before any id is known.
 enum Decision {
-    Refuse(Error),
+    Refuse(Refusal),
     Book {
         starts_at: Millis,
         user_name: String,
@@ -184,9 +242,9 @@ impl Model {
         model
     }
 
-    /// The command an [`Op`] stands for at `now`: its slot becomes a show
+    /// The call an [`Op`] stands for at `now`: its slot becomes a show
     /// time on the hour grid around `now`, its pick a ticket id.
-    pub fn command(&self, op: &Op, now: Millis) -> Command {
+    pub fn command(&self, op: &Op, now: Millis) -> Call {
         let show_time = |slot: i64| now - now.rem_euclid(HOUR) + slot * HOUR;
         match op {
             Op::Book {
@@ -194,20 +252,18 @@ impl Model {
                 phone,
                 count,
                 slot,
-            } => Command::Book {
+            } => Call::Book(NewBooking {
                 user_name: user_name.clone(),
                 phone: phone.clone(),
                 count: *count,
                 starts_at: show_time(*slot),
-            },
-            Op::Move { ticket, slot } => Command::Move {
+            }),
+            Op::Move { ticket, slot } => Call::Move {
                 ticket: self.pick(ticket),
                 starts_at: show_time(*slot),
             },
-            Op::Delete { ticket } => Command::Delete {
-                ticket: self.pick(ticket),
-            },
-            Op::Purge { budget } => Command::Purge { budget: *budget },
+            Op::Delete { ticket } => Call::Delete(self.pick(ticket)),
+            Op::Purge { budget } => Call::Purge(*budget),
         }
     }
 
@@ -217,19 +273,19 @@ impl Model {
         self.minted.get(at).copied().unwrap_or_else(never_minted)
     }
 
-    fn decide(&self, command: &Command, now: Millis) -> Decision {
+    fn decide(&self, command: &Call, now: Millis) -> Decision {
         match command {
-            Command::Book {
+            Call::Book(NewBooking {
                 user_name,
                 phone,
                 count,
                 starts_at,
-            } => {
+            }) => {
                 if *starts_at < now {
-                    return Decision::Refuse(Error::ShowTimeInPast);
+                    return Decision::Refuse(Refusal::ShowTimeInPast);
                 }
                 if *count > u64::from(self.free(*starts_at)) {
-                    return Decision::Refuse(Error::TicketLimitExceeded);
+                    return Decision::Refuse(Refusal::LimitExceeded);
                 }
                 Decision::Book {
                     starts_at: *starts_at,
@@ -238,29 +294,29 @@ impl Model {
                     count: *count as u32,
                 }
             }
-            Command::Move { ticket, starts_at } => {
+            Call::Move { ticket, starts_at } => {
                 let Some(held) = self.tickets.get(ticket) else {
-                    return Decision::Refuse(Error::TicketNotFound);
+                    return Decision::Refuse(Refusal::TicketNotFound);
                 };
                 if now >= held.starts_at + EXPIRE_AFTER {
-                    return Decision::Refuse(Error::TicketExpired);
+                    return Decision::Refuse(Refusal::TicketExpired);
                 }
                 if *starts_at < now {
-                    return Decision::Refuse(Error::ShowTimeInPast);
+                    return Decision::Refuse(Refusal::ShowTimeInPast);
                 }
                 if held.starts_at != *starts_at && held.count > self.free(*starts_at) {
-                    return Decision::Refuse(Error::TicketLimitExceeded);
+                    return Decision::Refuse(Refusal::LimitExceeded);
                 }
                 Decision::Move {
                     ticket: *ticket,
                     starts_at: *starts_at,
                 }
             }
-            Command::Delete { ticket } => match self.tickets.contains_key(ticket) {
+            Call::Delete(ticket) => match self.tickets.contains_key(ticket) {
                 true => Decision::Delete(*ticket),
-                false => Decision::Refuse(Error::TicketNotFound),
+                false => Decision::Refuse(Refusal::TicketNotFound),
             },
-            Command::Purge { budget } => Decision::Purge { budget: *budget },
+            Call::Purge(budget) => Decision::Purge { budget: *budget },
         }
     }
 
@@ -269,11 +325,11 @@ impl Model {
     /// one (a commit whose answers were lost), stands placeholders in.
     pub fn apply(
         &mut self,
-        command: &Command,
+        command: &Call,
         now: Millis,
-        observed: Option<&Result<Done, Error>>,
+        observed: Option<&Outcome>,
     ) -> Result<(), String> {
-        let mismatch = |expected: &dyn std::fmt::Debug, got: &Result<Done, Error>| {
+        let mismatch = |expected: &dyn std::fmt::Debug, got: &Outcome| {
             format!("{command:?} at {now}: expected {expected:?}, the store answered {got:?}")
         };
         match self.decide(command, now) {
@@ -288,7 +344,7 @@ impl Model {
                 count,
             } => {
                 let (ticket_id, show_id) = match observed {
-                    Some(Ok(Done::Ticket(ticket, show))) => (ticket.id, show.id),
+                    Some(Ok(Answer::Booked(Booked { ticket, show }))) => (ticket.id, show.id),
                     Some(got) => return Err(mismatch(&"a booking", got)),
                     None => (
                         TicketId::from_u128(self.placeholder()),
@@ -321,7 +377,7 @@ impl Model {
                 let from = self.tickets[&ticket].starts_at;
                 if from != starts_at {
                     let show_id = match observed {
-                        Some(Ok(Done::Ticket(_, show))) => show.id,
+                        Some(Ok(Answer::Booked(Booked { show, .. }))) => show.id,
                         Some(got) => return Err(mismatch(&"a moved ticket", got)),
                         None => ShowId::from_u128(self.placeholder()),
                     };
@@ -348,14 +404,14 @@ impl Model {
                     .expect("held")
                     .tickets
                     .remove(&ticket);
-                let expected = Ok(Done::Deleted);
+                let expected = Ok(Answer::Deleted);
                 same(&expected, observed).map_err(|got| mismatch(&expected, got))
             }
             Decision::Purge { budget } => {
                 let (shows, tickets, budget_left, expired_left) = self.purge(now, budget);
                 match observed {
                     None => Ok(()),
-                    Some(Ok(Done::Purged(report)))
+                    Some(Ok(Answer::Purged(report)))
                         if report.shows == shows
                             && report.tickets == tickets
                             // `more` must be set while expired records are
@@ -408,9 +464,9 @@ impl Model {
     }
 
     /// A live ticket as a booking or move answers it.
-    fn ticket_answer(&self, ticket: TicketId) -> Done {
+    fn ticket_answer(&self, ticket: TicketId) -> Answer {
         let (ticket, show) = self.ticket_with_show(ticket).expect("live");
-        Done::Ticket(ticket, show)
+        Answer::Booked(Booked { ticket, show })
     }
 
     /// Expired shows go oldest first, each one's tickets in booking order;
@@ -443,10 +499,7 @@ impl Model {
 }
 
 /// The store's answer, when there is one and it is not `expected`.
-fn same<'a>(
-    expected: &Result<Done, Error>,
-    observed: Option<&'a Result<Done, Error>>,
-) -> Result<(), &'a Result<Done, Error>> {
+fn same<'a>(expected: &Outcome, observed: Option<&'a Outcome>) -> Result<(), &'a Outcome> {
     match observed {
         Some(got) if got != expected => Err(got),
         _ => Ok(()),
@@ -513,6 +566,87 @@ pub fn check_store(store: &Store, model: &Model) -> Result<(), String> {
     Ok(())
 }
 
+/// The same, asked through the interface.
+pub async fn check_bookings(bookings: &dyn Bookings, model: &Model) -> Result<(), String> {
+    let failed = |error: Error| boxoffice::error_chain(&error);
+    let held = bookings.all_shows().await.map_err(failed)?;
+    check_invariants(&held)?;
+    let expected = model.view();
+    if held != expected {
+        return Err(format!(
+            "the backend holds\n{held:#?}\nthe model holds\n{expected:#?}"
+        ));
+    }
+    for id in model.minted().iter().copied().chain([never_minted()]) {
+        let found = bookings
+            .ticket(id)
+            .await
+            .map_err(failed)?
+            .map(|Booked { ticket, show }| (ticket, show));
+        if found != model.ticket_with_show(id) {
+            return Err(format!("ticket {id}: the backend finds {found:?}"));
+        }
+    }
+    Ok(())
+}
+
+// ---- backends ------------------------------------------------------------------
+
+/// A backend the steps run on: opened with some rules on a clock the test
+/// sets, closed, and opened again on the same data.
+pub trait Backend {
+    fn open(&mut self, rules: Rules, clock: SharedClock) -> Result<Arc<dyn Bookings>, String>;
+    /// Closes what `open` gave (every handle to it has been dropped).
+    fn close(&mut self);
+    /// Checks only this backend can make, beyond the interface's.
+    fn check(&self, _model: &Model) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The redb file in a temporary folder.
+pub struct Redb {
+    path: PathBuf,
+    open: Option<(Arc<Store>, std::thread::JoinHandle<()>)>,
+}
+
+impl Redb {
+    pub fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            open: None,
+        }
+    }
+}
+
+impl Backend for Redb {
+    fn open(&mut self, rules: Rules, clock: SharedClock) -> Result<Arc<dyn Bookings>, String> {
+        let store = Store::open(&self.path, CACHE_SIZE, rules).map_err(|e| e.to_string())?;
+        let settings = WriterSettings {
+            max_batch: 256,
+            queue_limit: 1024,
+        };
+        let on_death = Box::new(|why: &str| panic!("the writer died: {why}"));
+        let (bookings, thread) = RedbBookings::start(store, clock, settings, on_death);
+        self.open = Some((Arc::clone(bookings.store()), thread));
+        Ok(Arc::new(bookings))
+    }
+
+    fn close(&mut self) {
+        if let Some((store, thread)) = self.open.take() {
+            drop(store);
+            thread.join().expect("the writer ends cleanly");
+        }
+    }
+
+    fn check(&self, model: &Model) -> Result<(), String> {
+        match &self.open {
+            Some((store, _)) => check_store(store, model),
+            None => Ok(()),
+        }
+    }
+}
+
 // ---- generated steps ----------------------------------------------------------
 
 /// A command before it meets a store: show times as slots on the hour grid
@@ -538,7 +672,7 @@ pub enum Op {
 }
 
 #[derive(Clone, Debug)]
-enum Step {
+pub enum Step {
     /// One command in its own commit.
     One(Op),
     /// Several commands in one commit, as the writer groups them.
@@ -593,44 +727,72 @@ fn open(path: &Path, model: &Model) -> Result<Store, String> {
     Store::open(path, CACHE_SIZE, model.rules()).map_err(|error| error.to_string())
 }
 
-fn run(steps: &[Step]) -> Result<(), String> {
-    let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
-    let path = dir.path().join("model.redb");
+/// A runtime for the steps: the interface is async.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// Runs `steps` on `backend` and on the model, comparing after each one.
+pub fn run_on(backend: &mut dyn Backend, steps: &[Step]) -> Result<(), String> {
+    let runtime = runtime();
     let mut model = Model::new(CAPACITY);
-    let mut store = open(&path, &model)?;
-    let mut ids = IdMinter::default();
-    let mut now = NOW;
+    let clock = Arc::new(ManualClock::new(NOW));
+    let mut bookings = Some(backend.open(model.rules(), clock.clone())?);
     for (number, step) in steps.iter().enumerate() {
         let context = |error: String| format!("step {number} {step:?}: {error}");
+        let now = clock.now();
+        let live = bookings.as_ref().expect("open");
         match step {
             Step::One(op) => {
                 let command = model.command(op, now);
-                let answer = store.execute_one(command.clone(), now, &mut ids);
+                let answer = runtime
+                    .block_on(call(live.as_ref(), command.clone()))
+                    .map_err(context)?;
                 model.apply(&command, now, Some(&answer)).map_err(context)?;
             }
             Step::Batch(ops) => {
-                let commands: Vec<Command> = ops.iter().map(|op| model.command(op, now)).collect();
-                let answers = store
-                    .execute(&commands, now, &mut ids)
-                    .map_err(|error| context(error.to_string()))?;
-                if answers.len() != commands.len() {
-                    return Err(context(format!("{} answers", answers.len())));
-                }
-                for (command, answer) in commands.iter().zip(&answers) {
-                    model.apply(command, now, Some(answer)).map_err(context)?;
+                // Sent together, in order, as concurrent clients would: the
+                // backend may group them, but must answer as if one by one.
+                let commands: Vec<Call> = ops.iter().map(|op| model.command(op, now)).collect();
+                let answers = runtime.block_on(futures::future::join_all(
+                    commands
+                        .iter()
+                        .map(|command| call(live.as_ref(), command.clone())),
+                ));
+                for (command, answer) in commands.iter().zip(answers) {
+                    let answer = answer.map_err(context)?;
+                    model.apply(command, now, Some(&answer)).map_err(context)?;
                 }
             }
-            Step::Advance(half_hours) => now += half_hours * HALF_HOUR,
+            Step::Advance(half_hours) => clock.advance(half_hours * HALF_HOUR),
             Step::Reopen(capacity) => {
-                drop(store);
+                drop(bookings.take());
+                backend.close();
                 model.capacity = *capacity;
-                store = open(&path, &model).map_err(context)?;
-                ids = IdMinter::default();
+                bookings = Some(
+                    backend
+                        .open(model.rules(), clock.clone())
+                        .map_err(context)?,
+                );
             }
         }
-        check_store(&store, &model).map_err(context)?;
+        let live = bookings.as_ref().expect("open");
+        runtime
+            .block_on(check_bookings(live.as_ref(), &model))
+            .map_err(context)?;
+        backend.check(&model).map_err(context)?;
     }
+    drop(bookings);
+    backend.close();
     Ok(())
+}
+
+fn run(steps: &[Step]) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
+    run_on(&mut Redb::new(&dir.path().join("model.redb")), steps)
 }
 
 proptest! {
@@ -644,13 +806,25 @@ proptest! {
 
 // ---- one commit, more requests than seats -------------------------------------
 
-fn book(name: &str, count: u64, starts_at: Millis) -> Command {
-    Command::Book {
+fn book(name: &str, count: u64, starts_at: Millis) -> Call {
+    Call::Book(NewBooking {
         user_name: name.into(),
         phone: Phone::Number(9876543210),
         count,
         starts_at,
-    }
+    })
+}
+
+/// Runs `calls` in one redb commit at `now`.
+pub fn one_commit(
+    store: &Store,
+    now: Millis,
+    ids: &mut IdMinter,
+    calls: &[Call],
+) -> Result<Vec<Outcome>, StoreError> {
+    store.in_one_commit(now, ids, |batch| {
+        calls.iter().map(|call| in_batch(batch, call)).collect()
+    })
 }
 
 #[test]
@@ -660,10 +834,11 @@ fn the_last_seats_in_one_commit_go_to_the_commands_that_fit() {
     let store = open(&dir.path().join("batch.redb"), &model).unwrap();
     let mut ids = IdMinter::default();
     let show_time = NOW + HOUR;
-    let Ok(Done::Ticket(first, _)) = store.execute_one(book("first", 3, show_time), NOW, &mut ids)
-    else {
+    let answers = one_commit(&store, NOW, &mut ids, &[book("first", 3, show_time)]).unwrap();
+    let [Ok(Answer::Booked(Booked { ticket: first, .. }))] = answers.as_slice() else {
         panic!("the first booking fits");
     };
+    let first = first.id;
 
     // Two seats left, and this one commit asks for many more.
     let batch = [
@@ -671,35 +846,35 @@ fn the_last_seats_in_one_commit_go_to_the_commands_that_fit() {
         book("b", 2, show_time),
         book("c", 1, show_time),
         book("d", 1, show_time),
-        Command::Delete { ticket: first.id },
+        Call::Delete(first),
         book("e", 3, show_time),
         book("f", 1, show_time),
-        Command::Move {
-            ticket: first.id,
+        Call::Move {
+            ticket: first,
             starts_at: show_time,
         },
     ];
-    let answers = store.execute(&batch, NOW, &mut ids).unwrap();
-    let outcome: Vec<Result<(String, u32), Error>> = answers
+    let answers = one_commit(&store, NOW, &mut ids, &batch).unwrap();
+    let outcome: Vec<Result<(String, u32), Refusal>> = answers
         .into_iter()
         .map(|answer| match answer {
-            Ok(Done::Ticket(ticket, show)) => Ok((ticket.user_name, show.sold)),
-            Ok(Done::Deleted) => Ok(("deleted".into(), 0)),
+            Ok(Answer::Booked(Booked { ticket, show })) => Ok((ticket.user_name, show.sold)),
+            Ok(Answer::Deleted) => Ok(("deleted".into(), 0)),
             Ok(other) => panic!("{other:?}"),
-            Err(error) => Err(error),
+            Err(refusal) => Err(refusal),
         })
         .collect();
     assert_eq!(
         outcome,
         [
             Ok(("a".into(), 4)),
-            Err(Error::TicketLimitExceeded),
+            Err(Refusal::LimitExceeded),
             Ok(("c".into(), 5)),
-            Err(Error::TicketLimitExceeded),
+            Err(Refusal::LimitExceeded),
             Ok(("deleted".into(), 0)),
             Ok(("e".into(), 5)),
-            Err(Error::TicketLimitExceeded),
-            Err(Error::TicketNotFound),
+            Err(Refusal::LimitExceeded),
+            Err(Refusal::TicketNotFound),
         ]
     );
 

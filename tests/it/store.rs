@@ -1,11 +1,12 @@
 //! The store on its own file: each use case, refusals that change nothing,
 //! reopening, and files it must not adopt.
 
-use boxoffice::domain::{Phone, TicketId};
-use boxoffice::error::Error;
-use boxoffice::store::{Command, Done, IdMinter, Rules, ShowKey, Store, SCHEMA_VERSION};
+use boxoffice::bookings::{NewBooking, ShowKey};
+use boxoffice::domain::{Millis, Phone, Refusal, Rules, TicketId};
+use boxoffice::store::{IdMinter, Store, SCHEMA_VERSION};
 use redb::{Database, TableDefinition};
 
+use crate::model::{one_commit, Answer, Call, Outcome};
 use crate::support::{HOUR, NOW};
 
 const RULES: Rules = Rules {
@@ -14,18 +15,25 @@ const RULES: Rules = Rules {
 };
 const CACHE: usize = 1 << 20;
 
-fn book(name: &str, count: u64, starts_at: i64) -> Command {
-    Command::Book {
+fn book(name: &str, count: u64, starts_at: i64) -> Call {
+    Call::Book(NewBooking {
         user_name: name.into(),
         phone: Phone::Number(9876543210),
         count,
         starts_at,
-    }
+    })
 }
 
-fn booked(done: Result<Done, Error>) -> TicketId {
+/// Runs one call in its own commit.
+fn execute_one(store: &Store, call: Call, now: Millis, ids: &mut IdMinter) -> Outcome {
+    let mut answers = one_commit(store, now, ids, &[call]).expect("the commit succeeds");
+    answers.pop().expect("one answer")
+}
+
+#[track_caller]
+fn booked(done: Outcome) -> TicketId {
     match done {
-        Ok(Done::Ticket(ticket, _)) => ticket.id,
+        Ok(Answer::Booked(booked)) => booked.ticket.id,
         other => panic!("expected a ticket, got {other:?}"),
     }
 }
@@ -36,21 +44,14 @@ fn book_move_delete_keep_counts_exact() {
     let store = Store::open(&dir.path().join("db.redb"), CACHE, RULES).unwrap();
     let mut ids = IdMinter::default();
     let (a, b) = (NOW + HOUR, NOW + 2 * HOUR);
-    let first = booked(store.execute_one(book("Asha", 2, a), NOW, &mut ids));
-    let second = booked(store.execute_one(book("Bo", 3, a), NOW, &mut ids));
-    store
-        .execute_one(
-            Command::Move {
-                ticket: first,
-                starts_at: b,
-            },
-            NOW,
-            &mut ids,
-        )
-        .unwrap();
-    store
-        .execute_one(Command::Delete { ticket: second }, NOW, &mut ids)
-        .unwrap();
+    let first = booked(execute_one(&store, book("Asha", 2, a), NOW, &mut ids));
+    let second = booked(execute_one(&store, book("Bo", 3, a), NOW, &mut ids));
+    let moved = Call::Move {
+        ticket: first,
+        starts_at: b,
+    };
+    execute_one(&store, moved, NOW, &mut ids).unwrap();
+    execute_one(&store, Call::Delete(second), NOW, &mut ids).unwrap();
     let shows = store.all_shows().unwrap();
     assert_eq!(shows.len(), 2);
     let (show_a, tickets_a) = &shows[0];
@@ -67,40 +68,40 @@ fn refused_commands_change_nothing() {
     let store = Store::open(&dir.path().join("db.redb"), CACHE, RULES).unwrap();
     let mut ids = IdMinter::default();
     let (a, b) = (NOW + HOUR, NOW + 2 * HOUR);
-    let mover = booked(store.execute_one(book("Asha", 3, a), NOW, &mut ids));
-    booked(store.execute_one(book("Bo", 4, b), NOW, &mut ids));
+    let mover = booked(execute_one(&store, book("Asha", 3, a), NOW, &mut ids));
+    booked(execute_one(&store, book("Bo", 4, b), NOW, &mut ids));
     let before = store.all_shows().unwrap();
     let unknown = TicketId::from_u128(7);
     let refusals = [
-        (book("Chen", 3, a), Error::TicketLimitExceeded),
-        (book("Chen", 6, NOW + 3 * HOUR), Error::TicketLimitExceeded),
-        (book("Chen", 1, NOW - 1), Error::ShowTimeInPast),
+        (book("Chen", 3, a), Refusal::LimitExceeded),
+        (book("Chen", 6, NOW + 3 * HOUR), Refusal::LimitExceeded),
+        (book("Chen", 1, NOW - 1), Refusal::ShowTimeInPast),
         (
-            Command::Move {
+            Call::Move {
                 ticket: mover,
                 starts_at: b,
             },
-            Error::TicketLimitExceeded,
+            Refusal::LimitExceeded,
         ),
         (
-            Command::Move {
+            Call::Move {
                 ticket: mover,
                 starts_at: NOW - HOUR,
             },
-            Error::ShowTimeInPast,
+            Refusal::ShowTimeInPast,
         ),
         (
-            Command::Move {
+            Call::Move {
                 ticket: unknown,
                 starts_at: b,
             },
-            Error::TicketNotFound,
+            Refusal::TicketNotFound,
         ),
-        (Command::Delete { ticket: unknown }, Error::TicketNotFound),
+        (Call::Delete(unknown), Refusal::TicketNotFound),
     ];
     for (command, error) in refusals {
         assert_eq!(
-            store.execute_one(command.clone(), NOW, &mut ids),
+            execute_one(&store, command.clone(), NOW, &mut ids),
             Err(error),
             "{command:?}"
         );
@@ -114,15 +115,15 @@ fn one_batch_answers_each_command_on_its_own() {
     let store = Store::open(&dir.path().join("db.redb"), CACHE, RULES).unwrap();
     let mut ids = IdMinter::default();
     let show = NOW + HOUR;
-    let batch: Vec<Command> = (0..8)
+    let batch: Vec<Call> = (0..8)
         .map(|i| book(&format!("guest {i}"), 2, show))
         .collect();
-    let answers = store.execute(&batch, NOW, &mut ids).unwrap();
+    let answers = one_commit(&store, NOW, &mut ids, &batch).unwrap();
     let accepted = answers.iter().filter(|answer| answer.is_ok()).count();
     assert_eq!(accepted, 2, "two pairs fit in five seats");
     assert!(answers[2..]
         .iter()
-        .all(|a| a == &Err(Error::TicketLimitExceeded)));
+        .all(|a| a == &Err(Refusal::LimitExceeded)));
     let (show, tickets) = store
         .show_with_tickets(ShowKey::StartsAt(show))
         .unwrap()
@@ -138,7 +139,12 @@ fn reopening_keeps_everything() {
     let before = {
         let store = Store::open(&path, CACHE, RULES).unwrap();
         for hour in 1..=3 {
-            booked(store.execute_one(book("Asha", hour as u64, NOW + hour * HOUR), NOW, &mut ids));
+            booked(execute_one(
+                &store,
+                book("Asha", hour as u64, NOW + hour * HOUR),
+                NOW,
+                &mut ids,
+            ));
         }
         store.all_shows().unwrap()
     };
@@ -215,7 +221,8 @@ fn ids_keep_booking_order_even_when_the_clock_steps_back() {
     .0;
     let first = {
         let store = Store::open(&path, CACHE, RULES).unwrap();
-        booked(store.execute_one(
+        booked(execute_one(
+            &store,
             book("Asha", 1, NOW + HOUR),
             NOW,
             &mut IdMinter::after(future),
@@ -224,8 +231,18 @@ fn ids_keep_booking_order_even_when_the_clock_steps_back() {
     assert!(first.as_u128() > future);
     let store = Store::open(&path, CACHE, RULES).unwrap();
     let mut ids = store.id_minter().unwrap();
-    let second = booked(store.execute_one(book("Bo", 1, NOW + HOUR), NOW, &mut ids));
-    let third = booked(store.execute_one(book("Chen", 1, NOW + HOUR), NOW, &mut ids));
+    let second = booked(execute_one(
+        &store,
+        book("Bo", 1, NOW + HOUR),
+        NOW,
+        &mut ids,
+    ));
+    let third = booked(execute_one(
+        &store,
+        book("Chen", 1, NOW + HOUR),
+        NOW,
+        &mut ids,
+    ));
     assert!(first < second && second < third);
     let (_, tickets) = &store.all_shows().unwrap()[0];
     assert_eq!(

@@ -1,5 +1,7 @@
-//! One error type for the whole service: each variant knows its status, and
-//! every one of them leaves as the JSON envelope `{"success": false, "message"}`.
+//! The `/api` error: each variant knows its status and the old service's
+//! message, and every one of them leaves as the JSON envelope
+//! `{"success": false, "message"}`. Refusals and failures of the use cases
+//! become one of these here; Rocket's own failures through the catchers.
 
 use std::io::Cursor;
 
@@ -12,6 +14,9 @@ use rocket_okapi::okapi::openapi3::{MediaType, RefOr, Response as OpenApiRespons
 use rocket_okapi::response::OpenApiResponderInner;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::bookings;
+use crate::domain::Refusal;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
@@ -39,6 +44,8 @@ pub enum Error {
     TicketExpired,
     /// 413
     PayloadTooLarge,
+    /// 503: too many writes are waiting; nothing was changed.
+    Busy,
     /// 500: logged with its cause, never sent to the client.
     Internal(String),
     /// Any other status Rocket itself answers with (e.g. 431).
@@ -68,6 +75,7 @@ impl Error {
             Self::Invalid(_) | Self::TicketLimitExceeded => Status::NotAcceptable,
             Self::TicketExpired => Status::Gone,
             Self::PayloadTooLarge => Status::PayloadTooLarge,
+            Self::Busy => Status::ServiceUnavailable,
             Self::Internal(_) => Status::InternalServerError,
             Self::Other(code) => Status::new(*code),
         }
@@ -88,6 +96,9 @@ impl Error {
             Self::TicketLimitExceeded => "Ticket limit exceeded.".into(),
             Self::TicketExpired => "Ticket has expired and cannot be changed.".into(),
             Self::PayloadTooLarge => "Request body is larger than the configured limit.".into(),
+            Self::Busy => {
+                "The service is busy: too many writes are waiting. Nothing was changed; retry in a moment.".into()
+            }
             Self::Internal(_) => "Internal server error.".into(),
             Self::Other(code) => Status::new(*code).reason().map_or_else(
                 || format!("HTTP status {code}."),
@@ -104,6 +115,27 @@ impl std::fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::ShowTimeInPast => Self::ShowTimeInPast,
+            Refusal::TicketNotFound => Self::TicketNotFound,
+            Refusal::LimitExceeded => Self::TicketLimitExceeded,
+            Refusal::TicketExpired => Self::TicketExpired,
+        }
+    }
+}
+
+impl From<bookings::Error> for Error {
+    fn from(error: bookings::Error) -> Self {
+        match error {
+            bookings::Error::Refused(refusal) => refusal.into(),
+            bookings::Error::Busy => Self::Busy,
+            bookings::Error::Storage(_) => Self::Internal(crate::error_chain(&error)),
+        }
+    }
+}
 
 /// The failure envelope, also used by tests to read error bodies.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -133,8 +165,14 @@ impl<'r> Responder<'r, 'static> for Error {
             .status(self.status())
             .header(ContentType::JSON)
             .sized_body(body.len(), Cursor::new(body));
-        if let Self::MethodNotAllowed { allow } = self {
-            response.header(Header::new("Allow", allow));
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                response.header(Header::new("Allow", allow));
+            }
+            Self::Busy => {
+                response.header(Header::new("Retry-After", "1"));
+            }
+            _ => {}
         }
         Ok(response.finalize())
     }
@@ -149,6 +187,7 @@ pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (406, "A field is missing, mistyped or out of range, an id is malformed, or the show would exceed capacity."),
     (410, "The ticket has expired and cannot be changed."),
     (413, "The body is larger than the configured JSON limit."),
+    (503, "Too many writes are waiting (`Retry-After` says when to try again); nothing was changed."),
 ];
 
 impl OpenApiResponderInner for Error {

@@ -1,0 +1,119 @@
+//! The use cases: one typed async function each, the interface every front
+//! end calls and every backend implements (the redb store is the first).
+
+use crate::domain::{Millis, Phone, Refusal, Show, ShowId, Ticket, TicketId};
+
+/// A booking to make: `count` seats of the show starting at `starts_at`
+/// (created if no show starts then).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBooking {
+    pub user_name: String,
+    pub phone: Phone,
+    pub count: u64,
+    pub starts_at: Millis,
+}
+
+/// A ticket with the show it belongs to, as a booking or a move leaves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Booked {
+    pub ticket: Ticket,
+    pub show: Show,
+}
+
+/// How to find a show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShowKey {
+    Id(ShowId),
+    StartsAt(Millis),
+}
+
+/// A show with its tickets in booking order, read from one snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShowTickets {
+    pub show: Show,
+    pub tickets: Vec<Ticket>,
+    /// The show's tickets have expired (trusted now >= start + `expire_after`).
+    pub expired: bool,
+}
+
+/// What one purge step deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub shows: usize,
+    pub tickets: usize,
+    /// The budget ran out: more expired records may be waiting.
+    pub more: bool,
+}
+
+/// Whether the backend takes writes now, and if not, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    NotReady(String),
+}
+
+/// A storage failure, whatever the backend: the request was not acknowledged.
+pub type StorageError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a use case gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The rules said no; nothing changed.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+    /// Too many writes are waiting; this one was not queued, nothing changed.
+    #[error("the write queue is full")]
+    Busy,
+    /// Storage failed; the change was not acknowledged.
+    #[error("storage failed")]
+    Storage(#[source] StorageError),
+}
+
+impl Error {
+    pub fn storage(error: impl Into<StorageError>) -> Self {
+        Self::Storage(error.into())
+    }
+
+    /// The refusal, if the rules decided this.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Self::Refused(refusal) => Some(*refusal),
+            _ => None,
+        }
+    }
+}
+
+/// Every use case of the box office. Writes answer once durable; a refusal
+/// or a failure changes nothing.
+#[async_trait::async_trait]
+pub trait Bookings: Send + Sync + 'static {
+    /// Books seats, creating the show if none starts at that instant.
+    async fn book(&self, booking: NewBooking) -> Result<Booked, Error>;
+
+    /// Moves a ticket to the show starting at `starts_at` (created if need
+    /// be); it keeps its id.
+    async fn move_ticket(&self, ticket: TicketId, starts_at: Millis) -> Result<Booked, Error>;
+
+    /// Deletes a ticket and frees its seats.
+    async fn delete_ticket(&self, ticket: TicketId) -> Result<(), Error>;
+
+    /// Deletes expired shows with their tickets, oldest first, spending one
+    /// unit of `budget` per show or ticket deleted.
+    async fn purge_expired(&self, budget: usize) -> Result<PurgeReport, Error>;
+
+    /// A ticket with its show.
+    async fn ticket(&self, ticket: TicketId) -> Result<Option<Booked>, Error>;
+
+    /// A ticket alone, for answers that need only its holder.
+    async fn ticket_alone(&self, ticket: TicketId) -> Result<Option<Ticket>, Error>;
+
+    /// A show with its tickets.
+    async fn show(&self, key: ShowKey) -> Result<Option<ShowTickets>, Error>;
+
+    /// Every show with its tickets, in start order, from one snapshot: for
+    /// audits and tests.
+    async fn all_shows(&self) -> Result<Vec<(Show, Vec<Ticket>)>, Error>;
+
+    /// Whether writes can be taken now (cheap; for `/readyz`).
+    fn readiness(&self) -> Readiness;
+}

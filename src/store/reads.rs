@@ -1,0 +1,148 @@
+//! Reads: each answer comes from one read transaction, so it is one
+//! consistent snapshot.
+
+use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
+
+use super::codec::{decode_show, decode_ticket};
+use super::error::StoreError;
+use super::tables::{
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_ID, TICKET_ID_TO_TICKET,
+};
+use super::writes::IdMinter;
+use super::Store;
+use crate::bookings::ShowKey;
+use crate::domain::{Show, ShowId, Ticket, TicketId};
+
+impl Store {
+    /// A ticket with the show it belongs to.
+    pub fn ticket(&self, id: TicketId) -> Result<Option<(Ticket, Show)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+        let Some(ticket) = read_ticket(&tickets, id)? else {
+            return Ok(None);
+        };
+        let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+        let show = read_show(&shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;
+        Ok(Some((ticket, show)))
+    }
+
+    /// A ticket without its show, for answers that need only the holder:
+    /// one table and one lookup fewer than [`Store::ticket`].
+    pub fn ticket_alone(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+        read_ticket(&tickets, id)
+    }
+
+    /// A show with its tickets in booking order, from one snapshot.
+    pub fn show_with_tickets(
+        &self,
+        key: ShowKey,
+    ) -> Result<Option<(Show, Vec<Ticket>)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let id = match key {
+            ShowKey::Id(id) => id,
+            ShowKey::StartsAt(instant) => {
+                let starts = txn.open_table(SHOW_START_TO_SHOW_ID)?;
+                match starts.get(instant)? {
+                    Some(id) => ShowId::from_u128(id.value()),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+        let Some(show) = read_show(&shows, id)? else {
+            return Ok(None);
+        };
+        let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+        let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+        let found = tickets_of(&index, &tickets, &show)?;
+        Ok(Some((show, found)))
+    }
+
+    /// Every show with its tickets, in start order, from one snapshot: for
+    /// audits and tests.
+    pub fn all_shows(&self) -> Result<Vec<(Show, Vec<Ticket>)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let starts = txn.open_table(SHOW_START_TO_SHOW_ID)?;
+        let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+        let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+        let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+        let mut all = Vec::new();
+        for entry in starts.iter()? {
+            let id = ShowId::from_u128(entry?.1.value());
+            let show = read_show(&shows, id)?.ok_or_else(|| missing_show(id))?;
+            let found = tickets_of(&index, &tickets, &show)?;
+            all.push((show, found));
+        }
+        Ok(all)
+    }
+
+    /// A minter whose ids sort after every id already stored.
+    pub fn id_minter(&self) -> Result<IdMinter, StoreError> {
+        let txn = self.db.begin_read()?;
+        let last_ticket = txn
+            .open_table(TICKET_ID_TO_TICKET)?
+            .last()?
+            .map(|(id, _)| id.value());
+        let last_show = txn
+            .open_table(SHOW_ID_TO_SHOW)?
+            .last()?
+            .map(|(id, _)| id.value());
+        Ok(IdMinter::after(last_ticket.max(last_show).unwrap_or(0)))
+    }
+
+    /// How many tickets are stored.
+    pub fn ticket_total(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(TICKET_ID_TO_TICKET)?.len()?)
+    }
+}
+
+/// The tickets `index` lists under `show`, in booking order.
+pub(super) fn tickets_of(
+    index: &impl ReadableMultimapTable<u128, u128>,
+    tickets: &impl ReadableTable<u128, &'static [u8]>,
+    show: &Show,
+) -> Result<Vec<Ticket>, StoreError> {
+    let mut found = Vec::with_capacity(show.sold as usize);
+    for entry in index.get(show.id.as_u128())? {
+        let ticket_id = TicketId::from_u128(entry?.value());
+        let ticket = read_ticket(tickets, ticket_id)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("show {} lists missing ticket {ticket_id}", show.id))
+        })?;
+        found.push(ticket);
+    }
+    Ok(found)
+}
+
+pub(super) fn read_show(
+    shows: &impl ReadableTable<u128, &'static [u8]>,
+    id: ShowId,
+) -> Result<Option<Show>, StoreError> {
+    match shows.get(id.as_u128())? {
+        Some(bytes) => Ok(Some(decode_show(id.as_u128(), bytes.value())?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn read_ticket(
+    tickets: &impl ReadableTable<u128, &'static [u8]>,
+    id: TicketId,
+) -> Result<Option<Ticket>, StoreError> {
+    match tickets.get(id.as_u128())? {
+        Some(bytes) => Ok(Some(decode_ticket(id.as_u128(), bytes.value())?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn dangling(ticket: &Ticket) -> StoreError {
+    StoreError::Corrupt(format!(
+        "ticket {} belongs to missing show {}",
+        ticket.id, ticket.show_id
+    ))
+}
+
+pub(super) fn missing_show(id: ShowId) -> StoreError {
+    StoreError::Corrupt(format!("start index points at missing show {id}"))
+}

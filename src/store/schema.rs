@@ -1,0 +1,199 @@
+//! Schema versions: written when a file is created, checked on every open,
+//! and upgraded in place through every numbered migration since the file's
+//! version, in one write transaction, after a copy of the old file is kept.
+
+use std::path::{Path, PathBuf};
+
+use redb::{
+    Database, ReadableDatabase, TableDefinition, TableError, TableHandle, WriteTransaction,
+};
+
+use super::error::StoreError;
+use super::tables::{
+    META, SCHEMA_VERSION_KEY, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_ID,
+    TICKET_ID_TO_TICKET,
+};
+
+/// The layout this build reads and writes.
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// The oldest layout this build can upgrade.
+const OLDEST_UPGRADABLE: u64 = 1;
+
+/// One step: takes a file of schema `from` to `from + 1`.
+struct Migration {
+    from: u64,
+    apply: fn(&WriteTransaction) -> Result<(), StoreError>,
+}
+
+/// Every upgrade, in order; a file of any earlier version goes through all
+/// of those after it.
+const MIGRATIONS: &[Migration] = &[Migration {
+    from: 1,
+    apply: tickets_by_show_in_a_multimap,
+}];
+
+/// What opening a file has to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// An empty file: write the current layout.
+    Create,
+    Current,
+    Upgrade {
+        from: u64,
+    },
+}
+
+/// Reads the file's version and decides; refuses newer, too old or foreign files.
+pub fn plan(db: &Database, what: &str) -> Result<Plan, StoreError> {
+    let refuse = |problem: String| StoreError::Schema {
+        what: what.to_owned(),
+        problem,
+    };
+    let txn = db.begin_read()?;
+    let version = match txn.open_table(META) {
+        Ok(meta) => meta.get(SCHEMA_VERSION_KEY)?.map(|guard| guard.value()),
+        Err(TableError::TableDoesNotExist(_)) => None,
+        Err(error) => return Err(error.into()),
+    };
+    match version {
+        Some(SCHEMA_VERSION) => Ok(Plan::Current),
+        Some(found) if found > SCHEMA_VERSION => Err(refuse(format!(
+            "written by a newer boxoffice (schema {found}); this build reads schema {SCHEMA_VERSION}"
+        ))),
+        Some(found) if found < OLDEST_UPGRADABLE => Err(refuse(format!(
+            "written by an older boxoffice (schema {found}); this build reads schema {SCHEMA_VERSION} and upgrades from schema {OLDEST_UPGRADABLE} on"
+        ))),
+        Some(found) => Ok(Plan::Upgrade { from: found }),
+        None => {
+            let tables = txn.list_tables()?.count() + txn.list_multimap_tables()?.count();
+            if tables > 0 {
+                Err(refuse(
+                    "not a boxoffice database (it holds other tables and no schema version)".into(),
+                ))
+            } else {
+                Ok(Plan::Create)
+            }
+        }
+    }
+}
+
+/// Refuses a file that is not of the current schema, without changing it.
+pub fn require_current(txn: &redb::ReadTransaction, what: &str) -> Result<(), StoreError> {
+    let version = match txn.open_table(META) {
+        Ok(meta) => meta.get(SCHEMA_VERSION_KEY)?.map(|guard| guard.value()),
+        Err(TableError::TableDoesNotExist(_)) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let problem = match version {
+        Some(SCHEMA_VERSION) => return Ok(()),
+        Some(found) if found < SCHEMA_VERSION => format!(
+            "schema {found}, older than this build's {SCHEMA_VERSION}: start the service on it once to upgrade it"
+        ),
+        Some(found) => format!(
+            "written by a newer boxoffice (schema {found}); this build reads schema {SCHEMA_VERSION}"
+        ),
+        None => "not a boxoffice database (no schema version)".into(),
+    };
+    Err(StoreError::Schema {
+        what: what.to_owned(),
+        problem,
+    })
+}
+
+/// Writes the current layout into an empty file.
+pub fn create(db: &Database) -> Result<(), StoreError> {
+    let txn = db.begin_write()?;
+    {
+        txn.open_table(META)?
+            .insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION)?;
+        open_every_table(&txn)?;
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+/// Runs every migration after `from` in one write transaction: the file is
+/// either upgraded whole or left as it was.
+pub fn upgrade(db: &Database, from: u64, what: &str) -> Result<(), StoreError> {
+    let failed = |source: StoreError| StoreError::Upgrade {
+        what: what.to_owned(),
+        from,
+        source: Box::new(source),
+    };
+    let txn = db.begin_write().map_err(|error| failed(error.into()))?;
+    for migration in MIGRATIONS.iter().filter(|migration| migration.from >= from) {
+        (migration.apply)(&txn).map_err(failed)?;
+    }
+    {
+        let mut meta = txn.open_table(META).map_err(|error| failed(error.into()))?;
+        meta.insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION)
+            .map_err(|error| failed(error.into()))?;
+        open_every_table(&txn).map_err(failed)?;
+    }
+    txn.commit().map_err(|error| failed(error.into()))?;
+    Ok(())
+}
+
+/// Where the copy of a file of schema `version` goes before it is upgraded.
+pub fn backup_path(path: &Path, version: u64) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".v{version}.bak"));
+    PathBuf::from(name)
+}
+
+/// Copies the (closed) file beside itself, durably, before an upgrade; an
+/// older copy of the same version is replaced whole or not at all.
+pub fn back_up(path: &Path, version: u64, what: &str) -> Result<PathBuf, StoreError> {
+    let to = backup_path(path, version);
+    let failed = |source: std::io::Error| StoreError::Backup {
+        what: what.to_owned(),
+        to: to.clone(),
+        source,
+    };
+    let mut partial = to.clone().into_os_string();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    std::fs::copy(path, &partial).map_err(failed)?;
+    std::fs::File::open(&partial)
+        .and_then(|file| file.sync_all())
+        .map_err(failed)?;
+    std::fs::rename(&partial, &to).map_err(failed)?;
+    if let Some(folder) = to.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+        // The rename is durable once the folder is.
+        std::fs::File::open(folder)
+            .and_then(|folder| folder.sync_all())
+            .map_err(failed)?;
+    }
+    Ok(to)
+}
+
+fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(SHOW_ID_TO_SHOW)?;
+    txn.open_table(SHOW_START_TO_SHOW_ID)?;
+    txn.open_table(TICKET_ID_TO_TICKET)?;
+    txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+    Ok(())
+}
+
+/// Schema 1 kept a show's tickets as `(show, ticket) → ()` keys, read back by
+/// range; schema 2 keeps them in a multimap table, show → tickets.
+fn tickets_by_show_in_a_multimap(txn: &WriteTransaction) -> Result<(), StoreError> {
+    const SHOW_ID_TICKET_ID: TableDefinition<(u128, u128), ()> =
+        TableDefinition::new("show_id_ticket_id");
+    {
+        let old = txn.open_table(SHOW_ID_TICKET_ID)?;
+        let mut new = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+        for entry in redb::ReadableTable::iter(&old)? {
+            let (show, ticket) = entry?.0.value();
+            new.insert(show, ticket)?;
+        }
+    }
+    if !txn.delete_table(SHOW_ID_TICKET_ID)? {
+        return Err(StoreError::Corrupt(format!(
+            "schema 1 file without its {} table",
+            SHOW_ID_TICKET_ID.name()
+        )));
+    }
+    Ok(())
+}

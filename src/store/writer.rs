@@ -1,0 +1,218 @@
+//! The single writer: one thread owns every write transaction. Callers hand
+//! it typed work and await the answer, so a commit's fdatasync never blocks
+//! an async worker.
+//!
+//! Group commit: the writer takes every job that is already waiting (up to
+//! `max_batch`), runs them one by one in ONE transaction, commits once and
+//! only then answers them all. It never waits for more to arrive, so a lone
+//! request commits at once. The queue holds at most `queue_limit` jobs: past
+//! that a write is refused at once (`Error::Busy`) and changes nothing.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use super::error::StoreError;
+use super::writes::{Batch, IdMinter, Outcome};
+use super::Store;
+use crate::bookings::Error;
+use crate::clock::SharedClock;
+
+#[derive(Clone, Copy, Debug)]
+pub struct WriterSettings {
+    /// Most jobs sharing one commit (>= 1).
+    pub max_batch: usize,
+    /// Most jobs waiting for the writer (>= 1).
+    pub queue_limit: usize,
+}
+
+/// What the writer thread does when it dies (a panic): by default the
+/// service logs why and ends the process, so that a supervisor restarts it
+/// instead of a service that can only refuse writes.
+pub type OnDeath = Box<dyn FnOnce(&str) + Send>;
+
+/// One caller's work, with whoever waits for its answer.
+trait Job: Send {
+    /// Runs inside the batch's transaction; the answer waits for the commit.
+    fn run(&mut self, batch: &mut Batch<'_, '_>) -> Result<(), StoreError>;
+    /// After the commit (`failure` is `None`) or its failure.
+    fn finish(self: Box<Self>, failure: Option<&Arc<StoreError>>);
+}
+
+struct Pending<T, F> {
+    work: Option<F>,
+    answer: Option<Result<T, crate::domain::Refusal>>,
+    reply: oneshot::Sender<Result<T, Error>>,
+}
+
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&mut Batch<'_, '_>) -> Outcome<T> + Send,
+{
+    fn run(&mut self, batch: &mut Batch<'_, '_>) -> Result<(), StoreError> {
+        if let Some(work) = self.work.take() {
+            self.answer = Some(work(batch)?);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, failure: Option<&Arc<StoreError>>) {
+        let answer = match (failure, self.answer) {
+            (None, Some(Ok(done))) => Ok(done),
+            (None, Some(Err(refusal))) => Err(Error::Refused(refusal)),
+            (Some(failure), _) => Err(Error::storage(Arc::clone(failure))),
+            (None, None) => Err(Error::storage("a write got no answer")),
+        };
+        // The caller may have gone; a booking stands regardless.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// A handle to the writer thread; cheap to clone. The thread ends when the
+/// last handle is dropped.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: SyncSender<Box<dyn Job>>,
+    waiting: Arc<AtomicUsize>,
+    queue_limit: usize,
+}
+
+impl Writer {
+    /// Starts the thread on `store`; `now` comes from `clock` once per batch.
+    pub fn start(
+        store: Arc<Store>,
+        clock: SharedClock,
+        settings: WriterSettings,
+        on_death: OnDeath,
+    ) -> (Self, JoinHandle<()>) {
+        let queue_limit = settings.queue_limit.max(1);
+        let (jobs, queue) = mpsc::sync_channel(queue_limit);
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&waiting);
+        let max_batch = settings.max_batch.max(1);
+        let thread = std::thread::Builder::new()
+            .name("boxoffice-writer".into())
+            .spawn(move || {
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                    run(&store, &clock, &queue, &counter, max_batch);
+                }));
+                if let Err(payload) = outcome {
+                    let why = payload
+                        .downcast_ref::<&str>()
+                        .map(|text| (*text).to_owned())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic without a message".into());
+                    on_death(&why);
+                }
+            })
+            .expect("the writer thread starts");
+        (
+            Self {
+                jobs,
+                waiting,
+                queue_limit,
+            },
+            thread,
+        )
+    }
+
+    /// Runs `work` in the writer's next batch; the answer comes once its
+    /// commit is durable. A full queue answers `Busy` at once.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Batch<'_, '_>) -> Outcome<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Pending {
+            work: Some(work),
+            answer: None,
+            reply,
+        });
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(refused) => {
+                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                return Err(match refused {
+                    TrySendError::Full(_) => Error::Busy,
+                    TrySendError::Disconnected(_) => Error::storage("the writer has stopped"),
+                });
+            }
+        }
+        answer
+            .await
+            .map_err(|_| Error::storage("the writer dropped a write"))?
+    }
+
+    /// Jobs waiting for the writer now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    pub fn queue_limit(&self) -> usize {
+        self.queue_limit
+    }
+}
+
+fn run(
+    store: &Store,
+    clock: &SharedClock,
+    queue: &Receiver<Box<dyn Job>>,
+    waiting: &AtomicUsize,
+    max_batch: usize,
+) {
+    let mut ids = match store.id_minter() {
+        Ok(ids) => ids,
+        Err(error) => {
+            rocket::error!("cannot read the last ids, minting from the clock alone: {error}");
+            IdMinter::default()
+        }
+    };
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(max_batch);
+    while let Ok(first) = queue.recv() {
+        fail_on_purpose_when_asked();
+        batch.push(first);
+        while batch.len() < max_batch {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        waiting.fetch_sub(batch.len(), Ordering::SeqCst);
+        let committed = store.in_one_commit(clock.now(), &mut ids, |transaction| {
+            batch.iter_mut().try_for_each(|job| job.run(transaction))
+        });
+        let failure = match committed {
+            Ok(()) => {
+                rocket::debug!("committed {} commands in one transaction", batch.len());
+                None
+            }
+            Err(error) => {
+                rocket::error!(
+                    "a write transaction of {} commands failed: {}",
+                    batch.len(),
+                    crate::error_chain(&error)
+                );
+                Some(Arc::new(error))
+            }
+        };
+        for job in batch.drain(..) {
+            job.finish(failure.as_ref());
+        }
+    }
+}
+
+/// Debug builds only: `BOXOFFICE_TEST_WRITER_PANIC` set makes the writer
+/// die at its first write, so that a test can watch the service end.
+fn fail_on_purpose_when_asked() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("BOXOFFICE_TEST_WRITER_PANIC").is_some() {
+        panic!("BOXOFFICE_TEST_WRITER_PANIC is set");
+    }
+}
