@@ -55,17 +55,33 @@ impl Store {
                     source,
                 })
         };
+        // A file to upgrade is copied before this build writes to it, so the
+        // copy is the file byte for byte. Reading its version without
+        // changing it needs a read-only open; one that fails (the file needs
+        // recovery) is copied after the repair below instead.
+        let mut copy = None;
+        if path.exists() {
+            if let Ok(untouched) = Builder::new().open_read_only(path) {
+                let plan = schema::plan(&untouched, &what)?;
+                drop(untouched);
+                if let schema::Plan::Upgrade { from } = plan {
+                    copy = Some(schema::back_up(path, from, &what)?);
+                }
+            }
+        }
         let mut db = open()?;
         match schema::plan(&db, &what)? {
             schema::Plan::Create => schema::create(&db)?,
             schema::Plan::Current => {}
             schema::Plan::Upgrade { from } => {
-                // Closed, so the copy is the file exactly as it was committed.
-                drop(db);
-                let copy = schema::back_up(path, from, &what)?;
-                db = open()?;
+                if copy.is_none() {
+                    // Closed, so the copy holds every commit.
+                    drop(db);
+                    copy = Some(schema::back_up(path, from, &what)?);
+                    db = open()?;
+                }
                 schema::upgrade(&db, from, &what)?;
-                announce_upgrade(&what, from, Some(&copy));
+                announce_upgrade(&what, from, copy.as_deref());
             }
         }
         Ok(Self { db, rules })

@@ -45,7 +45,7 @@ pub enum Plan {
 }
 
 /// Reads the file's version and decides; refuses newer, too old or foreign files.
-pub fn plan(db: &Database, what: &str) -> Result<Plan, StoreError> {
+pub fn plan(db: &impl ReadableDatabase, what: &str) -> Result<Plan, StoreError> {
     let refuse = |problem: String| StoreError::Schema {
         what: what.to_owned(),
         problem,

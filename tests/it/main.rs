@@ -3,6 +3,8 @@
 mod support;
 
 mod api;
+mod backpressure;
+mod cli;
 mod concurrency;
 mod crash;
 mod docs;
@@ -15,3 +17,4 @@ mod lifecycle;
 mod model;
 mod privacy;
 mod store;
+mod upgrade;

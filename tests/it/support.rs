@@ -64,6 +64,15 @@ impl Local {
     /// new one on the same file (same clock reading).
     pub fn restart(self, configure: impl FnOnce(Figment) -> Figment) -> Local {
         let now = self.clock.now();
+        let dir = self.close();
+        let service = local_in(dir, configure);
+        service.clock.set(now);
+        service
+    }
+
+    /// Stops the service and waits until the database is closed; the folder
+    /// with its file is the caller's.
+    pub fn close(self) -> TempDir {
         let Local {
             client,
             dir,
@@ -72,9 +81,7 @@ impl Local {
         } = self;
         drop(client);
         writer_thread.join().expect("the writer ends cleanly");
-        let service = local_in(dir, configure);
-        service.clock.set(now);
-        service
+        dir
     }
 
     /// Sends a request; returns the status and the body as JSON (every body is JSON).
@@ -230,6 +237,20 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Waits for the process to end by itself; its exit code, if it did.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the output threads read what it printed last.
+                std::thread::sleep(Duration::from_millis(100));
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// SIGKILL: no chance to flush or close anything.
