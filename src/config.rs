@@ -17,8 +17,8 @@ use crate::domain::Rules;
 pub const DEFAULT_PORT: u16 = 5000;
 pub const DEFAULT_DB_PATH: &str = "data/boxoffice.redb";
 pub const DEFAULT_CAPACITY: u32 = 20;
-pub const DEFAULT_EXPIRE_AFTER: Duration = Duration::from_secs(8 * 3600);
-pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
+pub const DEFAULT_EXPIRE_AFTER: Duration = Duration::from_hours(8);
+pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_mins(1);
 /// redb's page cache. Bookings touch a few pages each, so a small cache keeps
 /// the resident set small without costing throughput.
 pub const DEFAULT_CACHE_SIZE: ByteUnit = ByteUnit::Mebibyte(16);
@@ -190,14 +190,11 @@ fn api_token(figment: &Figment) -> Result<Option<String>, ConfigError> {
         Signed(i64),
         Bool(bool),
     }
-    let token = match key::<Scalar>(figment, "api_token") {
-        Ok(token) => token,
-        Err(_) => {
-            return Err(ConfigError {
-                key: "api_token".into(),
-                reason: "must be a string".into(),
-            })
-        }
+    let Ok(token) = key::<Scalar>(figment, "api_token") else {
+        return Err(ConfigError {
+            key: "api_token".into(),
+            reason: "must be a string".into(),
+        });
     };
     let token = token.map(|token| match token {
         Scalar::Text(text) => text,
@@ -234,8 +231,8 @@ mod tests {
         assert_eq!(config.api_token, None);
         assert_eq!(config.timezone, Tz::UTC);
         assert_eq!(config.capacity, 20);
-        assert_eq!(config.expire_after, Duration::from_secs(8 * 3600));
-        assert_eq!(config.purge_interval, Duration::from_secs(60));
+        assert_eq!(config.expire_after, Duration::from_hours(8));
+        assert_eq!(config.purge_interval, Duration::from_mins(1));
         assert_eq!(config.max_batch, 256);
         assert_eq!(config.queue_limit, 4096);
     }

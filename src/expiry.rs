@@ -63,7 +63,7 @@ impl Fairing for Purge {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    _ = &mut shutdown => break,
+                    () = &mut shutdown => break,
                     _ = ticks.tick() => {}
                 }
                 match purge_expired(bookings.as_ref()).await {
@@ -82,14 +82,14 @@ impl Fairing for Purge {
         *self
             .task
             .lock()
-            .unwrap_or_else(|poison| poison.into_inner()) = Some(task);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(task);
     }
 
     async fn on_shutdown(&self, _rocket: &Rocket<Orbit>) {
         let task = self
             .task
             .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         if let Some(task) = task {
             if tokio::time::timeout(STOP_TIMEOUT, task).await.is_err() {

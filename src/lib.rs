@@ -1,7 +1,7 @@
 //! boxoffice: movie-theatre ticket booking over one embedded redb file.
 //!
 //! Layers, each depending only on those below it:
-//! - `api`: HTTP — routes, wire formats, the OpenAPI document, catchers;
+//! - `api`: HTTP — routes, wire formats, the `OpenAPI` document, catchers;
 //! - `bookings`: the use cases, as one interface every backend implements;
 //! - `store`: the redb backend (schema, reads, writes, the single writer);
 //! - `domain`: ids, shows, tickets and the rules, as pure functions.

@@ -40,7 +40,7 @@ pub enum StartError {
     Store(#[from] StoreError),
 }
 
-/// The exit status when the writer thread dies (EX_SOFTWARE).
+/// The exit status when the writer thread dies (`EX_SOFTWARE`).
 pub const WRITER_DIED: i32 = 70;
 
 /// A dead writer leaves a service that can only refuse writes: say why and
@@ -54,7 +54,7 @@ fn exit_on_writer_death(why: &str) {
 
 /// One line on standard output once the service listens, whatever the log
 /// level: where it listens, where the docs are, and which database it uses.
-async fn announce(rocket: &Rocket<Orbit>) {
+fn announce(rocket: &Rocket<Orbit>) {
     let config = rocket.config();
     let database = rocket
         .state::<App>()
@@ -92,7 +92,7 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         .manage(App { config, bookings })
         .attach(purge)
         .attach(AdHoc::on_liftoff("announce", |rocket| {
-            Box::pin(announce(rocket))
+            Box::pin(async move { announce(rocket) })
         }));
     Ok(Service {
         rocket,

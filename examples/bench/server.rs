@@ -79,7 +79,7 @@ impl Server {
         CpuMeter(self.child.id())
     }
 
-    /// Peak and current resident set, in KiB (VmHWM, VmRSS).
+    /// Peak and current resident set, in KiB (`VmHWM`, `VmRSS`).
     pub fn memory_kib(&self) -> Result<(u64, u64), String> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .map_err(|error| format!("/proc status: {error}"))?;

@@ -48,7 +48,7 @@ fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
     difference == 0
 }
 
-impl<'r> OpenApiFromRequest<'r> for Authorized {
+impl OpenApiFromRequest<'_> for Authorized {
     fn from_request_input(
         _gen: &mut OpenApiGenerator,
         _name: String,
@@ -62,7 +62,7 @@ impl<'r> OpenApiFromRequest<'r> for Authorized {
                 name: TOKEN_HEADER.into(),
                 location: "header".into(),
             },
-            extensions: Default::default(),
+            extensions: rocket_okapi::okapi::Map::default(),
         };
         let mut requirement = SecurityRequirement::new();
         requirement.insert(SECURITY_SCHEME.into(), Vec::new());

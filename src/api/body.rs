@@ -68,7 +68,7 @@ async fn read_object(request: &Request<'_>, data: Data<'_>) -> Result<Map<String
     }
 }
 
-impl<'r, T: Validate> OpenApiFromData<'r> for Valid<T> {
+impl<T: Validate> OpenApiFromData<'_> for Valid<T> {
     fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
         let mut content = rocket_okapi::okapi::Map::new();
         content.insert(

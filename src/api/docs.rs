@@ -1,4 +1,4 @@
-//! The OpenAPI document as served, and Swagger UI from assets in the binary.
+//! The `OpenAPI` document as served, and Swagger UI from assets in the binary.
 
 use rocket::http::ContentType;
 use rocket::{get, Route, State};

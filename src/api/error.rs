@@ -69,8 +69,10 @@ impl Error {
         match self {
             Self::BadRequest(_) | Self::ShowTimeInPast => Status::BadRequest,
             Self::Unauthorized => Status::Unauthorized,
-            Self::TicketNotFound | Self::ShowNotFound | Self::NoShowAtTime => Status::NotFound,
-            Self::RouteNotFound(_) => Status::NotFound,
+            Self::TicketNotFound
+            | Self::ShowNotFound
+            | Self::NoShowAtTime
+            | Self::RouteNotFound(_) => Status::NotFound,
             Self::MethodNotAllowed { .. } => Status::MethodNotAllowed,
             Self::Invalid(_) | Self::TicketLimitExceeded => Status::NotAcceptable,
             Self::TicketExpired => Status::Gone,

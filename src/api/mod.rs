@@ -1,4 +1,4 @@
-//! HTTP: the `/api` routes, their OpenAPI document and Swagger UI, the
+//! HTTP: the `/api` routes, their `OpenAPI` document and Swagger UI, the
 //! health routes, and the JSON catchers.
 
 pub mod auth;
@@ -18,7 +18,7 @@ pub use docs::{docs_routes, ApiDoc};
 /// Where the seed-compatible routes live.
 pub const API_BASE: &str = "/api";
 
-/// The API routes and the OpenAPI document that describes them as `config`
+/// The API routes and the `OpenAPI` document that describes them as `config`
 /// sets them up.
 pub fn routes(config: &Config) -> (Vec<Route>, OpenApi) {
     let (routes, spec) = seed::routes();

@@ -1,4 +1,4 @@
-//! What each field accepts, written as the regular expressions the OpenAPI
+//! What each field accepts, written as the regular expressions the `OpenAPI`
 //! document publishes (JSON Schema `pattern`: ECMA-262 syntax that Rust's and
 //! Python's engines read the same way). They describe the parsers exactly, so
 //! a client that validates against the document is never refused for a field's

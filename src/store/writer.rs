@@ -212,7 +212,8 @@ fn run(
 /// die at its first write, so that a test can watch the service end.
 fn fail_on_purpose_when_asked() {
     #[cfg(debug_assertions)]
-    if std::env::var_os("BOXOFFICE_TEST_WRITER_PANIC").is_some() {
-        panic!("BOXOFFICE_TEST_WRITER_PANIC is set");
-    }
+    assert!(
+        std::env::var_os("BOXOFFICE_TEST_WRITER_PANIC").is_none(),
+        "BOXOFFICE_TEST_WRITER_PANIC is set"
+    );
 }

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
+#[track_caller]
 fn message(answer: &(Status, Value)) -> (Status, &str) {
     assert_eq!(answer.1["success"], false, "{}", answer.1);
     (answer.0, answer.1["message"].as_str().expect("a message"))

@@ -10,6 +10,7 @@ use rocket::http::Status;
 
 use crate::support::*;
 
+#[track_caller]
 fn boxoffice(args: &[&str], dir: &std::path::Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_boxoffice"))
         .args(args)

@@ -28,6 +28,7 @@ struct Log {
 
 /// The show a 200 names must be the one asked for, and every 200 for a show
 /// must name the same movieId.
+#[track_caller]
 fn check_show(movie_ids: &Mutex<BTreeMap<usize, String>>, show: usize, data: &Value) {
     assert_eq!(
         data["showTime"],
@@ -40,6 +41,7 @@ fn check_show(movie_ids: &Mutex<BTreeMap<usize, String>>, show: usize, data: &Va
     assert_eq!(*known, movie_id, "two movieIds for {}", SHOW_TIMES[show]);
 }
 
+#[track_caller]
 fn assert_limit_exceeded(status: u16, body: &Value) {
     assert_eq!(
         (status, body["message"].as_str()),
@@ -67,9 +69,10 @@ fn client(
         if mine.is_empty() || action < 4 {
             let show = rng.random_range(0..SHOW_TIMES.len());
             let user_name = format!("client{number}-{request}");
-            let phone = match rng.random_bool(0.5) {
-                true => json!(9_000_000_000u64 + request as u64),
-                false => json!(format!("+91 98765 {request:05}")),
+            let phone = if rng.random_bool(0.5) {
+                json!(9_000_000_000u64 + request as u64)
+            } else {
+                json!(format!("+91 98765 {request:05}"))
             };
             let count = rng.random_range(1..=3u64);
             let body = json!({

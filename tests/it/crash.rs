@@ -123,6 +123,7 @@ fn read_back(server: &Server) -> BTreeMap<String, Held> {
 
 /// Settles what the kill left open by looking, then demands that the server
 /// holds exactly the acknowledged tickets. Returns how many were open.
+#[track_caller]
 fn verify(server: &Server, loaders: &mut [Loader]) -> usize {
     let stored = read_back(server);
     let mut open = 0;
@@ -242,7 +243,9 @@ struct PowerCutDisk(Arc<Mutex<Platter>>);
 
 impl PowerCutDisk {
     fn platter(&self) -> std::sync::MutexGuard<'_, Platter> {
-        self.0.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The power fails after `fuel` more writes, resizes or syncs.
@@ -340,7 +343,8 @@ impl redb::StorageBackend for PowerCutDisk {
     fn sync_data(&self) -> io::Result<()> {
         let mut platter = self.platter();
         spend(&mut platter)?;
-        platter.synced = platter.live.clone();
+        let live = platter.live.clone();
+        platter.synced = live;
         platter.unsynced.clear();
         Ok(())
     }
@@ -395,16 +399,13 @@ fn power_cut(
     let mut cut_off: Option<Vec<Call>> = None;
     for ops in batches {
         let commands: Vec<Call> = ops.iter().map(|op| model.command(op, NOW)).collect();
-        match one_commit(&store, NOW, &mut ids, &commands) {
-            Ok(answers) => {
-                for (command, answer) in commands.iter().zip(&answers) {
-                    model.apply(command, NOW, Some(answer))?;
-                }
+        if let Ok(answers) = one_commit(&store, NOW, &mut ids, &commands) {
+            for (command, answer) in commands.iter().zip(&answers) {
+                model.apply(command, NOW, Some(answer))?;
             }
-            Err(_) => {
-                cut_off = Some(commands);
-                break;
-            }
+        } else {
+            cut_off = Some(commands);
+            break;
         }
     }
     disk.cut();

@@ -1,10 +1,11 @@
-//! Swagger UI and the OpenAPI document, served from the binary.
+//! Swagger UI and the `OpenAPI` document, served from the binary.
 
 use rocket::http::Status;
 use serde_json::Value;
 
 use crate::support::*;
 
+#[track_caller]
 fn spec(service: &Local) -> Value {
     let response = service.client.get("/openapi.json").dispatch();
     assert_eq!(response.status(), Status::Ok);

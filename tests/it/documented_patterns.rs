@@ -1,4 +1,4 @@
-//! The patterns the OpenAPI document publishes describe the parsers exactly:
+//! The patterns the `OpenAPI` document publishes describe the parsers exactly:
 //! every string a pattern matches is accepted, and near misses are accepted
 //! exactly when the pattern matches them.
 

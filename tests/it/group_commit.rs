@@ -115,6 +115,7 @@ fn last_seats_go_to_exactly_as_many_racers_as_there_are_seats(env: &[(&str, &str
 }
 
 /// The largest number of commands the server reported in one commit.
+#[track_caller]
 fn largest_shared_commit(server: &Server) -> usize {
     server
         .output

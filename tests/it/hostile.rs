@@ -51,6 +51,7 @@ fn booked() -> (Local, Value) {
     (service, data)
 }
 
+#[track_caller]
 fn snapshot(service: &Local) -> Vec<(Show, Vec<Ticket>)> {
     let app = service
         .client
@@ -70,6 +71,7 @@ struct Answer {
 }
 
 /// Sends raw bytes with any method and headers; every answer must be JSON.
+#[track_caller]
 fn send(
     service: &Local,
     method: &str,
@@ -103,6 +105,7 @@ fn send(
 
 /// Sends a request that must be refused with `status`: checks the envelope,
 /// the time taken and that the store is unchanged; returns the message.
+#[track_caller]
 fn refused(
     service: &Local,
     method: &str,
@@ -262,6 +265,7 @@ fn deep_nesting_is_refused_without_exhausting_the_stack() {
 fn a_body_over_the_json_limit_is_413_and_one_at_the_limit_is_read() {
     const LIMIT: usize = 16 * 1024;
     /// A valid booking padded by an unknown field to exactly `size` bytes.
+    #[track_caller]
     fn padded(size: usize) -> String {
         let mut body = booking("Ravi", 1, SHOW);
         body["padding"] = json!("");
@@ -508,7 +512,7 @@ fn huge_or_control_character_user_names_are_406() {
             "As\u{9f}ha".into(),
             "userName cannot contain control characters.",
         ),
-        ("".into(), "userName cannot be null."),
+        (String::new(), "userName cannot be null."),
         (" \t\n ".into(), "userName cannot be null."),
     ] {
         let mut body = booking("Ravi", 1, SHOW);

@@ -20,6 +20,7 @@ fn get(path: &str, extra_headers: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+#[track_caller]
 fn json_body(answer: &RawAnswer) -> Value {
     serde_json::from_slice(&answer.body).unwrap_or_else(|_| {
         panic!(
@@ -31,6 +32,7 @@ fn json_body(answer: &RawAnswer) -> Value {
 }
 
 /// A server with one booking; returns it with the booking's show as read back.
+#[track_caller]
 fn server_with_a_booking(dir: &tempfile::TempDir) -> (Server, String, Value) {
     let server = Server::start(&dir.path().join("db.redb"), &[]);
     let agent = agent();
@@ -46,6 +48,7 @@ fn server_with_a_booking(dir: &tempfile::TempDir) -> (Server, String, Value) {
     (server, movie, show)
 }
 
+#[track_caller]
 fn show_of(server: &Server, movie: &str) -> Value {
     let (status, show) = call(
         &agent(),
@@ -58,6 +61,7 @@ fn show_of(server: &Server, movie: &str) -> Value {
 }
 
 /// After any refusal the server answers the next request and the store is as before.
+#[track_caller]
 fn still_serving_and_unchanged(server: &Server, movie: &str, before: &Value) {
     assert_eq!(&show_of(server, movie), before);
 }
@@ -121,11 +125,18 @@ fn request_heads_past_the_header_limits_are_431_and_the_server_keeps_serving() {
     let path = format!("/api/view-all-tickets?movieId={movie}");
 
     // 100 headers in all pass (Host and Connection are two of them) ...
-    let many: String = (0..98).map(|i| format!("X-Filler-{i}: {i}\r\n")).collect();
+    let fillers = |count: usize| -> String {
+        (0..count).fold(String::new(), |mut headers, i| {
+            use std::fmt::Write as _;
+            let _ = write!(headers, "X-Filler-{i}: {i}\r\n");
+            headers
+        })
+    };
+    let many = fillers(98);
     let answer = raw_http(&server.base, get(&path, &many));
     assert_eq!(answer.status, Some(200), "{}", answer.head);
     // ... 101 do not.
-    let too_many: String = (0..99).map(|i| format!("X-Filler-{i}: {i}\r\n")).collect();
+    let too_many = fillers(99);
     let answer = raw_http(&server.base, get(&path, &too_many));
     assert_eq!(answer.status, Some(431), "{}", answer.head);
     assert!(answer.took < BOUND);

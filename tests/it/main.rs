@@ -1,5 +1,13 @@
 //! Integration tests: one binary, one module per area.
 
+// Fixtures are small known values (their casts cannot truncate), and a
+// scenario reads best as one function from start to end.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::too_many_lines
+)]
+
 mod support;
 
 mod api;

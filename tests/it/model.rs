@@ -259,16 +259,16 @@ impl Model {
                 starts_at: show_time(*slot),
             }),
             Op::Move { ticket, slot } => Call::Move {
-                ticket: self.pick(ticket),
+                ticket: self.pick(*ticket),
                 starts_at: show_time(*slot),
             },
-            Op::Delete { ticket } => Call::Delete(self.pick(ticket)),
+            Op::Delete { ticket } => Call::Delete(self.pick(*ticket)),
             Op::Purge { budget } => Call::Purge(*budget),
         }
     }
 
     /// One of the ids the store minted (live or gone), or one it never did.
-    fn pick(&self, index: &Index) -> TicketId {
+    fn pick(&self, index: Index) -> TicketId {
         let at = index.index(self.minted.len() + 1);
         self.minted.get(at).copied().unwrap_or_else(never_minted)
     }
@@ -312,10 +312,13 @@ impl Model {
                     starts_at: *starts_at,
                 }
             }
-            Call::Delete(ticket) => match self.tickets.contains_key(ticket) {
-                true => Decision::Delete(*ticket),
-                false => Decision::Refuse(Refusal::TicketNotFound),
-            },
+            Call::Delete(ticket) => {
+                if self.tickets.contains_key(ticket) {
+                    Decision::Delete(*ticket)
+                } else {
+                    Decision::Refuse(Refusal::TicketNotFound)
+                }
+            }
             Call::Purge(budget) => Decision::Purge { budget: *budget },
         }
     }

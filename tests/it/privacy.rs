@@ -59,7 +59,7 @@ fn names_phones_and_the_token_stay_out_of_the_log_at_the_default_level() {
             .map_or_else(
                 |error| match error {
                     ureq::Error::Status(code, _) => code,
-                    other => panic!("{other}"),
+                    other @ ureq::Error::Transport(_) => panic!("{other}"),
                 },
                 |response| response.status(),
             )

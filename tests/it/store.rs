@@ -25,6 +25,7 @@ fn book(name: &str, count: u64, starts_at: i64) -> Call {
 }
 
 /// Runs one call in its own commit.
+#[track_caller]
 fn execute_one(store: &Store, call: Call, now: Millis, ids: &mut IdMinter) -> Outcome {
     let mut answers = one_commit(store, now, ids, &[call]).expect("the commit succeeds");
     answers.pop().expect("one answer")
@@ -152,6 +153,7 @@ fn reopening_keeps_everything() {
     assert_eq!(store.all_shows().unwrap(), before);
 }
 
+#[track_caller]
 fn open_error(path: &std::path::Path) -> String {
     match Store::open(path, CACHE, RULES) {
         Ok(_) => panic!("{} was adopted", path.display()),
@@ -215,10 +217,9 @@ fn ids_keep_booking_order_even_when_the_clock_steps_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.redb");
     // An id minted "in 2100", as if the clock had been far ahead at the time.
-    let future = ulid::Ulid::from_datetime(
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(4_102_444_800),
-    )
-    .0;
+    let future =
+        ulid::Ulid::from_datetime(std::time::UNIX_EPOCH + std::time::Duration::from_hours(1139568))
+            .0;
     let first = {
         let store = Store::open(&path, CACHE, RULES).unwrap();
         booked(execute_one(

@@ -38,12 +38,14 @@ pub fn local() -> Local {
 }
 
 /// Like [`local`], with extra configuration (`figment.merge(("capacity", 5))`).
+#[track_caller]
 pub fn local_with(configure: impl FnOnce(Figment) -> Figment) -> Local {
     let dir = tempfile::tempdir().expect("temp dir");
     local_in(dir, configure)
 }
 
 /// A service on the database already in `dir` (to test reopening).
+#[track_caller]
 pub fn local_in(dir: TempDir, configure: impl FnOnce(Figment) -> Figment) -> Local {
     let clock = Arc::new(ManualClock::new(NOW));
     let figment = boxoffice::config::figment()
@@ -72,6 +74,7 @@ impl Local {
 
     /// Stops the service and waits until the database is closed; the folder
     /// with its file is the caller's.
+    #[track_caller]
     pub fn close(self) -> TempDir {
         let Local {
             client,
@@ -85,6 +88,7 @@ impl Local {
     }
 
     /// Sends a request; returns the status and the body as JSON (every body is JSON).
+    #[track_caller]
     pub fn send(
         &self,
         method: &str,
@@ -125,6 +129,7 @@ impl Local {
     }
 
     /// Books and returns the 200 body's `data`.
+    #[track_caller]
     pub fn book(&self, name: &str, count: u64, show_time: &str) -> Value {
         let (status, body) = self.post("/api/book-ticket", &booking(name, count, show_time));
         assert_eq!(status, Status::Ok, "{body}");
@@ -172,6 +177,7 @@ impl Server {
 
     /// Like [`Server::start`], at `log_level`, or at the binary's own default
     /// when `None` (for a debug build, `normal`: it must print its address).
+    #[track_caller]
     pub fn start_logging(db_path: &Path, env: &[(&str, &str)], log_level: Option<&str>) -> Self {
         let workdir = db_path
             .ancestors()
@@ -220,12 +226,9 @@ impl Server {
                 }
             });
         }
-        let address = match port_rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(address) => address,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("server did not start: {:?}", output.lock().unwrap());
-            }
+        let Ok(address) = port_rx.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            panic!("server did not start: {:?}", output.lock().unwrap());
         };
         Self {
             child,
@@ -260,6 +263,7 @@ impl Server {
     }
 
     /// SIGTERM, then waits; returns how long the exit took.
+    #[track_caller]
     pub fn terminate(mut self) -> Duration {
         let started = Instant::now();
         let _ = Command::new("kill")
@@ -288,6 +292,7 @@ impl Drop for Server {
 }
 
 /// A blocking HTTP call that returns any status with its JSON body.
+#[track_caller]
 pub fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
     try_call(agent, method, url, body)
         .unwrap_or_else(|| panic!("{method} {url}: no complete JSON answer"))
@@ -313,8 +318,7 @@ pub fn try_call(
         None => request.call(),
     };
     let response = match result {
-        Ok(response) => response,
-        Err(ureq::Error::Status(_, response)) => response,
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
         Err(ureq::Error::Transport(_)) => return None,
     };
     let status = response.status();
@@ -394,6 +398,7 @@ pub struct Held {
 /// Lists every show of `show_times` through view-all-tickets, checks that its
 /// count is the sum of its tickets and within `capacity`, and returns every
 /// ticket held by id with each show's listing (`None`: no such show).
+#[track_caller]
 pub fn read_back(
     server: &Server,
     show_times: &[&str],

@@ -25,6 +25,7 @@ const SHOW_TIMES: [&str; 5] = [
 const DELETED: &str = "01M8RDT60SXYNJT32MXPQ65S39";
 
 /// A copy of the fixture where the service looks for its database.
+#[track_caller]
 fn schema_one_file() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("boxoffice.redb");
@@ -32,6 +33,7 @@ fn schema_one_file() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+#[track_caller]
 fn recorded_answers() -> Vec<Value> {
     std::fs::read_to_string(ANSWERS)
         .unwrap()

@@ -1,6 +1,6 @@
 //! The seed routes' fields as JSON: how each is read (with the old
 //! service's messages when it is wrong), how it is written back, and the
-//! schema the OpenAPI document gives it.
+//! schema the `OpenAPI` document gives it.
 
 use schemars::gen::SchemaGenerator;
 use schemars::schema::{InstanceType, Schema, SchemaObject, SubschemaValidation};
@@ -220,23 +220,23 @@ mod tests {
         }
     }
 
-    fn phone(value: Value) -> Result<Phone, Error> {
-        phone_from_json(Some(&value))
+    fn phone(value: &Value) -> Result<Phone, Error> {
+        phone_from_json(Some(value))
     }
 
     #[test]
     fn phone_numbers_keep_their_json_type() {
-        assert_eq!(phone(json!(9876543210u64)), Ok(Phone::Number(9876543210)));
+        assert_eq!(phone(&json!(9876543210u64)), Ok(Phone::Number(9876543210)));
         assert_eq!(
-            phone(json!("+91 98765-43210")),
+            phone(&json!("+91 98765-43210")),
             Ok(Phone::Text("+91 98765-43210".into()))
         );
         assert_eq!(
-            phone_to_json(&phone(json!(9876543210u64)).unwrap()),
+            phone_to_json(&phone(&json!(9876543210u64)).unwrap()),
             json!(9876543210u64)
         );
         assert_eq!(
-            phone_to_json(&phone(json!("9876543210")).unwrap()),
+            phone_to_json(&phone(&json!("9876543210")).unwrap()),
             json!("9876543210")
         );
     }
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn a_missing_or_empty_phone_number_is_null() {
         for missing in [Value::Null, json!(""), json!("   ")] {
-            assert_eq!(message(phone(missing)), "Phone number cannot be null.");
+            assert_eq!(message(phone(&missing)), "Phone number cannot be null.");
         }
         assert_eq!(
             message(phone_from_json(None)),
@@ -266,7 +266,7 @@ mod tests {
             json!({"$gt": ""}),
         ] {
             assert!(
-                message(phone(value.clone())).starts_with("Phone number must have 7 to 15 digits"),
+                message(phone(&value)).starts_with("Phone number must have 7 to 15 digits"),
                 "{value}"
             );
         }

@@ -10,7 +10,7 @@ use rocket::Route;
 use rocket_okapi::okapi::openapi3::OpenApi;
 use rocket_okapi::settings::OpenApiSettings;
 
-/// The routes and the part of the OpenAPI document that describes them.
+/// The routes and the part of the `OpenAPI` document that describes them.
 pub fn routes() -> (Vec<Route>, OpenApi) {
     let settings = OpenApiSettings::new();
     rocket_okapi::openapi_get_routes_spec![
