@@ -19,6 +19,8 @@ pub const DEFAULT_DB_PATH: &str = "data/boxoffice.redb";
 pub const DEFAULT_CAPACITY: u32 = 20;
 pub const DEFAULT_EXPIRE_AFTER: Duration = Duration::from_hours(8);
 pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_mins(1);
+pub const DEFAULT_TURNAROUND: Duration = Duration::from_mins(15);
+pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_hours(24);
 /// redb's page cache. Bookings touch a few pages each, so a small cache keeps
 /// the resident set small without costing throughput.
 pub const DEFAULT_CACHE_SIZE: ByteUnit = ByteUnit::Mebibyte(16);
@@ -38,6 +40,12 @@ pub struct Config {
     pub capacity: u32,
     pub expire_after: Duration,
     pub purge_interval: Duration,
+    /// The gap a screen needs between two shows.
+    pub turnaround: Duration,
+    /// How long an `Idempotency-Key`'s answer is kept.
+    pub idempotency_ttl: Duration,
+    /// When set, catalogue writes (screens, films, shows) need this token.
+    pub admin_token: Option<String>,
     pub cache_size: usize,
     pub max_batch: usize,
     pub queue_limit: usize,
@@ -116,11 +124,14 @@ impl Config {
         }
         Ok(Self {
             db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
-            api_token: api_token(figment)?,
+            api_token: token(figment, "api_token")?,
             timezone,
             capacity,
             expire_after: duration(figment, "expire_after", DEFAULT_EXPIRE_AFTER)?,
             purge_interval: duration(figment, "purge_interval", DEFAULT_PURGE_INTERVAL)?,
+            turnaround: duration_or_zero(figment, "turnaround", DEFAULT_TURNAROUND)?,
+            idempotency_ttl: duration(figment, "idempotency_ttl", DEFAULT_IDEMPOTENCY_TTL)?,
+            admin_token: token(figment, "admin_token")?,
             cache_size: usize::try_from(cache_size.as_u64()).unwrap_or(usize::MAX),
             max_batch,
             queue_limit,
@@ -128,7 +139,7 @@ impl Config {
     }
 
     pub fn expire_after_millis(&self) -> i64 {
-        i64::try_from(self.expire_after.as_millis()).unwrap_or(i64::MAX)
+        millis(self.expire_after)
     }
 
     /// The rules the store applies.
@@ -136,8 +147,14 @@ impl Config {
         Rules {
             capacity: self.capacity,
             expire_after_ms: self.expire_after_millis(),
+            turnaround_ms: millis(self.turnaround),
+            idempotency_ttl_ms: millis(self.idempotency_ttl),
         }
     }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// Reads one key; `None` when it is not set anywhere.
@@ -160,28 +177,34 @@ fn duration(
     name: &'static str,
     default: Duration,
 ) -> Result<Duration, ConfigError> {
-    let invalid = |reason: String| ConfigError {
-        key: name.into(),
-        reason,
-    };
-    let value = match key::<humantime_serde::Serde<Duration>>(figment, name) {
-        Ok(value) => value.map_or(default, |value| *value),
-        Err(error) => {
-            return Err(invalid(format!(
-                "{}; write a duration such as 90s, 1m or 8h",
-                error.reason
-            )))
-        }
-    };
+    let value = duration_or_zero(figment, name, default)?;
     if value.is_zero() {
-        return Err(invalid("must be longer than zero".into()));
+        return Err(ConfigError {
+            key: name.into(),
+            reason: "must be longer than zero".into(),
+        });
     }
     Ok(value)
 }
 
+/// A duration that may be zero (`turnaround = "0s"`: shows back to back).
+fn duration_or_zero(
+    figment: &Figment,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match key::<humantime_serde::Serde<Duration>>(figment, name) {
+        Ok(value) => Ok(value.map_or(default, |value| *value)),
+        Err(error) => Err(ConfigError {
+            key: name.into(),
+            reason: format!("{}; write a duration such as 90s, 1m or 8h", error.reason),
+        }),
+    }
+}
+
 /// The environment is parsed as TOML, so `ROCKET_API_TOKEN=12345` arrives as
 /// an integer: any scalar is taken as its text.
-fn api_token(figment: &Figment) -> Result<Option<String>, ConfigError> {
+fn token(figment: &Figment, name: &'static str) -> Result<Option<String>, ConfigError> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Scalar {
@@ -190,9 +213,9 @@ fn api_token(figment: &Figment) -> Result<Option<String>, ConfigError> {
         Signed(i64),
         Bool(bool),
     }
-    let Ok(token) = key::<Scalar>(figment, "api_token") else {
+    let Ok(token) = key::<Scalar>(figment, name) else {
         return Err(ConfigError {
-            key: "api_token".into(),
+            key: name.into(),
             reason: "must be a string".into(),
         });
     };
@@ -204,7 +227,7 @@ fn api_token(figment: &Figment) -> Result<Option<String>, ConfigError> {
     });
     match token {
         Some(token) if token.is_empty() => Err(ConfigError {
-            key: "api_token".into(),
+            key: name.into(),
             reason: "must not be empty (leave it unset to turn authentication off)".into(),
         }),
         token => Ok(token),
@@ -235,6 +258,9 @@ mod tests {
         assert_eq!(config.purge_interval, Duration::from_mins(1));
         assert_eq!(config.max_batch, 256);
         assert_eq!(config.queue_limit, 4096);
+        assert_eq!(config.turnaround, Duration::from_mins(15));
+        assert_eq!(config.idempotency_ttl, Duration::from_hours(24));
+        assert_eq!(config.admin_token, None);
     }
 
     #[test]
@@ -249,6 +275,9 @@ mod tests {
             ("cache_size", "4 MiB"),
             ("max_batch", "1"),
             ("queue_limit", "8"),
+            ("turnaround", "0s"),
+            ("idempotency_ttl", "1h"),
+            ("admin_token", "boss"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -260,6 +289,9 @@ mod tests {
         assert_eq!(config.cache_size, 4 << 20);
         assert_eq!(config.max_batch, 1);
         assert_eq!(config.queue_limit, 8);
+        assert_eq!(config.turnaround, Duration::ZERO);
+        assert_eq!(config.idempotency_ttl, Duration::from_hours(1));
+        assert_eq!(config.admin_token.as_deref(), Some("boss"));
     }
 
     #[test]
@@ -288,6 +320,9 @@ mod tests {
             ("max_batch", "-1"),
             ("max_batch", "many"),
             ("queue_limit", "0"),
+            ("turnaround", "soon"),
+            ("idempotency_ttl", "0s"),
+            ("admin_token", ""),
             ("queue_limit", "lots"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();

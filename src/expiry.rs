@@ -9,7 +9,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Orbit, Rocket};
 use tokio::task::JoinHandle;
 
-use crate::bookings::{Bookings, Error, PurgeReport};
+use crate::usecases::{Bookings, Error, PurgeReport};
 
 /// Shows plus tickets deleted per write transaction.
 pub const PURGE_BATCH: usize = 1_000;

@@ -2,14 +2,13 @@
 //!
 //! Layers, each depending only on those below it:
 //! - `api`: HTTP — routes, wire formats, the `OpenAPI` document, catchers;
-//! - `bookings`: the use cases, as one interface every backend implements;
+//! - `usecases`: the use cases, as one interface every backend implements;
 //! - `store`: the redb backend (schema, reads, writes, the single writer);
 //! - `domain`: ids, shows, tickets and the rules, as pure functions.
 //!
 //! `service` puts them together; `cli` is the command line.
 
 pub mod api;
-pub mod bookings;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -17,6 +16,7 @@ pub mod domain;
 pub mod expiry;
 pub mod service;
 pub mod store;
+pub mod usecases;
 
 pub use service::{build, App, Service, StartError};
 

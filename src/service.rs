@@ -11,11 +11,11 @@ use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
 
 use crate::api;
-use crate::bookings::Bookings;
 use crate::clock::SharedClock;
 use crate::config::{Config, ConfigError};
 use crate::expiry::Purge;
 use crate::store::{RedbBookings, Store, StoreError, WriterSettings};
+use crate::usecases::Bookings;
 
 /// What every handler shares.
 pub struct App {

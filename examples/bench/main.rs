@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use boxoffice::bookings::NewBooking;
 use boxoffice::domain::{Millis, Phone, Rules};
 use boxoffice::store::{IdMinter, Store};
+use boxoffice::usecases::NewBooking;
 use chrono::DurationRound;
 use redb::{Builder, Database, Durability, TableDefinition};
 use serde_json::json;
@@ -744,10 +744,7 @@ fn fill(
     show_start: impl Fn(usize) -> Millis,
 ) -> Result<(String, String), String> {
     let failed = |error: &dyn std::fmt::Display| format!("fill {}: {error}", path.display());
-    let rules = Rules {
-        capacity: CAPACITY,
-        expire_after_ms: 8 * HOUR,
-    };
+    let rules = Rules::new(CAPACITY, 8 * HOUR);
     let store = Store::open(path, CACHE_SIZE, rules).map_err(|e| failed(&e))?;
     let phone = Phone::from_number(9876543210).map_err(|e| failed(&e))?;
     let mut ids = IdMinter::default();
@@ -887,10 +884,7 @@ fn purge(binaries: &Binaries, dir: &Path) -> Result<Purge, String> {
         .join()
         .map_err(|_| "the purge watcher panicked".to_owned())??;
     server.stop()?;
-    let rules = Rules {
-        capacity: CAPACITY,
-        expire_after_ms: 8 * HOUR,
-    };
+    let rules = Rules::new(CAPACITY, 8 * HOUR);
     let store = Store::open(&db, CACHE_SIZE, rules).map_err(|error| error.to_string())?;
     let tickets_left = store.ticket_total().map_err(|error| error.to_string())?;
     Ok(Purge {

@@ -24,8 +24,8 @@ pub trait Validate: JsonSchema {
     fn example() -> Value;
 }
 
-/// A body that passed `T`'s checks.
-pub struct Valid<T: Validate>(pub T::Output);
+/// A body that passed `T`'s checks, and the JSON it was read from.
+pub struct Valid<T: Validate>(pub T::Output, pub Value);
 
 #[rocket::async_trait]
 impl<'r, T: Validate> FromData<'r> for Valid<T> {
@@ -37,9 +37,10 @@ impl<'r, T: Validate> FromData<'r> for Valid<T> {
                 .rocket()
                 .state::<App>()
                 .ok_or_else(|| Error::internal("application state missing"))?;
-            T::validate(&body, app)
+            let output = T::validate(&body, app)?;
+            Ok((output, Value::Object(body)))
         }) {
-            Ok(output) => data::Outcome::Success(Valid(output)),
+            Ok((output, body)) => data::Outcome::Success(Valid(output, body)),
             Err(error) => data::Outcome::Error((error.status(), error)),
         }
     }

@@ -15,8 +15,8 @@ use rocket_okapi::response::OpenApiResponderInner;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::bookings;
 use crate::domain::Refusal;
+use crate::usecases;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
@@ -40,6 +40,8 @@ pub enum Error {
     Invalid(String),
     /// 406
     TicketLimitExceeded,
+    /// 422: an `Idempotency-Key` reused for a different request.
+    Unprocessable(String),
     /// 410
     TicketExpired,
     /// 413
@@ -75,6 +77,7 @@ impl Error {
             | Self::RouteNotFound(_) => Status::NotFound,
             Self::MethodNotAllowed { .. } => Status::MethodNotAllowed,
             Self::Invalid(_) | Self::TicketLimitExceeded => Status::NotAcceptable,
+            Self::Unprocessable(_) => Status::UnprocessableEntity,
             Self::TicketExpired => Status::Gone,
             Self::PayloadTooLarge => Status::PayloadTooLarge,
             Self::Busy => Status::ServiceUnavailable,
@@ -86,6 +89,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Self::BadRequest(message) | Self::Invalid(message) => message.clone(),
+            Self::Unprocessable(reason) => format!("Refused: {reason}."),
             Self::ShowTimeInPast => "Show time cannot be before current time.".into(),
             Self::Unauthorized => "Invalid Auth token".into(),
             Self::TicketNotFound => "Ticket ID does not exist in Database.".into(),
@@ -123,18 +127,22 @@ impl From<Refusal> for Error {
         match refusal {
             Refusal::ShowTimeInPast => Self::ShowTimeInPast,
             Refusal::TicketNotFound => Self::TicketNotFound,
-            Refusal::LimitExceeded => Self::TicketLimitExceeded,
+            Refusal::LimitExceeded | Refusal::NotEnoughSeats => Self::TicketLimitExceeded,
             Refusal::TicketExpired => Self::TicketExpired,
+            Refusal::ShowNotFound => Self::ShowNotFound,
+            Refusal::IdempotencyMismatch => Self::Unprocessable(refusal.to_string()),
+            // The seed routes never ask for these; say them plainly if they come.
+            other => Self::Unprocessable(other.to_string()),
         }
     }
 }
 
-impl From<bookings::Error> for Error {
-    fn from(error: bookings::Error) -> Self {
+impl From<usecases::Error> for Error {
+    fn from(error: usecases::Error) -> Self {
         match error {
-            bookings::Error::Refused(refusal) => refusal.into(),
-            bookings::Error::Busy => Self::Busy,
-            bookings::Error::Storage(_) => Self::Internal(crate::error_chain(&error)),
+            usecases::Error::Refused(refusal) => refusal.into(),
+            usecases::Error::Busy => Self::Busy,
+            usecases::Error::Storage(_) => Self::Internal(crate::error_chain(&error)),
         }
     }
 }
@@ -148,6 +156,17 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+impl Error {
+    /// The envelope this error is sent in.
+    pub fn body(&self) -> Vec<u8> {
+        serde_json::to_vec(&ErrorBody {
+            success: false,
+            message: self.message(),
+        })
+        .unwrap_or_default()
+    }
+}
+
 impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         if let Self::Internal(cause) = &self {
@@ -157,11 +176,7 @@ impl<'r> Responder<'r, 'static> for Error {
                 request.uri().path()
             );
         }
-        let body = serde_json::to_string(&ErrorBody {
-            success: false,
-            message: self.message(),
-        })
-        .map_err(|_| Status::InternalServerError)?;
+        let body = self.body();
         let mut response = Response::build();
         response
             .status(self.status())

@@ -6,8 +6,8 @@ use rocket::serde::json::Json;
 use rocket::{get, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::bookings::Readiness;
 use crate::service::App;
+use crate::usecases::Readiness;
 
 /// `{"status": "pass" | "fail", "reason"?}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

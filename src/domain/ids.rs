@@ -61,9 +61,53 @@ ulid_id!(
     ShowId
 );
 ulid_id!(
-    /// A booking of one or more seats for one show.
+    /// A booking of one or more seats for one show (the old API's ticket).
     TicketId
 );
+ulid_id!(
+    /// A film: title, runtime, rating.
+    FilmId
+);
+
+/// A screen (a room). `default`, the general-admission screen every
+/// database has and every `/api` show is on, is stored as 0; any other is
+/// a ULID (never 0: that spelling is refused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScreenId(u128);
+
+impl ScreenId {
+    pub const DEFAULT: Self = Self(0);
+    const DEFAULT_NAME: &'static str = "default";
+
+    pub fn parse(text: &str) -> Option<Self> {
+        if text == Self::DEFAULT_NAME {
+            return Some(Self::DEFAULT);
+        }
+        parse_canonical_ulid(text).filter(|id| *id != 0).map(Self)
+    }
+
+    pub fn from_u128(value: u128) -> Self {
+        Self(value)
+    }
+
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+
+    pub fn is_default(self) -> bool {
+        self == Self::DEFAULT
+    }
+}
+
+impl fmt::Display for ScreenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_default() {
+            f.write_str(Self::DEFAULT_NAME)
+        } else {
+            fmt::Display::fmt(&Ulid(self.0), f)
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -86,6 +130,16 @@ mod tests {
             ShowId::parse("7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
             Some(ShowId(u128::MAX))
         );
+    }
+
+    #[test]
+    fn the_default_screen_has_a_name_of_its_own() {
+        assert_eq!(ScreenId::parse("default"), Some(ScreenId::DEFAULT));
+        assert_eq!(ScreenId::DEFAULT.to_string(), "default");
+        assert_eq!(ScreenId::parse("00000000000000000000000000"), None);
+        assert_eq!(ScreenId::parse("Default"), None);
+        let id = ScreenId::from_u128(Ulid::generate().0);
+        assert_eq!(ScreenId::parse(&id.to_string()), Some(id));
     }
 
     #[test]

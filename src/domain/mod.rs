@@ -1,19 +1,22 @@
 //! What boxoffice knows about shows and tickets, free of HTTP and storage.
 
+pub mod cinema;
 pub mod ids;
 pub mod patterns;
 pub mod phone;
 pub mod refusal;
 pub mod rules;
+pub mod sales;
+pub mod seating;
 pub mod time;
 
-pub use ids::{ShowId, TicketId};
+pub use ids::{FilmId, ScreenId, ShowId, TicketId};
 pub use phone::Phone;
-pub use refusal::Refusal;
+pub use refusal::{InUse, Refusal};
 pub use rules::Rules;
 pub use time::Millis;
 
-/// A booking as the service stores and shows it.
+/// A booking as the service stores and shows it (the old API's ticket).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ticket {
     pub id: TicketId,
@@ -21,26 +24,40 @@ pub struct Ticket {
     pub user_name: String,
     pub phone: Phone,
     pub count: u32,
+    /// On a seat-map show, exactly which seats (`count` of them); else empty.
+    pub seats: Vec<seating::SeatIndex>,
+    pub created_at: Millis,
 }
 
-/// One screening. Its capacity is fixed when it is created, so a later change
-/// of the configured capacity never puts an existing show over its limit.
+/// One screening: a film on a screen at a start, or an `/api` show (no film,
+/// on the default screen). Its capacity is fixed when it is created, so a
+/// later change of the configured capacity never puts it over its limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Show {
     pub id: ShowId,
+    pub screen: ScreenId,
+    pub film: Option<FilmId>,
     pub starts_at: Millis,
+    /// start + the film's runtime; `None` for `/api` shows.
+    pub ends_at: Option<Millis>,
     pub capacity: u32,
     pub sold: u32,
+    /// On a seat-map screen, the seats sold.
+    pub sold_seats: Option<seating::SeatSet>,
 }
 
 impl Show {
-    /// A show nobody has booked yet.
+    /// An `/api` show nobody has booked yet, on the default screen.
     pub fn empty(id: ShowId, starts_at: Millis, capacity: u32) -> Self {
         Self {
             id,
+            screen: ScreenId::DEFAULT,
+            film: None,
             starts_at,
+            ends_at: None,
             capacity,
             sold: 0,
+            sold_seats: None,
         }
     }
 

@@ -10,10 +10,26 @@ pub const MAX_USER_NAME_CHARS: usize = 100;
 /// The rules a venue is configured with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rules {
-    /// Seats of a show created from now on.
+    /// Seats of an `/api` show created from now on (the default screen's).
     pub capacity: u32,
     /// A show's tickets expire this long after it starts.
     pub expire_after_ms: i64,
+    /// The gap a screen needs between two shows.
+    pub turnaround_ms: i64,
+    /// How long an `Idempotency-Key`'s answer is kept.
+    pub idempotency_ttl_ms: i64,
+}
+
+impl Rules {
+    /// The defaults but for seats and expiry.
+    pub const fn new(capacity: u32, expire_after_ms: i64) -> Self {
+        Self {
+            capacity,
+            expire_after_ms,
+            turnaround_ms: 15 * 60_000,
+            idempotency_ttl_ms: 24 * 3_600_000,
+        }
+    }
 }
 
 /// What is wrong with a holder's name.
@@ -107,13 +123,13 @@ pub fn move_ticket(
         return Ok(Move::Stay(from));
     }
     to.sold = seats_after_booking(to.sold, u64::from(ticket.count), to.capacity)?;
-    from.sold = from.sold.saturating_sub(ticket.count);
+    super::sales::release(&mut from, ticket);
     Ok(Move::Between { from, to })
 }
 
 /// The show a deleted ticket leaves, as it will be.
 pub fn delete(ticket: &Ticket, mut show: Show) -> Show {
-    show.sold = show.sold.saturating_sub(ticket.count);
+    super::sales::release(&mut show, ticket);
     show
 }
 
@@ -123,17 +139,12 @@ mod tests {
     use crate::domain::{Phone, ShowId, TicketId};
 
     const HOUR: i64 = 3_600_000;
-    const RULES: Rules = Rules {
-        capacity: 20,
-        expire_after_ms: 8 * HOUR,
-    };
+    const RULES: Rules = Rules::new(20, 8 * HOUR);
 
     fn show(id: u128, starts_at: Millis, sold: u32) -> Show {
         Show {
-            id: ShowId::from_u128(id),
-            starts_at,
-            capacity: 20,
             sold,
+            ..Show::empty(ShowId::from_u128(id), starts_at, 20)
         }
     }
 
@@ -144,6 +155,8 @@ mod tests {
             user_name: "Asha".into(),
             phone: Phone::Number(9_876_543_210),
             count,
+            seats: Vec::new(),
+            created_at: 0,
         }
     }
 

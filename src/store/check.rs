@@ -6,13 +6,15 @@ use std::path::Path;
 
 use redb::{Builder, ReadTransaction, ReadableDatabase, ReadableMultimapTable, ReadableTable};
 
-use super::codec::{decode_show, decode_ticket};
+use super::codec::{decode_answer, decode_film, decode_screen, decode_show, decode_ticket};
 use super::error::StoreError;
 use super::schema;
 use super::tables::{
-    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_ID, TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, IDEMPOTENCY_KEY_TO_ANSWER, SCREEN_ID_TO_SCREEN,
+    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
+    TICKET_ID_TO_TICKET,
 };
-use crate::domain::{Show, ShowId, Ticket, TicketId};
+use crate::domain::{FilmId, ScreenId, Show, ShowId, Ticket, TicketId};
 
 /// Opens `path` read-only (never creating, repairing or upgrading it) and
 /// returns one line per problem found; none means every invariant holds.
@@ -31,37 +33,134 @@ pub fn check_file(path: &Path) -> Result<Vec<String>, StoreError> {
 
 fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
     let mut found = Vec::new();
+    let mut screens: BTreeSet<u128> = BTreeSet::from([ScreenId::DEFAULT.as_u128()]);
+    for entry in txn.open_table(SCREEN_ID_TO_SCREEN)?.iter()? {
+        let (key, value) = entry?;
+        match decode_screen(key.value(), value.value()) {
+            Ok(_) => {
+                screens.insert(key.value());
+            }
+            Err(error) => found.push(format!(
+                "screen {}: {error}",
+                ScreenId::from_u128(key.value())
+            )),
+        }
+    }
+    let mut films: BTreeSet<u128> = BTreeSet::new();
+    for entry in txn.open_table(FILM_ID_TO_FILM)?.iter()? {
+        let (key, value) = entry?;
+        match decode_film(key.value(), value.value()) {
+            Ok(_) => {
+                films.insert(key.value());
+            }
+            Err(error) => found.push(format!("film {}: {error}", FilmId::from_u128(key.value()))),
+        }
+    }
     let mut shows: BTreeMap<ShowId, Show> = BTreeMap::new();
     for entry in txn.open_table(SHOW_ID_TO_SHOW)?.iter()? {
         let (key, value) = entry?;
         let id = ShowId::from_u128(key.value());
         match decode_show(key.value(), value.value()) {
             Ok(show) => {
+                if !screens.contains(&show.screen.as_u128()) {
+                    found.push(format!("show {id} is on missing screen {}", show.screen));
+                }
+                if let Some(film) = show.film.filter(|film| !films.contains(&film.as_u128())) {
+                    found.push(format!("show {id} is of missing film {film}"));
+                }
                 shows.insert(id, show);
             }
             Err(error) => found.push(format!("show {id}: {error}")),
         }
     }
-    let mut indexed: BTreeSet<ShowId> = BTreeSet::new();
-    for entry in txn.open_table(SHOW_START_TO_SHOW_ID)?.iter()? {
-        let (start, id) = entry?;
+    check_show_indexes(txn, &shows, &mut found)?;
+    check_tickets(txn, &shows, &mut found)?;
+    for entry in txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?.iter()? {
+        let (key, value) = entry?;
+        if let Err(error) = decode_answer(value.value()) {
+            found.push(format!(
+                "the answer stored for a key of {} bytes: {error}",
+                key.value().len()
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// Each of the three show indexes lists every show exactly once, under its
+/// own screen, start and film.
+fn check_show_indexes(
+    txn: &ReadTransaction,
+    shows: &BTreeMap<ShowId, Show>,
+    found: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let mut by_screen: BTreeSet<ShowId> = BTreeSet::new();
+    for entry in txn.open_table(SCREEN_START_TO_SHOW_ID)?.iter()? {
+        let (key, id) = entry?;
+        let (screen, start) = key.value();
         let id = ShowId::from_u128(id.value());
         match shows.get(&id) {
-            Some(show) if show.starts_at == start.value() => {}
-            Some(show) => found.push(format!(
-                "the start index has show {id} at {}, the show says {}",
-                start.value(),
-                show.starts_at
-            )),
-            None => found.push(format!("the start index names missing show {id}")),
+            Some(show) if show.screen.as_u128() == screen && show.starts_at == start => {}
+            Some(_) => found.push(format!("the screen index has show {id} out of place")),
+            None => found.push(format!("the screen index names missing show {id}")),
         }
-        if !indexed.insert(id) {
-            found.push(format!("show {id} is in the start index twice"));
+        if !by_screen.insert(id) {
+            found.push(format!("show {id} is in the screen index twice"));
         }
     }
-    for id in shows.keys().filter(|id| !indexed.contains(id)) {
-        found.push(format!("show {id} is missing from the start index"));
+    let mut by_start: BTreeSet<ShowId> = BTreeSet::new();
+    for entry in txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?.iter()? {
+        let (start, ids) = entry?;
+        for id in ids {
+            let id = ShowId::from_u128(id?.value());
+            match shows.get(&id) {
+                Some(show) if show.starts_at == start.value() => {}
+                Some(show) => found.push(format!(
+                    "the start index has show {id} at {}, the show says {}",
+                    start.value(),
+                    show.starts_at
+                )),
+                None => found.push(format!("the start index names missing show {id}")),
+            }
+            if !by_start.insert(id) {
+                found.push(format!("show {id} is in the start index twice"));
+            }
+        }
     }
+    let mut by_film: BTreeSet<ShowId> = BTreeSet::new();
+    for entry in txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?.iter()? {
+        let (film, ids) = entry?;
+        for id in ids {
+            let id = ShowId::from_u128(id?.value());
+            match shows.get(&id) {
+                Some(show) if show.film.map(FilmId::as_u128) == Some(film.value()) => {}
+                _ => found.push(format!("the film index has show {id} out of place")),
+            }
+            by_film.insert(id);
+        }
+    }
+    for (id, show) in shows {
+        if !by_screen.contains(id) {
+            found.push(format!("show {id} is missing from the screen index"));
+        }
+        if !by_start.contains(id) {
+            found.push(format!("show {id} is missing from the start index"));
+        }
+        if show.film.is_some() && !by_film.contains(id) {
+            found.push(format!("show {id} is missing from the film index"));
+        }
+    }
+    Ok(())
+}
+
+/// Every ticket is listed under exactly its show, holds at least one seat
+/// (on a seat map, exactly `count` seats, none of them in another ticket),
+/// and each show's counts are the sum of its tickets, within its capacity.
+fn check_tickets(
+    txn: &ReadTransaction,
+    shows: &BTreeMap<ShowId, Show>,
+    found: &mut Vec<String>,
+) -> Result<(), StoreError> {
     let mut tickets: BTreeMap<TicketId, Ticket> = BTreeMap::new();
     for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {
         let (key, value) = entry?;
@@ -75,6 +174,7 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
     }
     let mut listed: BTreeMap<TicketId, ShowId> = BTreeMap::new();
     let mut sums: BTreeMap<ShowId, u64> = BTreeMap::new();
+    let mut seats: BTreeMap<ShowId, BTreeSet<u16>> = BTreeMap::new();
     for entry in txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?.iter()? {
         let (show, ticket_ids) = entry?;
         let show = ShowId::from_u128(show.value());
@@ -91,6 +191,12 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
             match tickets.get(&id) {
                 Some(ticket) if ticket.show_id == show => {
                     *sums.entry(show).or_default() += u64::from(ticket.count);
+                    let taken = seats.entry(show).or_default();
+                    for seat in &ticket.seats {
+                        if !taken.insert(seat.0) {
+                            found.push(format!("seat {} of show {show} is sold twice", seat.0));
+                        }
+                    }
                 }
                 Some(ticket) => found.push(format!(
                     "ticket {id} is listed under show {show} but belongs to {}",
@@ -101,7 +207,8 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
         }
     }
     for (id, ticket) in &tickets {
-        if !shows.contains_key(&ticket.show_id) {
+        let show = shows.get(&ticket.show_id);
+        if show.is_none() {
             found.push(format!(
                 "ticket {id} belongs to missing show {}",
                 ticket.show_id
@@ -113,8 +220,21 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
         if ticket.count == 0 {
             found.push(format!("ticket {id} holds no seats"));
         }
+        let seated = show.is_some_and(|show| show.sold_seats.is_some());
+        if seated && ticket.seats.len() != ticket.count as usize {
+            found.push(format!(
+                "ticket {id} counts {} seats but names {}",
+                ticket.count,
+                ticket.seats.len()
+            ));
+        }
+        if !seated && !ticket.seats.is_empty() {
+            found.push(format!(
+                "ticket {id} names seats of a show without a seat map"
+            ));
+        }
     }
-    for (id, show) in &shows {
+    for (id, show) in shows {
         let sum = sums.get(id).copied().unwrap_or(0);
         if sum != u64::from(show.sold) {
             found.push(format!(
@@ -128,6 +248,14 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
                 show.sold, show.capacity
             ));
         }
+        if let Some(sold) = &show.sold_seats {
+            let marked: BTreeSet<u16> = sold.iter().map(|seat| seat.0).collect();
+            if marked != seats.remove(id).unwrap_or_default() {
+                found.push(format!(
+                    "show {id} marks other seats sold than its tickets hold"
+                ));
+            }
+        }
     }
-    Ok(found)
+    Ok(())
 }

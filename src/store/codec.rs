@@ -1,22 +1,20 @@
 //! Stored records: postcard behind a version byte of our own, converted to and
 //! from the domain types here so that the domain never sees redb or postcard.
+//! Version 1 is what schema 1 and 2 wrote (read only by the upgrade); every
+//! record of schema 3 is version 2.
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
+use crate::domain::cinema::{Film, Layout, Screen};
+use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
+use crate::domain::{FilmId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 
-const RECORD_VERSION: u8 = 1;
+const LEGACY_VERSION: u8 = 1;
+const RECORD_VERSION: u8 = 2;
 
 #[derive(Debug, thiserror::Error)]
 #[error("undecodable record: {0}")]
 pub struct DecodeError(pub String);
-
-#[derive(Serialize, Deserialize)]
-struct ShowRecord {
-    starts_at: Millis,
-    capacity: u32,
-    sold: u32,
-}
 
 #[derive(Serialize, Deserialize)]
 enum PhoneRecord {
@@ -24,88 +22,393 @@ enum PhoneRecord {
     Text(String),
 }
 
+impl PhoneRecord {
+    fn new(phone: &Phone) -> Self {
+        match phone {
+            Phone::Number(number) => Self::Number(*number),
+            Phone::Text(text) => Self::Text(text.clone()),
+        }
+    }
+
+    fn phone(self) -> Phone {
+        match self {
+            Self::Number(number) => Phone::Number(number),
+            Self::Text(text) => Phone::Text(text),
+        }
+    }
+}
+
+fn encode<T: Serialize>(version: u8, record: &T) -> Vec<u8> {
+    let mut bytes = vec![version];
+    // Serializing plain structs into a Vec cannot fail.
+    bytes.extend(postcard::to_stdvec(record).expect("postcard encodes plain structs"));
+    bytes
+}
+
+fn decode<'a, T: Deserialize<'a>>(version: u8, bytes: &'a [u8]) -> Result<T, DecodeError> {
+    match bytes.split_first() {
+        Some((found, body)) if *found == version => {
+            postcard::from_bytes(body).map_err(|error| DecodeError(error.to_string()))
+        }
+        Some((found, _)) => Err(DecodeError(format!(
+            "record version {found}, expected {version}"
+        ))),
+        None => Err(DecodeError("empty record".into())),
+    }
+}
+
+// ---- shows --------------------------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+struct ShowRecord {
+    screen: u128,
+    film: Option<u128>,
+    starts_at: Millis,
+    ends_at: Option<Millis>,
+    capacity: u32,
+    sold: u32,
+    /// The map's seat count, then the sold seats as a bitset.
+    sold_seats: Option<(u16, Vec<u8>)>,
+}
+
+pub fn encode_show(show: &Show) -> Vec<u8> {
+    encode(
+        RECORD_VERSION,
+        &ShowRecord {
+            screen: show.screen.as_u128(),
+            film: show.film.map(FilmId::as_u128),
+            starts_at: show.starts_at,
+            ends_at: show.ends_at,
+            capacity: show.capacity,
+            sold: show.sold,
+            sold_seats: show.sold_seats.as_ref().map(|seats| {
+                // A map has at most MAX_SEATS (2000) seats.
+                let len = u16::try_from(seats.map_len()).unwrap_or(u16::MAX);
+                (len, seats.to_bytes())
+            }),
+        },
+    )
+}
+
+pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
+    let record: ShowRecord = decode(RECORD_VERSION, bytes)?;
+    let sold_seats = match record.sold_seats {
+        Some((len, bits)) => Some(
+            SeatSet::from_bytes(usize::from(len), &bits)
+                .ok_or_else(|| DecodeError(format!("show {id}: malformed seat set")))?,
+        ),
+        None => None,
+    };
+    Ok(Show {
+        id: ShowId::from_u128(id),
+        screen: ScreenId::from_u128(record.screen),
+        film: record.film.map(FilmId::from_u128),
+        starts_at: record.starts_at,
+        ends_at: record.ends_at,
+        capacity: record.capacity,
+        sold: record.sold,
+        sold_seats,
+    })
+}
+
+/// A show as schema 1 and 2 stored it (all of them `/api` shows).
+#[derive(Serialize, Deserialize)]
+struct LegacyShowRecord {
+    starts_at: Millis,
+    capacity: u32,
+    sold: u32,
+}
+
+pub fn decode_legacy_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
+    let record: LegacyShowRecord = decode(LEGACY_VERSION, bytes)?;
+    let mut show = Show::empty(ShowId::from_u128(id), record.starts_at, record.capacity);
+    show.sold = record.sold;
+    Ok(show)
+}
+
+// ---- tickets ------------------------------------------------------------------
+
 #[derive(Serialize, Deserialize)]
 struct TicketRecord {
     show: u128,
     user_name: String,
     phone: PhoneRecord,
     count: u32,
-}
-
-fn encode<T: Serialize>(record: &T) -> Vec<u8> {
-    let mut bytes = vec![RECORD_VERSION];
-    // Serializing plain structs into a Vec cannot fail.
-    bytes.extend(postcard::to_stdvec(record).expect("postcard encodes plain structs"));
-    bytes
-}
-
-fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeError> {
-    match bytes.split_first() {
-        Some((&RECORD_VERSION, body)) => {
-            postcard::from_bytes(body).map_err(|error| DecodeError(error.to_string()))
-        }
-        Some((version, _)) => Err(DecodeError(format!("unknown record version {version}"))),
-        None => Err(DecodeError("empty record".into())),
-    }
-}
-
-pub fn encode_show(show: &Show) -> Vec<u8> {
-    encode(&ShowRecord {
-        starts_at: show.starts_at,
-        capacity: show.capacity,
-        sold: show.sold,
-    })
-}
-
-pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
-    let record: ShowRecord = decode(bytes)?;
-    Ok(Show {
-        id: ShowId::from_u128(id),
-        starts_at: record.starts_at,
-        capacity: record.capacity,
-        sold: record.sold,
-    })
+    seats: Vec<u16>,
+    created_at: Millis,
 }
 
 pub fn encode_ticket(ticket: &Ticket) -> Vec<u8> {
-    encode(&TicketRecord {
-        show: ticket.show_id.as_u128(),
-        user_name: ticket.user_name.clone(),
-        phone: match &ticket.phone {
-            Phone::Number(number) => PhoneRecord::Number(*number),
-            Phone::Text(text) => PhoneRecord::Text(text.clone()),
+    encode(
+        RECORD_VERSION,
+        &TicketRecord {
+            show: ticket.show_id.as_u128(),
+            user_name: ticket.user_name.clone(),
+            phone: PhoneRecord::new(&ticket.phone),
+            count: ticket.count,
+            seats: ticket.seats.iter().map(|seat| seat.0).collect(),
+            created_at: ticket.created_at,
         },
-        count: ticket.count,
-    })
+    )
 }
 
 pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
-    let record: TicketRecord = decode(bytes)?;
+    let record: TicketRecord = decode(RECORD_VERSION, bytes)?;
     Ok(Ticket {
         id: TicketId::from_u128(id),
         show_id: ShowId::from_u128(record.show),
         user_name: record.user_name,
-        phone: match record.phone {
-            PhoneRecord::Number(number) => Phone::Number(number),
-            PhoneRecord::Text(text) => Phone::Text(text),
-        },
+        phone: record.phone.phone(),
         count: record.count,
+        seats: record.seats.into_iter().map(SeatIndex).collect(),
+        created_at: record.created_at,
     })
+}
+
+#[derive(Serialize, Deserialize)]
+struct LegacyTicketRecord {
+    show: u128,
+    user_name: String,
+    phone: PhoneRecord,
+    count: u32,
+}
+
+/// A ticket as schema 1 and 2 stored it; it was created at its id's instant.
+pub fn decode_legacy_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
+    let record: LegacyTicketRecord = decode(LEGACY_VERSION, bytes)?;
+    let created_at = i64::try_from(ulid::Ulid(id).timestamp_ms()).unwrap_or(i64::MAX);
+    Ok(Ticket {
+        id: TicketId::from_u128(id),
+        show_id: ShowId::from_u128(record.show),
+        user_name: record.user_name,
+        phone: record.phone.phone(),
+        count: record.count,
+        seats: Vec::new(),
+        created_at,
+    })
+}
+
+// ---- screens and films ------------------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+struct SeatRecord {
+    number: String,
+    kind: u8,
+    blocked: bool,
+    aisle_after: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RowRecord {
+    label: String,
+    seats: Vec<SeatRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum LayoutRecord {
+    General(u32),
+    Seated(Vec<RowRecord>),
+}
+
+#[derive(Serialize, Deserialize)]
+struct ScreenRecord {
+    name: String,
+    layout: LayoutRecord,
+}
+
+const KINDS: [SeatKind; 4] = [
+    SeatKind::Standard,
+    SeatKind::Premium,
+    SeatKind::Wheelchair,
+    SeatKind::Companion,
+];
+
+fn kind_code(kind: SeatKind) -> u8 {
+    match kind {
+        SeatKind::Standard => 0,
+        SeatKind::Premium => 1,
+        SeatKind::Wheelchair => 2,
+        SeatKind::Companion => 3,
+    }
+}
+
+pub fn encode_screen(screen: &Screen) -> Vec<u8> {
+    let layout = match &screen.layout {
+        Layout::General { capacity } => LayoutRecord::General(*capacity),
+        Layout::Seated(map) => LayoutRecord::Seated(
+            map.rows()
+                .iter()
+                .map(|row| RowRecord {
+                    label: row.label.clone(),
+                    seats: row
+                        .seats
+                        .iter()
+                        .map(|seat| SeatRecord {
+                            number: seat.number.clone(),
+                            kind: kind_code(seat.kind),
+                            blocked: seat.blocked,
+                            aisle_after: seat.aisle_after,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+    };
+    encode(
+        RECORD_VERSION,
+        &ScreenRecord {
+            name: screen.name.clone(),
+            layout,
+        },
+    )
+}
+
+pub fn decode_screen(id: u128, bytes: &[u8]) -> Result<Screen, DecodeError> {
+    let record: ScreenRecord = decode(RECORD_VERSION, bytes)?;
+    let layout = match record.layout {
+        LayoutRecord::General(capacity) => Layout::General { capacity },
+        LayoutRecord::Seated(rows) => {
+            let rows = rows
+                .into_iter()
+                .map(|row| {
+                    let seats = row
+                        .seats
+                        .into_iter()
+                        .map(|seat| {
+                            let kind = *KINDS.get(usize::from(seat.kind)).ok_or_else(|| {
+                                DecodeError(format!("screen {id}: seat kind {}", seat.kind))
+                            })?;
+                            Ok(Seat {
+                                number: seat.number,
+                                kind,
+                                blocked: seat.blocked,
+                                aisle_after: seat.aisle_after,
+                            })
+                        })
+                        .collect::<Result<_, DecodeError>>()?;
+                    Ok(Row {
+                        label: row.label,
+                        seats,
+                    })
+                })
+                .collect::<Result<_, DecodeError>>()?;
+            Layout::Seated(
+                SeatMap::new(rows).map_err(|error| DecodeError(format!("screen {id}: {error}")))?,
+            )
+        }
+    };
+    Ok(Screen {
+        id: ScreenId::from_u128(id),
+        name: record.name,
+        layout,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+struct FilmRecord {
+    title: String,
+    runtime_minutes: u32,
+    rating: Option<String>,
+}
+
+pub fn encode_film(film: &Film) -> Vec<u8> {
+    encode(
+        RECORD_VERSION,
+        &FilmRecord {
+            title: film.title.clone(),
+            runtime_minutes: film.runtime_minutes,
+            rating: film.rating.clone(),
+        },
+    )
+}
+
+pub fn decode_film(id: u128, bytes: &[u8]) -> Result<Film, DecodeError> {
+    let record: FilmRecord = decode(RECORD_VERSION, bytes)?;
+    Ok(Film {
+        id: FilmId::from_u128(id),
+        title: record.title,
+        runtime_minutes: record.runtime_minutes,
+        rating: record.rating,
+    })
+}
+
+// ---- idempotency ------------------------------------------------------------------
+
+/// A keyed write's answer, as stored beside its change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerRecord {
+    pub fingerprint: [u8; 32],
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub stored_at: Millis,
+}
+
+pub fn encode_answer(answer: &AnswerRecord) -> Vec<u8> {
+    encode(RECORD_VERSION, answer)
+}
+
+pub fn decode_answer(bytes: &[u8]) -> Result<AnswerRecord, DecodeError> {
+    decode(RECORD_VERSION, bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn seat_map() -> SeatMap {
+        let seat = |number: &str, kind| Seat {
+            number: number.into(),
+            kind,
+            blocked: false,
+            aisle_after: false,
+        };
+        SeatMap::new(vec![
+            Row {
+                label: "A".into(),
+                seats: vec![
+                    seat("1", SeatKind::Wheelchair),
+                    seat("2", SeatKind::Companion),
+                ],
+            },
+            Row {
+                label: "B".into(),
+                seats: vec![
+                    Seat {
+                        blocked: true,
+                        ..seat("1", SeatKind::Premium)
+                    },
+                    Seat {
+                        aisle_after: true,
+                        ..seat("2", SeatKind::Standard)
+                    },
+                    seat("3", SeatKind::Standard),
+                ],
+            },
+        ])
+        .unwrap()
+    }
+
     #[test]
     fn records_round_trip() {
-        let show = Show {
-            id: ShowId::from_u128(7),
-            starts_at: -5,
-            capacity: 20,
-            sold: 3,
-        };
-        assert_eq!(decode_show(7, &encode_show(&show)).unwrap(), show);
+        let mut sold = SeatSet::new(5);
+        sold.insert(SeatIndex(3));
+        let shows = [
+            Show::empty(ShowId::from_u128(7), -5, 20),
+            Show {
+                id: ShowId::from_u128(8),
+                screen: ScreenId::from_u128(9),
+                film: Some(FilmId::from_u128(10)),
+                starts_at: 1_000,
+                ends_at: Some(2_000),
+                capacity: 4,
+                sold: 1,
+                sold_seats: Some(sold),
+            },
+        ];
+        for show in shows {
+            let id = show.id.as_u128();
+            assert_eq!(decode_show(id, &encode_show(&show)).unwrap(), show);
+        }
         for phone in [
             Phone::Number(9876543210),
             Phone::Text("+91 98765 43210".into()),
@@ -116,19 +419,41 @@ mod tests {
                 user_name: "Asha".into(),
                 phone,
                 count: 2,
+                seats: vec![SeatIndex(3), SeatIndex(4)],
+                created_at: 1_893_456_000_000,
             };
             assert_eq!(
                 decode_ticket(u128::MAX, &encode_ticket(&ticket)).unwrap(),
                 ticket
             );
         }
+        for layout in [Layout::General { capacity: 80 }, Layout::Seated(seat_map())] {
+            let screen = Screen {
+                id: ScreenId::from_u128(3),
+                name: "Screen 1".into(),
+                layout,
+            };
+            assert_eq!(decode_screen(3, &encode_screen(&screen)).unwrap(), screen);
+        }
+        let film = Film {
+            id: FilmId::from_u128(4),
+            title: "Heat".into(),
+            runtime_minutes: 170,
+            rating: Some("R".into()),
+        };
+        assert_eq!(decode_film(4, &encode_film(&film)).unwrap(), film);
     }
 
     #[test]
     fn foreign_bytes_are_an_error_not_a_panic() {
         assert!(decode_show(1, &[]).is_err());
-        assert!(decode_show(1, &[2, 0, 0, 0]).is_err());
+        assert!(decode_show(1, &[3, 0, 0, 0]).is_err());
         assert!(decode_show(1, &[RECORD_VERSION]).is_err());
         assert!(decode_ticket(1, &[RECORD_VERSION, 0xff, 0xff]).is_err());
+        assert!(
+            decode_screen(1, &[RECORD_VERSION, 1, 0]).is_err(),
+            "a map with no rows"
+        );
+        assert!(decode_legacy_show(1, &[RECORD_VERSION, 0]).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! The redb backend: one file, opened (and upgraded) here; reads in
 //! `reads`, use cases in `writes`, the single writer with group commit in
-//! `writer`, and the [`Bookings`](crate::bookings::Bookings) interface over
+//! `writer`, and the [`Bookings`](crate::usecases::Bookings) interface over
 //! them in `service`.
 
 mod check;
@@ -24,7 +24,7 @@ pub use error::StoreError;
 pub use schema::{backup_path, SCHEMA_VERSION};
 pub use service::RedbBookings;
 pub use writer::{Writer, WriterSettings};
-pub use writes::{Batch, IdMinter, Outcome};
+pub use writes::{Batch, IdMinter, Outcome, Sold};
 
 /// An open database file of the current schema.
 pub struct Store {

@@ -5,17 +5,20 @@
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Database, ReadableDatabase, TableDefinition, TableError, TableHandle, WriteTransaction,
+    Database, ReadableDatabase, ReadableTable, TableDefinition, TableError, TableHandle,
+    WriteTransaction,
 };
 
+use super::codec::{decode_legacy_show, decode_legacy_ticket, encode_show, encode_ticket};
 use super::error::StoreError;
 use super::tables::{
-    META, SCHEMA_VERSION_KEY, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_ID,
-    TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
+    META, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -28,10 +31,16 @@ struct Migration {
 
 /// Every upgrade, in order; a file of any earlier version goes through all
 /// of those after it.
-const MIGRATIONS: &[Migration] = &[Migration {
-    from: 1,
-    apply: tickets_by_show_in_a_multimap,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        from: 1,
+        apply: tickets_by_show_in_a_multimap,
+    },
+    Migration {
+        from: 2,
+        apply: shows_on_the_default_screen,
+    },
+];
 
 /// What opening a file has to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,10 +178,16 @@ pub fn back_up(path: &Path, version: u64, what: &str) -> Result<PathBuf, StoreEr
 }
 
 fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(SCREEN_ID_TO_SCREEN)?;
+    txn.open_table(FILM_ID_TO_FILM)?;
     txn.open_table(SHOW_ID_TO_SHOW)?;
-    txn.open_table(SHOW_START_TO_SHOW_ID)?;
+    txn.open_table(SCREEN_START_TO_SHOW_ID)?;
+    txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?;
+    txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?;
     txn.open_table(TICKET_ID_TO_TICKET)?;
     txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+    txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?;
+    txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?;
     Ok(())
 }
 
@@ -184,7 +199,7 @@ fn tickets_by_show_in_a_multimap(txn: &WriteTransaction) -> Result<(), StoreErro
     {
         let old = txn.open_table(SHOW_ID_TICKET_ID)?;
         let mut new = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
-        for entry in redb::ReadableTable::iter(&old)? {
+        for entry in ReadableTable::iter(&old)? {
             let (show, ticket) = entry?.0.value();
             new.insert(show, ticket)?;
         }
@@ -193,6 +208,55 @@ fn tickets_by_show_in_a_multimap(txn: &WriteTransaction) -> Result<(), StoreErro
         return Err(StoreError::Corrupt(format!(
             "schema 1 file without its {} table",
             SHOW_ID_TICKET_ID.name()
+        )));
+    }
+    Ok(())
+}
+
+/// Schema 3 is the cinema: screens, films, and shows on screens. Every show
+/// of schema 2 was an `/api` show: it moves onto the default screen, with no
+/// film, and its start index becomes the (screen, start) index beside a
+/// time-ordered one. Tickets gain their seats (none) and the instant they
+/// were booked (their id's).
+fn shows_on_the_default_screen(txn: &WriteTransaction) -> Result<(), StoreError> {
+    const SHOW_START_TO_SHOW_ID: TableDefinition<i64, u128> =
+        TableDefinition::new("show_start_to_show_id");
+    {
+        let old_starts = txn.open_table(SHOW_START_TO_SHOW_ID)?;
+        let mut shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+        let mut by_screen = txn.open_table(SCREEN_START_TO_SHOW_ID)?;
+        let mut by_start = txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?;
+        for entry in ReadableTable::iter(&old_starts)? {
+            let (start, id) = entry?;
+            let (start, id) = (start.value(), id.value());
+            let show = {
+                let bytes = shows.get(id)?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("start index names missing show {id}"))
+                })?;
+                decode_legacy_show(id, bytes.value())?
+            };
+            shows.insert(id, encode_show(&show).as_slice())?;
+            by_screen.insert((show.screen.as_u128(), start), id)?;
+            by_start.insert(start, id)?;
+        }
+        let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+        let ids: Vec<u128> = ReadableTable::iter(&tickets)?
+            .map(|entry| entry.map(|(id, _)| id.value()))
+            .collect::<Result<_, _>>()?;
+        for id in ids {
+            let ticket = {
+                let bytes = tickets
+                    .get(id)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished")))?;
+                decode_legacy_ticket(id, bytes.value())?
+            };
+            tickets.insert(id, encode_ticket(&ticket).as_slice())?;
+        }
+    }
+    if !txn.delete_table(SHOW_START_TO_SHOW_ID)? {
+        return Err(StoreError::Corrupt(format!(
+            "schema 2 file without its {} table",
+            SHOW_START_TO_SHOW_ID.name()
         )));
     }
     Ok(())

@@ -7,13 +7,21 @@ use std::thread::JoinHandle;
 
 use super::error::StoreError;
 use super::writer::{OnDeath, Writer, WriterSettings};
+use super::writes::Sold;
 use super::Store;
-use crate::bookings::{
-    Booked, Bookings, Error, NewBooking, PurgeReport, Readiness, ShowKey, ShowTickets,
-};
 use crate::clock::SharedClock;
+use crate::domain::cinema::{Film, Screen};
 use crate::domain::rules::is_expired;
-use crate::domain::{Millis, Show, Ticket, TicketId};
+use crate::domain::seating::SeatSet;
+use crate::domain::{FilmId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::usecases::cinema::{
+    Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
+    ScreenPatch, SeatState, SeatView, ShowFilter, ShowView,
+};
+use crate::usecases::{
+    Booked, Bookings, Error, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness, ShowKey,
+    ShowTickets, Written,
+};
 
 pub struct RedbBookings {
     store: Arc<Store>,
@@ -62,19 +70,30 @@ impl RedbBookings {
 
 #[async_trait::async_trait]
 impl Bookings for RedbBookings {
-    async fn book(&self, booking: NewBooking) -> Result<Booked, Error> {
-        self.writer.write(move |batch| batch.book(&booking)).await
-    }
-
-    async fn move_ticket(&self, ticket: TicketId, starts_at: Millis) -> Result<Booked, Error> {
+    async fn book(
+        &self,
+        booking: NewBooking,
+        once: Once<Booked>,
+    ) -> Result<Written<Booked>, Error> {
         self.writer
-            .write(move |batch| batch.move_ticket(ticket, starts_at))
+            .write_once(move |batch| batch.book(&booking), once)
             .await
     }
 
-    async fn delete_ticket(&self, ticket: TicketId) -> Result<(), Error> {
+    async fn move_ticket(
+        &self,
+        ticket: TicketId,
+        starts_at: Millis,
+        once: Once<Booked>,
+    ) -> Result<Written<Booked>, Error> {
         self.writer
-            .write(move |batch| batch.delete_ticket(ticket))
+            .write_once(move |batch| batch.move_ticket(ticket, starts_at), once)
+            .await
+    }
+
+    async fn delete_ticket(&self, ticket: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(move |batch| batch.delete_ticket(ticket), once)
             .await
     }
 
@@ -117,5 +136,236 @@ impl Bookings for RedbBookings {
         } else {
             Readiness::Ready
         }
+    }
+}
+
+/// A show's counts now: on redb nothing is held yet, so all that is not
+/// sold is available.
+fn show_view(show: Show) -> ShowView {
+    ShowView {
+        available: show.capacity.saturating_sub(show.sold),
+        held: 0,
+        show,
+    }
+}
+
+/// A ticket as `/v1` shows it, its seats named on `screen`.
+fn booking_view(ticket: Ticket, screen: &Screen) -> Booking {
+    let seats = match screen.layout.seat_map() {
+        Some(map) => ticket
+            .seats
+            .iter()
+            .filter_map(|seat| map.name(*seat))
+            .collect(),
+        None => Vec::new(),
+    };
+    Booking {
+        id: ticket.id,
+        show: ticket.show_id,
+        seats,
+        count: ticket.count,
+        user_name: ticket.user_name,
+        phone: ticket.phone,
+        created_at: ticket.created_at,
+    }
+}
+
+fn sold_view(Sold { ticket, screen }: Sold) -> Booking {
+    booking_view(ticket, &screen)
+}
+
+/// Every seat of `show` in row order, with its state.
+fn seat_views(show: &Show, screen: &Screen) -> Vec<SeatView> {
+    let Some(map) = screen.layout.seat_map() else {
+        return Vec::new();
+    };
+    let none = SeatSet::new(map.len());
+    let sold = show.sold_seats.as_ref().unwrap_or(&none);
+    map.iter()
+        .map(|(index, row, seat)| SeatView {
+            seat: format!("{}{}", row.label, seat.number),
+            row: row.label.clone(),
+            number: seat.number.clone(),
+            kind: seat.kind,
+            state: if seat.blocked {
+                SeatState::Blocked
+            } else if sold.contains(index) {
+                SeatState::Sold
+            } else {
+                SeatState::Free
+            },
+            aisle_after: seat.aisle_after,
+        })
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl Cinema for RedbBookings {
+    async fn create_screen(
+        &self,
+        screen: NewScreen,
+        once: Once<Screen>,
+    ) -> Result<Written<Screen>, Error> {
+        self.writer
+            .write_once(move |batch| batch.create_screen(&screen), once)
+            .await
+    }
+
+    async fn screen(&self, id: ScreenId) -> Result<Option<Screen>, Error> {
+        self.read(move |store| store.screen(id)).await
+    }
+
+    async fn screens(&self, page: PageRequest) -> Result<Page<Screen>, Error> {
+        self.read(move |store| store.screens(page)).await
+    }
+
+    async fn update_screen(
+        &self,
+        id: ScreenId,
+        patch: ScreenPatch,
+        once: Once<Screen>,
+    ) -> Result<Written<Screen>, Error> {
+        self.writer
+            .write_once(move |batch| batch.update_screen(id, &patch), once)
+            .await
+    }
+
+    async fn delete_screen(&self, id: ScreenId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(move |batch| batch.delete_screen(id), once)
+            .await
+    }
+
+    async fn create_film(&self, film: NewFilm, once: Once<Film>) -> Result<Written<Film>, Error> {
+        self.writer
+            .write_once(move |batch| batch.create_film(&film), once)
+            .await
+    }
+
+    async fn film(&self, id: FilmId) -> Result<Option<Film>, Error> {
+        self.read(move |store| store.film(id)).await
+    }
+
+    async fn films(&self, page: PageRequest) -> Result<Page<Film>, Error> {
+        self.read(move |store| store.films(page)).await
+    }
+
+    async fn update_film(
+        &self,
+        id: FilmId,
+        patch: FilmPatch,
+        once: Once<Film>,
+    ) -> Result<Written<Film>, Error> {
+        self.writer
+            .write_once(move |batch| batch.update_film(id, &patch), once)
+            .await
+    }
+
+    async fn delete_film(&self, id: FilmId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(move |batch| batch.delete_film(id), once)
+            .await
+    }
+
+    async fn create_show(
+        &self,
+        show: NewShow,
+        once: Once<ShowView>,
+    ) -> Result<Written<ShowView>, Error> {
+        self.writer
+            .write_once(
+                move |batch| Ok(batch.create_show(&show)?.map(show_view)),
+                once,
+            )
+            .await
+    }
+
+    async fn show_view(&self, id: ShowId) -> Result<Option<ShowView>, Error> {
+        Ok(self.read(move |store| store.show(id)).await?.map(show_view))
+    }
+
+    async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
+        let found = self.read(move |store| store.shows(filter, page)).await?;
+        Ok(Page {
+            items: found.items.into_iter().map(show_view).collect(),
+            next: found.next,
+        })
+    }
+
+    async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(move |batch| batch.delete_show(id), once)
+            .await
+    }
+
+    async fn seats(&self, show: ShowId) -> Result<Option<Vec<SeatView>>, Error> {
+        let found = self.read(move |store| store.show_on_screen(show)).await?;
+        Ok(found.map(|(show, screen)| seat_views(&show, &screen)))
+    }
+
+    async fn show_bookings(
+        &self,
+        show: ShowId,
+        page: PageRequest,
+    ) -> Result<Option<Page<Booking>>, Error> {
+        let found = self
+            .read(move |store| store.show_tickets(show, page))
+            .await?;
+        Ok(found.map(|(screen, page)| Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|ticket| booking_view(ticket, &screen))
+                .collect(),
+            next: page.next,
+        }))
+    }
+
+    async fn create_booking(
+        &self,
+        booking: NewSeatBooking,
+        once: Once<Booking>,
+    ) -> Result<Written<Booking>, Error> {
+        self.writer
+            .write_once(
+                move |batch| Ok(batch.create_booking(&booking)?.map(sold_view)),
+                once,
+            )
+            .await
+    }
+
+    async fn booking(&self, id: TicketId) -> Result<Option<Booking>, Error> {
+        let found = self.read(move |store| store.ticket_on_screen(id)).await?;
+        Ok(found.map(|(ticket, screen)| booking_view(ticket, &screen)))
+    }
+
+    async fn move_booking(
+        &self,
+        id: TicketId,
+        to: BookingMove,
+        once: Once<Booking>,
+    ) -> Result<Written<Booking>, Error> {
+        self.writer
+            .write_once(
+                move |batch| Ok(batch.move_booking(id, &to)?.map(sold_view)),
+                once,
+            )
+            .await
+    }
+
+    async fn cancel_booking(&self, id: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(move |batch| batch.cancel_booking(id), once)
+            .await
+    }
+
+    async fn search_bookings(&self, phone: Phone) -> Result<Vec<Booking>, Error> {
+        let found = self
+            .read(move |store| store.tickets_with_phone(&phone))
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(|(ticket, screen)| booking_view(ticket, &screen))
+            .collect())
     }
 }

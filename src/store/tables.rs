@@ -1,7 +1,8 @@
 //! Every redb table boxoffice uses, in one place.
 //!
 //! Ids are ULIDs as `u128` (they sort by creation time, so a show's tickets
-//! come out in booking order); instants are `i64` Unix milliseconds UTC.
+//! come out in booking order; the default screen is 0); instants are `i64`
+//! Unix milliseconds UTC.
 
 use redb::{MultimapTableDefinition, TableDefinition};
 
@@ -9,12 +10,31 @@ use redb::{MultimapTableDefinition, TableDefinition};
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 
+/// Screens other than the default one, which comes from the configuration.
+pub const SCREEN_ID_TO_SCREEN: TableDefinition<u128, &[u8]> =
+    TableDefinition::new("screen_id_to_screen");
+pub const FILM_ID_TO_FILM: TableDefinition<u128, &[u8]> = TableDefinition::new("film_id_to_film");
+
 pub const SHOW_ID_TO_SHOW: TableDefinition<u128, &[u8]> = TableDefinition::new("show_id_to_show");
-/// One show per start instant; also the time order the purge walks.
-pub const SHOW_START_TO_SHOW_ID: TableDefinition<i64, u128> =
-    TableDefinition::new("show_start_to_show_id");
+/// (screen, start) → show: a screen's shows in time order, at most one per
+/// instant; `/api` finds its shows here on the default screen.
+pub const SCREEN_START_TO_SHOW_ID: TableDefinition<(u128, i64), u128> =
+    TableDefinition::new("screen_start_to_show_id");
+/// Every show in start order: for lists and the purge.
+pub const SHOW_START_TO_SHOW_IDS: MultimapTableDefinition<i64, u128> =
+    MultimapTableDefinition::new("show_start_to_show_ids");
+pub const FILM_ID_TO_SHOW_IDS: MultimapTableDefinition<u128, u128> =
+    MultimapTableDefinition::new("film_id_to_show_ids");
+
 pub const TICKET_ID_TO_TICKET: TableDefinition<u128, &[u8]> =
     TableDefinition::new("ticket_id_to_ticket");
-/// A show's tickets in booking order (since schema 2).
+/// A show's tickets in booking order.
 pub const SHOW_ID_TO_TICKET_IDS: MultimapTableDefinition<u128, u128> =
     MultimapTableDefinition::new("show_id_to_ticket_ids");
+
+/// A keyed write's answer: (scope digest, key) bytes → answer record.
+pub const IDEMPOTENCY_KEY_TO_ANSWER: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("idempotency_key_to_answer");
+/// When each key was first used, for the purge.
+pub const IDEMPOTENCY_TIME_TO_KEYS: MultimapTableDefinition<i64, &[u8]> =
+    MultimapTableDefinition::new("idempotency_time_to_keys");

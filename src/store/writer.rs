@@ -19,8 +19,9 @@ use tokio::sync::oneshot;
 use super::error::StoreError;
 use super::writes::{Batch, IdMinter, Outcome};
 use super::Store;
-use crate::bookings::Error;
 use crate::clock::SharedClock;
+use crate::domain::Refusal;
+use crate::usecases::{Error, Once, Written};
 
 #[derive(Clone, Copy, Debug)]
 pub struct WriterSettings {
@@ -45,8 +46,9 @@ trait Job: Send {
 
 struct Pending<T, F> {
     work: Option<F>,
-    answer: Option<Result<T, crate::domain::Refusal>>,
-    reply: oneshot::Sender<Result<T, Error>>,
+    once: Once<T>,
+    answer: Option<Result<Written<T>, Refusal>>,
+    reply: oneshot::Sender<Result<Written<T>, Error>>,
 }
 
 impl<T, F> Job for Pending<T, F>
@@ -55,9 +57,31 @@ where
     F: FnOnce(&mut Batch<'_, '_>) -> Outcome<T> + Send,
 {
     fn run(&mut self, batch: &mut Batch<'_, '_>) -> Result<(), StoreError> {
-        if let Some(work) = self.work.take() {
-            self.answer = Some(work(batch)?);
+        let Some(work) = self.work.take() else {
+            return Ok(());
+        };
+        if let Some(keyed) = &self.once {
+            // A key seen before answers as it did; one used for another
+            // request is refused. Either way nothing else runs.
+            match batch.stored_answer(&keyed.key, &keyed.fingerprint)? {
+                Ok(None) => {}
+                Ok(Some(replay)) => {
+                    self.answer = Some(Ok(Written::Replayed(replay)));
+                    return Ok(());
+                }
+                Err(refusal) => {
+                    self.answer = Some(Err(refusal));
+                    return Ok(());
+                }
+            }
         }
+        let answer = work(batch)?;
+        if let Some(keyed) = self.once.take() {
+            if let Some(replay) = (keyed.render)(&answer) {
+                batch.remember(&keyed.key, keyed.fingerprint, replay)?;
+            }
+        }
+        self.answer = Some(answer.map(Written::Fresh));
         Ok(())
     }
 
@@ -128,9 +152,21 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&mut Batch<'_, '_>) -> Outcome<T> + Send + 'static,
     {
+        self.write_once(work, None).await?.fresh()
+    }
+
+    /// Like [`Writer::write`], for a write that may carry an
+    /// `Idempotency-Key`: its answer is stored in the same transaction, and a
+    /// key seen before gets that answer again instead of running `work`.
+    pub async fn write_once<T, F>(&self, work: F, once: Once<T>) -> Result<Written<T>, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Batch<'_, '_>) -> Outcome<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Pending {
             work: Some(work),
+            once,
             answer: None,
             reply,
         });

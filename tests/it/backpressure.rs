@@ -6,10 +6,10 @@ use std::io;
 use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use boxoffice::bookings::{Bookings, Error, NewBooking, Readiness};
 use boxoffice::clock::ManualClock;
 use boxoffice::domain::{Phone, Rules};
 use boxoffice::store::{RedbBookings, Store, WriterSettings};
+use boxoffice::usecases::{Bookings, Error, NewBooking, Readiness};
 use redb::backends::InMemoryBackend;
 use redb::StorageBackend;
 use serde_json::Value;
@@ -94,10 +94,7 @@ fn new_booking(name: &str) -> NewBooking {
 fn a_full_queue_refuses_at_once_and_changes_nothing() {
     const QUEUE_LIMIT: usize = 3;
     let disk = GatedDisk::default();
-    let rules = Rules {
-        capacity: 20,
-        expire_after_ms: 8 * HOUR,
-    };
+    let rules = Rules::new(20, 8 * HOUR);
     let store = Store::open_on_backend(disk.clone(), 1 << 20, rules).unwrap();
     let settings = WriterSettings {
         max_batch: 1,
@@ -117,7 +114,7 @@ fn a_full_queue_refuses_at_once_and_changes_nothing() {
     disk.set_shut(true);
     let mut accepted = Vec::new();
     let first = Arc::clone(&bookings);
-    accepted.push(runtime.spawn(async move { first.book(new_booking("first")).await }));
+    accepted.push(runtime.spawn(async move { first.book(new_booking("first"), None).await }));
     wait_for("the first commit to reach its sync", || {
         disk.syncs_waiting() == 1
     });
@@ -126,7 +123,7 @@ fn a_full_queue_refuses_at_once_and_changes_nothing() {
         let waiting = Arc::clone(&bookings);
         accepted.push(runtime.spawn(async move {
             waiting
-                .book(new_booking(&format!("waiting {number}")))
+                .book(new_booking(&format!("waiting {number}")), None)
                 .await
         }));
     }
@@ -140,7 +137,7 @@ fn a_full_queue_refuses_at_once_and_changes_nothing() {
 
     // One more is refused at once, without waiting for the writer.
     let started = Instant::now();
-    let refused = runtime.block_on(bookings.book(new_booking("refused")));
+    let refused = runtime.block_on(bookings.book(new_booking("refused"), None));
     assert!(matches!(refused, Err(Error::Busy)), "{refused:?}");
     assert!(started.elapsed() < Duration::from_secs(1));
 

@@ -57,8 +57,8 @@ fn the_configured_file_is_checked_when_none_is_named() {
 
 #[test]
 fn every_broken_invariant_is_listed_and_the_exit_code_is_1() {
-    const SHOW_START_TO_SHOW_ID: TableDefinition<i64, u128> =
-        TableDefinition::new("show_start_to_show_id");
+    const SCREEN_START_TO_SHOW_ID: TableDefinition<(u128, i64), u128> =
+        TableDefinition::new("screen_start_to_show_id");
     const TICKET_ID_TO_TICKET: TableDefinition<u128, &[u8]> =
         TableDefinition::new("ticket_id_to_ticket");
     const SHOW_ID_TO_TICKET_IDS: MultimapTableDefinition<u128, u128> =
@@ -77,9 +77,9 @@ fn every_broken_invariant_is_listed_and_the_exit_code_is_1() {
                 .0
                 .value();
             tickets.remove(first).unwrap();
-            txn.open_table(SHOW_START_TO_SHOW_ID)
+            txn.open_table(SCREEN_START_TO_SHOW_ID)
                 .unwrap()
-                .insert(1, 42)
+                .insert((0, 1), 42)
                 .unwrap();
             txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)
                 .unwrap()
@@ -94,7 +94,7 @@ fn every_broken_invariant_is_listed_and_the_exit_code_is_1() {
     for expected in [
         "lists missing ticket",
         "counts 5 seats sold but its tickets hold 3",
-        "the start index names missing show",
+        "the screen index names missing show",
         "missing show 0000000000000000000000001B lists tickets",
     ] {
         assert!(report.contains(expected), "{expected:?} in\n{report}");
@@ -113,17 +113,7 @@ fn a_file_that_cannot_be_opened_is_exit_code_2() {
     assert!(stderr.contains("cannot open database"), "{stderr}");
 
     let newer = dir.path().join("newer.redb");
-    drop(
-        Store::open(
-            &newer,
-            1 << 20,
-            Rules {
-                capacity: 5,
-                expire_after_ms: HOUR,
-            },
-        )
-        .unwrap(),
-    );
+    drop(Store::open(&newer, 1 << 20, Rules::new(5, HOUR)).unwrap());
     {
         const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
         let db = Database::open(&newer).unwrap();

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use boxoffice::bookings::{NewBooking, PurgeReport};
 use boxoffice::domain::Phone;
 use boxoffice::domain::{Refusal, Rules};
 use boxoffice::store::{IdMinter, Store};
+use boxoffice::usecases::{NewBooking, PurgeReport};
 
 use crate::model::{one_commit, Answer, Call};
 use rocket::http::Status;
@@ -133,10 +133,7 @@ fn purge(store: &Store, now: i64, budget: usize) -> PurgeReport {
 #[test]
 fn the_store_purges_in_bounded_batches_oldest_first() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = Rules {
-        capacity: 20,
-        expire_after_ms: 8 * HOUR,
-    };
+    let rules = Rules::new(20, 8 * HOUR);
     let store = Store::open(&dir.path().join("db.redb"), 1 << 20, rules).unwrap();
     let mut ids = IdMinter::default();
     // Shows at +1h..+3h with four one-seat tickets each, and one at +30h.
@@ -179,10 +176,7 @@ fn the_store_purges_in_bounded_batches_oldest_first() {
 #[test]
 fn a_purge_between_bookings_keeps_capacity_exact() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = Rules {
-        capacity: 3,
-        expire_after_ms: HOUR,
-    };
+    let rules = Rules::new(3, HOUR);
     let store = Store::open(&dir.path().join("db.redb"), 1 << 20, rules).unwrap();
     let mut ids = IdMinter::default();
     let book = |starts_at| {

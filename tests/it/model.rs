@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use boxoffice::bookings::{Booked, Bookings, Error, NewBooking, PurgeReport};
 use boxoffice::clock::{Clock, ManualClock, SharedClock};
 use boxoffice::domain::{Millis, Phone, Refusal, Rules, Show, ShowId, Ticket, TicketId};
 use boxoffice::store::{Batch, IdMinter, RedbBookings, Store, StoreError, WriterSettings};
+use boxoffice::usecases::{Booked, Bookings, Error, NewBooking, PurgeReport, Written};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
@@ -64,6 +64,7 @@ struct ModelTicket {
     user_name: String,
     phone: Phone,
     count: u32,
+    created_at: Millis,
 }
 
 /// One use case with its input, as a step calls it.
@@ -77,6 +78,7 @@ pub enum Call {
 
 /// A use case's answer when the rules let it through.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // answers compared one at a time, never kept in bulk
 pub enum Answer {
     Booked(Booked),
     Deleted,
@@ -86,19 +88,22 @@ pub enum Answer {
 /// What a use case answered: done, or refused (and nothing changed).
 pub type Outcome = Result<Answer, Refusal>;
 
+/// The answer of a write sent without a key.
+pub fn fresh<T>(written: Result<Written<T>, Error>) -> Result<T, Error> {
+    written?.fresh()
+}
+
 /// Runs `call` through the interface; a failure that is not a refusal is
 /// the test's failure.
 pub async fn call(bookings: &dyn Bookings, call: Call) -> Result<Outcome, String> {
     let answer = match call {
-        Call::Book(booking) => bookings.book(booking).await.map(Answer::Booked),
-        Call::Move { ticket, starts_at } => bookings
-            .move_ticket(ticket, starts_at)
-            .await
-            .map(Answer::Booked),
-        Call::Delete(ticket) => bookings
-            .delete_ticket(ticket)
-            .await
-            .map(|()| Answer::Deleted),
+        Call::Book(booking) => fresh(bookings.book(booking, None).await).map(Answer::Booked),
+        Call::Move { ticket, starts_at } => {
+            fresh(bookings.move_ticket(ticket, starts_at, None).await).map(Answer::Booked)
+        }
+        Call::Delete(ticket) => {
+            fresh(bookings.delete_ticket(ticket, None).await).map(|()| Answer::Deleted)
+        }
         Call::Purge(budget) => bookings.purge_expired(budget).await.map(Answer::Purged),
     };
     match answer {
@@ -151,10 +156,7 @@ impl Model {
     }
 
     pub fn rules(&self) -> Rules {
-        Rules {
-            capacity: self.capacity,
-            expire_after_ms: EXPIRE_AFTER,
-        }
+        Rules::new(self.capacity, EXPIRE_AFTER)
     }
 
     pub fn minted(&self) -> &[TicketId] {
@@ -175,10 +177,8 @@ impl Model {
     fn show(&self, starts_at: Millis) -> Show {
         let show = &self.shows[&starts_at];
         Show {
-            id: show.id,
-            starts_at,
-            capacity: show.capacity,
             sold: self.sold(show),
+            ..Show::empty(show.id, starts_at, show.capacity)
         }
     }
 
@@ -190,6 +190,8 @@ impl Model {
             user_name: ticket.user_name.clone(),
             phone: ticket.phone.clone(),
             count: ticket.count,
+            seats: Vec::new(),
+            created_at: ticket.created_at,
         }
     }
 
@@ -232,6 +234,7 @@ impl Model {
                         user_name: ticket.user_name.clone(),
                         phone: ticket.phone.clone(),
                         count: ticket.count,
+                        created_at: ticket.created_at,
                     },
                 );
                 if !model.minted.contains(&ticket.id) {
@@ -366,6 +369,7 @@ impl Model {
                         user_name,
                         phone,
                         count,
+                        created_at: now,
                     },
                 );
                 self.shows

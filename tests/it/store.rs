@@ -1,18 +1,15 @@
 //! The store on its own file: each use case, refusals that change nothing,
 //! reopening, and files it must not adopt.
 
-use boxoffice::bookings::{NewBooking, ShowKey};
 use boxoffice::domain::{Millis, Phone, Refusal, Rules, TicketId};
 use boxoffice::store::{IdMinter, Store, SCHEMA_VERSION};
+use boxoffice::usecases::{NewBooking, ShowKey};
 use redb::{Database, TableDefinition};
 
 use crate::model::{one_commit, Answer, Call, Outcome};
 use crate::support::{HOUR, NOW};
 
-const RULES: Rules = Rules {
-    capacity: 5,
-    expire_after_ms: 8 * HOUR,
-};
+const RULES: Rules = Rules::new(5, 8 * HOUR);
 const CACHE: usize = 1 << 20;
 
 fn book(name: &str, count: u64, starts_at: i64) -> Call {

@@ -3,6 +3,8 @@
 use rocket::serde::json::Json;
 use rocket::{delete, get, post, put, State};
 use rocket_okapi::openapi;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::fields::invalid_ticket_id;
 use super::requests::{BookTicketRequest, DeleteTicketRequest, TicketMove, UpdateTimingRequest};
@@ -10,12 +12,46 @@ use super::responses::{MessageResponse, ShowTicketsResponse, TicketResponse, Use
 use crate::api::auth::Authorized;
 use crate::api::body::Valid;
 use crate::api::error::Error;
-use crate::bookings::ShowKey;
+use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey, Scope};
 use crate::domain::time::parse_show_time;
-use crate::domain::{ShowId, TicketId};
+use crate::domain::{Refusal, ShowId, TicketId};
 use crate::service::App;
+use crate::usecases::{Booked, Once, Replay, ShowKey, Written};
 
 type Body<T> = Result<Valid<T>, Error>;
+
+/// The answer `/api` gives to an outcome, as stored for its key: every
+/// refusal of the use case is stored (capacity, past time, gone, expired).
+fn replay<T, R: Serialize>(
+    outcome: &Result<T, Refusal>,
+    answer: impl FnOnce(&T) -> R,
+) -> Option<Replay> {
+    let (status, body) = match outcome {
+        Ok(done) => (200, serde_json::to_vec(&answer(done)).ok()?),
+        Err(refusal) => {
+            let error = Error::from(refusal.clone());
+            (error.status().code, error.body())
+        }
+    };
+    Some(Replay { status, body })
+}
+
+/// The key of an `/api` write, scoped to its `X-Auth-Token`.
+fn once<T>(
+    key: &IdempotencyKey,
+    body: &Value,
+    render: impl FnOnce(&Result<T, Refusal>) -> Option<Replay> + Send + 'static,
+) -> Result<Once<T>, Error> {
+    key.once(Scope::AuthTokenOnly, Some(body), Box::new(render))
+        .map_err(|MalformedKey| Error::bad_request(MalformedKey::MESSAGE))
+}
+
+fn answer<T, R>(written: Written<T>, fresh: impl FnOnce(T) -> R) -> Answer<Json<R>> {
+    match written {
+        Written::Fresh(done) => Answer::Fresh(Json(fresh(done))),
+        Written::Replayed(replay) => Answer::Replayed(replay),
+    }
+}
 
 /// Book tickets.
 ///
@@ -26,11 +62,18 @@ type Body<T> = Result<Valid<T>, Error>;
 pub async fn book_ticket(
     _auth: Authorized,
     app: &State<App>,
+    key: IdempotencyKey,
     body: Body<BookTicketRequest>,
-) -> Result<Json<TicketResponse>, Error> {
-    let Valid(booking) = body?;
-    let booked = app.bookings.book(booking).await?;
-    Ok(Json(TicketResponse::new(booked, app)))
+) -> Result<Answer<Json<TicketResponse>>, Error> {
+    let Valid(booking, json) = body?;
+    let zone = app.config.timezone;
+    let once = once(&key, &json, move |outcome| {
+        replay(outcome, |booked: &Booked| {
+            TicketResponse::new(booked.clone(), zone)
+        })
+    })?;
+    let written = app.bookings.book(booking, once).await?;
+    Ok(answer(written, |booked| TicketResponse::new(booked, zone)))
 }
 
 /// Move a ticket to another show time.
@@ -42,11 +85,18 @@ pub async fn book_ticket(
 pub async fn update_timing(
     _auth: Authorized,
     app: &State<App>,
+    key: IdempotencyKey,
     body: Body<UpdateTimingRequest>,
-) -> Result<Json<TicketResponse>, Error> {
-    let Valid(TicketMove { ticket, starts_at }) = body?;
-    let moved = app.bookings.move_ticket(ticket, starts_at).await?;
-    Ok(Json(TicketResponse::new(moved, app)))
+) -> Result<Answer<Json<TicketResponse>>, Error> {
+    let Valid(TicketMove { ticket, starts_at }, json) = body?;
+    let zone = app.config.timezone;
+    let once = once(&key, &json, move |outcome| {
+        replay(outcome, |moved: &Booked| {
+            TicketResponse::new(moved.clone(), zone)
+        })
+    })?;
+    let written = app.bookings.move_ticket(ticket, starts_at, once).await?;
+    Ok(answer(written, |moved| TicketResponse::new(moved, zone)))
 }
 
 /// List a show's tickets.
@@ -94,14 +144,20 @@ pub async fn view_all_tickets(
 pub async fn delete_ticket(
     _auth: Authorized,
     app: &State<App>,
+    key: IdempotencyKey,
     body: Body<DeleteTicketRequest>,
-) -> Result<Json<MessageResponse>, Error> {
-    let Valid(ticket) = body?;
-    app.bookings.delete_ticket(ticket).await?;
-    Ok(Json(MessageResponse {
+) -> Result<Answer<Json<MessageResponse>>, Error> {
+    let Valid(ticket, json) = body?;
+    let once = once(&key, &json, |outcome| replay(outcome, |()| deleted()))?;
+    let written = app.bookings.delete_ticket(ticket, once).await?;
+    Ok(answer(written, |()| deleted()))
+}
+
+fn deleted() -> MessageResponse {
+    MessageResponse {
         success: true,
         message: "Ticket Successfully deleted".into(),
-    }))
+    }
 }
 
 /// Delete a ticket (the `PUT` spelling old clients use).
@@ -110,9 +166,10 @@ pub async fn delete_ticket(
 pub async fn delete_ticket_put(
     auth: Authorized,
     app: &State<App>,
+    key: IdempotencyKey,
     body: Body<DeleteTicketRequest>,
-) -> Result<Json<MessageResponse>, Error> {
-    delete_ticket(auth, app, body).await
+) -> Result<Answer<Json<MessageResponse>>, Error> {
+    delete_ticket(auth, app, key, body).await
 }
 
 /// Look up who holds a ticket.

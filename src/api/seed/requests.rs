@@ -11,9 +11,9 @@ use super::fields::{
 };
 use crate::api::body::Validate;
 use crate::api::error::Error;
-use crate::bookings::NewBooking;
 use crate::domain::{Millis, TicketId};
 use crate::service::App;
+use crate::usecases::NewBooking;
 
 /// Book `ticketCount` seats for the show starting at `showTime` (created if
 /// no show starts then).

@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::fields::{phone_schema, phone_to_json};
-use crate::bookings::{Booked, ShowTickets};
 use crate::domain::time::format_show_time;
 use crate::domain::Ticket;
+use crate::usecases::{Booked, ShowTickets};
+use chrono_tz::Tz;
+
 use crate::service::App;
 
 /// A booked or moved ticket.
@@ -31,14 +33,14 @@ pub struct TicketData {
 }
 
 impl TicketResponse {
-    pub fn new(Booked { ticket, show }: Booked, app: &App) -> Self {
+    pub fn new(Booked { ticket, show }: Booked, zone: Tz) -> Self {
         Self {
             success: true,
             data: TicketData {
                 phone_number: phone_to_json(&ticket.phone),
                 user_name: ticket.user_name,
                 ticket_count: ticket.count,
-                show_time: format_show_time(show.starts_at, app.config.timezone),
+                show_time: format_show_time(show.starts_at, zone),
                 movie_id: show.id.to_string(),
                 ticket_id: ticket.id.to_string(),
             },

@@ -1,17 +1,20 @@
 //! Reads: each answer comes from one read transaction, so it is one
-//! consistent snapshot.
+//! consistent snapshot. `cinema` has the `/v1` ones.
+
+mod cinema;
 
 use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode_show, decode_ticket};
 use super::error::StoreError;
 use super::tables::{
-    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_ID, TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use super::writes::IdMinter;
 use super::Store;
-use crate::bookings::ShowKey;
-use crate::domain::{Show, ShowId, Ticket, TicketId};
+use crate::domain::{ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::usecases::ShowKey;
 
 impl Store {
     /// A ticket with the show it belongs to.
@@ -43,8 +46,8 @@ impl Store {
         let id = match key {
             ShowKey::Id(id) => id,
             ShowKey::StartsAt(instant) => {
-                let starts = txn.open_table(SHOW_START_TO_SHOW_ID)?;
-                match starts.get(instant)? {
+                let starts = txn.open_table(SCREEN_START_TO_SHOW_ID)?;
+                match starts.get((ScreenId::DEFAULT.as_u128(), instant))? {
                     Some(id) => ShowId::from_u128(id.value()),
                     None => return Ok(None),
                 }
@@ -64,16 +67,18 @@ impl Store {
     /// audits and tests.
     pub fn all_shows(&self) -> Result<Vec<(Show, Vec<Ticket>)>, StoreError> {
         let txn = self.db.begin_read()?;
-        let starts = txn.open_table(SHOW_START_TO_SHOW_ID)?;
+        let starts = txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
         let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let mut all = Vec::new();
         for entry in starts.iter()? {
-            let id = ShowId::from_u128(entry?.1.value());
-            let show = read_show(&shows, id)?.ok_or_else(|| missing_show(id))?;
-            let found = tickets_of(&index, &tickets, &show)?;
-            all.push((show, found));
+            for id in entry?.1 {
+                let id = ShowId::from_u128(id?.value());
+                let show = read_show(&shows, id)?.ok_or_else(|| missing_show(id))?;
+                let found = tickets_of(&index, &tickets, &show)?;
+                all.push((show, found));
+            }
         }
         Ok(all)
     }
@@ -85,11 +90,13 @@ impl Store {
             .open_table(TICKET_ID_TO_TICKET)?
             .last()?
             .map(|(id, _)| id.value());
-        let last_show = txn
-            .open_table(SHOW_ID_TO_SHOW)?
-            .last()?
-            .map(|(id, _)| id.value());
-        Ok(IdMinter::after(last_ticket.max(last_show).unwrap_or(0)))
+        let mut last = last_ticket.unwrap_or(0);
+        for table in [SHOW_ID_TO_SHOW, SCREEN_ID_TO_SCREEN, FILM_ID_TO_FILM] {
+            if let Some((id, _)) = txn.open_table(table)?.last()? {
+                last = last.max(id.value());
+            }
+        }
+        Ok(IdMinter::after(last))
     }
 
     /// How many tickets are stored.

@@ -1,7 +1,7 @@
-//! The use cases: one typed async function each, the interface every front
-//! end calls and every backend implements (the redb store is the first).
+//! The use cases of the seed-compatible `/api` routes.
 
-use crate::domain::{Millis, Phone, Refusal, Show, ShowId, Ticket, TicketId};
+use super::{Error, Once, Readiness, Written};
+use crate::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
 
 /// A booking to make: `count` seats of the show starting at `starts_at`
 /// (created if no show starts then).
@@ -41,46 +41,10 @@ pub struct ShowTickets {
 pub struct PurgeReport {
     pub shows: usize,
     pub tickets: usize,
+    /// Idempotency records past their time.
+    pub answers: usize,
     /// The budget ran out: more expired records may be waiting.
     pub more: bool,
-}
-
-/// Whether the backend takes writes now, and if not, why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Readiness {
-    Ready,
-    NotReady(String),
-}
-
-/// A storage failure, whatever the backend: the request was not acknowledged.
-pub type StorageError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// Why a use case gave no answer.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The rules said no; nothing changed.
-    #[error("refused: {0}")]
-    Refused(#[from] Refusal),
-    /// Too many writes are waiting; this one was not queued, nothing changed.
-    #[error("the write queue is full")]
-    Busy,
-    /// Storage failed; the change was not acknowledged.
-    #[error("storage failed")]
-    Storage(#[source] StorageError),
-}
-
-impl Error {
-    pub fn storage(error: impl Into<StorageError>) -> Self {
-        Self::Storage(error.into())
-    }
-
-    /// The refusal, if the rules decided this.
-    pub fn refusal(&self) -> Option<Refusal> {
-        match self {
-            Self::Refused(refusal) => Some(*refusal),
-            _ => None,
-        }
-    }
 }
 
 /// Every use case of the box office. Writes answer once durable; a refusal
@@ -88,17 +52,24 @@ impl Error {
 #[async_trait::async_trait]
 pub trait Bookings: Send + Sync + 'static {
     /// Books seats, creating the show if none starts at that instant.
-    async fn book(&self, booking: NewBooking) -> Result<Booked, Error>;
+    async fn book(&self, booking: NewBooking, once: Once<Booked>)
+        -> Result<Written<Booked>, Error>;
 
     /// Moves a ticket to the show starting at `starts_at` (created if need
     /// be); it keeps its id.
-    async fn move_ticket(&self, ticket: TicketId, starts_at: Millis) -> Result<Booked, Error>;
+    async fn move_ticket(
+        &self,
+        ticket: TicketId,
+        starts_at: Millis,
+        once: Once<Booked>,
+    ) -> Result<Written<Booked>, Error>;
 
     /// Deletes a ticket and frees its seats.
-    async fn delete_ticket(&self, ticket: TicketId) -> Result<(), Error>;
+    async fn delete_ticket(&self, ticket: TicketId, once: Once<()>) -> Result<Written<()>, Error>;
 
-    /// Deletes expired shows with their tickets, oldest first, spending one
-    /// unit of `budget` per show or ticket deleted.
+    /// Deletes expired shows with their tickets, oldest first, and
+    /// idempotency records past their time, spending one unit of `budget` per
+    /// record deleted.
     async fn purge_expired(&self, budget: usize) -> Result<PurgeReport, Error>;
 
     /// A ticket with its show.

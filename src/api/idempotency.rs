@@ -1,0 +1,249 @@
+//! `Idempotency-Key` on writes: the header read and checked, the key scoped
+//! to the token that sent it, the request reduced to a digest, and the
+//! answer of a replay sent again with `Idempotent-Replayed: true`.
+
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use rocket_okapi::gen::OpenApiGenerator;
+use rocket_okapi::okapi::openapi3::{Object, Parameter, ParameterValue, Responses};
+use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+use rocket_okapi::response::OpenApiResponderInner;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::usecases::{Keyed, Once, Render, Replay};
+
+pub const HEADER: &str = "Idempotency-Key";
+pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
+pub const MAX_KEY_LEN: usize = 255;
+
+/// What the request said about idempotency: no key, a key, or a malformed one.
+pub struct IdempotencyKey {
+    key: Option<Result<String, ()>>,
+    /// `X-Auth-Token`, and the bearer token of `Authorization`, as sent.
+    auth_token: Option<String>,
+    bearer: Option<String>,
+    method: String,
+    path: String,
+}
+
+/// Why a key cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MalformedKey;
+
+impl MalformedKey {
+    pub const MESSAGE: &'static str =
+        "Idempotency-Key must be 1 to 255 printable ASCII characters.";
+}
+
+/// Which token scopes the key: `/api` knows `X-Auth-Token` only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    AuthTokenOnly,
+    AnyToken,
+}
+
+fn well_formed(key: &str) -> bool {
+    (1..=MAX_KEY_LEN).contains(&key.len()) && key.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for IdempotencyKey {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+        let headers = request.headers();
+        let key = headers.get_one(HEADER).map(|key| {
+            if well_formed(key) {
+                Ok(key.to_owned())
+            } else {
+                Err(())
+            }
+        });
+        let bearer = headers
+            .get_one("Authorization")
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        Outcome::Success(Self {
+            key,
+            auth_token: headers
+                .get_one(super::auth::TOKEN_HEADER)
+                .map(str::to_owned),
+            bearer,
+            method: request.method().as_str().to_owned(),
+            path: request.uri().path().to_string(),
+        })
+    }
+}
+
+/// A JSON value written with every object's keys in order, so that two
+/// spellings of one body give one digest.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+impl IdempotencyKey {
+    /// `None` without a key; the key scoped to the token, the request's digest
+    /// and `render` with one.
+    pub fn once<T>(
+        &self,
+        scope: Scope,
+        body: Option<&Value>,
+        render: Render<T>,
+    ) -> Result<Once<T>, MalformedKey> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        let key = key.as_ref().map_err(|()| MalformedKey)?;
+        let token = match scope {
+            Scope::AuthTokenOnly => self.auth_token.as_deref(),
+            Scope::AnyToken => self.bearer.as_deref().or(self.auth_token.as_deref()),
+        };
+        // The token itself is never stored: its digest stands for it.
+        let mut scoped = Sha256::digest(token.unwrap_or("").as_bytes()).to_vec();
+        scoped.extend_from_slice(key.as_bytes());
+        let mut request = format!("{}\n{}\n", self.method, self.path);
+        if let Some(body) = body {
+            canonical(body, &mut request);
+        }
+        let fingerprint: [u8; 32] = Sha256::digest(request.as_bytes()).into();
+        Ok(Some(Keyed {
+            key: scoped,
+            fingerprint,
+            render,
+        }))
+    }
+
+    pub fn is_malformed(&self) -> bool {
+        matches!(self.key, Some(Err(())))
+    }
+}
+
+impl OpenApiFromRequest<'_> for IdempotencyKey {
+    fn from_request_input(
+        _gen: &mut OpenApiGenerator,
+        _name: String,
+        _required: bool,
+    ) -> rocket_okapi::Result<RequestHeaderInput> {
+        let schema = crate::api::seed::fields::pattern_schema(
+            "^[ -~]{1,255}$",
+            "1 to 255 printable ASCII characters, unique per request.",
+        );
+        Ok(RequestHeaderInput::Parameter(Parameter {
+            name: HEADER.into(),
+            location: "header".into(),
+            description: Some(
+                "Makes a retry safe: the same key with the same request (within \
+                 `idempotency_ttl`, 24 h by default) gets the first answer again, with \
+                 `Idempotent-Replayed: true`, and changes nothing; the same key with another \
+                 request is refused (422)."
+                    .into(),
+            ),
+            required: false,
+            deprecated: false,
+            allow_empty_value: false,
+            value: ParameterValue::Schema {
+                style: None,
+                explode: None,
+                allow_reserved: false,
+                schema,
+                example: None,
+                examples: None,
+            },
+            extensions: Object::default(),
+        }))
+    }
+}
+
+/// A write's answer: fresh, or a key's stored one sent again.
+pub enum Answer<R> {
+    Fresh(R),
+    Replayed(Replay),
+}
+
+impl<'r, R: Responder<'r, 'static>> Responder<'r, 'static> for Answer<R> {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        match self {
+            Self::Fresh(fresh) => fresh.respond_to(request),
+            Self::Replayed(Replay { status, body }) => {
+                let problem = status >= 400 && request.uri().path().starts_with("/v1");
+                let content_type = if problem {
+                    ContentType::new("application", "problem+json")
+                } else {
+                    ContentType::JSON
+                };
+                Response::build()
+                    .status(Status::new(status))
+                    .header(content_type)
+                    .header(Header::new(REPLAYED_HEADER, "true"))
+                    .sized_body(body.len(), Cursor::new(body))
+                    .ok()
+            }
+        }
+    }
+}
+
+impl<R: OpenApiResponderInner> OpenApiResponderInner for Answer<R> {
+    fn responses(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {
+        R::responses(gen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_body_in_two_spellings_has_one_canonical_form() {
+        let mut a = String::new();
+        let mut b = String::new();
+        canonical(&json!({"b": [1, {"y": 2, "x": 1}], "a": "é"}), &mut a);
+        canonical(
+            &serde_json::from_str::<Value>(r#"{"a":"é","b":[1,{"x":1,"y":2}]}"#).unwrap(),
+            &mut b,
+        );
+        assert_eq!(a, b);
+        assert_eq!(a, r#"{"a":"é","b":[1,{"x":1,"y":2}]}"#);
+    }
+
+    #[test]
+    fn keys_are_printable_ascii_of_at_most_255() {
+        assert!(well_formed("a"));
+        assert!(well_formed(&"k".repeat(255)));
+        assert!(well_formed("order 42 / retry"));
+        assert!(!well_formed(""));
+        assert!(!well_formed(&"k".repeat(256)));
+        assert!(!well_formed("tab\there"));
+        assert!(!well_formed("clé"));
+    }
+}

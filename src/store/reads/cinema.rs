@@ -1,0 +1,260 @@
+//! The `/v1` reads: screens, films, shows with filters and pages, a show's
+//! bookings, one booking, bookings by phone number.
+
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
+
+use super::{dangling, read_show, read_ticket};
+use crate::domain::cinema::{Film, Screen};
+use crate::domain::{FilmId, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::store::codec::{decode_film, decode_screen, decode_ticket};
+use crate::store::error::StoreError;
+use crate::store::tables::{
+    FILM_ID_TO_FILM, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+};
+use crate::store::Store;
+use crate::usecases::cinema::ShowFilter;
+use crate::usecases::{Cursor, Page, PageRequest};
+
+/// A page of `items`, read one past `limit` to know whether more follow.
+fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(cursor)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+fn screen_in(
+    txn: &ReadTransaction,
+    id: ScreenId,
+    rules: Rules,
+) -> Result<Option<Screen>, StoreError> {
+    if id.is_default() {
+        return Ok(Some(Screen::default_screen(rules.capacity)));
+    }
+    match txn.open_table(SCREEN_ID_TO_SCREEN)?.get(id.as_u128())? {
+        Some(bytes) => Ok(Some(decode_screen(id.as_u128(), bytes.value())?)),
+        None => Ok(None),
+    }
+}
+
+/// The screen `show` is on; a missing one is damage.
+fn screen_of(txn: &ReadTransaction, show: &Show, rules: Rules) -> Result<Screen, StoreError> {
+    screen_in(txn, show.screen, rules)?.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "show {} is on missing screen {}",
+            show.id, show.screen
+        ))
+    })
+}
+
+impl Store {
+    pub fn screen(&self, id: ScreenId) -> Result<Option<Screen>, StoreError> {
+        let txn = self.db.begin_read()?;
+        screen_in(&txn, id, self.rules)
+    }
+
+    /// Screens in id order, the default one (id 0) first.
+    pub fn screens(&self, request: PageRequest) -> Result<Page<Screen>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let mut items = Vec::new();
+        if request.after.is_none() {
+            items.push(Screen::default_screen(self.rules.capacity));
+        }
+        let from = request.after.map_or(0, |cursor| cursor.id);
+        let table = txn.open_table(SCREEN_ID_TO_SCREEN)?;
+        for entry in table.range(from.saturating_add(1)..)? {
+            if items.len() > request.limit {
+                break;
+            }
+            let (id, bytes) = entry?;
+            items.push(decode_screen(id.value(), bytes.value())?);
+        }
+        Ok(page(items, request.limit, |screen| Cursor {
+            at: 0,
+            id: screen.id.as_u128(),
+        }))
+    }
+
+    pub fn film(&self, id: FilmId) -> Result<Option<Film>, StoreError> {
+        let txn = self.db.begin_read()?;
+        match txn.open_table(FILM_ID_TO_FILM)?.get(id.as_u128())? {
+            Some(bytes) => Ok(Some(decode_film(id.as_u128(), bytes.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn films(&self, request: PageRequest) -> Result<Page<Film>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(FILM_ID_TO_FILM)?;
+        let mut items = Vec::new();
+        let range = match request.after {
+            Some(cursor) => table.range(cursor.id.saturating_add(1)..)?,
+            None => table.range(0..)?,
+        };
+        for entry in range {
+            if items.len() > request.limit {
+                break;
+            }
+            let (id, bytes) = entry?;
+            items.push(decode_film(id.value(), bytes.value())?);
+        }
+        Ok(page(items, request.limit, |film| Cursor {
+            at: 0,
+            id: film.id.as_u128(),
+        }))
+    }
+
+    pub fn show(&self, id: ShowId) -> Result<Option<Show>, StoreError> {
+        let txn = self.db.begin_read()?;
+        read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)
+    }
+
+    /// Shows in (start, id) order that pass `filter`.
+    pub fn shows(
+        &self,
+        filter: ShowFilter,
+        request: PageRequest,
+    ) -> Result<Page<Show>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+        let mut items = Vec::new();
+        let after = request.after.unwrap_or(Cursor {
+            at: i64::MIN,
+            id: 0,
+        });
+        let from = filter.from.map_or(after.at, |from| from.max(after.at));
+        let wanted = |show: &Show| {
+            filter.screen.is_none_or(|screen| show.screen == screen)
+                && filter.film.is_none_or(|film| show.film == Some(film))
+        };
+        let keep = |id: u128, at: i64, items: &mut Vec<Show>| -> Result<(), StoreError> {
+            if (at, id) <= (after.at, after.id) && request.after.is_some() {
+                return Ok(());
+            }
+            if let Some(show) = read_show(&shows, ShowId::from_u128(id))? {
+                if wanted(&show) {
+                    items.push(show);
+                }
+            }
+            Ok(())
+        };
+        let to = filter.to.unwrap_or(i64::MAX);
+        if let Some(screen) = filter.screen {
+            // One screen: its own index is already in start order.
+            let index = txn.open_table(SCREEN_START_TO_SHOW_ID)?;
+            let screen = screen.as_u128();
+            for entry in index.range((screen, from)..(screen, to))? {
+                if items.len() > request.limit {
+                    break;
+                }
+                let (key, id) = entry?;
+                keep(id.value(), key.value().1, &mut items)?;
+            }
+        } else {
+            let index = txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?;
+            'starts: for entry in index.range(from..to)? {
+                let (at, ids) = entry?;
+                for id in ids {
+                    if items.len() > request.limit {
+                        break 'starts;
+                    }
+                    keep(id?.value(), at.value(), &mut items)?;
+                }
+            }
+        }
+        Ok(page(items, request.limit, |show| Cursor {
+            at: show.starts_at,
+            id: show.id.as_u128(),
+        }))
+    }
+
+    /// A show with the screen it is on.
+    pub fn show_on_screen(&self, id: ShowId) -> Result<Option<(Show, Screen)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
+            return Ok(None);
+        };
+        let screen = screen_of(&txn, &show, self.rules)?;
+        Ok(Some((show, screen)))
+    }
+
+    /// A page of a show's tickets in booking order, with its screen.
+    pub fn show_tickets(
+        &self,
+        id: ShowId,
+        request: PageRequest,
+    ) -> Result<Option<(Screen, Page<Ticket>)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
+            return Ok(None);
+        };
+        let screen = screen_of(&txn, &show, self.rules)?;
+        let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+        let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+        let after = request.after.map_or(0, |cursor| cursor.id);
+        let mut items = Vec::new();
+        for entry in index.get(id.as_u128())? {
+            let ticket_id = entry?.value();
+            if request.after.is_some() && ticket_id <= after {
+                continue;
+            }
+            if items.len() > request.limit {
+                break;
+            }
+            let ticket =
+                read_ticket(&tickets, TicketId::from_u128(ticket_id))?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("show {id} lists missing ticket {ticket_id}"))
+                })?;
+            items.push(ticket);
+        }
+        Ok(Some((
+            screen,
+            page(items, request.limit, |ticket| Cursor {
+                at: 0,
+                id: ticket.id.as_u128(),
+            }),
+        )))
+    }
+
+    /// A ticket with the screen its seats are named on.
+    pub fn ticket_on_screen(&self, id: TicketId) -> Result<Option<(Ticket, Screen)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let Some(ticket) = read_ticket(&txn.open_table(TICKET_ID_TO_TICKET)?, id)? else {
+            return Ok(None);
+        };
+        let show = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, ticket.show_id)?
+            .ok_or_else(|| dangling(&ticket))?;
+        let screen = screen_of(&txn, &show, self.rules)?;
+        Ok(Some((ticket, screen)))
+    }
+
+    /// Every ticket whose phone number has the digits of `phone`, in booking
+    /// order, each with its screen. Reads every ticket: a staff search.
+    pub fn tickets_with_phone(&self, phone: &Phone) -> Result<Vec<(Ticket, Screen)>, StoreError> {
+        let digits = |phone: &Phone| -> String {
+            match phone {
+                Phone::Number(number) => number.to_string(),
+                Phone::Text(text) => text.chars().filter(char::is_ascii_digit).collect(),
+            }
+        };
+        let wanted = digits(phone);
+        let txn = self.db.begin_read()?;
+        let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+        let mut found = Vec::new();
+        for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {
+            let (id, bytes) = entry?;
+            let ticket = decode_ticket(id.value(), bytes.value())?;
+            if digits(&ticket.phone) != wanted {
+                continue;
+            }
+            let show = read_show(&shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;
+            let screen = screen_of(&txn, &show, self.rules)?;
+            found.push((ticket, screen));
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,259 @@
+//! Writes: every use case first plans — reads and decides, and may refuse —
+//! with the tables borrowed read-only, then applies the plan, which only
+//! writes and cannot refuse. So a refusal writes nothing, by construction.
+//! Several use cases share one [`Batch`], and so one commit.
+//!
+//! `seed` has the `/api` use cases and the purge, `catalogue` screens, films
+//! and shows, `sales` the `/v1` bookings, `idempotency` keyed writes.
+
+mod catalogue;
+mod idempotency;
+mod sales;
+mod seed;
+
+pub use sales::Sold;
+
+use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
+
+use super::codec::{decode_screen, encode_show, encode_ticket};
+use super::error::StoreError;
+use super::reads::{dangling, missing_show, read_show, read_ticket};
+use super::tables::{
+    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
+    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+};
+use crate::domain::cinema::Screen;
+use crate::domain::{Millis, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
+
+/// Mints ids in increasing order, so a show's tickets sort in booking order
+/// even within one millisecond, and even after the clock stepped back.
+#[derive(Default)]
+pub struct IdMinter {
+    generator: ulid::Generator,
+    last: u128,
+}
+
+impl IdMinter {
+    /// A minter whose ids all sort after `last`.
+    pub fn after(last: u128) -> Self {
+        Self {
+            generator: ulid::Generator::new(),
+            last,
+        }
+    }
+
+    /// An id whose time is `now` (the trusted one), or just after the last.
+    fn next(&mut self, now: Millis) -> Result<u128, StoreError> {
+        let at = std::time::UNIX_EPOCH
+            + std::time::Duration::from_millis(u64::try_from(now.max(0)).unwrap_or(0));
+        let fresh = self
+            .generator
+            .generate_from_datetime(at)
+            .map_err(|error| StoreError::Corrupt(format!("cannot mint an id: {error}")))?
+            .0;
+        let id = if fresh > self.last {
+            fresh
+        } else {
+            self.last
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt("no ids left to mint".into()))?
+        };
+        self.last = id;
+        Ok(id)
+    }
+}
+
+/// Why planning stopped: the rules refused (nothing to write), or storage
+/// failed (the whole transaction must go).
+enum Failure {
+    Refused(Refusal),
+    Storage(StoreError),
+}
+
+impl From<Refusal> for Failure {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+impl<E: Into<StoreError>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+/// A use case's answer inside a batch: refused, or done (once committed).
+pub type Outcome<T> = Result<Result<T, Refusal>, StoreError>;
+
+fn outcome<T, P>(
+    plan: Result<P, Failure>,
+    apply: impl FnOnce(P) -> Result<T, StoreError>,
+) -> Outcome<T> {
+    match plan {
+        Ok(plan) => apply(plan).map(Ok),
+        Err(Failure::Refused(refusal)) => Ok(Err(refusal)),
+        Err(Failure::Storage(error)) => Err(error),
+    }
+}
+
+/// The tables of one write transaction, opened once for a whole batch.
+pub(super) struct Tables<'txn> {
+    screens: Table<'txn, u128, &'static [u8]>,
+    films: Table<'txn, u128, &'static [u8]>,
+    shows: Table<'txn, u128, &'static [u8]>,
+    screen_starts: Table<'txn, (u128, i64), u128>,
+    starts: MultimapTable<'txn, i64, u128>,
+    film_shows: MultimapTable<'txn, u128, u128>,
+    tickets: Table<'txn, u128, &'static [u8]>,
+    show_tickets: MultimapTable<'txn, u128, u128>,
+    answers: Table<'txn, &'static [u8], &'static [u8]>,
+    answer_times: MultimapTable<'txn, i64, &'static [u8]>,
+}
+
+impl<'txn> Tables<'txn> {
+    pub(super) fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
+        Ok(Self {
+            screens: txn.open_table(SCREEN_ID_TO_SCREEN)?,
+            films: txn.open_table(FILM_ID_TO_FILM)?,
+            shows: txn.open_table(SHOW_ID_TO_SHOW)?,
+            screen_starts: txn.open_table(SCREEN_START_TO_SHOW_ID)?,
+            starts: txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?,
+            film_shows: txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?,
+            tickets: txn.open_table(TICKET_ID_TO_TICKET)?,
+            show_tickets: txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?,
+            answers: txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?,
+            answer_times: txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
+        })
+    }
+
+    /// The show on `screen` that starts at `starts_at`.
+    fn show_starting_at(
+        &self,
+        screen: ScreenId,
+        starts_at: Millis,
+    ) -> Result<Option<Show>, StoreError> {
+        let Some(id) = self.screen_starts.get((screen.as_u128(), starts_at))? else {
+            return Ok(None);
+        };
+        let id = ShowId::from_u128(id.value());
+        read_show(&self.shows, id)?
+            .map(Some)
+            .ok_or_else(|| missing_show(id))
+    }
+
+    fn show(&self, id: ShowId) -> Result<Show, Failure> {
+        Ok(read_show(&self.shows, id)?.ok_or(Refusal::ShowNotFound)?)
+    }
+
+    fn ticket_with_show(&self, id: TicketId) -> Result<(Ticket, Show), Failure> {
+        let ticket = read_ticket(&self.tickets, id)?.ok_or(Refusal::TicketNotFound)?;
+        let show = read_show(&self.shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;
+        Ok((ticket, show))
+    }
+
+    /// A stored screen, or the default one with `capacity`.
+    fn screen(&self, id: ScreenId, rules: Rules) -> Result<Option<Screen>, StoreError> {
+        if id.is_default() {
+            return Ok(Some(Screen::default_screen(rules.capacity)));
+        }
+        match self.screens.get(id.as_u128())? {
+            Some(bytes) => Ok(Some(decode_screen(id.as_u128(), bytes.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a show; a new one also goes into the indexes.
+    fn put_show(&mut self, show: &Show) -> Result<(), StoreError> {
+        let id = show.id.as_u128();
+        let is_new = self
+            .shows
+            .insert(id, encode_show(show).as_slice())?
+            .is_none();
+        if is_new {
+            self.screen_starts
+                .insert((show.screen.as_u128(), show.starts_at), id)?;
+            self.starts.insert(show.starts_at, id)?;
+            if let Some(film) = show.film {
+                self.film_shows.insert(film.as_u128(), id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a show and its index entries (its tickets are the caller's).
+    fn remove_show(&mut self, show: &Show) -> Result<(), StoreError> {
+        let id = show.id.as_u128();
+        self.shows.remove(id)?;
+        self.screen_starts
+            .remove((show.screen.as_u128(), show.starts_at))?;
+        self.starts.remove(show.starts_at, id)?;
+        if let Some(film) = show.film {
+            self.film_shows.remove(film.as_u128(), id)?;
+        }
+        self.show_tickets.remove_all(id)?;
+        Ok(())
+    }
+
+    fn put_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
+        self.tickets
+            .insert(ticket.id.as_u128(), encode_ticket(ticket).as_slice())?;
+        Ok(())
+    }
+
+    /// Stores a new ticket under its show.
+    fn add_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
+        self.put_ticket(ticket)?;
+        self.show_tickets
+            .insert(ticket.show_id.as_u128(), ticket.id.as_u128())?;
+        Ok(())
+    }
+
+    /// Moves a stored ticket (already rewritten) from one show's list to another's.
+    fn relist_ticket(
+        &mut self,
+        ticket: TicketId,
+        from: ShowId,
+        to: ShowId,
+    ) -> Result<(), StoreError> {
+        self.show_tickets.remove(from.as_u128(), ticket.as_u128())?;
+        self.show_tickets.insert(to.as_u128(), ticket.as_u128())?;
+        Ok(())
+    }
+
+    fn remove_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
+        self.tickets.remove(ticket.id.as_u128())?;
+        self.show_tickets
+            .remove(ticket.show_id.as_u128(), ticket.id.as_u128())?;
+        Ok(())
+    }
+}
+
+/// Several use cases inside one write transaction, at one "now".
+pub struct Batch<'txn, 'ids> {
+    tables: Tables<'txn>,
+    rules: Rules,
+    now: Millis,
+    ids: &'ids mut IdMinter,
+}
+
+impl<'txn, 'ids> Batch<'txn, 'ids> {
+    pub(super) fn new(
+        tables: Tables<'txn>,
+        rules: Rules,
+        now: Millis,
+        ids: &'ids mut IdMinter,
+    ) -> Self {
+        Self {
+            tables,
+            rules,
+            now,
+            ids,
+        }
+    }
+
+    /// The "now" every use case in this batch judges by.
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+}

@@ -1,0 +1,161 @@
+//! `/v1` bookings: seats by name or the best block for a count, moves that
+//! keep the booking's id, cancellations.
+
+use super::{outcome, Batch, Failure, Outcome, Tables};
+use crate::domain::cinema::Screen;
+use crate::domain::rules::is_expired;
+use crate::domain::sales::{ensure_on_sale, release, take_seats, Party};
+use crate::domain::{Refusal, Rules, Show, Ticket, TicketId};
+use crate::store::error::StoreError;
+use crate::usecases::cinema::{BookingMove, NewSeatBooking, SeatRequest};
+
+/// A booking as it was written, with the screen its seats are named on.
+pub struct Sold {
+    pub ticket: Ticket,
+    pub screen: Screen,
+}
+
+fn party(request: &SeatRequest) -> Party<'_> {
+    match request {
+        SeatRequest::Named(names) => Party::Named(names),
+        SeatRequest::Count(count) => Party::Count(*count),
+    }
+}
+
+impl Tables<'_> {
+    /// The screen a show is on.
+    fn screen_of(&self, show: &Show, rules: Rules) -> Result<Screen, StoreError> {
+        self.screen(show.screen, rules)?.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "show {} is on missing screen {}",
+                show.id, show.screen
+            ))
+        })
+    }
+}
+
+enum MovePlan {
+    /// New seats in the same show.
+    Within { ticket: Ticket, show: Show },
+    Between {
+        ticket: Ticket,
+        from: Show,
+        to: Show,
+    },
+}
+
+impl Batch<'_, '_> {
+    pub fn create_booking(&mut self, booking: &NewSeatBooking) -> Outcome<Sold> {
+        let plan = (|| -> Result<(Show, Sold), Failure> {
+            let mut show = self.tables.show(booking.show)?;
+            ensure_on_sale(&show, self.now, self.rules.expire_after_ms)?;
+            let screen = self.tables.screen_of(&show, self.rules)?;
+            let seats = take_seats(
+                &mut show,
+                screen.layout.seat_map(),
+                party(&booking.seats),
+                None,
+                0,
+            )?;
+            let count = match &booking.seats {
+                SeatRequest::Count(count) => *count,
+                SeatRequest::Named(_) => u32::try_from(seats.len()).unwrap_or(u32::MAX),
+            };
+            let ticket = Ticket {
+                id: TicketId::from_u128(self.ids.next(self.now)?),
+                show_id: show.id,
+                user_name: booking.user_name.clone(),
+                phone: booking.phone.clone(),
+                count,
+                seats,
+                created_at: self.now,
+            };
+            Ok((show, Sold { ticket, screen }))
+        })();
+        outcome(plan, |(show, sold)| {
+            self.tables.put_show(&show)?;
+            self.tables.add_ticket(&sold.ticket)?;
+            Ok(sold)
+        })
+    }
+
+    pub fn move_booking(&mut self, id: TicketId, to: &BookingMove) -> Outcome<Sold> {
+        let plan = (|| -> Result<(MovePlan, Screen), Failure> {
+            let (mut ticket, mut from) = self.tables.ticket_with_show(id)?;
+            if is_expired(from.starts_at, self.rules.expire_after_ms, self.now) {
+                return Err(Refusal::TicketExpired.into());
+            }
+            let wanted = to.seats.clone().unwrap_or(SeatRequest::Count(ticket.count));
+            let target = to.show.unwrap_or(from.id);
+            if target == from.id {
+                ensure_on_sale(&from, self.now, self.rules.expire_after_ms)?;
+                let screen = self.tables.screen_of(&from, self.rules)?;
+                // Its own seats are free to it.
+                release(&mut from, &ticket);
+                ticket.seats =
+                    take_seats(&mut from, screen.layout.seat_map(), party(&wanted), None, 0)?;
+                ticket.count = new_count(&wanted, &ticket);
+                return Ok((MovePlan::Within { ticket, show: from }, screen));
+            }
+            let mut to_show = self.tables.show(target)?;
+            ensure_on_sale(&to_show, self.now, self.rules.expire_after_ms)?;
+            let screen = self.tables.screen_of(&to_show, self.rules)?;
+            let seats = take_seats(
+                &mut to_show,
+                screen.layout.seat_map(),
+                party(&wanted),
+                None,
+                0,
+            )?;
+            release(&mut from, &ticket);
+            ticket.seats = seats;
+            ticket.count = new_count(&wanted, &ticket);
+            ticket.show_id = to_show.id;
+            Ok((
+                MovePlan::Between {
+                    ticket,
+                    from,
+                    to: to_show,
+                },
+                screen,
+            ))
+        })();
+        outcome(plan, |(plan, screen)| {
+            let ticket = match plan {
+                MovePlan::Within { ticket, show } => {
+                    self.tables.put_show(&show)?;
+                    self.tables.put_ticket(&ticket)?;
+                    ticket
+                }
+                MovePlan::Between { ticket, from, to } => {
+                    self.tables.put_show(&from)?;
+                    self.tables.put_show(&to)?;
+                    self.tables.put_ticket(&ticket)?;
+                    self.tables.relist_ticket(ticket.id, from.id, to.id)?;
+                    ticket
+                }
+            };
+            Ok(Sold { ticket, screen })
+        })
+    }
+
+    pub fn cancel_booking(&mut self, id: TicketId) -> Outcome<()> {
+        let plan = (|| -> Result<(Ticket, Show), Failure> {
+            let (ticket, mut show) = self.tables.ticket_with_show(id)?;
+            release(&mut show, &ticket);
+            Ok((ticket, show))
+        })();
+        outcome(plan, |(ticket, show)| {
+            self.tables.put_show(&show)?;
+            self.tables.remove_ticket(&ticket)
+        })
+    }
+}
+
+/// Seats a moved booking holds: those named, or the count asked for.
+fn new_count(wanted: &SeatRequest, ticket: &Ticket) -> u32 {
+    match wanted {
+        SeatRequest::Count(count) => *count,
+        SeatRequest::Named(_) => u32::try_from(ticket.seats.len()).unwrap_or(u32::MAX),
+    }
+}
