@@ -21,6 +21,8 @@ pub const DEFAULT_EXPIRE_AFTER: Duration = Duration::from_hours(8);
 pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_mins(1);
 pub const DEFAULT_TURNAROUND: Duration = Duration::from_mins(15);
 pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_hours(24);
+pub const DEFAULT_HOLD_FOR: Duration = Duration::from_mins(10);
+pub const DEFAULT_HOLD_MAX: Duration = Duration::from_mins(30);
 /// redb's page cache. Bookings touch a few pages each, so a small cache keeps
 /// the resident set small without costing throughput.
 pub const DEFAULT_CACHE_SIZE: ByteUnit = ByteUnit::Mebibyte(16);
@@ -44,6 +46,9 @@ pub struct Config {
     pub turnaround: Duration,
     /// How long an `Idempotency-Key`'s answer is kept.
     pub idempotency_ttl: Duration,
+    /// A hold's default and longest time.
+    pub hold_for: Duration,
+    pub hold_max: Duration,
     /// When set, catalogue writes (screens, films, shows) need this token.
     pub admin_token: Option<String>,
     pub cache_size: usize,
@@ -122,6 +127,17 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
+        let hold_for = duration(figment, "hold_for", DEFAULT_HOLD_FOR)?;
+        let hold_max = duration(figment, "hold_max", DEFAULT_HOLD_MAX)?;
+        if hold_for > hold_max {
+            return Err(ConfigError {
+                key: "hold_for".into(),
+                reason: format!(
+                    "must not be longer than hold_max ({} s)",
+                    hold_max.as_secs()
+                ),
+            });
+        }
         Ok(Self {
             db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
             api_token: token(figment, "api_token")?,
@@ -131,6 +147,8 @@ impl Config {
             purge_interval: duration(figment, "purge_interval", DEFAULT_PURGE_INTERVAL)?,
             turnaround: duration_or_zero(figment, "turnaround", DEFAULT_TURNAROUND)?,
             idempotency_ttl: duration(figment, "idempotency_ttl", DEFAULT_IDEMPOTENCY_TTL)?,
+            hold_for,
+            hold_max,
             admin_token: token(figment, "admin_token")?,
             cache_size: usize::try_from(cache_size.as_u64()).unwrap_or(usize::MAX),
             max_batch,
@@ -149,6 +167,8 @@ impl Config {
             expire_after_ms: self.expire_after_millis(),
             turnaround_ms: millis(self.turnaround),
             idempotency_ttl_ms: millis(self.idempotency_ttl),
+            hold_for_ms: millis(self.hold_for),
+            hold_max_ms: millis(self.hold_max),
         }
     }
 }
@@ -261,6 +281,8 @@ mod tests {
         assert_eq!(config.turnaround, Duration::from_mins(15));
         assert_eq!(config.idempotency_ttl, Duration::from_hours(24));
         assert_eq!(config.admin_token, None);
+        assert_eq!(config.hold_for, Duration::from_mins(10));
+        assert_eq!(config.hold_max, Duration::from_mins(30));
     }
 
     #[test]
@@ -278,6 +300,8 @@ mod tests {
             ("turnaround", "0s"),
             ("idempotency_ttl", "1h"),
             ("admin_token", "boss"),
+            ("hold_for", "2m"),
+            ("hold_max", "5m"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -292,6 +316,8 @@ mod tests {
         assert_eq!(config.turnaround, Duration::ZERO);
         assert_eq!(config.idempotency_ttl, Duration::from_hours(1));
         assert_eq!(config.admin_token.as_deref(), Some("boss"));
+        assert_eq!(config.hold_for, Duration::from_mins(2));
+        assert_eq!(config.hold_max, Duration::from_mins(5));
     }
 
     #[test]
@@ -323,6 +349,8 @@ mod tests {
             ("turnaround", "soon"),
             ("idempotency_ttl", "0s"),
             ("admin_token", ""),
+            ("hold_for", "1h"),
+            ("hold_max", "0s"),
             ("queue_limit", "lots"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();

@@ -68,6 +68,10 @@ ulid_id!(
     /// A film: title, runtime, rating.
     FilmId
 );
+ulid_id!(
+    /// Seats of a show kept for one customer until they confirm or it expires.
+    HoldId
+);
 
 /// A screen (a room). `default`, the general-admission screen every
 /// database has and every `/api` show is on, is stored as 0; any other is

@@ -1,6 +1,7 @@
 //! What boxoffice knows about shows and tickets, free of HTTP and storage.
 
 pub mod cinema;
+pub mod holds;
 pub mod ids;
 pub mod patterns;
 pub mod phone;
@@ -10,7 +11,7 @@ pub mod sales;
 pub mod seating;
 pub mod time;
 
-pub use ids::{FilmId, ScreenId, ShowId, TicketId};
+pub use ids::{FilmId, HoldId, ScreenId, ShowId, TicketId};
 pub use phone::Phone;
 pub use refusal::{InUse, Refusal};
 pub use rules::Rules;

@@ -21,6 +21,11 @@ pub enum Refusal {
     FilmNotFound,
     #[error("no such show")]
     ShowNotFound,
+    #[error("no such hold")]
+    HoldNotFound,
+    /// The hold ran out: its seats may already be someone else's.
+    #[error("the hold has expired")]
+    HoldExpired,
     /// These seats are sold, held or blocked.
     #[error("seats already taken: {}", .0.join(", "))]
     SeatsTaken(Vec<String>),
@@ -63,7 +68,7 @@ pub enum InUse {
     ScreenHasShows,
     #[error("the film still has shows")]
     FilmHasShows,
-    #[error("the show still has bookings")]
+    #[error("the show still has bookings or holds")]
     ShowHasBookings,
     #[error("the default screen comes from the configuration and cannot be changed or deleted")]
     DefaultScreen,

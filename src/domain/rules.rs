@@ -18,6 +18,9 @@ pub struct Rules {
     pub turnaround_ms: i64,
     /// How long an `Idempotency-Key`'s answer is kept.
     pub idempotency_ttl_ms: i64,
+    /// How long a hold keeps its seats unless asked otherwise, and at most.
+    pub hold_for_ms: i64,
+    pub hold_max_ms: i64,
 }
 
 impl Rules {
@@ -28,6 +31,8 @@ impl Rules {
             expire_after_ms,
             turnaround_ms: 15 * 60_000,
             idempotency_ttl_ms: 24 * 3_600_000,
+            hold_for_ms: 10 * 60_000,
+            hold_max_ms: 30 * 60_000,
         }
     }
 }
@@ -88,12 +93,15 @@ pub fn ensure_not_past(show_start: Millis, now: Millis) -> Result<(), Refusal> {
 }
 
 /// A booking of `count` seats in `show` (the show at that time, or a new
-/// empty one): the show as it will be, and the ticket's seat count.
-pub fn book(mut show: Show, count: u64, now: Millis) -> Result<(Show, u32), Refusal> {
+/// empty one) while live holds keep `held` of its places: the show as it
+/// will be, and the ticket's seat count.
+pub fn book(mut show: Show, count: u64, held: u32, now: Millis) -> Result<(Show, u32), Refusal> {
     ensure_not_past(show.starts_at, now)?;
-    let before = show.sold;
-    show.sold = seats_after_booking(show.sold, count, show.capacity)?;
-    let seats = show.sold - before;
+    let taken = show.sold.saturating_add(held);
+    seats_after_booking(taken, count, show.capacity)?;
+    // Bounded by the capacity just checked, a u32.
+    let seats = u32::try_from(count).map_err(|_| Refusal::LimitExceeded)?;
+    show.sold += seats;
     Ok((show, seats))
 }
 
@@ -107,11 +115,13 @@ pub enum Move {
 }
 
 /// Moving `ticket` out of `from`, its show, into `to` (the show at the new
-/// time, or a new empty one; `from` itself when the time is the same).
+/// time, or a new empty one; `from` itself when the time is the same),
+/// where live holds keep `held_at_to` places.
 pub fn move_ticket(
     ticket: &Ticket,
     mut from: Show,
     mut to: Show,
+    held_at_to: u32,
     now: Millis,
     rules: Rules,
 ) -> Result<Move, Refusal> {
@@ -122,7 +132,12 @@ pub fn move_ticket(
     if from.id == to.id {
         return Ok(Move::Stay(from));
     }
-    to.sold = seats_after_booking(to.sold, u64::from(ticket.count), to.capacity)?;
+    seats_after_booking(
+        to.sold.saturating_add(held_at_to),
+        u64::from(ticket.count),
+        to.capacity,
+    )?;
+    to.sold += ticket.count;
     super::sales::release(&mut from, ticket);
     Ok(Move::Between { from, to })
 }
@@ -204,14 +219,19 @@ mod tests {
     #[test]
     fn a_booking_fills_the_show_or_is_refused_whole() {
         let now = 100 * HOUR;
-        let (after, seats) = book(show(1, now + HOUR, 18), 2, now).unwrap();
+        let (after, seats) = book(show(1, now + HOUR, 18), 2, 0, now).unwrap();
         assert_eq!((after.sold, seats), (20, 2));
         assert_eq!(
-            book(show(1, now + HOUR, 19), 2, now),
+            book(show(1, now + HOUR, 19), 2, 0, now),
             Err(Refusal::LimitExceeded)
         );
         assert_eq!(
-            book(show(1, now - 1, 0), 1, now),
+            book(show(1, now + HOUR, 16), 2, 3, now),
+            Err(Refusal::LimitExceeded),
+            "held places are not for sale"
+        );
+        assert_eq!(
+            book(show(1, now - 1, 0), 1, 0, now),
             Err(Refusal::ShowTimeInPast)
         );
     }
@@ -224,6 +244,7 @@ mod tests {
             &ticket(3),
             from.clone(),
             show(2, now + 2 * HOUR, 17),
+            0,
             now,
             RULES,
         );
@@ -239,22 +260,35 @@ mod tests {
                 &ticket(3),
                 from.clone(),
                 show(2, now + 2 * HOUR, 18),
+                0,
                 now,
                 RULES
             ),
             Err(Refusal::LimitExceeded)
         );
         assert_eq!(
-            move_ticket(&ticket(3), from.clone(), show(2, now - 1, 0), now, RULES),
+            move_ticket(
+                &ticket(3),
+                from.clone(),
+                show(2, now + 2 * HOUR, 14),
+                4,
+                now,
+                RULES
+            ),
+            Err(Refusal::LimitExceeded),
+            "held places are not for sale"
+        );
+        assert_eq!(
+            move_ticket(&ticket(3), from.clone(), show(2, now - 1, 0), 0, now, RULES),
             Err(Refusal::ShowTimeInPast)
         );
         assert_eq!(
-            move_ticket(&ticket(3), from.clone(), from.clone(), now, RULES),
+            move_ticket(&ticket(3), from.clone(), from.clone(), 0, now, RULES),
             Ok(Move::Stay(from))
         );
         let old = show(1, now - 8 * HOUR, 5);
         assert_eq!(
-            move_ticket(&ticket(3), old, show(2, now - 1, 0), now, RULES),
+            move_ticket(&ticket(3), old, show(2, now - 1, 0), 0, now, RULES),
             Err(Refusal::TicketExpired),
             "an expired ticket is 410 even when the new time is past too"
         );

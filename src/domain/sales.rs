@@ -94,6 +94,14 @@ pub fn take_seats(
     Ok(seats)
 }
 
+/// `show` once the seats of `hold` are sold to its customer.
+pub fn sell_held(show: &mut Show, hold: &super::holds::Hold) {
+    show.sold = show.sold.saturating_add(hold.count);
+    if let Some(sold) = &mut show.sold_seats {
+        sold.extend(hold.seats.iter().copied());
+    }
+}
+
 /// `show` as it is once `ticket` no longer holds its seats.
 pub fn release(show: &mut Show, ticket: &Ticket) {
     show.sold = show.sold.saturating_sub(ticket.count);

@@ -6,15 +6,18 @@ use std::path::Path;
 
 use redb::{Builder, ReadTransaction, ReadableDatabase, ReadableMultimapTable, ReadableTable};
 
-use super::codec::{decode_answer, decode_film, decode_screen, decode_show, decode_ticket};
+use super::codec::{
+    decode_answer, decode_film, decode_hold, decode_screen, decode_show, decode_ticket,
+};
 use super::error::StoreError;
 use super::schema;
 use super::tables::{
-    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, IDEMPOTENCY_KEY_TO_ANSWER, SCREEN_ID_TO_SCREEN,
-    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
-    TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
+    IDEMPOTENCY_KEY_TO_ANSWER, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS,
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
-use crate::domain::{FilmId, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::holds::Hold;
+use crate::domain::{FilmId, HoldId, ScreenId, Show, ShowId, Ticket, TicketId};
 
 /// Opens `path` read-only (never creating, repairing or upgrading it) and
 /// returns one line per problem found; none means every invariant holds.
@@ -74,7 +77,8 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
         }
     }
     check_show_indexes(txn, &shows, &mut found)?;
-    check_tickets(txn, &shows, &mut found)?;
+    let sold = check_tickets(txn, &shows, &mut found)?;
+    check_holds(txn, &shows, &sold, &mut found)?;
     for entry in txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?.iter()? {
         let (key, value) = entry?;
         if let Err(error) = decode_answer(value.value()) {
@@ -160,7 +164,7 @@ fn check_tickets(
     txn: &ReadTransaction,
     shows: &BTreeMap<ShowId, Show>,
     found: &mut Vec<String>,
-) -> Result<(), StoreError> {
+) -> Result<BTreeMap<ShowId, BTreeSet<u16>>, StoreError> {
     let mut tickets: BTreeMap<TicketId, Ticket> = BTreeMap::new();
     for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {
         let (key, value) = entry?;
@@ -250,9 +254,99 @@ fn check_tickets(
         }
         if let Some(sold) = &show.sold_seats {
             let marked: BTreeSet<u16> = sold.iter().map(|seat| seat.0).collect();
-            if marked != seats.remove(id).unwrap_or_default() {
+            if marked != seats.get(id).cloned().unwrap_or_default() {
                 found.push(format!(
                     "show {id} marks other seats sold than its tickets hold"
+                ));
+            }
+        }
+    }
+    Ok(seats)
+}
+
+/// Every hold is listed under its show and its expiry; live holds (at the
+/// time of the check) keep no seat another live hold or a ticket has, and
+/// never more places than the show has left.
+fn check_holds(
+    txn: &ReadTransaction,
+    shows: &BTreeMap<ShowId, Show>,
+    sold: &BTreeMap<ShowId, BTreeSet<u16>>,
+    found: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut holds: BTreeMap<u128, Hold> = BTreeMap::new();
+    for entry in txn.open_table(HOLD_ID_TO_HOLD)?.iter()? {
+        let (key, value) = entry?;
+        match decode_hold(key.value(), value.value()) {
+            Ok(hold) => {
+                holds.insert(key.value(), hold);
+            }
+            Err(error) => found.push(format!("hold {}: {error}", HoldId::from_u128(key.value()))),
+        }
+    }
+    let mut listed = BTreeSet::new();
+    for entry in txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?.iter()? {
+        let (show, ids) = entry?;
+        for id in ids {
+            let id = id?.value();
+            match holds.get(&id) {
+                Some(hold) if hold.show_id.as_u128() == show.value() => {
+                    listed.insert(id);
+                }
+                _ => found.push(format!(
+                    "the hold index has hold {} out of place",
+                    HoldId::from_u128(id)
+                )),
+            }
+        }
+    }
+    let mut expiring = BTreeSet::new();
+    for entry in txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?.iter()? {
+        let (at, ids) = entry?;
+        for id in ids {
+            let id = id?.value();
+            if holds
+                .get(&id)
+                .is_none_or(|hold| hold.expires_at != at.value())
+            {
+                found.push(format!(
+                    "the expiry index has hold {} out of place",
+                    HoldId::from_u128(id)
+                ));
+            }
+            expiring.insert(id);
+        }
+    }
+    let mut kept: BTreeMap<ShowId, (BTreeSet<u16>, u64)> = BTreeMap::new();
+    for (id, hold) in &holds {
+        let name = HoldId::from_u128(*id);
+        if !listed.contains(id) || !expiring.contains(id) {
+            found.push(format!("hold {name} is missing from an index"));
+        }
+        let Some(show) = shows.get(&hold.show_id) else {
+            found.push(format!("hold {name} is of missing show {}", hold.show_id));
+            continue;
+        };
+        if !hold.is_live(now) {
+            continue;
+        }
+        let (seats, count) = kept.entry(show.id).or_default();
+        *count += u64::from(hold.count);
+        for seat in &hold.seats {
+            let in_ticket = sold
+                .get(&show.id)
+                .is_some_and(|sold| sold.contains(&seat.0));
+            if !seats.insert(seat.0) || in_ticket {
+                found.push(format!("seat {} of show {} is kept twice", seat.0, show.id));
+            }
+        }
+    }
+    for (id, (_, count)) in kept {
+        if let Some(show) = shows.get(&id) {
+            if u64::from(show.sold) + count > u64::from(show.capacity) {
+                found.push(format!(
+                    "show {id} sold {} and holds {count} of {} places",
+                    show.sold, show.capacity
                 ));
             }
         }

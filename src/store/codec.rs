@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::cinema::{Film, Layout, Screen};
+use crate::domain::holds::Hold;
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
-use crate::domain::{FilmId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 
 const LEGACY_VERSION: u8 = 1;
 const RECORD_VERSION: u8 = 2;
@@ -332,6 +333,42 @@ pub fn decode_film(id: u128, bytes: &[u8]) -> Result<Film, DecodeError> {
     })
 }
 
+// ---- holds ------------------------------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+struct HoldRecord {
+    show: u128,
+    seats: Vec<u16>,
+    count: u32,
+    expires_at: Millis,
+    created_at: Millis,
+}
+
+pub fn encode_hold(hold: &Hold) -> Vec<u8> {
+    encode(
+        RECORD_VERSION,
+        &HoldRecord {
+            show: hold.show_id.as_u128(),
+            seats: hold.seats.iter().map(|seat| seat.0).collect(),
+            count: hold.count,
+            expires_at: hold.expires_at,
+            created_at: hold.created_at,
+        },
+    )
+}
+
+pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
+    let record: HoldRecord = decode(RECORD_VERSION, bytes)?;
+    Ok(Hold {
+        id: HoldId::from_u128(id),
+        show_id: ShowId::from_u128(record.show),
+        seats: record.seats.into_iter().map(SeatIndex).collect(),
+        count: record.count,
+        expires_at: record.expires_at,
+        created_at: record.created_at,
+    })
+}
+
 // ---- idempotency ------------------------------------------------------------------
 
 /// A keyed write's answer, as stored beside its change.
@@ -442,6 +479,15 @@ mod tests {
             rating: Some("R".into()),
         };
         assert_eq!(decode_film(4, &encode_film(&film)).unwrap(), film);
+        let hold = Hold {
+            id: HoldId::from_u128(5),
+            show_id: ShowId::from_u128(8),
+            seats: vec![SeatIndex(1)],
+            count: 1,
+            expires_at: 2_000,
+            created_at: 1_000,
+        };
+        assert_eq!(decode_hold(5, &encode_hold(&hold)).unwrap(), hold);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use error::StoreError;
 pub use schema::{backup_path, SCHEMA_VERSION};
 pub use service::RedbBookings;
 pub use writer::{Writer, WriterSettings};
-pub use writes::{Batch, IdMinter, Outcome, Sold};
+pub use writes::{Batch, Held, IdMinter, Outcome, Sold};
 
 /// An open database file of the current schema.
 pub struct Store {
@@ -130,10 +130,15 @@ impl Store {
     ) -> Result<R, StoreError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
+        let first = ids.last();
         let result = {
             let mut batch = Batch::new(writes::Tables::open(&txn)?, self.rules, now, ids);
             work(&mut batch)?
         };
+        if ids.last() != first {
+            txn.open_table(tables::ID_HIGH_WATER)?
+                .insert(tables::LAST_ID_KEY, ids.last())?;
+        }
         txn.commit()?;
         Ok(result)
     }

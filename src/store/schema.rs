@@ -12,8 +12,9 @@ use redb::{
 use super::codec::{decode_legacy_show, decode_legacy_ticket, encode_show, encode_ticket};
 use super::error::StoreError;
 use super::tables::{
-    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
-    META, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW,
+    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
+    IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META, SCHEMA_VERSION_KEY,
+    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW,
     SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 
@@ -178,6 +179,7 @@ pub fn back_up(path: &Path, version: u64, what: &str) -> Result<PathBuf, StoreEr
 }
 
 fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(ID_HIGH_WATER)?;
     txn.open_table(SCREEN_ID_TO_SCREEN)?;
     txn.open_table(FILM_ID_TO_FILM)?;
     txn.open_table(SHOW_ID_TO_SHOW)?;
@@ -186,6 +188,9 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?;
     txn.open_table(TICKET_ID_TO_TICKET)?;
     txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+    txn.open_table(HOLD_ID_TO_HOLD)?;
+    txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?;
+    txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
     txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?;
     txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?;
     Ok(())
@@ -213,7 +218,7 @@ fn tickets_by_show_in_a_multimap(txn: &WriteTransaction) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Schema 3 is the cinema: screens, films, and shows on screens. Every show
+/// Schema 3 is the cinema: screens, films, shows on screens, holds. Every show
 /// of schema 2 was an `/api` show: it moves onto the default screen, with no
 /// film, and its start index becomes the (screen, start) index beside a
 /// time-ordered one. Tickets gain their seats (none) and the instant they

@@ -7,17 +7,19 @@ use std::thread::JoinHandle;
 
 use super::error::StoreError;
 use super::writer::{OnDeath, Writer, WriterSettings};
-use super::writes::Sold;
+use super::writes::{Held, Sold};
 use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
+use crate::domain::holds::{held, Hold};
 use crate::domain::rules::is_expired;
 use crate::domain::seating::SeatSet;
-use crate::domain::{FilmId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
     ScreenPatch, SeatState, SeatView, ShowFilter, ShowView,
 };
+use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
 use crate::usecases::{
     Booked, Bookings, Error, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness, ShowKey,
     ShowTickets, Written,
@@ -116,8 +118,9 @@ impl Bookings for RedbBookings {
         let found = self.read(move |store| store.show_with_tickets(key)).await?;
         let expire_after = self.store.rules().expire_after_ms;
         let now = self.clock.now();
-        Ok(found.map(|(show, tickets)| ShowTickets {
+        Ok(found.map(|(show, tickets, holds)| ShowTickets {
             expired: is_expired(show.starts_at, expire_after, now),
+            held: held(&holds, now, None).1,
             show,
             tickets,
         }))
@@ -139,13 +142,34 @@ impl Bookings for RedbBookings {
     }
 }
 
-/// A show's counts now: on redb nothing is held yet, so all that is not
-/// sold is available.
-fn show_view(show: Show) -> ShowView {
+/// A show's counts at `now`: what live holds keep is neither sold nor
+/// available.
+fn show_view(show: Show, holds: &[Hold], now: Millis) -> ShowView {
+    let (_, held) = held(holds, now, None);
     ShowView {
-        available: show.capacity.saturating_sub(show.sold),
-        held: 0,
+        available: show.capacity.saturating_sub(show.sold).saturating_sub(held),
+        held,
         show,
+    }
+}
+
+fn hold_view(hold: &Hold, screen: &Screen, now: Millis) -> HoldView {
+    let seats = match screen.layout.seat_map() {
+        Some(map) => hold
+            .seats
+            .iter()
+            .filter_map(|seat| map.name(*seat))
+            .collect(),
+        None => Vec::new(),
+    };
+    HoldView {
+        id: hold.id,
+        show: hold.show_id,
+        seats,
+        count: hold.count,
+        expires_at: hold.expires_at,
+        seconds_left: hold.seconds_left(now),
+        expired: !hold.is_live(now),
     }
 }
 
@@ -174,13 +198,16 @@ fn sold_view(Sold { ticket, screen }: Sold) -> Booking {
     booking_view(ticket, &screen)
 }
 
-/// Every seat of `show` in row order, with its state.
-fn seat_views(show: &Show, screen: &Screen) -> Vec<SeatView> {
+/// Every seat of `show` in row order, with its state at `now`.
+fn seat_views(show: &Show, screen: &Screen, holds: &[Hold], now: Millis) -> Vec<SeatView> {
     let Some(map) = screen.layout.seat_map() else {
         return Vec::new();
     };
     let none = SeatSet::new(map.len());
     let sold = show.sold_seats.as_ref().unwrap_or(&none);
+    let held = held(holds, now, Some(map.len()))
+        .0
+        .unwrap_or_else(|| none.clone());
     map.iter()
         .map(|(index, row, seat)| SeatView {
             seat: format!("{}{}", row.label, seat.number),
@@ -191,6 +218,8 @@ fn seat_views(show: &Show, screen: &Screen) -> Vec<SeatView> {
                 SeatState::Blocked
             } else if sold.contains(index) {
                 SeatState::Sold
+            } else if held.contains(index) {
+                SeatState::Held
             } else {
                 SeatState::Free
             },
@@ -274,20 +303,32 @@ impl Cinema for RedbBookings {
     ) -> Result<Written<ShowView>, Error> {
         self.writer
             .write_once(
-                move |batch| Ok(batch.create_show(&show)?.map(show_view)),
+                move |batch| {
+                    let now = batch.now();
+                    Ok(batch
+                        .create_show(&show)?
+                        .map(|show| show_view(show, &[], now)))
+                },
                 once,
             )
             .await
     }
 
     async fn show_view(&self, id: ShowId) -> Result<Option<ShowView>, Error> {
-        Ok(self.read(move |store| store.show(id)).await?.map(show_view))
+        let found = self.read(move |store| store.show(id)).await?;
+        let now = self.clock.now();
+        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
     }
 
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
         let found = self.read(move |store| store.shows(filter, page)).await?;
+        let now = self.clock.now();
         Ok(Page {
-            items: found.items.into_iter().map(show_view).collect(),
+            items: found
+                .items
+                .into_iter()
+                .map(|(show, holds)| show_view(show, &holds, now))
+                .collect(),
             next: found.next,
         })
     }
@@ -300,7 +341,8 @@ impl Cinema for RedbBookings {
 
     async fn seats(&self, show: ShowId) -> Result<Option<Vec<SeatView>>, Error> {
         let found = self.read(move |store| store.show_on_screen(show)).await?;
-        Ok(found.map(|(show, screen)| seat_views(&show, &screen)))
+        let now = self.clock.now();
+        Ok(found.map(|(show, screen, holds)| seat_views(&show, &screen, &holds, now)))
     }
 
     async fn show_bookings(
@@ -367,5 +409,52 @@ impl Cinema for RedbBookings {
             .into_iter()
             .map(|(ticket, screen)| booking_view(ticket, &screen))
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl Holds for RedbBookings {
+    async fn create_hold(
+        &self,
+        hold: NewHold,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error> {
+        self.writer
+            .write_once(
+                move |batch| {
+                    let now = batch.now();
+                    Ok(batch
+                        .create_hold(&hold)?
+                        .map(|Held { hold, screen }| hold_view(&hold, &screen, now)))
+                },
+                once,
+            )
+            .await
+    }
+
+    async fn hold(&self, id: HoldId) -> Result<Option<HoldView>, Error> {
+        let found = self.read(move |store| store.hold_on_screen(id)).await?;
+        let now = self.clock.now();
+        Ok(found.map(|(hold, screen)| hold_view(&hold, &screen, now)))
+    }
+
+    async fn release_hold(&self, id: HoldId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(move |batch| batch.release_hold(id), once)
+            .await
+    }
+
+    async fn confirm_hold(
+        &self,
+        id: HoldId,
+        confirmation: Confirmation,
+        once: Once<Booking>,
+    ) -> Result<Written<Booking>, Error> {
+        self.writer
+            .write_once(
+                move |batch| Ok(batch.confirm_hold(id, &confirmation)?.map(sold_view)),
+                once,
+            )
+            .await
     }
 }

@@ -10,6 +10,11 @@ use redb::{MultimapTableDefinition, TableDefinition};
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 
+/// `last` → the largest id ever minted, so that an id is never minted
+/// again, even after the record that had it was deleted.
+pub const ID_HIGH_WATER: TableDefinition<&str, u128> = TableDefinition::new("id_high_water");
+pub const LAST_ID_KEY: &str = "last";
+
 /// Screens other than the default one, which comes from the configuration.
 pub const SCREEN_ID_TO_SCREEN: TableDefinition<u128, &[u8]> =
     TableDefinition::new("screen_id_to_screen");
@@ -31,6 +36,14 @@ pub const TICKET_ID_TO_TICKET: TableDefinition<u128, &[u8]> =
 /// A show's tickets in booking order.
 pub const SHOW_ID_TO_TICKET_IDS: MultimapTableDefinition<u128, u128> =
     MultimapTableDefinition::new("show_id_to_ticket_ids");
+
+pub const HOLD_ID_TO_HOLD: TableDefinition<u128, &[u8]> = TableDefinition::new("hold_id_to_hold");
+/// A show's holds, live or expired until the purge takes them.
+pub const SHOW_ID_TO_HOLD_IDS: MultimapTableDefinition<u128, u128> =
+    MultimapTableDefinition::new("show_id_to_hold_ids");
+/// When each hold expires, for the purge.
+pub const HOLD_EXPIRY_TO_HOLD_IDS: MultimapTableDefinition<i64, u128> =
+    MultimapTableDefinition::new("hold_expiry_to_hold_ids");
 
 /// A keyed write's answer: (scope digest, key) bytes → answer record.
 pub const IDEMPOTENCY_KEY_TO_ANSWER: TableDefinition<&[u8], &[u8]> =

@@ -3,17 +3,19 @@
 //! `seed` holds those of the old service's routes, `cinema` those of `/v1`.
 
 pub mod cinema;
+pub mod holds;
 pub mod seed;
 
 use crate::domain::Refusal;
 
 pub use cinema::Cinema;
+pub use holds::Holds;
 pub use seed::{Booked, Bookings, NewBooking, PurgeReport, ShowKey, ShowTickets};
 
 /// Everything a backend provides.
-pub trait Backend: Bookings + Cinema {}
+pub trait Backend: Bookings + Cinema + Holds {}
 
-impl<T: Bookings + Cinema> Backend for T {}
+impl<T: Bookings + Cinema + Holds> Backend for T {}
 
 /// Whether the backend takes writes now, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -32,6 +32,8 @@ pub enum ShowKey {
 pub struct ShowTickets {
     pub show: Show,
     pub tickets: Vec<Ticket>,
+    /// Places live holds keep now.
+    pub held: u32,
     /// The show's tickets have expired (trusted now >= start + `expire_after`).
     pub expired: bool,
 }
@@ -41,6 +43,8 @@ pub struct ShowTickets {
 pub struct PurgeReport {
     pub shows: usize,
     pub tickets: usize,
+    /// Holds that expired.
+    pub holds: usize,
     /// Idempotency records past their time.
     pub answers: usize,
     /// The budget ran out: more expired records may be waiting.

@@ -122,7 +122,7 @@ fn one_batch_answers_each_command_on_its_own() {
     assert!(answers[2..]
         .iter()
         .all(|a| a == &Err(Refusal::LimitExceeded)));
-    let (show, tickets) = store
+    let (show, tickets, _holds) = store
         .show_with_tickets(ShowKey::StartsAt(show))
         .unwrap()
         .unwrap();

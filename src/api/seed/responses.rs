@@ -67,6 +67,7 @@ impl ShowTicketsResponse {
         let ShowTickets {
             show,
             tickets,
+            held,
             expired,
         } = listing;
         Self {
@@ -75,7 +76,7 @@ impl ShowTicketsResponse {
             show_time: format_show_time(show.starts_at, app.config.timezone),
             ticket_count: show.sold,
             capacity: show.capacity,
-            available: show.available(),
+            available: show.available().saturating_sub(held),
             all_tickets: tickets
                 .into_iter()
                 .map(|ticket| TicketSummary::new(ticket, expired))

@@ -5,12 +5,14 @@ use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
 
 use super::{dangling, read_show, read_ticket};
 use crate::domain::cinema::{Film, Screen};
-use crate::domain::{FilmId, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
-use crate::store::codec::{decode_film, decode_screen, decode_ticket};
+use crate::domain::holds::Hold;
+use crate::domain::{FilmId, HoldId, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::store::codec::{decode_film, decode_hold, decode_screen, decode_ticket};
 use crate::store::error::StoreError;
 use crate::store::tables::{
-    FILM_ID_TO_FILM, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW,
-    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
+    SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
+    TICKET_ID_TO_TICKET,
 };
 use crate::store::Store;
 use crate::usecases::cinema::ShowFilter;
@@ -49,6 +51,27 @@ fn screen_of(txn: &ReadTransaction, show: &Show, rules: Rules) -> Result<Screen,
             show.id, show.screen
         ))
     })
+}
+
+/// Every stored hold of `show`, live or expired until purged.
+pub(in crate::store) fn holds_of(
+    txn: &ReadTransaction,
+    show: ShowId,
+) -> Result<Vec<Hold>, StoreError> {
+    let index = txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?;
+    let holds = txn.open_table(HOLD_ID_TO_HOLD)?;
+    let mut found = Vec::new();
+    for entry in redb::ReadableMultimapTable::get(&index, show.as_u128())? {
+        let id = entry?.value();
+        let bytes = holds.get(id)?.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "show {show} lists missing hold {}",
+                HoldId::from_u128(id)
+            ))
+        })?;
+        found.push(decode_hold(id, bytes.value())?);
+    }
+    Ok(found)
 }
 
 impl Store {
@@ -108,20 +131,40 @@ impl Store {
         }))
     }
 
-    pub fn show(&self, id: ShowId) -> Result<Option<Show>, StoreError> {
+    /// A show with its holds.
+    pub fn show(&self, id: ShowId) -> Result<Option<(Show, Vec<Hold>)>, StoreError> {
         let txn = self.db.begin_read()?;
-        read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)
+        let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
+            return Ok(None);
+        };
+        let holds = holds_of(&txn, id)?;
+        Ok(Some((show, holds)))
     }
 
-    /// Shows in (start, id) order that pass `filter`.
+    /// A hold with the screen its seats are named on.
+    pub fn hold_on_screen(&self, id: HoldId) -> Result<Option<(Hold, Screen)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let Some(bytes) = txn.open_table(HOLD_ID_TO_HOLD)?.get(id.as_u128())? else {
+            return Ok(None);
+        };
+        let hold = decode_hold(id.as_u128(), bytes.value())?;
+        let show =
+            read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, hold.show_id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("hold {id} is of missing show {}", hold.show_id))
+            })?;
+        let screen = screen_of(&txn, &show, self.rules)?;
+        Ok(Some((hold, screen)))
+    }
+
+    /// Shows in (start, id) order that pass `filter`, each with its holds.
     pub fn shows(
         &self,
         filter: ShowFilter,
         request: PageRequest,
-    ) -> Result<Page<Show>, StoreError> {
+    ) -> Result<Page<(Show, Vec<Hold>)>, StoreError> {
         let txn = self.db.begin_read()?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
-        let mut items = Vec::new();
+        let mut items: Vec<Show> = Vec::new();
         let after = request.after.unwrap_or(Cursor {
             at: i64::MIN,
             id: 0,
@@ -166,20 +209,33 @@ impl Store {
                 }
             }
         }
-        Ok(page(items, request.limit, |show| Cursor {
+        let page = page(items, request.limit, |show| Cursor {
             at: show.starts_at,
             id: show.id.as_u128(),
-        }))
+        });
+        let items = page
+            .items
+            .into_iter()
+            .map(|show| holds_of(&txn, show.id).map(|holds| (show, holds)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
     }
 
-    /// A show with the screen it is on.
-    pub fn show_on_screen(&self, id: ShowId) -> Result<Option<(Show, Screen)>, StoreError> {
+    /// A show with the screen it is on and its holds.
+    pub fn show_on_screen(
+        &self,
+        id: ShowId,
+    ) -> Result<Option<(Show, Screen, Vec<Hold>)>, StoreError> {
         let txn = self.db.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
         let screen = screen_of(&txn, &show, self.rules)?;
-        Ok(Some((show, screen)))
+        let holds = holds_of(&txn, id)?;
+        Ok(Some((show, screen, holds)))
     }
 
     /// A page of a show's tickets in booking order, with its screen.

@@ -8,13 +8,17 @@ use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTable
 use super::codec::{decode_show, decode_ticket};
 use super::error::StoreError;
 use super::tables::{
-    FILM_ID_TO_FILM, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW,
-    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, ID_HIGH_WATER, LAST_ID_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use super::writes::IdMinter;
 use super::Store;
+use crate::domain::holds::Hold;
 use crate::domain::{ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::usecases::ShowKey;
+
+/// A show, its tickets in booking order and its holds.
+pub type Listing = (Show, Vec<Ticket>, Vec<Hold>);
 
 impl Store {
     /// A ticket with the show it belongs to.
@@ -37,11 +41,8 @@ impl Store {
         read_ticket(&tickets, id)
     }
 
-    /// A show with its tickets in booking order, from one snapshot.
-    pub fn show_with_tickets(
-        &self,
-        key: ShowKey,
-    ) -> Result<Option<(Show, Vec<Ticket>)>, StoreError> {
+    /// A show with its tickets in booking order and its holds, from one snapshot.
+    pub fn show_with_tickets(&self, key: ShowKey) -> Result<Option<Listing>, StoreError> {
         let txn = self.db.begin_read()?;
         let id = match key {
             ShowKey::Id(id) => id,
@@ -60,7 +61,8 @@ impl Store {
         let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let found = tickets_of(&index, &tickets, &show)?;
-        Ok(Some((show, found)))
+        let holds = cinema::holds_of(&txn, id)?;
+        Ok(Some((show, found, holds)))
     }
 
     /// Every show with its tickets, in start order, from one snapshot: for
@@ -91,6 +93,9 @@ impl Store {
             .last()?
             .map(|(id, _)| id.value());
         let mut last = last_ticket.unwrap_or(0);
+        if let Some(high) = txn.open_table(ID_HIGH_WATER)?.get(LAST_ID_KEY)? {
+            last = last.max(high.value());
+        }
         for table in [SHOW_ID_TO_SHOW, SCREEN_ID_TO_SCREEN, FILM_ID_TO_FILM] {
             if let Some((id, _)) = txn.open_table(table)?.last()? {
                 last = last.max(id.value());

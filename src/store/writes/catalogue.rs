@@ -246,7 +246,8 @@ impl Batch<'_, '_> {
     pub fn delete_show(&mut self, id: ShowId) -> Outcome<()> {
         let plan = (|| -> Result<Show, Failure> {
             let show = self.tables.show(id)?;
-            if self.tables.show_tickets.get(id.as_u128())?.next().is_some() {
+            let (_, held) = self.tables.held(&show, self.now)?;
+            if held > 0 || self.tables.show_tickets.get(id.as_u128())?.next().is_some() {
                 return Err(Refusal::InUse(InUse::ShowHasBookings).into());
             }
             Ok(show)

@@ -7,24 +7,29 @@
 //! and shows, `sales` the `/v1` bookings, `idempotency` keyed writes.
 
 mod catalogue;
+mod holds;
 mod idempotency;
 mod sales;
 mod seed;
 
+pub use holds::Held;
 pub use sales::Sold;
 
-use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
+use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table, WriteTransaction};
 
-use super::codec::{decode_screen, encode_show, encode_ticket};
+use super::codec::{decode_hold, decode_screen, encode_show, encode_ticket};
 use super::error::StoreError;
 use super::reads::{dangling, missing_show, read_show, read_ticket};
 use super::tables::{
-    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
-    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
+    IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, SCREEN_ID_TO_SCREEN,
+    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
     SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::domain::cinema::Screen;
-use crate::domain::{Millis, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::holds::{held, Hold};
+use crate::domain::seating::SeatSet;
+use crate::domain::{HoldId, Millis, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 
 /// Mints ids in increasing order, so a show's tickets sort in booking order
 /// even within one millisecond, and even after the clock stepped back.
@@ -41,6 +46,11 @@ impl IdMinter {
             generator: ulid::Generator::new(),
             last,
         }
+    }
+
+    /// The largest id minted so far (or the one it started after).
+    pub fn last(&self) -> u128 {
+        self.last
     }
 
     /// An id whose time is `now` (the trusted one), or just after the last.
@@ -107,6 +117,9 @@ pub(super) struct Tables<'txn> {
     film_shows: MultimapTable<'txn, u128, u128>,
     tickets: Table<'txn, u128, &'static [u8]>,
     show_tickets: MultimapTable<'txn, u128, u128>,
+    holds: Table<'txn, u128, &'static [u8]>,
+    show_holds: MultimapTable<'txn, u128, u128>,
+    hold_expiries: MultimapTable<'txn, i64, u128>,
     answers: Table<'txn, &'static [u8], &'static [u8]>,
     answer_times: MultimapTable<'txn, i64, &'static [u8]>,
 }
@@ -122,6 +135,9 @@ impl<'txn> Tables<'txn> {
             film_shows: txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?,
             tickets: txn.open_table(TICKET_ID_TO_TICKET)?,
             show_tickets: txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?,
+            holds: txn.open_table(HOLD_ID_TO_HOLD)?,
+            show_holds: txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?,
+            hold_expiries: txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?,
             answers: txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?,
             answer_times: txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
         })
@@ -181,8 +197,12 @@ impl<'txn> Tables<'txn> {
         Ok(())
     }
 
-    /// Removes a show and its index entries (its tickets are the caller's).
+    /// Removes a show, its holds and its index entries (its tickets are the
+    /// caller's).
     fn remove_show(&mut self, show: &Show) -> Result<(), StoreError> {
+        for hold in self.holds_of(show.id)? {
+            self.remove_hold(&hold)?;
+        }
         let id = show.id.as_u128();
         self.shows.remove(id)?;
         self.screen_starts
@@ -192,6 +212,41 @@ impl<'txn> Tables<'txn> {
             self.film_shows.remove(film.as_u128(), id)?;
         }
         self.show_tickets.remove_all(id)?;
+        Ok(())
+    }
+
+    fn hold(&self, id: HoldId) -> Result<Option<Hold>, StoreError> {
+        match self.holds.get(id.as_u128())? {
+            Some(bytes) => Ok(Some(decode_hold(id.as_u128(), bytes.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every stored hold of a show, live or not.
+    fn holds_of(&self, show: ShowId) -> Result<Vec<Hold>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.show_holds.get(show.as_u128())? {
+            let id = HoldId::from_u128(entry?.value());
+            found.push(self.hold(id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("show {show} lists missing hold {id}"))
+            })?);
+        }
+        Ok(found)
+    }
+
+    /// What live holds keep of `show` at `now`: its seats (on a seat map)
+    /// and its count.
+    fn held(&self, show: &Show, now: Millis) -> Result<(Option<SeatSet>, u32), StoreError> {
+        let holds = self.holds_of(show.id)?;
+        let map_len = show.sold_seats.as_ref().map(SeatSet::map_len);
+        Ok(held(&holds, now, map_len))
+    }
+
+    fn remove_hold(&mut self, hold: &Hold) -> Result<(), StoreError> {
+        let id = hold.id.as_u128();
+        self.holds.remove(id)?;
+        self.show_holds.remove(hold.show_id.as_u128(), id)?;
+        self.hold_expiries.remove(hold.expires_at, id)?;
         Ok(())
     }
 

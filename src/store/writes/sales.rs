@@ -15,7 +15,7 @@ pub struct Sold {
     pub screen: Screen,
 }
 
-fn party(request: &SeatRequest) -> Party<'_> {
+pub(super) fn party(request: &SeatRequest) -> Party<'_> {
     match request {
         SeatRequest::Named(names) => Party::Named(names),
         SeatRequest::Count(count) => Party::Count(*count),
@@ -24,7 +24,7 @@ fn party(request: &SeatRequest) -> Party<'_> {
 
 impl Tables<'_> {
     /// The screen a show is on.
-    fn screen_of(&self, show: &Show, rules: Rules) -> Result<Screen, StoreError> {
+    pub(super) fn screen_of(&self, show: &Show, rules: Rules) -> Result<Screen, StoreError> {
         self.screen(show.screen, rules)?.ok_or_else(|| {
             StoreError::Corrupt(format!(
                 "show {} is on missing screen {}",
@@ -50,12 +50,13 @@ impl Batch<'_, '_> {
             let mut show = self.tables.show(booking.show)?;
             ensure_on_sale(&show, self.now, self.rules.expire_after_ms)?;
             let screen = self.tables.screen_of(&show, self.rules)?;
+            let (held, held_count) = self.tables.held(&show, self.now)?;
             let seats = take_seats(
                 &mut show,
                 screen.layout.seat_map(),
                 party(&booking.seats),
-                None,
-                0,
+                held.as_ref(),
+                held_count,
             )?;
             let count = match &booking.seats {
                 SeatRequest::Count(count) => *count,
@@ -90,10 +91,16 @@ impl Batch<'_, '_> {
             if target == from.id {
                 ensure_on_sale(&from, self.now, self.rules.expire_after_ms)?;
                 let screen = self.tables.screen_of(&from, self.rules)?;
+                let (held, held_count) = self.tables.held(&from, self.now)?;
                 // Its own seats are free to it.
                 release(&mut from, &ticket);
-                ticket.seats =
-                    take_seats(&mut from, screen.layout.seat_map(), party(&wanted), None, 0)?;
+                ticket.seats = take_seats(
+                    &mut from,
+                    screen.layout.seat_map(),
+                    party(&wanted),
+                    held.as_ref(),
+                    held_count,
+                )?;
                 ticket.count = new_count(&wanted, &ticket);
                 return Ok((MovePlan::Within { ticket, show: from }, screen));
             }

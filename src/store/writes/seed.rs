@@ -106,9 +106,10 @@ impl Batch<'_, '_> {
     }
 
     /// Deletes shows whose tickets have expired, oldest first, with their
-    /// tickets; each deleted show or ticket spends one unit of `budget`, and a
-    /// show goes only once all its tickets have. Then idempotency records past
-    /// their time, with what is left of the budget.
+    /// tickets and holds; each deleted show or ticket spends one unit of
+    /// `budget`, and a show goes only once all its tickets have. Then, with
+    /// what is left of the budget, holds that expired and idempotency records
+    /// past their time.
     pub fn purge(&mut self, budget: usize) -> Result<PurgeReport, StoreError> {
         let cutoff = expiry_cutoff(self.now, self.rules.expire_after_ms);
         let (plan, more) = plan_purge(&self.tables, cutoff, budget)?;
@@ -117,11 +118,17 @@ impl Batch<'_, '_> {
             .map(|show| show.tickets.len() + usize::from(show.whole))
             .sum();
         let mut report = self.apply_purge(plan, more)?;
-        let left = budget - spent;
+        let mut left = budget - spent;
         if !report.more {
-            let (keys, more_keys) = self.purge_answers(left)?;
-            report.answers = keys;
-            report.more = more_keys;
+            let (holds, more) = self.purge_holds(left)?;
+            report.holds = holds;
+            report.more = more;
+            left -= holds;
+        }
+        if !report.more {
+            let (answers, more) = self.purge_answers(left)?;
+            report.answers = answers;
+            report.more = more;
         }
         Ok(report)
     }
@@ -160,7 +167,8 @@ fn plan_booking(
     booking: &NewBooking,
 ) -> Result<BookingPlan, Failure> {
     let show = show_or_new(tables, rules, ids, now, booking.starts_at)?;
-    let (show, count) = rules::book(show, booking.count, now)?;
+    let (_, held) = tables.held(&show, now)?;
+    let (show, count) = rules::book(show, booking.count, held, now)?;
     let ticket = Ticket {
         id: TicketId::from_u128(ids.next(now)?),
         show_id: show.id,
@@ -189,14 +197,17 @@ fn plan_move(
     } else {
         show_or_new(tables, rules, ids, now, starts_at)?
     };
-    Ok(match rules::move_ticket(&ticket, from, to, now, rules)? {
-        Move::Stay(show) => MovePlan::Stay(ticket, show),
-        Move::Between { from, to } => {
-            ticket.show_id = to.id;
-            ticket.seats.clear();
-            MovePlan::Between { ticket, from, to }
-        }
-    })
+    let (_, held_at_to) = tables.held(&to, now)?;
+    Ok(
+        match rules::move_ticket(&ticket, from, to, held_at_to, now, rules)? {
+            Move::Stay(show) => MovePlan::Stay(ticket, show),
+            Move::Between { from, to } => {
+                ticket.show_id = to.id;
+                ticket.seats.clear();
+                MovePlan::Between { ticket, from, to }
+            }
+        },
+    )
 }
 
 fn plan_delete(tables: &Tables<'_>, id: TicketId) -> Result<DeletePlan, Failure> {

@@ -1,0 +1,55 @@
+//! Holds: seats of a show kept for one customer while they type, released
+//! by themselves at `expiresAt`, or turned into a booking by `confirm`.
+
+use super::cinema::{Booking, SeatRequest};
+use super::{Error, Once, Written};
+use crate::domain::{HoldId, Millis, Phone, ShowId};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHold {
+    pub show: ShowId,
+    pub seats: SeatRequest,
+    /// How long to keep them (capped by `hold_max`); `None`: `hold_for`.
+    pub hold_for_ms: Option<i64>,
+}
+
+/// Who a confirmed hold is booked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirmation {
+    pub user_name: String,
+    pub phone: Phone,
+}
+
+/// A hold as `/v1` shows it, judged at the moment it was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoldView {
+    pub id: HoldId,
+    pub show: ShowId,
+    /// Seat names; empty on a general-admission show.
+    pub seats: Vec<String>,
+    pub count: u32,
+    pub expires_at: Millis,
+    pub seconds_left: u64,
+    pub expired: bool,
+}
+
+#[async_trait::async_trait]
+pub trait Holds: Send + Sync + 'static {
+    async fn create_hold(
+        &self,
+        hold: NewHold,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error>;
+    /// A hold, expired ones included until the purge takes them.
+    async fn hold(&self, id: HoldId) -> Result<Option<HoldView>, Error>;
+    /// Frees its seats at once; an expired hold is released all the same.
+    async fn release_hold(&self, id: HoldId, once: Once<()>) -> Result<Written<()>, Error>;
+    /// A booking of exactly the held seats, in one transaction; an expired
+    /// hold is refused (`HoldExpired`).
+    async fn confirm_hold(
+        &self,
+        id: HoldId,
+        confirmation: Confirmation,
+        once: Once<Booking>,
+    ) -> Result<Written<Booking>, Error>;
+}
