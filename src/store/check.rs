@@ -43,10 +43,7 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
             Ok(_) => {
                 screens.insert(key.value());
             }
-            Err(error) => found.push(format!(
-                "screen {}: {error}",
-                ScreenId::from_u128(key.value())
-            )),
+            Err(error) => found.push(error.to_string()),
         }
     }
     let mut films: BTreeSet<u128> = BTreeSet::new();
@@ -56,7 +53,7 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
             Ok(_) => {
                 films.insert(key.value());
             }
-            Err(error) => found.push(format!("film {}: {error}", FilmId::from_u128(key.value()))),
+            Err(error) => found.push(error.to_string()),
         }
     }
     let mut shows: BTreeMap<ShowId, Show> = BTreeMap::new();
@@ -73,7 +70,7 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
                 }
                 shows.insert(id, show);
             }
-            Err(error) => found.push(format!("show {id}: {error}")),
+            Err(error) => found.push(error.to_string()),
         }
     }
     check_show_indexes(txn, &shows, &mut found)?;
@@ -81,11 +78,8 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
     check_holds(txn, &shows, &sold, &mut found)?;
     for entry in txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?.iter()? {
         let (key, value) = entry?;
-        if let Err(error) = decode_answer(value.value()) {
-            found.push(format!(
-                "the answer stored for a key of {} bytes: {error}",
-                key.value().len()
-            ));
+        if let Err(error) = decode_answer(key.value(), value.value()) {
+            found.push(error.to_string());
         }
     }
     Ok(found)
@@ -173,7 +167,7 @@ fn check_tickets(
             Ok(ticket) => {
                 tickets.insert(id, ticket);
             }
-            Err(error) => found.push(format!("ticket {id}: {error}")),
+            Err(error) => found.push(error.to_string()),
         }
     }
     let mut listed: BTreeMap<TicketId, ShowId> = BTreeMap::new();
@@ -281,7 +275,7 @@ fn check_holds(
             Ok(hold) => {
                 holds.insert(key.value(), hold);
             }
-            Err(error) => found.push(format!("hold {}: {error}", HoldId::from_u128(key.value()))),
+            Err(error) => found.push(error.to_string()),
         }
     }
     let mut listed = BTreeSet::new();

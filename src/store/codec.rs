@@ -1,7 +1,10 @@
 //! Stored records: postcard behind a version byte of our own, converted to and
 //! from the domain types here so that the domain never sees redb or postcard.
-//! Version 1 is what schema 1 and 2 wrote (read only by the upgrade); every
-//! record of schema 3 is version 2.
+//! Version 1 is what schema 1 and 2 wrote (read only by the upgrade). Every
+//! record of schema 3 is version 2: the version byte, a CRC-32C (little
+//! endian) over the record's key and its postcard body, then the body. A
+//! record whose checksum does not match is an error naming the record, never
+//! data.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +19,14 @@ const RECORD_VERSION: u8 = 2;
 #[derive(Debug, thiserror::Error)]
 #[error("undecodable record: {0}")]
 pub struct DecodeError(pub String);
+
+/// Which record a key names, for error messages.
+fn named(kind: &str, key: &[u8]) -> String {
+    match <[u8; 16]>::try_from(key) {
+        Ok(id) => format!("{kind} {}", ulid::Ulid(u128::from_be_bytes(id))),
+        Err(_) => format!("{kind} with a key of {} bytes", key.len()),
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 enum PhoneRecord {
@@ -39,22 +50,63 @@ impl PhoneRecord {
     }
 }
 
-fn encode<T: Serialize>(version: u8, record: &T) -> Vec<u8> {
-    let mut bytes = vec![version];
+fn checksum(key: &[u8], body: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc32c::crc32c(key), body)
+}
+
+/// A version-2 record of `key`.
+fn encode<T: Serialize>(key: &[u8], record: &T) -> Vec<u8> {
     // Serializing plain structs into a Vec cannot fail.
-    bytes.extend(postcard::to_stdvec(record).expect("postcard encodes plain structs"));
+    let body = postcard::to_stdvec(record).expect("postcard encodes plain structs");
+    let mut bytes = Vec::with_capacity(5 + body.len());
+    bytes.push(RECORD_VERSION);
+    bytes.extend_from_slice(&checksum(key, &body).to_le_bytes());
+    bytes.extend_from_slice(&body);
     bytes
 }
 
-fn decode<'a, T: Deserialize<'a>>(version: u8, bytes: &'a [u8]) -> Result<T, DecodeError> {
-    match bytes.split_first() {
-        Some((found, body)) if *found == version => {
-            postcard::from_bytes(body).map_err(|error| DecodeError(error.to_string()))
+/// A version-2 record of `key`, checked against its checksum.
+fn decode<'a, T: Deserialize<'a>>(
+    kind: &str,
+    key: &[u8],
+    bytes: &'a [u8],
+) -> Result<T, DecodeError> {
+    let failed = |why: String| DecodeError(format!("{}: {why}", named(kind, key)));
+    let body = match bytes.split_first() {
+        Some((&RECORD_VERSION, rest)) if rest.len() >= 4 => {
+            let (stored, body) = rest.split_at(4);
+            let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
+            if stored != checksum(key, body) {
+                return Err(failed("checksum mismatch (the record is damaged)".into()));
+            }
+            body
         }
-        Some((found, _)) => Err(DecodeError(format!(
-            "record version {found}, expected {version}"
+        Some((&RECORD_VERSION, _)) => return Err(failed("truncated record".into())),
+        Some((found, _)) => {
+            return Err(failed(format!(
+                "record version {found}, expected {RECORD_VERSION}"
+            )))
+        }
+        None => return Err(failed("empty record".into())),
+    };
+    postcard::from_bytes(body).map_err(|error| failed(error.to_string()))
+}
+
+/// A version-1 record, as schema 1 and 2 wrote them (no checksum).
+fn decode_legacy<'a, T: Deserialize<'a>>(
+    kind: &str,
+    id: u128,
+    bytes: &'a [u8],
+) -> Result<T, DecodeError> {
+    let failed = |why: String| DecodeError(format!("{}: {why}", named(kind, &id.to_be_bytes())));
+    match bytes.split_first() {
+        Some((&LEGACY_VERSION, body)) => {
+            postcard::from_bytes(body).map_err(|error| failed(error.to_string()))
+        }
+        Some((found, _)) => Err(failed(format!(
+            "record version {found}, expected {LEGACY_VERSION}"
         ))),
-        None => Err(DecodeError("empty record".into())),
+        None => Err(failed("empty record".into())),
     }
 }
 
@@ -74,7 +126,7 @@ struct ShowRecord {
 
 pub fn encode_show(show: &Show) -> Vec<u8> {
     encode(
-        RECORD_VERSION,
+        &show.id.as_u128().to_be_bytes(),
         &ShowRecord {
             screen: show.screen.as_u128(),
             film: show.film.map(FilmId::as_u128),
@@ -92,7 +144,7 @@ pub fn encode_show(show: &Show) -> Vec<u8> {
 }
 
 pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
-    let record: ShowRecord = decode(RECORD_VERSION, bytes)?;
+    let record: ShowRecord = decode("show", &id.to_be_bytes(), bytes)?;
     let sold_seats = match record.sold_seats {
         Some((len, bits)) => Some(
             SeatSet::from_bytes(usize::from(len), &bits)
@@ -121,7 +173,7 @@ struct LegacyShowRecord {
 }
 
 pub fn decode_legacy_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
-    let record: LegacyShowRecord = decode(LEGACY_VERSION, bytes)?;
+    let record: LegacyShowRecord = decode_legacy("show", id, bytes)?;
     let mut show = Show::empty(ShowId::from_u128(id), record.starts_at, record.capacity);
     show.sold = record.sold;
     Ok(show)
@@ -141,7 +193,7 @@ struct TicketRecord {
 
 pub fn encode_ticket(ticket: &Ticket) -> Vec<u8> {
     encode(
-        RECORD_VERSION,
+        &ticket.id.as_u128().to_be_bytes(),
         &TicketRecord {
             show: ticket.show_id.as_u128(),
             user_name: ticket.user_name.clone(),
@@ -154,7 +206,7 @@ pub fn encode_ticket(ticket: &Ticket) -> Vec<u8> {
 }
 
 pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
-    let record: TicketRecord = decode(RECORD_VERSION, bytes)?;
+    let record: TicketRecord = decode("ticket", &id.to_be_bytes(), bytes)?;
     Ok(Ticket {
         id: TicketId::from_u128(id),
         show_id: ShowId::from_u128(record.show),
@@ -176,7 +228,7 @@ struct LegacyTicketRecord {
 
 /// A ticket as schema 1 and 2 stored it; it was created at its id's instant.
 pub fn decode_legacy_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
-    let record: LegacyTicketRecord = decode(LEGACY_VERSION, bytes)?;
+    let record: LegacyTicketRecord = decode_legacy("ticket", id, bytes)?;
     let created_at = i64::try_from(ulid::Ulid(id).timestamp_ms()).unwrap_or(i64::MAX);
     Ok(Ticket {
         id: TicketId::from_u128(id),
@@ -256,7 +308,7 @@ pub fn encode_screen(screen: &Screen) -> Vec<u8> {
         ),
     };
     encode(
-        RECORD_VERSION,
+        &screen.id.as_u128().to_be_bytes(),
         &ScreenRecord {
             name: screen.name.clone(),
             layout,
@@ -265,7 +317,7 @@ pub fn encode_screen(screen: &Screen) -> Vec<u8> {
 }
 
 pub fn decode_screen(id: u128, bytes: &[u8]) -> Result<Screen, DecodeError> {
-    let record: ScreenRecord = decode(RECORD_VERSION, bytes)?;
+    let record: ScreenRecord = decode("screen", &id.to_be_bytes(), bytes)?;
     let layout = match record.layout {
         LayoutRecord::General(capacity) => Layout::General { capacity },
         LayoutRecord::Seated(rows) => {
@@ -314,7 +366,7 @@ struct FilmRecord {
 
 pub fn encode_film(film: &Film) -> Vec<u8> {
     encode(
-        RECORD_VERSION,
+        &film.id.as_u128().to_be_bytes(),
         &FilmRecord {
             title: film.title.clone(),
             runtime_minutes: film.runtime_minutes,
@@ -324,7 +376,7 @@ pub fn encode_film(film: &Film) -> Vec<u8> {
 }
 
 pub fn decode_film(id: u128, bytes: &[u8]) -> Result<Film, DecodeError> {
-    let record: FilmRecord = decode(RECORD_VERSION, bytes)?;
+    let record: FilmRecord = decode("film", &id.to_be_bytes(), bytes)?;
     Ok(Film {
         id: FilmId::from_u128(id),
         title: record.title,
@@ -346,7 +398,7 @@ struct HoldRecord {
 
 pub fn encode_hold(hold: &Hold) -> Vec<u8> {
     encode(
-        RECORD_VERSION,
+        &hold.id.as_u128().to_be_bytes(),
         &HoldRecord {
             show: hold.show_id.as_u128(),
             seats: hold.seats.iter().map(|seat| seat.0).collect(),
@@ -358,7 +410,7 @@ pub fn encode_hold(hold: &Hold) -> Vec<u8> {
 }
 
 pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
-    let record: HoldRecord = decode(RECORD_VERSION, bytes)?;
+    let record: HoldRecord = decode("hold", &id.to_be_bytes(), bytes)?;
     Ok(Hold {
         id: HoldId::from_u128(id),
         show_id: ShowId::from_u128(record.show),
@@ -380,12 +432,12 @@ pub struct AnswerRecord {
     pub stored_at: Millis,
 }
 
-pub fn encode_answer(answer: &AnswerRecord) -> Vec<u8> {
-    encode(RECORD_VERSION, answer)
+pub fn encode_answer(key: &[u8], answer: &AnswerRecord) -> Vec<u8> {
+    encode(key, answer)
 }
 
-pub fn decode_answer(bytes: &[u8]) -> Result<AnswerRecord, DecodeError> {
-    decode(RECORD_VERSION, bytes)
+pub fn decode_answer(key: &[u8], bytes: &[u8]) -> Result<AnswerRecord, DecodeError> {
+    decode("idempotency answer", key, bytes)
 }
 
 #[cfg(test)]
@@ -488,6 +540,45 @@ mod tests {
             created_at: 1_000,
         };
         assert_eq!(decode_hold(5, &encode_hold(&hold)).unwrap(), hold);
+    }
+
+    #[test]
+    fn any_flipped_bit_in_key_or_value_is_found() {
+        let ticket = Ticket {
+            id: TicketId::from_u128(77),
+            show_id: ShowId::from_u128(5),
+            user_name: "Asha Rao".into(),
+            phone: Phone::Text("+91 98765 43210".into()),
+            count: 2,
+            seats: vec![],
+            created_at: 1_893_456_000_000,
+        };
+        let bytes = encode_ticket(&ticket);
+        for bit in 0..bytes.len() * 8 {
+            let mut damaged = bytes.clone();
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            assert!(
+                decode_ticket(77, &damaged).is_err(),
+                "bit {bit} of the value"
+            );
+        }
+        for bit in 0..128 {
+            let error = decode_ticket(77 ^ (1 << bit), &bytes)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("ticket"), "{error}");
+        }
+        let error = decode_ticket(77, &{
+            let mut damaged = bytes.clone();
+            damaged[10] ^= 4;
+            damaged
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("0000000000000000000000002D") && error.contains("checksum"),
+            "{error}"
+        );
     }
 
     #[test]

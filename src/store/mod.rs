@@ -49,6 +49,7 @@ impl Store {
         let open = || {
             Builder::new()
                 .set_cache_size(cache_size)
+                .set_repair_callback(say_repair(what.clone()))
                 .create(path)
                 .map_err(|source| StoreError::Open {
                     what: what.clone(),
@@ -99,6 +100,7 @@ impl Store {
         let what = "database".to_owned();
         let db = Builder::new()
             .set_cache_size(cache_size)
+            .set_repair_callback(say_repair(what.clone()))
             .create_with_backend(backend)
             .map_err(|source| StoreError::Open {
                 what: what.clone(),
@@ -141,6 +143,19 @@ impl Store {
         }
         txn.commit()?;
         Ok(result)
+    }
+}
+
+/// A repair on open is said once, at any log level: redb rolls a file left by
+/// a crash back to its last complete commit, and the operator should know.
+fn say_repair(what: String) -> impl Fn(&mut redb::RepairSession) + 'static {
+    let said = std::sync::atomic::AtomicBool::new(false);
+    move |_session| {
+        if !said.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "boxoffice: {what} was not closed cleanly; repairing it (redb keeps its last complete commit)"
+            );
+        }
     }
 }
 

@@ -22,7 +22,7 @@ impl Batch<'_, '_> {
         let Some(bytes) = self.tables.answers.get(key)? else {
             return Ok(Ok(None));
         };
-        let stored = decode_answer(bytes.value())?;
+        let stored = decode_answer(key, bytes.value())?;
         if self.is_past_its_time(&stored) {
             return Ok(Ok(None));
         }
@@ -51,8 +51,8 @@ impl Batch<'_, '_> {
         let replaced = self
             .tables
             .answers
-            .insert(key, encode_answer(&record).as_slice())?
-            .map(|old| decode_answer(old.value()))
+            .insert(key, encode_answer(key, &record).as_slice())?
+            .map(|old| decode_answer(key, old.value()))
             .transpose()?;
         if let Some(old) = replaced {
             self.tables.answer_times.remove(old.stored_at, key)?;
