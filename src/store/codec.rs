@@ -545,7 +545,7 @@ mod tests {
     #[test]
     fn any_flipped_bit_in_key_or_value_is_found() {
         let ticket = Ticket {
-            id: TicketId::from_u128(77),
+            id: TicketId::from_u128(0x4d),
             show_id: ShowId::from_u128(5),
             user_name: "Asha Rao".into(),
             phone: Phone::Text("+91 98765 43210".into()),
@@ -563,7 +563,7 @@ mod tests {
             );
         }
         for bit in 0..128 {
-            let error = decode_ticket(77 ^ (1 << bit), &bytes)
+            let error = decode_ticket(0x4d ^ (1 << bit), &bytes)
                 .unwrap_err()
                 .to_string();
             assert!(error.contains("ticket"), "{error}");
