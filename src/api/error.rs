@@ -48,6 +48,8 @@ pub enum Error {
     PayloadTooLarge,
     /// 503: too many writes are waiting; nothing was changed.
     Busy,
+    /// 503: storage cannot take writes now, and says why.
+    Unavailable(&'static str),
     /// 500: logged with its cause, never sent to the client.
     Internal(String),
     /// Any other status Rocket itself answers with (e.g. 431).
@@ -80,7 +82,7 @@ impl Error {
             Self::Unprocessable(_) => Status::UnprocessableEntity,
             Self::TicketExpired => Status::Gone,
             Self::PayloadTooLarge => Status::PayloadTooLarge,
-            Self::Busy => Status::ServiceUnavailable,
+            Self::Busy | Self::Unavailable(_) => Status::ServiceUnavailable,
             Self::Internal(_) => Status::InternalServerError,
             Self::Other(code) => Status::new(*code),
         }
@@ -105,6 +107,10 @@ impl Error {
             Self::Busy => {
                 "The service is busy: too many writes are waiting. Nothing was changed; retry in a moment.".into()
             }
+            Self::Unavailable(cause) => format!(
+                "The database cannot take writes now: {cause}. The request was not acknowledged; \
+                 retry in a moment, with the same Idempotency-Key so that it cannot apply twice."
+            ),
             Self::Internal(_) => "Internal server error.".into(),
             Self::Other(code) => Status::new(*code).reason().map_or_else(
                 || format!("HTTP status {code}."),
@@ -142,6 +148,10 @@ impl From<usecases::Error> for Error {
         match error {
             usecases::Error::Refused(refusal) => refusal.into(),
             usecases::Error::Busy => Self::Busy,
+            usecases::Error::Unavailable { cause, .. } => {
+                rocket::error!("{}", crate::error_chain(&error));
+                Self::Unavailable(cause)
+            }
             usecases::Error::Storage(_) => Self::Internal(crate::error_chain(&error)),
         }
     }
@@ -186,7 +196,7 @@ impl<'r> Responder<'r, 'static> for Error {
             Self::MethodNotAllowed { allow } => {
                 response.header(Header::new("Allow", allow));
             }
-            Self::Busy => {
+            Self::Busy | Self::Unavailable(_) => {
                 response.header(Header::new("Retry-After", "1"));
             }
             _ => {}
@@ -204,7 +214,7 @@ pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (406, "A field is missing, mistyped or out of range, an id is malformed, or the show would exceed capacity."),
     (410, "The ticket has expired and cannot be changed."),
     (413, "The body is larger than the configured JSON limit."),
-    (503, "Too many writes are waiting (`Retry-After` says when to try again); nothing was changed."),
+    (503, "Too many writes are waiting, or the database cannot take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
 ];
 
 impl OpenApiResponderInner for Error {

@@ -36,6 +36,13 @@ pub enum StoreError {
     },
     #[error("storage error")]
     Redb(#[from] redb::Error),
+    /// The database is being reopened after an I/O error.
+    #[error("the database is closed until it can be opened again")]
+    Closed,
+    /// A use case failed while planning, before it wrote anything: only it
+    /// fails, the others of its batch go on.
+    #[error("{0}")]
+    Unplanned(Box<StoreError>),
     /// A stored record or index is not what this build wrote.
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -60,3 +67,38 @@ from_redb!(
     redb::CommitError,
     redb::SetDurabilityError
 );
+
+/// What redb says to every write after an I/O error, until it is reopened.
+pub const PREVIOUS_FAILURE: &str = "an earlier write failed";
+
+/// Why storage cannot take a write now, when it is the disk or the file
+/// system rather than the data: a cause that can go away.
+pub fn unavailability(error: &StoreError) -> Option<&'static str> {
+    if matches!(error, StoreError::Closed) {
+        return Some("it is being reopened after an I/O error");
+    }
+    let io_cause = |io: &std::io::Error| match io.raw_os_error() {
+        Some(28 | 122) => "the disk is full",
+        Some(30) => "the file system is read-only",
+        _ => "the disk failed to write",
+    };
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return Some(io_cause(io));
+        }
+        // redb says what it met in its own variants, not always as a source.
+        match current.downcast_ref::<redb::Error>() {
+            Some(redb::Error::Io(io)) => return Some(io_cause(io)),
+            Some(redb::Error::PreviousIo) => return Some(PREVIOUS_FAILURE),
+            _ => {}
+        }
+        match current.downcast_ref::<redb::StorageError>() {
+            Some(redb::StorageError::Io(io)) => return Some(io_cause(io)),
+            Some(redb::StorageError::PreviousIo) => return Some(PREVIOUS_FAILURE),
+            _ => {}
+        }
+        cause = current.source();
+    }
+    None
+}

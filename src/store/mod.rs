@@ -14,8 +14,10 @@ mod writer;
 mod writes;
 
 use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
-use redb::{Builder, Database, Durability, StorageBackend};
+use redb::{Builder, Database, Durability, ReadTransaction, ReadableDatabase, StorageBackend};
 
 use crate::domain::{Millis, Rules};
 
@@ -26,9 +28,20 @@ pub use service::RedbBookings;
 pub use writer::{Writer, WriterSettings};
 pub use writes::{Batch, Held, IdMinter, Outcome, Sold};
 
+/// Opens the database again: after an I/O error redb refuses every write
+/// until it is reopened.
+type Opener = Box<dyn Fn() -> Result<Database, StoreError> + Send + Sync>;
+
+/// Whether the storage under the database takes writes again, told without
+/// touching the database (which refuses writes after an I/O error).
+type WriteProbe = Box<dyn Fn() -> bool + Send + Sync>;
+
 /// An open database file of the current schema.
 pub struct Store {
-    db: Database,
+    /// `None` only while a reopen that failed waits to be tried again.
+    db: RwLock<Option<Arc<Database>>>,
+    reopen: Opener,
+    can_write: WriteProbe,
     rules: Rules,
 }
 
@@ -46,16 +59,20 @@ impl Store {
             })?;
         }
         let what = format!("database {}", path.display());
-        let open = || {
-            Builder::new()
-                .set_cache_size(cache_size)
-                .set_repair_callback(say_repair(what.clone()))
-                .create(path)
-                .map_err(|source| StoreError::Open {
-                    what: what.clone(),
-                    source,
-                })
+        let opener: Opener = {
+            let (path, what) = (path.to_owned(), what.clone());
+            Box::new(move || {
+                Builder::new()
+                    .set_cache_size(cache_size)
+                    .set_repair_callback(say_repair(what.clone()))
+                    .create(&path)
+                    .map_err(|source| StoreError::Open {
+                        what: what.clone(),
+                        source,
+                    })
+            })
         };
+        let open = || opener();
         // A file to upgrade is copied before this build writes to it, so the
         // copy is the file byte for byte. Reading its version without
         // changing it needs a read-only open; one that fails (the file needs
@@ -85,7 +102,35 @@ impl Store {
                 announce_upgrade(&what, from, copy.as_deref());
             }
         }
-        Ok(Self { db, rules })
+        let folder = match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder.to_owned(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let name = path.file_name().map(std::ffi::OsStr::to_os_string);
+        let probe = move || folder_takes_writes(&folder, name.as_deref());
+        Ok(Self::over(db, opener, Box::new(probe), rules))
+    }
+
+    fn over(db: Database, reopen: Opener, can_write: WriteProbe, rules: Rules) -> Self {
+        Self {
+            db: RwLock::new(Some(Arc::new(db))),
+            reopen,
+            can_write,
+            rules,
+        }
+    }
+
+    /// Tells the store how to see that its backend takes writes again (by
+    /// default a backend is simply tried).
+    #[must_use]
+    pub fn with_write_probe(mut self, probe: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        self.can_write = Box::new(probe);
+        self
+    }
+
+    /// Whether the storage takes writes again, asked without the database.
+    pub fn storage_takes_writes(&self) -> bool {
+        (self.can_write)()
     }
 
     /// Opens the database kept by any redb storage backend, creating it if
@@ -93,19 +138,25 @@ impl Store {
     /// The crash tests use a backend that loses, as a power cut does,
     /// whatever was written after the last sync.
     pub fn open_on_backend(
-        backend: impl StorageBackend,
+        backend: impl StorageBackend + Clone,
         cache_size: usize,
         rules: Rules,
     ) -> Result<Self, StoreError> {
         let what = "database".to_owned();
-        let db = Builder::new()
-            .set_cache_size(cache_size)
-            .set_repair_callback(say_repair(what.clone()))
-            .create_with_backend(backend)
-            .map_err(|source| StoreError::Open {
-                what: what.clone(),
-                source,
-            })?;
+        let opener: Opener = {
+            let what = what.clone();
+            Box::new(move || {
+                Builder::new()
+                    .set_cache_size(cache_size)
+                    .set_repair_callback(say_repair(what.clone()))
+                    .create_with_backend(backend.clone())
+                    .map_err(|source| StoreError::Open {
+                        what: what.clone(),
+                        source,
+                    })
+            })
+        };
+        let db = opener()?;
         match schema::plan(&db, &what)? {
             schema::Plan::Create => schema::create(&db)?,
             schema::Plan::Current => {}
@@ -114,7 +165,47 @@ impl Store {
                 announce_upgrade(&what, from, None);
             }
         }
-        Ok(Self { db, rules })
+        Ok(Self::over(db, opener, Box::new(|| true), rules))
+    }
+
+    /// The open database; none while a failed reopen waits to be retried.
+    fn database(&self) -> Result<Arc<Database>, StoreError> {
+        self.db
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or(StoreError::Closed)
+    }
+
+    fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+        Ok(self.database()?.begin_read()?)
+    }
+
+    /// Closes the database and opens it again, clearing the state redb keeps
+    /// after an I/O error. Reads wait meanwhile; read transactions still open
+    /// keep the file locked, so the open is tried for up to a second.
+    pub fn reopen(&self) -> Result<(), StoreError> {
+        let mut slot = self
+            .db
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        drop(slot.take());
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            match (self.reopen)() {
+                Ok(db) => {
+                    *slot = Some(Arc::new(db));
+                    return Ok(());
+                }
+                Err(StoreError::Open {
+                    source: redb::DatabaseError::DatabaseAlreadyOpen,
+                    ..
+                }) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     pub fn rules(&self) -> Rules {
@@ -130,7 +221,7 @@ impl Store {
         ids: &mut IdMinter,
         work: impl FnOnce(&mut Batch<'_, '_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let mut txn = self.db.begin_write()?;
+        let mut txn = self.database()?.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
         let first = ids.last();
         let result = {
@@ -144,6 +235,23 @@ impl Store {
         txn.commit()?;
         Ok(result)
     }
+}
+
+/// Whether a small file can be written and synced beside the database: the
+/// disk has room again and the file system is writable.
+fn folder_takes_writes(folder: &Path, name: Option<&std::ffi::OsStr>) -> bool {
+    use std::io::Write;
+    let mut probe_name = name.map_or_else(|| "boxoffice".into(), std::ffi::OsStr::to_os_string);
+    probe_name.push(".probe");
+    let probe = folder.join(probe_name);
+    let written = std::fs::File::create(&probe)
+        .and_then(|mut file| {
+            file.write_all(&vec![0u8; 64 << 10])?;
+            file.sync_all()
+        })
+        .is_ok();
+    let _ = std::fs::remove_file(&probe);
+    written
 }
 
 /// A repair on open is said once, at any log level: redb rolls a file left by

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::error::StoreError;
+use super::error::{unavailability, StoreError};
 use super::writer::{OnDeath, Writer, WriterSettings};
 use super::writes::{Held, Sold};
 use super::Store;
@@ -66,7 +66,13 @@ impl RedbBookings {
         tokio::task::spawn_blocking(move || read(&store))
             .await
             .map_err(Error::storage)?
-            .map_err(Error::storage)
+            .map_err(|error| match unavailability(&error) {
+                Some(cause) => Error::Unavailable {
+                    cause,
+                    source: Box::new(error),
+                },
+                None => Error::storage(error),
+            })
     }
 }
 
@@ -131,6 +137,9 @@ impl Bookings for RedbBookings {
     }
 
     fn readiness(&self) -> Readiness {
+        if let Some(cause) = self.writer.failing() {
+            return Readiness::NotReady(format!("the database cannot take writes: {cause}"));
+        }
         let waiting = self.writer.waiting();
         if waiting >= self.writer.queue_limit() {
             Readiness::NotReady(format!(

@@ -10,13 +10,14 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::error::StoreError;
+use super::error::{unavailability, StoreError, PREVIOUS_FAILURE};
 use super::writes::{Batch, IdMinter, Outcome};
 use super::Store;
 use crate::clock::SharedClock;
@@ -36,19 +37,84 @@ pub struct WriterSettings {
 /// instead of a service that can only refuse writes.
 pub type OnDeath = Box<dyn FnOnce(&str) + Send>;
 
+/// While storage refuses writes, how often the idle writer tries again.
+const PROBE_EVERY: Duration = Duration::from_millis(500);
+
+/// Whether storage takes writes, as the last commit found: `None` when it
+/// did, else why not. Readiness reads it.
+#[derive(Debug, Default)]
+pub struct Health(Mutex<Option<&'static str>>);
+
+impl Health {
+    pub fn failing(&self) -> Option<&'static str> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set(&self, cause: Option<&'static str>) {
+        let mut state = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match (*state, cause) {
+            (None, Some(cause)) => rocket::error!("storage cannot take writes: {cause}"),
+            (Some(_), None) => rocket::warn!("storage takes writes again"),
+            _ => {}
+        }
+        *state = cause;
+    }
+}
+
+/// Why a batch's commit failed, shared by every job of it.
+struct Failed {
+    error: Arc<StoreError>,
+    cause: Option<&'static str>,
+}
+
+impl Failed {
+    fn answer(&self) -> Error {
+        let source = Error::storage(Arc::clone(&self.error));
+        match (self.cause, source) {
+            (Some(cause), Error::Storage(source)) => Error::Unavailable { cause, source },
+            (_, error) => error,
+        }
+    }
+}
+
 /// One caller's work, with whoever waits for its answer.
 trait Job: Send {
     /// Runs inside the batch's transaction; the answer waits for the commit.
     fn run(&mut self, batch: &mut Batch<'_, '_>) -> Result<(), StoreError>;
     /// After the commit (`failure` is `None`) or its failure.
-    fn finish(self: Box<Self>, failure: Option<&Arc<StoreError>>);
+    fn finish(self: Box<Self>, failure: Option<&Failed>);
 }
 
 struct Pending<T, F> {
     work: Option<F>,
     once: Once<T>,
     answer: Option<Result<Written<T>, Refusal>>,
+    /// It failed on its own before writing anything; the batch went on.
+    failed_alone: Option<StoreError>,
     reply: oneshot::Sender<Result<Written<T>, Error>>,
+}
+
+impl<T, F> Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&mut Batch<'_, '_>) -> Outcome<T> + Send,
+{
+    /// A failure before any write is this job's alone; any other aborts the batch.
+    fn alone(&mut self, error: StoreError) -> Result<(), StoreError> {
+        match error {
+            StoreError::Unplanned(error) => {
+                self.failed_alone = Some(*error);
+                Ok(())
+            }
+            error => Err(error),
+        }
+    }
 }
 
 impl<T, F> Job for Pending<T, F>
@@ -63,7 +129,11 @@ where
         if let Some(keyed) = &self.once {
             // A key seen before answers as it did; one used for another
             // request is refused. Either way nothing else runs.
-            match batch.stored_answer(&keyed.key, &keyed.fingerprint)? {
+            let stored = match batch.stored_answer(&keyed.key, &keyed.fingerprint) {
+                Ok(stored) => stored,
+                Err(error) => return self.alone(StoreError::Unplanned(Box::new(error))),
+            };
+            match stored {
                 Ok(None) => {}
                 Ok(Some(replay)) => {
                     self.answer = Some(Ok(Written::Replayed(replay)));
@@ -75,7 +145,10 @@ where
                 }
             }
         }
-        let answer = work(batch)?;
+        let answer = match work(batch) {
+            Ok(answer) => answer,
+            Err(error) => return self.alone(error),
+        };
         if let Some(keyed) = self.once.take() {
             if let Some(replay) = (keyed.render)(&answer) {
                 batch.remember(&keyed.key, keyed.fingerprint, replay)?;
@@ -85,12 +158,13 @@ where
         Ok(())
     }
 
-    fn finish(self: Box<Self>, failure: Option<&Arc<StoreError>>) {
-        let answer = match (failure, self.answer) {
-            (None, Some(Ok(done))) => Ok(done),
-            (None, Some(Err(refusal))) => Err(Error::Refused(refusal)),
-            (Some(failure), _) => Err(Error::storage(Arc::clone(failure))),
-            (None, None) => Err(Error::storage("a write got no answer")),
+    fn finish(self: Box<Self>, failure: Option<&Failed>) {
+        let answer = match (failure, self.answer, self.failed_alone) {
+            (Some(failure), _, _) => Err(failure.answer()),
+            (None, _, Some(error)) => Err(Error::storage(error)),
+            (None, Some(Ok(done)), None) => Ok(done),
+            (None, Some(Err(refusal)), None) => Err(Error::Refused(refusal)),
+            (None, None, None) => Err(Error::storage("a write got no answer")),
         };
         // The caller may have gone; a booking stands regardless.
         let _ = self.reply.send(answer);
@@ -104,6 +178,7 @@ pub struct Writer {
     jobs: SyncSender<Box<dyn Job>>,
     waiting: Arc<AtomicUsize>,
     queue_limit: usize,
+    health: Arc<Health>,
 }
 
 impl Writer {
@@ -118,12 +193,14 @@ impl Writer {
         let (jobs, queue) = mpsc::sync_channel(queue_limit);
         let waiting = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&waiting);
+        let health = Arc::new(Health::default());
+        let shared_health = Arc::clone(&health);
         let max_batch = settings.max_batch.max(1);
         let thread = std::thread::Builder::new()
             .name("boxoffice-writer".into())
             .spawn(move || {
                 let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                    run(&store, &clock, &queue, &counter, max_batch);
+                    run(&store, &clock, &queue, &counter, max_batch, &shared_health);
                 }));
                 if let Err(payload) = outcome {
                     let why = payload
@@ -140,6 +217,7 @@ impl Writer {
                 jobs,
                 waiting,
                 queue_limit,
+                health,
             },
             thread,
         )
@@ -168,6 +246,7 @@ impl Writer {
             work: Some(work),
             once,
             answer: None,
+            failed_alone: None,
             reply,
         });
         self.waiting.fetch_add(1, Ordering::SeqCst);
@@ -194,6 +273,11 @@ impl Writer {
     pub fn queue_limit(&self) -> usize {
         self.queue_limit
     }
+
+    /// Why storage refuses writes now, if it does.
+    pub fn failing(&self) -> Option<&'static str> {
+        self.health.failing()
+    }
 }
 
 fn run(
@@ -202,6 +286,7 @@ fn run(
     queue: &Receiver<Box<dyn Job>>,
     waiting: &AtomicUsize,
     max_batch: usize,
+    health: &Health,
 ) {
     let mut ids = match store.id_minter() {
         Ok(ids) => ids,
@@ -211,7 +296,26 @@ fn run(
         }
     };
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(max_batch);
-    while let Ok(first) = queue.recv() {
+    let mut probed = std::time::Instant::now();
+    loop {
+        let first = if health.failing().is_some() {
+            // Storage refused the last commit: try again now and then, idle
+            // or not, so that writes and readiness come back by themselves.
+            if probed.elapsed() >= PROBE_EVERY {
+                probe(store, clock, &mut ids, health);
+                probed = std::time::Instant::now();
+            }
+            match queue.recv_timeout(PROBE_EVERY) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match queue.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
+        };
         fail_on_purpose_when_asked();
         batch.push(first);
         while batch.len() < max_batch {
@@ -227,19 +331,62 @@ fn run(
         let failure = match committed {
             Ok(()) => {
                 rocket::debug!("committed {} commands in one transaction", batch.len());
+                health.set(None);
                 None
             }
             Err(error) => {
-                rocket::error!(
-                    "a write transaction of {} commands failed: {}",
-                    batch.len(),
-                    crate::error_chain(&error)
-                );
-                Some(Arc::new(error))
+                if health.failing().is_none() {
+                    probed = std::time::Instant::now();
+                }
+                Some(failed(batch.len(), error, health))
             }
         };
         for job in batch.drain(..) {
             job.finish(failure.as_ref());
+        }
+    }
+}
+
+/// A failed commit: logged; when the disk or file system is the cause,
+/// readiness says so until `probe` finds the storage taking writes again.
+fn failed(jobs: usize, error: StoreError, health: &Health) -> Failed {
+    // After an I/O error redb refuses every write with "previous I/O error":
+    // the first cause (disk full, read-only) is the one worth telling.
+    let cause = match unavailability(&error) {
+        Some(PREVIOUS_FAILURE) => Some(health.failing().unwrap_or(PREVIOUS_FAILURE)),
+        cause => cause,
+    };
+    rocket::error!(
+        "a write transaction of {jobs} commands failed: {}",
+        crate::error_chain(&error)
+    );
+    if let Some(cause) = cause {
+        // The database keeps serving reads; it is reopened once the storage
+        // takes writes again (see `probe`).
+        health.set(Some(cause));
+    }
+    Failed {
+        error: Arc::new(error),
+        cause,
+    }
+}
+
+/// Once the storage takes writes again, reopens the database (redb refuses
+/// every write after an I/O error until then) and tries an empty durable
+/// commit: storage is healthy again once one succeeds.
+fn probe(store: &Store, clock: &SharedClock, ids: &mut IdMinter, health: &Health) {
+    if !store.storage_takes_writes() {
+        return;
+    }
+    if let Err(error) = store.reopen() {
+        rocket::error!("cannot reopen the database: {}", crate::error_chain(&error));
+        return;
+    }
+    match store.in_one_commit(clock.now(), ids, |_| Ok(())) {
+        Ok(()) => health.set(None),
+        Err(error) => {
+            let cause = unavailability(&error);
+            health.set(Some(cause.unwrap_or("the last write failed")));
         }
     }
 }

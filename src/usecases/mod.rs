@@ -36,7 +36,18 @@ pub enum Error {
     /// Too many writes are waiting; this one was not queued, nothing changed.
     #[error("the write queue is full")]
     Busy,
-    /// Storage failed; the change was not acknowledged.
+    /// Storage cannot take writes now (`cause`: the disk is full, the file
+    /// system is read-only, the clock is unusable...). The write was not
+    /// acknowledged: it may or may not have been stored, so a retry should
+    /// carry the same `Idempotency-Key`.
+    #[error("the database cannot take writes now: {cause}")]
+    Unavailable {
+        cause: &'static str,
+        #[source]
+        source: StorageError,
+    },
+    /// Something underneath failed that a retry will not mend (damaged data,
+    /// a bug); the change was not acknowledged.
     #[error("storage failed")]
     Storage(#[source] StorageError),
 }

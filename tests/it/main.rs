@@ -18,6 +18,7 @@ mod crash;
 mod docs;
 mod documented_patterns;
 mod expiry;
+mod faults;
 mod group_commit;
 mod hostile;
 mod hostile_http;

@@ -298,6 +298,24 @@ pub fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) 
         .unwrap_or_else(|| panic!("{method} {url}: no complete JSON answer"))
 }
 
+/// A POST of `body` that returns the status, the `Retry-After` header and
+/// the JSON body, whatever the status.
+#[track_caller]
+pub fn call_with_headers(
+    agent: &ureq::Agent,
+    url: &str,
+    body: &Value,
+) -> (u16, Option<String>, Value) {
+    let response = match agent.post(url).send_json(body.clone()) {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("POST {url}: {error}"),
+    };
+    let status = response.status();
+    let retry_after = response.header("Retry-After").map(str::to_owned);
+    let body = response.into_json().expect("a JSON body");
+    (status, retry_after, body)
+}
+
 pub fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))

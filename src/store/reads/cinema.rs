@@ -1,7 +1,7 @@
 //! The `/v1` reads: screens, films, shows with filters and pages, a show's
 //! bookings, one booking, bookings by phone number.
 
-use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
+use redb::{ReadTransaction, ReadableTable};
 
 use super::{dangling, read_show, read_ticket};
 use crate::domain::cinema::{Film, Screen};
@@ -76,13 +76,13 @@ pub(in crate::store) fn holds_of(
 
 impl Store {
     pub fn screen(&self, id: ScreenId) -> Result<Option<Screen>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         screen_in(&txn, id, self.rules)
     }
 
     /// Screens in id order, the default one (id 0) first.
     pub fn screens(&self, request: PageRequest) -> Result<Page<Screen>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let mut items = Vec::new();
         if request.after.is_none() {
             items.push(Screen::default_screen(self.rules.capacity));
@@ -103,7 +103,7 @@ impl Store {
     }
 
     pub fn film(&self, id: FilmId) -> Result<Option<Film>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         match txn.open_table(FILM_ID_TO_FILM)?.get(id.as_u128())? {
             Some(bytes) => Ok(Some(decode_film(id.as_u128(), bytes.value())?)),
             None => Ok(None),
@@ -111,7 +111,7 @@ impl Store {
     }
 
     pub fn films(&self, request: PageRequest) -> Result<Page<Film>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(FILM_ID_TO_FILM)?;
         let mut items = Vec::new();
         let range = match request.after {
@@ -133,7 +133,7 @@ impl Store {
 
     /// A show with its holds.
     pub fn show(&self, id: ShowId) -> Result<Option<(Show, Vec<Hold>)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
@@ -143,7 +143,7 @@ impl Store {
 
     /// A hold with the screen its seats are named on.
     pub fn hold_on_screen(&self, id: HoldId) -> Result<Option<(Hold, Screen)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let Some(bytes) = txn.open_table(HOLD_ID_TO_HOLD)?.get(id.as_u128())? else {
             return Ok(None);
         };
@@ -162,7 +162,7 @@ impl Store {
         filter: ShowFilter,
         request: PageRequest,
     ) -> Result<Page<(Show, Vec<Hold>)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
         let mut items: Vec<Show> = Vec::new();
         let after = request.after.unwrap_or(Cursor {
@@ -229,7 +229,7 @@ impl Store {
         &self,
         id: ShowId,
     ) -> Result<Option<(Show, Screen, Vec<Hold>)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
@@ -244,7 +244,7 @@ impl Store {
         id: ShowId,
         request: PageRequest,
     ) -> Result<Option<(Screen, Page<Ticket>)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
@@ -278,7 +278,7 @@ impl Store {
 
     /// A ticket with the screen its seats are named on.
     pub fn ticket_on_screen(&self, id: TicketId) -> Result<Option<(Ticket, Screen)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let Some(ticket) = read_ticket(&txn.open_table(TICKET_ID_TO_TICKET)?, id)? else {
             return Ok(None);
         };
@@ -298,7 +298,7 @@ impl Store {
             }
         };
         let wanted = digits(phone);
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
         let mut found = Vec::new();
         for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {

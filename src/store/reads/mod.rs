@@ -3,7 +3,7 @@
 
 mod cinema;
 
-use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
+use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode_show, decode_ticket};
 use super::error::StoreError;
@@ -23,7 +23,7 @@ pub type Listing = (Show, Vec<Ticket>, Vec<Hold>);
 impl Store {
     /// A ticket with the show it belongs to.
     pub fn ticket(&self, id: TicketId) -> Result<Option<(Ticket, Show)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let Some(ticket) = read_ticket(&tickets, id)? else {
             return Ok(None);
@@ -36,14 +36,14 @@ impl Store {
     /// A ticket without its show, for answers that need only the holder:
     /// one table and one lookup fewer than [`Store::ticket`].
     pub fn ticket_alone(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         read_ticket(&tickets, id)
     }
 
     /// A show with its tickets in booking order and its holds, from one snapshot.
     pub fn show_with_tickets(&self, key: ShowKey) -> Result<Option<Listing>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let id = match key {
             ShowKey::Id(id) => id,
             ShowKey::StartsAt(instant) => {
@@ -68,7 +68,7 @@ impl Store {
     /// Every show with its tickets, in start order, from one snapshot: for
     /// audits and tests.
     pub fn all_shows(&self) -> Result<Vec<(Show, Vec<Ticket>)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let starts = txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
         let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
@@ -87,7 +87,7 @@ impl Store {
 
     /// A minter whose ids sort after every id already stored.
     pub fn id_minter(&self) -> Result<IdMinter, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let last_ticket = txn
             .open_table(TICKET_ID_TO_TICKET)?
             .last()?
@@ -106,7 +106,7 @@ impl Store {
 
     /// How many tickets are stored.
     pub fn ticket_total(&self) -> Result<u64, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         Ok(txn.open_table(TICKET_ID_TO_TICKET)?.len()?)
     }
 }

@@ -103,7 +103,8 @@ fn outcome<T, P>(
     match plan {
         Ok(plan) => apply(plan).map(Ok),
         Err(Failure::Refused(refusal)) => Ok(Err(refusal)),
-        Err(Failure::Storage(error)) => Err(error),
+        // Nothing was written yet: only this use case fails.
+        Err(Failure::Storage(error)) => Err(StoreError::Unplanned(Box::new(error))),
     }
 }
 

@@ -112,7 +112,8 @@ impl Batch<'_, '_> {
     /// past their time.
     pub fn purge(&mut self, budget: usize) -> Result<PurgeReport, StoreError> {
         let cutoff = expiry_cutoff(self.now, self.rules.expire_after_ms);
-        let (plan, more) = plan_purge(&self.tables, cutoff, budget)?;
+        let (plan, more) = plan_purge(&self.tables, cutoff, budget)
+            .map_err(|error| StoreError::Unplanned(Box::new(error)))?;
         let spent: usize = plan
             .iter()
             .map(|show| show.tickets.len() + usize::from(show.whole))
