@@ -14,6 +14,7 @@ mod api;
 mod backpressure;
 mod cli;
 mod concurrency;
+mod corruption;
 mod crash;
 mod docs;
 mod documented_patterns;

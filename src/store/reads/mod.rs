@@ -118,12 +118,36 @@ pub(super) fn tickets_of(
     show: &Show,
 ) -> Result<Vec<Ticket>, StoreError> {
     let mut found = Vec::with_capacity(show.sold as usize);
+    let mut seats = 0u64;
+    let mut last: Option<TicketId> = None;
     for entry in index.get(show.id.as_u128())? {
         let ticket_id = TicketId::from_u128(entry?.value());
+        // The index keeps ids in order, each once: anything else is damage.
+        if last.is_some_and(|last| last >= ticket_id) {
+            return Err(StoreError::Corrupt(format!(
+                "show {} lists its tickets out of order at {ticket_id}",
+                show.id
+            )));
+        }
+        last = Some(ticket_id);
         let ticket = read_ticket(tickets, ticket_id)?.ok_or_else(|| {
             StoreError::Corrupt(format!("show {} lists missing ticket {ticket_id}", show.id))
         })?;
+        if ticket.show_id != show.id {
+            return Err(StoreError::Corrupt(format!(
+                "show {} lists ticket {ticket_id} of show {}",
+                show.id, ticket.show_id
+            )));
+        }
+        seats += u64::from(ticket.count);
         found.push(ticket);
+    }
+    // A damaged index must not pass for a show with fewer tickets.
+    if seats != u64::from(show.sold) {
+        return Err(StoreError::Corrupt(format!(
+            "show {} counts {} seats sold but lists tickets holding {seats}",
+            show.id, show.sold
+        )));
     }
     Ok(found)
 }
