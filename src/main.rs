@@ -12,6 +12,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    boxoffice::os_limits::raise_and_report();
     // Dropping the Rocket drops the writer's last handle: the writer finishes
     // and the database closes cleanly before the process exits.
     let outcome = service.rocket.launch().await.map(drop);
