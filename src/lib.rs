@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod expiry;
+pub mod memory;
 pub mod os_limits;
 pub mod store;
 pub mod writer;

@@ -13,6 +13,7 @@ async fn main() -> ExitCode {
         }
     };
     boxoffice::os_limits::raise_and_report();
+    boxoffice::memory::start_trimming();
     // Dropping the Rocket drops the writer's last handle: the writer finishes
     // and the database closes cleanly before the process exits.
     let outcome = service.rocket.launch().await.map(drop);
