@@ -56,6 +56,8 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    crate::os_limits::raise_and_report();
+    crate::memory::start_trimming();
     // Dropping the Rocket drops the writer's last handle: the writer finishes
     // and the database closes cleanly before the process exits.
     let outcome = service.rocket.launch().await.map(drop);

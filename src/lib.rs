@@ -14,6 +14,8 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod expiry;
+pub mod memory;
+pub mod os_limits;
 pub mod service;
 pub mod store;
 pub mod usecases;

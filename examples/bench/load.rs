@@ -221,6 +221,90 @@ impl Connection {
     }
 }
 
+/// Connections opened at once during a spike: fewer than the server's listen
+/// queue holds (128: the backlog tokio's listener asks for, by way of mio), so
+/// that no connection waits a second for its SYN to be sent again.
+const SPIKE_OPENING: usize = 100;
+
+/// Many idle connections at once: `connections` keep-alive connections, each
+/// sending one request and reading its answer, then all held open together
+/// for `hold`, then all closed. The whole spike gives up after `timeout`.
+pub struct Spike {
+    pub address: SocketAddr,
+    pub connections: usize,
+    pub make: MakeRequest,
+    pub hold: Duration,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Default)]
+pub struct SpikeReport {
+    /// Connections that got an answer and were held.
+    pub held: usize,
+    /// Of those, answers with a 2xx status.
+    pub ok: usize,
+    /// From the first connect until every connection was open and answered.
+    pub opening: Duration,
+}
+
+impl Spike {
+    pub fn run(self) -> Result<SpikeReport, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| format!("spike runtime: {error}"))?;
+        let timeout = self.timeout;
+        runtime.block_on(async move {
+            tokio::time::timeout(timeout, self.drive())
+                .await
+                .map_err(|_| format!("the connection spike took over {timeout:?}"))?
+        })
+    }
+
+    async fn drive(self) -> Result<SpikeReport, String> {
+        let started = Instant::now();
+        let mut held = Vec::with_capacity(self.connections);
+        let mut report = SpikeReport::default();
+        let mut next = 0;
+        while next < self.connections {
+            let wave = SPIKE_OPENING.min(self.connections - next);
+            let mut opening = Vec::with_capacity(wave);
+            for n in next..next + wave {
+                let request = (self.make)(n as u64);
+                let address = self.address;
+                opening.push(tokio::spawn(async move {
+                    let mut stream = TcpStream::connect(address)
+                        .await
+                        .map_err(|error| format!("connect {address}: {error}"))?;
+                    stream
+                        .write_all(&request)
+                        .await
+                        .map_err(|error| format!("send: {error}"))?;
+                    let mut buffer = Vec::new();
+                    let (status, _) = read_answer(&mut stream, &mut buffer).await?;
+                    Ok::<_, String>((stream, status))
+                }));
+            }
+            for connection in opening {
+                let (stream, status) = connection
+                    .await
+                    .map_err(|error| format!("a spike connection failed: {error}"))??;
+                if (200..300).contains(&status) {
+                    report.ok += 1;
+                }
+                held.push(stream);
+            }
+            next += wave;
+        }
+        report.opening = started.elapsed();
+        report.held = held.len();
+        tokio::time::sleep(self.hold).await;
+        // Dropping a stream closes it: the server reads the end at once.
+        drop(held);
+        Ok(report)
+    }
+}
+
 /// Reads one answer into `buffer`; returns its status and where its body is.
 /// The server answers with a Content-Length (Rocket does for sized bodies).
 async fn read_answer(

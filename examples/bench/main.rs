@@ -32,8 +32,8 @@ use chrono::DurationRound;
 use redb::{Builder, Database, Durability, TableDefinition};
 use serde_json::json;
 
-use load::{request, Load, MakeRequest, OnAnswer, Report};
-use server::{CpuMeter, Server};
+use load::{request, Load, MakeRequest, OnAnswer, Report, Spike, SpikeReport};
+use server::{CpuMeter, MemoryMeter, Server};
 
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;
@@ -53,6 +53,14 @@ const ROUNDS: u32 = 3;
 const WARM_UP: Duration = Duration::from_millis(500);
 const STARTS: usize = 5;
 const PURGE_TIMEOUT: Duration = Duration::from_mins(2);
+/// Keep-alive connections opened at once in the connection spike.
+const SPIKE_CONNECTIONS: usize = 5_000;
+/// How long the spike's connections are all held open together.
+const SPIKE_HOLD: Duration = Duration::from_secs(2);
+const SPIKE_TIMEOUT: Duration = Duration::from_mins(1);
+/// Seconds the server's RSS is followed for after the spike's connections close.
+const SPIKE_SETTLE_SECONDS: u64 = 30;
+const RSS_TARGET_MIB: f64 = 64.0;
 
 struct Options {
     /// Measured time per row, over all its slices.
@@ -229,6 +237,7 @@ const BOOKING_CONNECTIONS: [usize; 3] = [1, 16, 64];
 fn run() -> Result<(), String> {
     let options = Options::from_args()?;
     let binaries = Binaries::find()?;
+    check_open_file_limit()?;
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/out");
     if out.exists() {
         std::fs::remove_dir_all(&out)
@@ -387,6 +396,8 @@ fn run() -> Result<(), String> {
         row.report.finish();
     }
     let (peak_kib, resident_kib) = grouped.memory_kib()?;
+    eprintln!("spike of {SPIKE_CONNECTIONS} connections, then {SPIKE_SETTLE_SECONDS} s of RSS ...");
+    let spike = connection_spike(&grouped, ids.user_details())?;
     hello.stop()?;
     grouped.stop()?;
     single.stop()?;
@@ -496,6 +507,8 @@ fn run() -> Result<(), String> {
         None,
     );
     output.line("");
+    spike.write(&mut output);
+    output.line("");
     output.line(format!(
         "Purge of {BIG} expired tickets in {} shows, with 1 connection booking throughout:",
         BIG / CAPACITY as usize
@@ -542,6 +555,131 @@ impl Load {
             }
         }) as OnAnswer);
         self
+    }
+}
+
+/// The load generator holds every spike connection open at once, and a
+/// read-row connection or two besides.
+fn check_open_file_limit() -> Result<(), String> {
+    let needed = SPIKE_CONNECTIONS as u64 + 1_000;
+    let limit = boxoffice::os_limits::raise_open_file_limit()
+        .map(|limit| limit.after)
+        .map_err(|error| error.to_string())?;
+    match limit.0 {
+        Some(open_files) if open_files < needed => Err(format!(
+            "the open-file limit is {open_files}; the connection spike needs {needed} \
+             (raise the hard limit: ulimit -Hn)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What the booking server's memory did around a spike of idle connections.
+struct ConnectionSpike {
+    report: SpikeReport,
+    before_kib: u64,
+    /// The highest of the samples taken every 100 ms while connections opened and were held.
+    peak_kib: u64,
+    /// One sample a second after the close: `after_kib[0]` at 1 s.
+    after_kib: Vec<u64>,
+}
+
+/// Opens [`SPIKE_CONNECTIONS`] keep-alive connections to `server`, each
+/// sending one `make` request, holds them for [`SPIKE_HOLD`], closes them all,
+/// and follows the server's resident set for [`SPIKE_SETTLE_SECONDS`].
+fn connection_spike(server: &Server, make: MakeRequest) -> Result<ConnectionSpike, String> {
+    let meter = server.memory_meter();
+    let before_kib = meter.resident_kib()?;
+    let spike = Spike {
+        address: server.address,
+        connections: SPIKE_CONNECTIONS,
+        make,
+        hold: SPIKE_HOLD,
+        timeout: SPIKE_TIMEOUT,
+    };
+    let done = AtomicBool::new(false);
+    let (report, peak_kib) = std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| sample_peak(meter, &done));
+        let report = spike.run();
+        done.store(true, Ordering::SeqCst);
+        let peak = sampler
+            .join()
+            .map_err(|_| "the RSS sampler panicked".to_owned());
+        (report, peak)
+    });
+    let (report, peak_kib) = (report?, peak_kib??);
+    let closed = Instant::now();
+    let mut after_kib = Vec::new();
+    for second in 1..=SPIKE_SETTLE_SECONDS {
+        let at = closed + Duration::from_secs(second);
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        after_kib.push(meter.resident_kib()?);
+    }
+    Ok(ConnectionSpike {
+        report,
+        before_kib,
+        peak_kib,
+        after_kib,
+    })
+}
+
+fn sample_peak(meter: MemoryMeter, done: &AtomicBool) -> Result<u64, String> {
+    let mut peak = 0;
+    while !done.load(Ordering::SeqCst) {
+        peak = peak.max(meter.resident_kib()?);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(peak)
+}
+
+impl ConnectionSpike {
+    fn write(&self, output: &mut Output) {
+        let mib = |kib: u64| format!("{:.1} MiB", kib as f64 / 1024.0);
+        let after = |second: usize| self.after_kib.get(second - 1).copied().unwrap_or(0);
+        let under = |kib: u64| (kib as f64 / 1024.0) < RSS_TARGET_MIB;
+        let first_under = self
+            .after_kib
+            .iter()
+            .position(|&kib| under(kib))
+            .map(|index| index + 1);
+        output.line(format!(
+            "A spike of {SPIKE_CONNECTIONS} keep-alive connections to the booking server after the \
+             rows above: each sends one GET /api/user-details and reads the answer, all are held \
+             open together for {:.0} s, then all close; the server's VmRSS is sampled every \
+             100 ms until the close, then once a second:",
+            SPIKE_HOLD.as_secs_f64()
+        ));
+        output.line("");
+        output.line("| figure | value | target | holds |");
+        output.line("| --- | ---: | --- | --- |");
+        output.figure(
+            "connections held at once (2xx answers)",
+            format!(
+                "{} ({}), all open after {:.2} s",
+                self.report.held,
+                self.report.ok,
+                self.report.opening.as_secs_f64()
+            ),
+            &SPIKE_CONNECTIONS.to_string(),
+            Some(self.report.held == SPIKE_CONNECTIONS && self.report.ok == SPIKE_CONNECTIONS),
+        );
+        output.figure("RSS before", mib(self.before_kib), "", None);
+        output.figure("RSS peak while open", mib(self.peak_kib), "", None);
+        output.figure("RSS 5 s after the close", mib(after(5)), "", None);
+        let last = SPIKE_SETTLE_SECONDS as usize;
+        output.figure(
+            &format!("RSS {last} s after the close"),
+            format!(
+                "{} ({})",
+                mib(after(last)),
+                first_under.map_or(
+                    format!("not under {RSS_TARGET_MIB:.0} MiB by then"),
+                    |second| { format!("under {RSS_TARGET_MIB:.0} MiB from {second} s") }
+                )
+            ),
+            &format!("< {RSS_TARGET_MIB:.0} MiB within {last} s"),
+            Some(under(after(last))),
+        );
     }
 }
 

@@ -79,18 +79,13 @@ impl Server {
         CpuMeter(self.child.id())
     }
 
+    pub fn memory_meter(&self) -> MemoryMeter {
+        MemoryMeter(self.child.id())
+    }
+
     /// Peak and current resident set, in KiB (`VmHWM`, `VmRSS`).
     pub fn memory_kib(&self) -> Result<(u64, u64), String> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .map_err(|error| format!("/proc status: {error}"))?;
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-                .ok_or_else(|| format!("no {name} in /proc status"))
-        };
-        Ok((field("VmHWM:")?, field("VmRSS:")?))
+        self.memory_meter().read_kib()
     }
 
     /// SIGTERM, so the database closes cleanly; waits for the exit.
@@ -156,6 +151,31 @@ impl CpuMeter {
         let mut report = load()?;
         report.server_cpu = self.read()?.saturating_sub(before);
         Ok(report)
+    }
+}
+
+/// Reads how much memory a process holds.
+#[derive(Clone, Copy)]
+pub struct MemoryMeter(u32);
+
+impl MemoryMeter {
+    /// Peak and current resident set, in KiB (`VmHWM`, `VmRSS`).
+    pub fn read_kib(self) -> Result<(u64, u64), String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0))
+            .map_err(|error| format!("/proc status: {error}"))?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .ok_or_else(|| format!("no {name} in /proc status"))
+        };
+        Ok((field("VmHWM:")?, field("VmRSS:")?))
+    }
+
+    /// The current resident set, in KiB (`VmRSS`).
+    pub fn resident_kib(self) -> Result<u64, String> {
+        Ok(self.read_kib()?.1)
     }
 }
 

@@ -24,6 +24,7 @@ mod group_commit;
 mod hostile;
 mod hostile_http;
 mod lifecycle;
+mod limits;
 mod model;
 mod privacy;
 mod store;

@@ -179,12 +179,30 @@ impl Server {
     /// when `None` (for a debug build, `normal`: it must print its address).
     #[track_caller]
     pub fn start_logging(db_path: &Path, env: &[(&str, &str)], log_level: Option<&str>) -> Self {
+        let command = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
+        Self::start_command(command, db_path, env, log_level)
+    }
+
+    /// Like [`Server::start`], with the binary run by `wrapper` (a program
+    /// and its arguments, such as `prlimit --nofile=1024:8192`).
+    pub fn start_wrapped(db_path: &Path, env: &[(&str, &str)], wrapper: &[&str]) -> Self {
+        let (program, arguments) = wrapper.split_first().expect("a wrapper program");
+        let mut command = Command::new(program);
+        command.args(arguments).arg(env!("CARGO_BIN_EXE_boxoffice"));
+        Self::start_command(command, db_path, env, Some("normal"))
+    }
+
+    fn start_command(
+        mut command: Command,
+        db_path: &Path,
+        env: &[(&str, &str)],
+        log_level: Option<&str>,
+    ) -> Self {
         let workdir = db_path
             .ancestors()
             .skip(1)
             .find(|folder| folder.is_dir())
             .expect("the db path has an existing folder above it");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
         command
             .current_dir(workdir)
             .env("ROCKET_PORT", "0")
@@ -236,6 +254,11 @@ impl Server {
             db_path: db_path.to_owned(),
             output,
         }
+    }
+
+    /// The server's process id (a wrapper such as `prlimit` execs the binary).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self, path: &str) -> String {
