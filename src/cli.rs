@@ -4,11 +4,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::clock::SystemClock;
 use crate::config::{self, Config};
 
 #[derive(Debug, Parser)]
@@ -49,7 +47,12 @@ pub fn main() -> ExitCode {
 }
 
 async fn serve() -> ExitCode {
-    let service = match crate::build(config::figment(), Arc::new(SystemClock)) {
+    let clock = crate::clock::system();
+    if let Err(unusable) = clock.now() {
+        eprintln!("boxoffice: cannot start: {unusable}; set the clock right and start again");
+        return ExitCode::FAILURE;
+    }
+    let service = match crate::build(config::figment(), clock) {
         Ok(service) => service,
         Err(error) => {
             eprintln!("boxoffice: {}", crate::error_chain(&error));

@@ -8,19 +8,27 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::domain::Millis;
 
+/// Where the service's one "now" comes from.
 pub trait Clock: Send + Sync + 'static {
-    /// Unix milliseconds, UTC.
-    fn now(&self) -> Millis;
+    /// Unix milliseconds, UTC; an error while no time can be trusted.
+    fn now(&self) -> Result<Millis, ClockUnusable>;
+
+    /// Now, or while no time can be trusted the last trusted one: for reads,
+    /// which judge flags such as `expired` and go on whatever the clock says.
+    fn now_or_last(&self) -> Millis {
+        self.now().unwrap_or(0)
+    }
+
+    /// From here on, never earlier than `at_least` (the newest stored record,
+    /// at start-up).
+    fn floor(&self, _at_least: Millis) {}
 }
 
 pub type SharedClock = Arc<dyn Clock>;
 
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Millis {
-        chrono::Utc::now().timestamp_millis()
-    }
+/// The trusted clock over the system's clocks: what the service runs on.
+pub fn system() -> SharedClock {
+    Arc::new(TrustedClock::new(SystemTimeSource::new()))
 }
 
 /// A clock that moves only when told to.
@@ -39,11 +47,16 @@ impl ManualClock {
     pub fn advance(&self, millis: i64) {
         self.0.fetch_add(millis, Ordering::SeqCst);
     }
+
+    /// What it reads: a manual clock is always usable.
+    pub fn now(&self) -> Millis {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 impl Clock for ManualClock {
-    fn now(&self) -> Millis {
-        self.0.load(Ordering::SeqCst)
+    fn now(&self) -> Result<Millis, ClockUnusable> {
+        Ok(ManualClock::now(self))
     }
 }
 
@@ -145,6 +158,20 @@ fn unix_millis(time: SystemTime) -> Millis {
 
 fn whole_millis(duration: Duration) -> Millis {
     Millis::try_from(duration.as_millis()).unwrap_or(Millis::MAX)
+}
+
+impl<S: TimeSource> Clock for TrustedClock<S> {
+    fn now(&self) -> Result<Millis, ClockUnusable> {
+        TrustedClock::now(self)
+    }
+
+    fn now_or_last(&self) -> Millis {
+        TrustedClock::now(self).unwrap_or_else(|_| self.last())
+    }
+
+    fn floor(&self, at_least: Millis) {
+        TrustedClock::floor(self, at_least);
+    }
 }
 
 /// Readings that move only when told to.
@@ -256,6 +283,12 @@ impl<S: TimeSource> TrustedClock<S> {
     pub fn floor(&self, at_least: Millis) {
         let mut state = self.lock();
         state.floor = state.floor.max(at_least);
+    }
+
+    /// The last trusted now given (or the floor, or 0 before any).
+    pub fn last(&self) -> Millis {
+        let state = self.lock();
+        state.last.map_or(state.floor.max(0), |(now, _)| now)
     }
 
     /// Trusted now, and what is worth logging about it (logged by the caller,

@@ -73,6 +73,8 @@ fn announce(rocket: &Rocket<Orbit>) {
 pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError> {
     let config = Config::from_figment(&figment)?;
     let store = Store::open(&config.db_path, config.cache_size, config.rules())?;
+    // Trusted time never goes back before what is already stored.
+    clock.floor(store.newest_instant()?);
     let settings = WriterSettings {
         max_batch: config.max_batch,
         queue_limit: config.queue_limit,

@@ -36,6 +36,8 @@ pub enum StoreError {
     },
     #[error("storage error")]
     Redb(#[from] redb::Error),
+    #[error(transparent)]
+    Clock(#[from] crate::clock::ClockUnusable),
     /// The database is being reopened after an I/O error.
     #[error("the database is closed until it can be opened again")]
     Closed,

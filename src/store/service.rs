@@ -123,7 +123,7 @@ impl Bookings for RedbBookings {
     async fn show(&self, key: ShowKey) -> Result<Option<ShowTickets>, Error> {
         let found = self.read(move |store| store.show_with_tickets(key)).await?;
         let expire_after = self.store.rules().expire_after_ms;
-        let now = self.clock.now();
+        let now = self.clock.now_or_last();
         Ok(found.map(|(show, tickets, holds)| ShowTickets {
             expired: is_expired(show.starts_at, expire_after, now),
             held: held(&holds, now, None).1,
@@ -325,13 +325,13 @@ impl Cinema for RedbBookings {
 
     async fn show_view(&self, id: ShowId) -> Result<Option<ShowView>, Error> {
         let found = self.read(move |store| store.show(id)).await?;
-        let now = self.clock.now();
+        let now = self.clock.now_or_last();
         Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
     }
 
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
         let found = self.read(move |store| store.shows(filter, page)).await?;
-        let now = self.clock.now();
+        let now = self.clock.now_or_last();
         Ok(Page {
             items: found
                 .items
@@ -350,7 +350,7 @@ impl Cinema for RedbBookings {
 
     async fn seats(&self, show: ShowId) -> Result<Option<Vec<SeatView>>, Error> {
         let found = self.read(move |store| store.show_on_screen(show)).await?;
-        let now = self.clock.now();
+        let now = self.clock.now_or_last();
         Ok(found.map(|(show, screen, holds)| seat_views(&show, &screen, &holds, now)))
     }
 
@@ -443,7 +443,7 @@ impl Holds for RedbBookings {
 
     async fn hold(&self, id: HoldId) -> Result<Option<HoldView>, Error> {
         let found = self.read(move |store| store.hold_on_screen(id)).await?;
-        let now = self.clock.now();
+        let now = self.clock.now_or_last();
         Ok(found.map(|(hold, screen)| hold_view(&hold, &screen, now)))
     }
 

@@ -37,6 +37,9 @@ pub struct WriterSettings {
 /// instead of a service that can only refuse writes.
 pub type OnDeath = Box<dyn FnOnce(&str) + Send>;
 
+/// Why writes are refused while the clock gives no trusted time.
+const CLOCK_UNUSABLE: &str = "the system clock is unusable (it reads before 1970)";
+
 /// While storage refuses writes, how often the idle writer tries again.
 const PROBE_EVERY: Duration = Duration::from_millis(500);
 
@@ -325,7 +328,22 @@ fn run(
             }
         }
         waiting.fetch_sub(batch.len(), Ordering::SeqCst);
-        let committed = store.in_one_commit(clock.now(), &mut ids, |transaction| {
+        let now = match clock.now() {
+            Ok(now) => now,
+            Err(unusable) => {
+                // No rule can be judged without a trusted now: nothing runs.
+                health.set(Some(CLOCK_UNUSABLE));
+                let failure = Failed {
+                    error: Arc::new(StoreError::Clock(unusable)),
+                    cause: Some(CLOCK_UNUSABLE),
+                };
+                for job in batch.drain(..) {
+                    job.finish(Some(&failure));
+                }
+                continue;
+            }
+        };
+        let committed = store.in_one_commit(now, &mut ids, |transaction| {
             batch.iter_mut().try_for_each(|job| job.run(transaction))
         });
         let failure = match committed {
@@ -375,6 +393,15 @@ fn failed(jobs: usize, error: StoreError, health: &Health) -> Failed {
 /// every write after an I/O error until then) and tries an empty durable
 /// commit: storage is healthy again once one succeeds.
 fn probe(store: &Store, clock: &SharedClock, ids: &mut IdMinter, health: &Health) {
+    let Ok(now) = clock.now() else {
+        health.set(Some(CLOCK_UNUSABLE));
+        return;
+    };
+    if health.failing() == Some(CLOCK_UNUSABLE) {
+        // The clock is right again, and storage never failed.
+        health.set(None);
+        return;
+    }
     if !store.storage_takes_writes() {
         return;
     }
@@ -382,7 +409,7 @@ fn probe(store: &Store, clock: &SharedClock, ids: &mut IdMinter, health: &Health
         rocket::error!("cannot reopen the database: {}", crate::error_chain(&error));
         return;
     }
-    match store.in_one_commit(clock.now(), ids, |_| Ok(())) {
+    match store.in_one_commit(now, ids, |_| Ok(())) {
         Ok(()) => health.set(None),
         Err(error) => {
             let cause = unavailability(&error);

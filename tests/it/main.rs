@@ -28,4 +28,5 @@ mod limits;
 mod model;
 mod privacy;
 mod store;
+mod time;
 mod upgrade;

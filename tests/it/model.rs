@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use boxoffice::clock::{Clock, ManualClock, SharedClock};
+use boxoffice::clock::{ManualClock, SharedClock};
 use boxoffice::domain::{Millis, Phone, Refusal, Rules, Show, ShowId, Ticket, TicketId};
 use boxoffice::store::{Batch, IdMinter, RedbBookings, Store, StoreError, WriterSettings};
 use boxoffice::usecases::{Booked, Bookings, Error, NewBooking, PurgeReport, Written};

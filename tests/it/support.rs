@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use boxoffice::clock::{Clock, ManualClock};
+use boxoffice::clock::{ManualClock, SharedClock};
 use boxoffice::domain::Millis;
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};
@@ -48,10 +48,30 @@ pub fn local_with(configure: impl FnOnce(Figment) -> Figment) -> Local {
 #[track_caller]
 pub fn local_in(dir: TempDir, configure: impl FnOnce(Figment) -> Figment) -> Local {
     let clock = Arc::new(ManualClock::new(NOW));
+    local_on(dir, clock.clone(), clock, configure)
+}
+
+/// A service whose time comes from `time` (for the clock's own tests; the
+/// `clock` field is then a manual clock nobody reads).
+#[track_caller]
+pub fn local_timed(time: SharedClock) -> Local {
+    let dir = tempfile::tempdir().expect("temp dir");
+    local_on(dir, time, Arc::new(ManualClock::new(NOW)), |figment| {
+        figment
+    })
+}
+
+#[track_caller]
+fn local_on(
+    dir: TempDir,
+    time: SharedClock,
+    clock: Arc<ManualClock>,
+    configure: impl FnOnce(Figment) -> Figment,
+) -> Local {
     let figment = boxoffice::config::figment()
         .merge(("db_path", dir.path().join("boxoffice.redb")))
         .merge(("log_level", "off"));
-    let service = boxoffice::build(configure(figment), clock.clone()).expect("service builds");
+    let service = boxoffice::build(configure(figment), time).expect("service builds");
     let client = Client::tracked(service.rocket).expect("rocket ignites");
     Local {
         client,

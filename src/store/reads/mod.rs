@@ -14,7 +14,7 @@ use super::tables::{
 use super::writes::IdMinter;
 use super::Store;
 use crate::domain::holds::Hold;
-use crate::domain::{ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{Millis, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::usecases::ShowKey;
 
 /// A show, its tickets in booking order and its holds.
@@ -102,6 +102,12 @@ impl Store {
             }
         }
         Ok(IdMinter::after(last))
+    }
+
+    /// The instant of the newest id ever minted: nothing stored is newer.
+    pub fn newest_instant(&self) -> Result<Millis, StoreError> {
+        let last = self.id_minter()?.last();
+        Ok(i64::try_from(ulid::Ulid(last).timestamp_ms()).unwrap_or(i64::MAX))
     }
 
     /// How many tickets are stored.
