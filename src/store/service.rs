@@ -58,21 +58,32 @@ impl RedbBookings {
         &self.store
     }
 
+    /// Runs a read off the async workers' backs: on a multi-threaded runtime
+    /// (the service's) the worker hands its other tasks to another thread
+    /// while it reads, so a cold page cache never stalls them; elsewhere (a
+    /// test's single-threaded runtime) on the blocking pool.
     async fn read<T: Send + 'static>(
         &self,
         read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Error> {
         let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || read(&store))
-            .await
-            .map_err(Error::storage)?
-            .map_err(|error| match unavailability(&error) {
-                Some(cause) => Error::Unavailable {
-                    cause,
-                    source: Box::new(error),
-                },
-                None => Error::storage(error),
-            })
+        let multi_threaded = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
+            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        });
+        let result = if multi_threaded {
+            tokio::task::block_in_place(|| read(&store))
+        } else {
+            tokio::task::spawn_blocking(move || read(&store))
+                .await
+                .map_err(Error::storage)?
+        };
+        result.map_err(|error| match unavailability(&error) {
+            Some(cause) => Error::Unavailable {
+                cause,
+                source: Box::new(error),
+            },
+            None => Error::storage(error),
+        })
     }
 }
 
