@@ -37,9 +37,21 @@ impl<'r> FromRequest<'r> for Authorized {
     }
 }
 
+/// The token of `Authorization: Bearer <token>` (the scheme in any case),
+/// if the request sends one. Only `/v1` takes it as a token.
+pub(crate) fn bearer_token<'r>(request: &'r Request<'_>) -> Option<&'r str> {
+    let (scheme, token) = request
+        .headers()
+        .get_one("Authorization")?
+        .trim()
+        .split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// Compares without an early exit, so the time taken does not tell how much
 /// of a guess was right.
-fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
     let mut difference = u8::from(given.len() != expected.len());
     for (index, byte) in expected.iter().enumerate() {
         let other = given.get(index).copied().unwrap_or(!byte);

@@ -63,10 +63,7 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
                 Err(())
             }
         });
-        let bearer = headers
-            .get_one("Authorization")
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::to_owned);
+        let bearer = super::auth::bearer_token(request).map(str::to_owned);
         Outcome::Success(Self {
             key,
             auth_token: headers
