@@ -26,3 +26,4 @@ mod model;
 mod privacy;
 mod store;
 mod upgrade;
+mod v1;
