@@ -15,12 +15,12 @@ use crate::clock::SharedClock;
 use crate::config::{Config, ConfigError};
 use crate::expiry::Purge;
 use crate::store::{RedbBookings, Store, StoreError, WriterSettings};
-use crate::usecases::Bookings;
+use crate::usecases::{Backend, Bookings};
 
 /// What every handler shares.
 pub struct App {
     pub config: Config,
-    pub bookings: Arc<dyn Bookings>,
+    pub bookings: Arc<dyn Backend>,
 }
 
 /// A configured service, ready to launch.
@@ -81,12 +81,16 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
     };
     let (bookings, writer_thread) =
         RedbBookings::start(store, clock, settings, Box::new(exit_on_writer_death));
-    let bookings: Arc<dyn Bookings> = Arc::new(bookings);
-    let (api_routes, spec) = api::routes(&config);
+    let bookings: Arc<dyn Backend> = Arc::new(bookings);
+    let api::Routes { seed, v1, spec } = api::routes(&config);
     let spec = serde_json::to_string(&spec).expect("the OpenAPI document serializes");
-    let purge = Purge::new(Arc::clone(&bookings), config.purge_interval);
+    let purge = Purge::new(
+        Arc::clone(&bookings) as Arc<dyn Bookings>,
+        config.purge_interval,
+    );
     let rocket = rocket::custom(figment)
-        .mount(api::API_BASE, api_routes)
+        .mount(api::API_BASE, seed)
+        .mount(api::V1_BASE, v1)
         .mount("/", api::docs_routes())
         .mount("/", api::health::routes())
         .register("/", api::error::catchers())

@@ -1,22 +1,113 @@
 """boxoffice's own check for Schemathesis (loaded through SCHEMATHESIS_HOOKS).
 
-config.toml lets data that matches the document be answered 400, 406 or 410,
-because the service refuses some well-formed requests for reasons no schema
-can state. This check makes sure those are the only reasons: any other 400,
-406 or 410 to valid data means the document allows something the service
-refuses.
+config.toml lets data that matches the document be answered 400, 404, 406,
+409, 410 or 422, because the service refuses some well-formed requests for
+reasons no schema can state. This check makes sure those are the only
+reasons: any other such answer to valid data means the document allows
+something the service refuses.
+
+/api refusals are told apart by their message, /v1 refusals (RFC 9457
+problem details) by their `type`, and for 422 by their detail too, since
+`urn:boxoffice:invalid` also stands for fields out of range.
 """
+
+import re
+import uuid
 
 import schemathesis
 
-BUSINESS_REFUSALS = {
+KEY = re.compile(r"[ -~]{1,255}")
+
+API_REFUSALS = {
     400: {
         "Show time cannot be before current time.",
         "Please pass one of the params (movieId or showTime)",
     },
+    404: {
+        "Ticket ID does not exist in Database.",
+        "Movie ID does not exist in Database.",
+        "Could not find a movie that match provided details.",
+    },
     406: {"Ticket limit exceeded."},
     410: {"Ticket has expired and cannot be changed."},
 }
+
+V1_REFUSALS = {
+    404: {"not-found"},
+    409: {"seats-taken", "not-enough-seats", "show-started", "screen-busy", "in-use"},
+    410: {"expired"},
+    422: {"invalid"},
+}
+
+# The refusals behind a 422 `invalid` that no schema can state.
+V1_INVALID_DETAILS = [
+    re.compile(pattern)
+    for pattern in (
+        r"No such seats on this screen: .+\.",
+        r"This show has no seat map: book by count\.",
+        r"The show would start in the past\.",
+        r"Row [A-Z]{1,3} appears more than once\.",
+        r"Seat [A-Z]{1,3}[0-9]{1,4} appears more than once\.",
+        r"The seat map has more than 2000 seats\.",
+        r"Every seat on the map is blocked\.",
+    )
+]
+
+
+def _json(response):
+    try:
+        body = response.json()
+    except Exception:  # noqa: BLE001 - any unreadable body is a failure here
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _api_refusal(status, body):
+    allowed = API_REFUSALS[status]
+    message = body.get("message")
+    if message not in allowed:
+        raise AssertionError(
+            f"Valid data was refused with {status} {message!r}; "
+            f"with this status only {sorted(allowed)} are business refusals"
+        )
+
+
+def _v1_refusal(status, response, body):
+    allowed = V1_REFUSALS.get(status)
+    kind = body.get("type", "")
+    slug = kind.removeprefix("urn:boxoffice:")
+    content_type = "".join(response.headers.get("content-type", [])[:1])
+    if allowed is None or not kind.startswith("urn:boxoffice:") or slug not in allowed:
+        raise AssertionError(
+            f"Valid data was refused with {status} {kind!r} ({body.get('detail')!r}); "
+            f"with this status only {sorted(allowed or [])} are business refusals"
+        )
+    if not content_type.startswith("application/problem+json"):
+        raise AssertionError(f"A /v1 refusal came as {content_type!r}")
+    if status == 422:
+        detail = body.get("detail", "")
+        if not any(pattern.fullmatch(detail) for pattern in V1_INVALID_DETAILS):
+            raise AssertionError(
+                f"Valid data was refused with 422 {detail!r}: no schema-invisible rule says so"
+            )
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    """In valid data, the Idempotency-Key is made unique to its request, as
+    the document asks of clients ("unique per request"): generated data
+    repeats the same few keys across different requests, which the service
+    rightly refuses as reused keys. Invalid data goes as generated (an edit
+    would make Schemathesis judge the case afresh, and send headers it meant
+    to leave out); its requests are refused before any key is stored."""
+    meta = case.meta
+    if meta is not None and not meta.generation.mode.is_positive:
+        return
+    headers = case.headers or {}
+    for name in list(headers):
+        value = headers[name]
+        if name.lower() == "idempotency-key" and isinstance(value, str) and KEY.fullmatch(value):
+            headers[name] = f"st-{uuid.uuid4()}"
 
 
 @schemathesis.check
@@ -24,16 +115,12 @@ def valid_data_is_refused_only_by_business_rules(ctx, response, case):
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive:
         return None
-    allowed = BUSINESS_REFUSALS.get(response.status_code)
-    if allowed is None:
+    status = response.status_code
+    if status < 400 or status == 401:
         return None
-    try:
-        message = response.json().get("message")
-    except Exception:  # noqa: BLE001 - any unreadable body is a failure here
-        message = None
-    if message not in allowed:
-        raise AssertionError(
-            f"Valid data was refused with {response.status_code} {message!r}; "
-            f"with this status only {sorted(allowed)} are business refusals"
-        )
+    body = _json(response)
+    if case.path.startswith("/v1"):
+        _v1_refusal(status, response, body)
+    elif status in API_REFUSALS:
+        _api_refusal(status, body)
     return None

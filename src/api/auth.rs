@@ -21,15 +21,17 @@ impl<'r> FromRequest<'r> for Authorized {
     type Error = Error;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let expected = request
-            .rocket()
-            .state::<App>()
-            .and_then(|app| app.config.api_token.as_deref());
-        let Some(expected) = expected else {
+        let config = request.rocket().state::<App>().map(|app| &app.config);
+        let Some(expected) = config.and_then(|config| config.api_token.as_deref()) else {
             return Outcome::Success(Authorized);
         };
         let given = request.headers().get_one(TOKEN_HEADER).unwrap_or("");
-        if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        // The admin token can do everything the API token can.
+        let admin = config.and_then(|config| config.admin_token.as_deref());
+        let is_api = constant_time_eq(given.as_bytes(), expected.as_bytes());
+        let is_admin =
+            admin.is_some_and(|admin| constant_time_eq(given.as_bytes(), admin.as_bytes()));
+        if is_api | is_admin {
             Outcome::Success(Authorized)
         } else {
             Outcome::Error((Status::Unauthorized, Error::Unauthorized))
@@ -37,9 +39,21 @@ impl<'r> FromRequest<'r> for Authorized {
     }
 }
 
+/// The token of `Authorization: Bearer <token>` (the scheme in any case),
+/// if the request sends one. Only `/v1` takes it as a token.
+pub(crate) fn bearer_token<'r>(request: &'r Request<'_>) -> Option<&'r str> {
+    let (scheme, token) = request
+        .headers()
+        .get_one("Authorization")?
+        .trim()
+        .split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// Compares without an early exit, so the time taken does not tell how much
 /// of a guess was right.
-fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
     let mut difference = u8::from(given.len() != expected.len());
     for (index, byte) in expected.iter().enumerate() {
         let other = given.get(index).copied().unwrap_or(!byte);

@@ -2,7 +2,7 @@
 //! whatever the Content-Type (old clients were lax about it), then checked
 //! field by field into a command, so every refusal has the SPEC's status.
 
-use rocket::data::{self, Data, FromData};
+use rocket::data::{self, ByteUnit, Data, FromData};
 use rocket::request::Request;
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{MediaType, RequestBody};
@@ -32,7 +32,8 @@ impl<'r, T: Validate> FromData<'r> for Valid<T> {
     type Error = Error;
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        match read_object(request, data).await.and_then(|body| {
+        let limit = json_limit(request);
+        match read_object(data, limit).await.and_then(|body| {
             let app = request
                 .rocket()
                 .state::<App>()
@@ -46,8 +47,16 @@ impl<'r, T: Validate> FromData<'r> for Valid<T> {
     }
 }
 
-async fn read_object(request: &Request<'_>, data: Data<'_>) -> Result<Map<String, Value>, Error> {
-    let limit = request.limits().get("json").unwrap_or(DEFAULT_JSON_LIMIT);
+/// The configured JSON limit.
+pub(crate) fn json_limit(request: &Request<'_>) -> ByteUnit {
+    request.limits().get("json").unwrap_or(DEFAULT_JSON_LIMIT)
+}
+
+/// Reads at most `limit` bytes of body as one JSON object.
+pub(crate) async fn read_object(
+    data: Data<'_>,
+    limit: ByteUnit,
+) -> Result<Map<String, Value>, Error> {
     let bytes =
         data.open(limit).into_bytes().await.map_err(|error| {
             Error::bad_request(format!("Could not read the request body: {error}"))

@@ -2,13 +2,15 @@
 
 use rocket::http::ContentType;
 use rocket::{get, Route, State};
-use rocket_okapi::okapi::openapi3::{Info, Link, OpenApi, Parameter, ParameterValue, RefOr};
+use rocket_okapi::okapi::openapi3::{
+    Info, Link, OpenApi, Parameter, ParameterValue, RefOr, SecurityScheme, SecuritySchemeData, Tag,
+};
 use rocket_okapi::okapi::schemars::schema::Schema;
 use rocket_okapi::swagger_ui::{make_swagger_ui, SwaggerUIConfig};
 use serde_json::json;
 
 use super::seed::fields::pattern_schema;
-use super::API_BASE;
+use super::{v1, API_BASE, V1_BASE};
 use crate::config::Config;
 use crate::domain::patterns;
 
@@ -53,11 +55,85 @@ const PARAMETERS: &[(&str, &str, &str, bool, &str)] = &[
 /// The serialized document, built once at start-up.
 pub struct ApiDoc(pub String);
 
+/// The document of both surfaces: `/api` as [`finish_seed`] makes it, and
+/// `/v1` beside it with its own tags, schemas and bearer scheme.
+pub fn finish(seed: OpenApi, v1: OpenApi, config: &Config) -> OpenApi {
+    let mut spec = finish_seed(seed, config);
+    spec.info.description = Some(
+        "Movie-theatre ticket booking.\n\n`/api` (tag Tickets) keeps the old service's five \
+         routes: every response is JSON, `{\"success\": true, ...}` or `{\"success\": false, \
+         \"message\": ...}`, and the token goes in `X-Auth-Token`.\n\n`/v1` is the cinema: \
+         screens, films, shows and bookings as resources; errors are RFC 9457 problem \
+         details (`application/problem+json`) whose `type` is `urn:boxoffice:<slug>`; the \
+         token goes in `Authorization: Bearer` or `X-Auth-Token`; every write takes an \
+         `Idempotency-Key`. To try it in order: POST /v1/screens, POST /v1/films, POST \
+         /v1/shows with their ids, then POST /v1/bookings with the show's id.\n\nTimes \
+         without an offset are venue-local."
+            .into(),
+    );
+    let v1 = v1::docs::finish(v1, config);
+    for (path, item) in v1.paths {
+        spec.paths.insert(format!("{V1_BASE}{path}"), item);
+    }
+    let components = spec.components.get_or_insert_with(Default::default);
+    if let Some(v1) = v1.components {
+        for (name, schema) in v1.schemas {
+            // The surfaces name their schemas apart; /api's stay as they are.
+            components.schemas.entry(name).or_insert(schema);
+        }
+    }
+    components.security_schemes.insert(
+        v1::docs::BEARER_SCHEME.into(),
+        RefOr::Object(SecurityScheme {
+            description: Some(
+                "`/v1` only: `Authorization: Bearer <token>`, the same token as `X-Auth-Token`. \
+                 Needed only when the server sets `api_token` (or, for catalogue changes and \
+                 searches, `admin_token`)."
+                    .into(),
+            ),
+            data: SecuritySchemeData::Http {
+                scheme: "bearer".into(),
+                bearer_format: None,
+            },
+            extensions: rocket_okapi::okapi::Map::default(),
+        }),
+    );
+    spec.tags = TAGS
+        .iter()
+        .map(|(name, description)| Tag {
+            name: (*name).into(),
+            description: Some((*description).into()),
+            ..Tag::default()
+        })
+        .collect();
+    spec
+}
+
+const TAGS: &[(&str, &str)] = &[
+    (
+        "Tickets",
+        "`/api`: the old service's routes, unchanged for its clients.",
+    ),
+    (
+        "Screens",
+        "`/v1`: rooms, general admission or with a seat map.",
+    ),
+    ("Films", "`/v1`: what is shown."),
+    (
+        "Shows",
+        "`/v1`: a film on a screen at a start, with its seats and bookings.",
+    ),
+    (
+        "Bookings",
+        "`/v1`: seats of a show for one person, by name or by count.",
+    ),
+];
+
 /// Paths become `/api/...`, each operation lists exactly the statuses it can
 /// give, query parameters get the patterns their values must match, the
 /// ticket count its upper bound, and the token is required in the document
 /// only when the server requires it.
-pub fn finish(mut spec: OpenApi, config: &Config) -> OpenApi {
+fn finish_seed(mut spec: OpenApi, config: &Config) -> OpenApi {
     let api_token_set = config.api_token.is_some();
     spec.info = Info {
         title: "boxoffice".into(),
@@ -215,4 +291,24 @@ pub fn docs_routes() -> Vec<Route> {
     routes.retain(|route| route.uri.path() != "/swagger-ui-config.json");
     routes.extend(rocket::routes![openapi_json, swagger_config]);
     routes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_surfaces_name_their_schemas_apart() {
+        let schemas = |spec: OpenApi| -> Vec<String> {
+            spec.components
+                .map(|components| components.schemas.into_keys().collect())
+                .unwrap_or_default()
+        };
+        let seed = schemas(super::super::seed::routes().1);
+        let v1 = schemas(v1::routes().1);
+        assert!(!seed.is_empty() && !v1.is_empty());
+        for name in &v1 {
+            assert!(!seed.contains(name), "{name} is named on both surfaces");
+        }
+    }
 }

@@ -8,13 +8,14 @@ use std::io::Cursor;
 use rocket::http::{ContentType, Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
-use rocket::{catch, catchers, Catcher};
+use rocket::{catch, catchers, Catcher, Either};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{MediaType, RefOr, Response as OpenApiResponse, Responses};
 use rocket_okapi::response::OpenApiResponderInner;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::api::v1::{self, problem::Problem};
 use crate::domain::Refusal;
 use crate::usecases;
 
@@ -244,14 +245,20 @@ impl OpenApiResponderInner for Error {
 }
 
 /// Rocket's own failures (no route, guard refusals, oversized bodies) in the
-/// same envelope.
+/// same envelope; under `/v1`, as problem details.
 pub fn catchers() -> Vec<Catcher> {
     catchers![not_found, unauthorized, default_catcher]
 }
 
+/// A catcher's answer: the envelope, or a problem under `/v1`.
+type Caught = Either<Error, Problem>;
+
 #[catch(404)]
-fn not_found(request: &Request<'_>) -> Error {
-    wrong_method_or_no_route(request)
+fn not_found(request: &Request<'_>) -> Caught {
+    v1::caught(Status::NotFound, request).map_or_else(
+        || Either::Left(wrong_method_or_no_route(request)),
+        Either::Right,
+    )
 }
 
 /// 405 with the methods the request's path does serve, or 404 when it serves none.
@@ -280,12 +287,20 @@ fn wrong_method_or_no_route(request: &Request<'_>) -> Error {
 }
 
 #[catch(401)]
-fn unauthorized() -> Error {
-    Error::Unauthorized
+fn unauthorized(request: &Request<'_>) -> Caught {
+    v1::caught(Status::Unauthorized, request)
+        .map_or(Either::Left(Error::Unauthorized), Either::Right)
 }
 
 #[catch(default)]
-fn default_catcher(status: Status, request: &Request<'_>) -> Error {
+fn default_catcher(status: Status, request: &Request<'_>) -> Caught {
+    v1::caught(status, request).map_or_else(
+        || Either::Left(envelope_for(status, request)),
+        Either::Right,
+    )
+}
+
+fn envelope_for(status: Status, request: &Request<'_>) -> Error {
     match status.code {
         // Rocket refuses a request before routing it only when it cannot take
         // the request line, in practice a method it does not know (QUERY,

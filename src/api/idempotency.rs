@@ -63,10 +63,7 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
                 Err(())
             }
         });
-        let bearer = headers
-            .get_one("Authorization")
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::to_owned);
+        let bearer = super::auth::bearer_token(request).map(str::to_owned);
         Outcome::Success(Self {
             key,
             auth_token: headers
@@ -195,18 +192,29 @@ impl<'r, R: Responder<'r, 'static>> Responder<'r, 'static> for Answer<R> {
         match self {
             Self::Fresh(fresh) => fresh.respond_to(request),
             Self::Replayed(Replay { status, body }) => {
-                let problem = status >= 400 && request.uri().path().starts_with("/v1");
-                let content_type = if problem {
-                    ContentType::new("application", "problem+json")
-                } else {
-                    ContentType::JSON
-                };
-                Response::build()
+                let path = request.uri().path().to_string();
+                let v1 = crate::api::v1::is_v1(&path);
+                let mut response = Response::build();
+                response
                     .status(Status::new(status))
-                    .header(content_type)
-                    .header(Header::new(REPLAYED_HEADER, "true"))
-                    .sized_body(body.len(), Cursor::new(body))
-                    .ok()
+                    .header(Header::new(REPLAYED_HEADER, "true"));
+                if v1 {
+                    if let Some(location) = crate::api::v1::reply::location(&path, status, &body) {
+                        response.header(Header::new("Location", location));
+                    }
+                }
+                // A 204 has no body, so no type either.
+                if !(v1 && body.is_empty()) {
+                    let content_type = if v1 && status >= 400 {
+                        crate::api::v1::problem::content_type()
+                    } else {
+                        ContentType::JSON
+                    };
+                    response
+                        .header(content_type)
+                        .sized_body(body.len(), Cursor::new(body));
+                }
+                response.ok()
             }
         }
     }

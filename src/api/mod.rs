@@ -1,5 +1,5 @@
-//! HTTP: the `/api` routes, their `OpenAPI` document and Swagger UI, the
-//! health routes, and the JSON catchers.
+//! HTTP: the `/api` and `/v1` routes, their `OpenAPI` document and Swagger
+//! UI, the health routes, and the JSON catchers.
 
 pub mod auth;
 pub mod body;
@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod seed;
+pub mod v1;
 
 use rocket::Route;
 use rocket_okapi::okapi::openapi3::OpenApi;
@@ -19,9 +20,25 @@ pub use docs::{docs_routes, ApiDoc};
 /// Where the seed-compatible routes live.
 pub const API_BASE: &str = "/api";
 
+pub use v1::V1_BASE;
+
+/// The API's routes and the `OpenAPI` document that describes them all.
+pub struct Routes {
+    /// To mount at [`API_BASE`].
+    pub seed: Vec<Route>,
+    /// To mount at [`V1_BASE`].
+    pub v1: Vec<Route>,
+    pub spec: OpenApi,
+}
+
 /// The API routes and the `OpenAPI` document that describes them as `config`
 /// sets them up.
-pub fn routes(config: &Config) -> (Vec<Route>, OpenApi) {
-    let (routes, spec) = seed::routes();
-    (routes, docs::finish(spec, config))
+pub fn routes(config: &Config) -> Routes {
+    let (seed, seed_spec) = seed::routes();
+    let (v1, v1_spec) = v1::routes();
+    Routes {
+        seed,
+        v1,
+        spec: docs::finish(seed_spec, v1_spec, config),
+    }
 }

@@ -64,3 +64,47 @@ pub const SHOW_TIME: &str = concat!(
     white_space!(),
     "]*$"
 );
+
+/// Names, titles and ratings: 1 to `max_chars` characters once trimmed, none
+/// of them a control character (`userName` is this with 100).
+pub fn text(max_chars: usize) -> String {
+    format!(
+        concat!(
+            "^[",
+            white_space!(),
+            "]*",
+            visible!(),
+            r"(?:[^\u0000-\u001F\u007F-\u009F]{{0,{middle}}}",
+            visible!(),
+            ")?[",
+            white_space!(),
+            "]*$"
+        ),
+        middle = max_chars.saturating_sub(2)
+    )
+}
+
+/// A screen id: `default` or a ULID (the all-zero ULID names no screen).
+pub const SCREEN_ID: &str = r"^(?:default|[0-7][0-9A-HJKMNP-TV-Z]{25})$";
+
+/// A row label: one to three capital letters.
+pub const ROW_LABEL: &str = r"^[A-Z]{1,3}$";
+
+/// A seat number: one to four digits, no leading zero.
+pub const SEAT_NUMBER: &str = r"^[1-9][0-9]{0,3}$";
+
+/// A seat's name: its row's label, then its number (`A7`).
+pub const SEAT_NAME: &str = r"^[A-Z]{1,3}[1-9][0-9]{0,3}$";
+
+/// Where a list goes on: 48 hex digits, as a previous page gave it.
+pub const CURSOR: &str = r"^[0-9A-Fa-f]{48}$";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_name_is_text_of_at_most_100() {
+        assert_eq!(text(100), USER_NAME);
+    }
+}

@@ -132,6 +132,40 @@ impl Local {
         (status, value)
     }
 
+    /// Sends a request with any headers; returns all of the answer (a body
+    /// that is not JSON reads as `Value::Null`, its text kept).
+    #[track_caller]
+    pub fn request(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Received {
+        let method = method.parse().expect("method");
+        let mut request = self.client.req(method, uri.to_owned());
+        if let Some(body) = body {
+            request = request.header(ContentType::JSON).body(body);
+        }
+        for (name, value) in headers {
+            request = request.header(Header::new(name.to_string(), value.to_string()));
+        }
+        let response = request.dispatch();
+        let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|header| (header.name().to_string(), header.value().to_string()))
+            .collect();
+        let text = response.into_string().unwrap_or_default();
+        Received {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
+    }
+
     pub fn post(&self, uri: &str, body: &Value) -> (Status, Value) {
         self.send("POST", uri, Some(&body.to_string()), None)
     }
@@ -154,6 +188,25 @@ impl Local {
         let (status, body) = self.post("/api/book-ticket", &booking(name, count, show_time));
         assert_eq!(status, Status::Ok, "{body}");
         body["data"].clone()
+    }
+}
+
+/// An answer with its headers, from [`Local::request`].
+#[derive(Debug)]
+pub struct Received {
+    pub status: Status,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Received {
+    /// The first value of a header, by name in any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
     }
 }
 

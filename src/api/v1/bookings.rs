@@ -1,0 +1,319 @@
+//! `/v1/bookings`: seats of one show, by name or by count, for one person;
+//! moved (keeping the id) and cancelled; found by phone number (admin).
+
+use chrono_tz::Tz;
+use rocket::{delete, get, patch, post, State};
+use rocket_okapi::openapi;
+use schemars::gen::SchemaGenerator;
+use schemars::schema::Schema;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::auth::{Admin, Clerk};
+use super::fields::{Body, Checked, Fields, Object};
+use super::params::booking_in_path;
+use super::problem::Problem;
+use super::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
+use super::schema;
+use crate::api::idempotency::{IdempotencyKey, MalformedKey};
+use crate::api::seed::fields::{phone_schema, phone_to_json, user_name_schema};
+use crate::domain::cinema::MAX_CAPACITY;
+use crate::domain::{patterns, Phone, Refusal, ShowId};
+use crate::service::App;
+use crate::usecases::cinema::{Booking, BookingMove, NewSeatBooking, SeatRequest};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "Booking")]
+pub struct BookingAnswer {
+    pub id: String,
+    pub show_id: String,
+    /// The seats by name, in booking order; `[]` on a general-admission show.
+    pub seats: Vec<String>,
+    pub count: u32,
+    pub user_name: String,
+    #[schemars(schema_with = "phone_schema")]
+    pub phone_number: Value,
+    /// RFC 3339 with the venue's offset, to the second.
+    pub created_at: String,
+}
+
+pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
+    BookingAnswer {
+        id: booking.id.to_string(),
+        show_id: booking.show.to_string(),
+        seats: booking.seats.clone(),
+        count: booking.count,
+        user_name: booking.user_name.clone(),
+        phone_number: phone_to_json(&booking.phone),
+        created_at: rfc3339(booking.created_at, zone),
+    }
+}
+
+fn show_id_schema() -> Schema {
+    schema::pattern(patterns::ULID, "The show, from GET or POST /v1/shows.").into()
+}
+
+fn seats_schema() -> Schema {
+    schema::array(
+        schema::pattern(patterns::SEAT_NAME, "Row label + seat number.").into(),
+        1,
+        true,
+        "These seats by name (a seat-map show only); wheelchair and companion seats are sold \
+         this way only.",
+    )
+}
+
+fn count_schema() -> Schema {
+    schema::integer(
+        1,
+        MAX_CAPACITY,
+        "This many seats: on a seat-map show the best block of adjacent free seats in one row, \
+         on a general-admission show any.",
+    )
+}
+
+/// `seats` or `count`, whichever the body has; `None` when neither.
+fn seat_request(body: &Object<'_>) -> Result<Option<SeatRequest>, Problem> {
+    match (body.has("seats"), body.has("count")) {
+        (true, true) => Err(Problem::invalid(
+            "Send seats (names such as A7) or count, not both.",
+        )),
+        (true, false) => Ok(body.seat_names("seats")?.map(SeatRequest::Named)),
+        (false, true) => Ok(body
+            .integer("count", 1, MAX_CAPACITY)?
+            .map(SeatRequest::Count)),
+        (false, false) => Ok(None),
+    }
+}
+
+/// A new booking: `{showId, seats}` or `{showId, count}`, with who books.
+pub struct NewBookingRequest;
+
+impl JsonSchema for NewBookingRequest {
+    fn schema_name() -> String {
+        "NewBooking".into()
+    }
+
+    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
+        let object = schema::object(
+            vec![
+                ("showId", show_id_schema()),
+                ("seats", seats_schema()),
+                ("count", count_schema()),
+                ("userName", user_name_schema(gen)),
+                ("phoneNumber", phone_schema(gen)),
+            ],
+            &["showId", "userName", "phoneNumber"],
+        );
+        schema::described(
+            schema::exactly_one_of(object, &["seats", "count"]),
+            "`seats` by name or a `count` (exactly one of them), and who books.",
+        )
+    }
+}
+
+impl Fields for NewBookingRequest {
+    type Output = NewSeatBooking;
+
+    fn read(body: &Object<'_>, _app: &App) -> Result<NewSeatBooking, Problem> {
+        let show = body.required("showId", body.id("showId", ShowId::parse)?)?;
+        let seats = seat_request(body)?
+            .ok_or_else(|| Problem::invalid("Send seats (names such as A7) or count."))?;
+        Ok(NewSeatBooking {
+            show,
+            seats,
+            user_name: body.user_name("userName")?,
+            phone: body.phone("phoneNumber")?,
+        })
+    }
+
+    fn example() -> Value {
+        json!({
+            "showId": "01JD0000000000000000000000",
+            "seats": ["C2", "C3"],
+            "userName": "Asha Rao",
+            "phoneNumber": "+91 98765 43210",
+        })
+    }
+}
+
+/// A move of a booking: another show, other seats, or both.
+pub struct BookingPatchRequest;
+
+impl JsonSchema for BookingPatchRequest {
+    fn schema_name() -> String {
+        "BookingMove".into()
+    }
+
+    fn json_schema(_gen: &mut SchemaGenerator) -> Schema {
+        let object = schema::object(
+            vec![
+                ("showId", show_id_schema()),
+                ("seats", seats_schema()),
+                ("count", count_schema()),
+            ],
+            &[],
+        );
+        let object = schema::at_least_one_of(object, &["showId", "seats", "count"]);
+        schema::described(
+            schema::none_of(
+                object,
+                &[&["seats", "count"], &["userName"], &["phoneNumber"]],
+            ),
+            "Where it goes: `showId` (alone: the same count there), and `seats` or `count`. \
+             Its `userName` and `phoneNumber` cannot be changed.",
+        )
+    }
+}
+
+impl Fields for BookingPatchRequest {
+    type Output = BookingMove;
+
+    fn read(body: &Object<'_>, _app: &App) -> Result<BookingMove, Problem> {
+        for fixed in ["userName", "phoneNumber"] {
+            if body.has(fixed) {
+                return Err(body.invalid(
+                    fixed,
+                    "cannot be changed: cancel the booking and book again",
+                ));
+            }
+        }
+        let to = BookingMove {
+            show: body.id("showId", ShowId::parse)?,
+            seats: seat_request(body)?,
+        };
+        if to == BookingMove::default() {
+            return Err(Problem::invalid(
+                "Nothing to change: send showId, seats or count.",
+            ));
+        }
+        Ok(to)
+    }
+
+    fn example() -> Value {
+        json!({ "seats": ["C3", "C4"] })
+    }
+}
+
+/// Who to look for: a phone number travels in a body, never in a URL.
+pub struct SearchRequest;
+
+impl JsonSchema for SearchRequest {
+    fn schema_name() -> String {
+        "BookingSearch".into()
+    }
+
+    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
+        schema::object(vec![("phoneNumber", phone_schema(gen))], &["phoneNumber"]).into()
+    }
+}
+
+impl Fields for SearchRequest {
+    type Output = Phone;
+
+    fn read(body: &Object<'_>, _app: &App) -> Result<Phone, Problem> {
+        body.phone("phoneNumber")
+    }
+
+    fn example() -> Value {
+        json!({ "phoneNumber": "+91 98765 43210" })
+    }
+}
+
+/// Book seats of a show.
+///
+/// By name (`seats`, a seat-map show) or by `count` (the best block of
+/// adjacent free seats in one row, never wheelchair or companion seats; any
+/// seats on a general-admission show). Replace `showId` in the example with
+/// a show's id. Taken seats: 409 `seats-taken` with `seats`; too few left
+/// together: 409 `not-enough-seats`; from the show's start 409
+/// `show-started`, after its expiry 410 `expired`.
+#[openapi(tag = "Bookings", operation_id = "createBooking")]
+#[post("/bookings", data = "<body>")]
+pub async fn create_booking(
+    _clerk: Clerk,
+    app: &State<App>,
+    key: IdempotencyKey,
+    body: Body<NewBookingRequest>,
+) -> Result<Sent<BookingAnswer, 201>, Problem> {
+    let Checked(booking, json) = body?;
+    let zone = app.config.timezone;
+    let write = created(move |booking: &Booking| answer(booking, zone));
+    let once = write.once(&key, Some(&json))?;
+    Ok(write.answer(app.bookings.create_booking(booking, once).await?))
+}
+
+#[openapi(tag = "Bookings", operation_id = "getBooking")]
+#[get("/bookings/<id>")]
+pub async fn get_booking(_clerk: Clerk, app: &State<App>, id: &str) -> Read<BookingAnswer> {
+    let id = booking_in_path(id)?;
+    let booking = app
+        .bookings
+        .booking(id)
+        .await?
+        .ok_or(Refusal::TicketNotFound)?;
+    Ok(ok(&answer(&booking, app.config.timezone)))
+}
+
+/// Move a booking: to another show, to other seats, or both, in one step.
+///
+/// It keeps its id; its old seats are freed. `showId` alone keeps its
+/// count (re-chosen as the best block on a seat-map show). On any refusal
+/// nothing changes.
+#[openapi(tag = "Bookings", operation_id = "moveBooking")]
+#[patch("/bookings/<id>", data = "<body>")]
+pub async fn move_booking(
+    _clerk: Clerk,
+    app: &State<App>,
+    id: &str,
+    key: IdempotencyKey,
+    body: Body<BookingPatchRequest>,
+) -> Result<Sent<BookingAnswer, 200>, Problem> {
+    let id = booking_in_path(id)?;
+    let Checked(to, json) = body?;
+    let zone = app.config.timezone;
+    let write = changed(move |booking: &Booking| answer(booking, zone));
+    let once = write.once(&key, Some(&json))?;
+    Ok(write.answer(app.bookings.move_booking(id, to, once).await?))
+}
+
+/// Cancel a booking; its seats are free at once.
+#[openapi(tag = "Bookings", operation_id = "cancelBooking")]
+#[delete("/bookings/<id>")]
+pub async fn cancel_booking(
+    _clerk: Clerk,
+    app: &State<App>,
+    id: &str,
+    key: IdempotencyKey,
+) -> Result<Sent<(), 204>, Problem> {
+    let id = booking_in_path(id)?;
+    let write = deleted();
+    let once = write.once(&key, None)?;
+    Ok(write.answer(app.bookings.cancel_booking(id, once).await?))
+}
+
+/// Find the bookings with a phone number (digits compared, spacing ignored).
+///
+/// Needs the admin token when one is set. A search changes nothing, so an
+/// `Idempotency-Key` is only checked for its form.
+#[openapi(tag = "Bookings", operation_id = "searchBookings")]
+#[post("/bookings/search", data = "<body>")]
+pub async fn search_bookings(
+    _admin: Admin,
+    app: &State<App>,
+    key: IdempotencyKey,
+    body: Body<SearchRequest>,
+) -> Read<List<BookingAnswer>> {
+    let Checked(phone, _) = body?;
+    if key.is_malformed() {
+        return Err(Problem::invalid(MalformedKey::MESSAGE));
+    }
+    let zone = app.config.timezone;
+    let found = app.bookings.search_bookings(phone).await?;
+    Ok(ok(&List {
+        items: found.iter().map(|booking| answer(booking, zone)).collect(),
+        next_cursor: None,
+    }))
+}

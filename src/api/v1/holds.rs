@@ -1,0 +1,248 @@
+//! `/v1/holds`: seats of a show kept for one customer while they type, until
+//! `expiresAt`; released, or confirmed into a booking of exactly those seats.
+
+use chrono_tz::Tz;
+use rocket::{delete, get, post, State};
+use rocket_okapi::openapi;
+use schemars::gen::SchemaGenerator;
+use schemars::schema::Schema;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::auth::Clerk;
+use super::bookings::{answer as booking_answer, BookingAnswer};
+use super::fields::{Body, Checked, Fields, Object};
+use super::problem::Problem;
+use super::reply::{created, deleted, ok, rfc3339, Read, Sent};
+use super::schema;
+use crate::api::idempotency::IdempotencyKey;
+use crate::api::seed::fields::{phone_schema, user_name_schema};
+use crate::domain::cinema::MAX_CAPACITY;
+use crate::domain::{patterns, HoldId, Refusal, ShowId};
+use crate::service::App;
+use crate::usecases::cinema::{Booking, SeatRequest};
+use crate::usecases::holds::{Confirmation, HoldView, NewHold};
+
+/// The longest hold a request may ask for, in seconds (a day); the service
+/// caps it at `hold_max` anyway.
+const MAX_HOLD_SECONDS: u32 = 24 * 3600;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "Hold")]
+pub struct HoldAnswer {
+    pub id: String,
+    pub show_id: String,
+    /// The seats by name; `[]` on a general-admission show.
+    pub seats: Vec<String>,
+    pub count: u32,
+    /// RFC 3339 with the venue's offset; never later than the show's start.
+    pub expires_at: String,
+    /// Whole seconds left when this answer was made.
+    pub seconds_left: u64,
+    /// The hold ran out: its seats are free again and confirm is refused (410).
+    pub expired: bool,
+}
+
+fn answer(hold: &HoldView, zone: Tz) -> HoldAnswer {
+    HoldAnswer {
+        id: hold.id.to_string(),
+        show_id: hold.show.to_string(),
+        seats: hold.seats.clone(),
+        count: hold.count,
+        expires_at: rfc3339(hold.expires_at, zone),
+        seconds_left: hold.seconds_left,
+        expired: hold.expired,
+    }
+}
+
+fn hold_in_path(id: &str) -> Result<HoldId, Problem> {
+    HoldId::parse(id).ok_or_else(|| Refusal::HoldNotFound.into())
+}
+
+/// A new hold: `{showId, seats}` or `{showId, count}`, and how long.
+pub struct NewHoldRequest;
+
+impl JsonSchema for NewHoldRequest {
+    fn schema_name() -> String {
+        "NewHold".into()
+    }
+
+    fn json_schema(_gen: &mut SchemaGenerator) -> Schema {
+        let object = schema::object(
+            vec![
+                (
+                    "showId",
+                    schema::pattern(patterns::ULID, "The show, from GET or POST /v1/shows.").into(),
+                ),
+                (
+                    "seats",
+                    schema::array(
+                        schema::pattern(patterns::SEAT_NAME, "Row label + seat number.").into(),
+                        1,
+                        true,
+                        "These seats by name (a seat-map show only).",
+                    ),
+                ),
+                (
+                    "count",
+                    schema::integer(
+                        1,
+                        MAX_CAPACITY,
+                        "This many: the best block of adjacent free seats on a seat-map show, \
+                         any places on a general-admission show.",
+                    ),
+                ),
+                (
+                    "holdForSeconds",
+                    schema::integer(
+                        1,
+                        MAX_HOLD_SECONDS,
+                        "How long to keep them; `hold_for` (10 min) when absent, at most \
+                         `hold_max` (30 min), never past the show's start.",
+                    ),
+                ),
+            ],
+            &["showId"],
+        );
+        schema::described(
+            schema::exactly_one_of(object, &["seats", "count"]),
+            "`seats` by name or a `count` (exactly one of them), and how long.",
+        )
+    }
+}
+
+impl Fields for NewHoldRequest {
+    type Output = NewHold;
+
+    fn read(body: &Object<'_>, _app: &App) -> Result<NewHold, Problem> {
+        let show = body.required("showId", body.id("showId", ShowId::parse)?)?;
+        let seats = match (body.has("seats"), body.has("count")) {
+            (true, true) => {
+                return Err(Problem::invalid(
+                    "Send seats (names such as A7) or count, not both.",
+                ))
+            }
+            (true, false) => body.seat_names("seats")?.map(SeatRequest::Named),
+            (false, true) => body
+                .integer("count", 1, MAX_CAPACITY)?
+                .map(SeatRequest::Count),
+            (false, false) => None,
+        }
+        .ok_or_else(|| Problem::invalid("Send seats (names such as A7) or count."))?;
+        let hold_for_ms = body
+            .integer("holdForSeconds", 1, MAX_HOLD_SECONDS)?
+            .map(|seconds| i64::from(seconds) * 1_000);
+        Ok(NewHold {
+            show,
+            seats,
+            hold_for_ms,
+        })
+    }
+
+    fn example() -> Value {
+        json!({ "showId": "01JD0000000000000000000000", "seats": ["C2", "C3"] })
+    }
+}
+
+/// Who a confirmed hold is booked for.
+pub struct ConfirmRequest;
+
+impl JsonSchema for ConfirmRequest {
+    fn schema_name() -> String {
+        "HoldConfirmation".into()
+    }
+
+    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
+        schema::object(
+            vec![
+                ("userName", user_name_schema(gen)),
+                ("phoneNumber", phone_schema(gen)),
+            ],
+            &["userName", "phoneNumber"],
+        )
+        .into()
+    }
+}
+
+impl Fields for ConfirmRequest {
+    type Output = Confirmation;
+
+    fn read(body: &Object<'_>, _app: &App) -> Result<Confirmation, Problem> {
+        Ok(Confirmation {
+            user_name: body.user_name("userName")?,
+            phone: body.phone("phoneNumber")?,
+        })
+    }
+
+    fn example() -> Value {
+        json!({ "userName": "Asha Rao", "phoneNumber": "+91 98765 43210" })
+    }
+}
+
+/// Hold seats while the customer types.
+///
+/// By name or by count, like a booking; held seats read as `held` and are
+/// not available to anyone else until `expiresAt`. Taken seats: 409
+/// `seats-taken`; from the show's start 409 `show-started`.
+#[openapi(tag = "Holds", operation_id = "createHold")]
+#[post("/holds", data = "<body>")]
+pub async fn create_hold(
+    _clerk: Clerk,
+    app: &State<App>,
+    key: IdempotencyKey,
+    body: Body<NewHoldRequest>,
+) -> Result<Sent<HoldAnswer, 201>, Problem> {
+    let Checked(hold, json) = body?;
+    let zone = app.config.timezone;
+    let write = created(move |hold: &HoldView| answer(hold, zone));
+    let once = write.once(&key, Some(&json))?;
+    Ok(write.answer(app.bookings.create_hold(hold, once).await?))
+}
+
+/// A hold and the time it has left; an expired one reads `expired: true`
+/// until the purge takes it (then 404).
+#[openapi(tag = "Holds", operation_id = "getHold")]
+#[get("/holds/<id>")]
+pub async fn get_hold(_clerk: Clerk, app: &State<App>, id: &str) -> Read<HoldAnswer> {
+    let id = hold_in_path(id)?;
+    let hold = app.bookings.hold(id).await?.ok_or(Refusal::HoldNotFound)?;
+    Ok(ok(&answer(&hold, app.config.timezone)))
+}
+
+/// Release a hold: its seats are free at once (an expired hold: 204 too).
+#[openapi(tag = "Holds", operation_id = "releaseHold")]
+#[delete("/holds/<id>")]
+pub async fn release_hold(
+    _clerk: Clerk,
+    app: &State<App>,
+    id: &str,
+    key: IdempotencyKey,
+) -> Result<Sent<(), 204>, Problem> {
+    let id = hold_in_path(id)?;
+    let write = deleted();
+    let once = write.once(&key, None)?;
+    Ok(write.answer(app.bookings.release_hold(id, once).await?))
+}
+
+/// Turn a hold into a booking of exactly its seats.
+///
+/// In one transaction the hold goes and the seats are sold. After
+/// `expiresAt`: 410 `hold-expired` (the seats may be someone else's).
+#[openapi(tag = "Holds", operation_id = "confirmHold")]
+#[post("/holds/<id>/confirm", data = "<body>")]
+pub async fn confirm_hold(
+    _clerk: Clerk,
+    app: &State<App>,
+    id: &str,
+    key: IdempotencyKey,
+    body: Body<ConfirmRequest>,
+) -> Result<Sent<BookingAnswer, 201>, Problem> {
+    let id = hold_in_path(id)?;
+    let Checked(confirmation, json) = body?;
+    let zone = app.config.timezone;
+    let write = created(move |booking: &Booking| booking_answer(booking, zone));
+    let once = write.once(&key, Some(&json))?;
+    Ok(write.answer(app.bookings.confirm_hold(id, confirmation, once).await?))
+}
