@@ -164,14 +164,21 @@ pub struct ErrorBody {
     pub success: bool,
     /// A human sentence; some are kept word for word for old clients.
     pub message: String,
+    /// On 401 only: the same sentence under the key the old service used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
 }
 
 impl Error {
     /// The envelope this error is sent in.
     pub fn body(&self) -> Vec<u8> {
+        let message = self.message();
+        // Old clients read a refused token from `response`.
+        let response = matches!(self, Self::Unauthorized).then(|| message.clone());
         serde_json::to_vec(&ErrorBody {
             success: false,
-            message: self.message(),
+            message,
+            response,
         })
         .unwrap_or_default()
     }
