@@ -95,7 +95,7 @@ fn every_broken_invariant_is_listed_and_the_exit_code_is_1() {
         "lists missing ticket",
         "counts 5 seats sold but its tickets hold 3",
         "the screen index names missing show",
-        "missing show 0000000000000000000000001B lists tickets",
+        "missing show 00000000000000000000002b lists tickets",
     ] {
         assert!(report.contains(expected), "{expected:?} in\n{report}");
     }
