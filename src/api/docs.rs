@@ -29,9 +29,9 @@ const OPERATION_ERRORS: &[(&str, &[u16])] = &[
 const PARAMETERS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "movieId",
-        "The show's id (a ULID from book-ticket). Pass this or `showTime`; if both, this \
-         wins (and both must be well formed).",
-        patterns::ULID,
+        "The show's id (a ULID from book-ticket, or an imported ObjectId). Pass this or \
+         `showTime`; if both, this wins (and both must be well formed).",
+        patterns::ID,
         false,
         "01JD0000000000000000000000",
     ),
@@ -45,8 +45,8 @@ const PARAMETERS: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "ticketId",
-        "The ticket's id (a ULID from book-ticket).",
-        patterns::ULID,
+        "The ticket's id (a ULID from book-ticket, or an imported ObjectId).",
+        patterns::ID,
         true,
         "01JD0000000000000000000000",
     ),

@@ -165,14 +165,21 @@ pub struct ErrorBody {
     pub success: bool,
     /// A human sentence; some are kept word for word for old clients.
     pub message: String,
+    /// On 401 only: the same sentence under the key the old service used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
 }
 
 impl Error {
     /// The envelope this error is sent in.
     pub fn body(&self) -> Vec<u8> {
+        let message = self.message();
+        // Old clients read a refused token from `response`.
+        let response = matches!(self, Self::Unauthorized).then(|| message.clone());
         serde_json::to_vec(&ErrorBody {
             success: false,
-            message: self.message(),
+            message,
+            response,
         })
         .unwrap_or_default()
     }
@@ -180,12 +187,12 @@ impl Error {
 
 impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        if let Self::Internal(cause) = &self {
-            rocket::error!(
-                "{} {}: internal error: {cause}",
-                request.method(),
-                request.uri().path()
-            );
+        // The access log says why a 5xx happened (never the body).
+        match &self {
+            Self::Internal(cause) => super::observe::record_cause(request, cause.clone()),
+            Self::Unavailable(cause) => super::observe::record_cause(request, *cause),
+            Self::Busy => super::observe::record_cause(request, "the write queue is full"),
+            _ => {}
         }
         let body = self.body();
         let mut response = Response::build();

@@ -1,5 +1,10 @@
 //! Identifiers minted by the service: ULIDs, written as 26 uppercase Crockford
 //! base32 characters and stored as `u128` so that keys sort by creation time.
+//!
+//! Records imported from the old service keep its `MongoDB` `ObjectIds`: 24 hex
+//! digits, 96 bits, stored as values below 2^96. No minted ULID is that small
+//! (its top 48 bits are a millisecond timestamp), so the two never meet, and
+//! such an id is written back as the 24 lowercase hex digits `mongo` writes.
 
 use std::fmt;
 
@@ -22,6 +27,50 @@ fn parse_canonical_ulid(text: &str) -> Option<u128> {
     })
 }
 
+const OBJECT_ID_LEN: usize = 24;
+/// Every value below this is an `ObjectId`.
+const OBJECT_ID_LIMIT: u128 = 1 << 96;
+
+/// Reads 24 hex digits (either case) as an `ObjectId`.
+fn parse_object_id(text: &str) -> Option<u128> {
+    if text.len() != OBJECT_ID_LEN || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(text, 16).ok()
+}
+
+/// A ULID, or an imported `ObjectId`.
+fn parse_id(text: &str) -> Option<u128> {
+    parse_canonical_ulid(text).or_else(|| parse_object_id(text))
+}
+
+/// Whether an id is an imported `ObjectId` rather than a minted ULID.
+pub fn is_object_id(value: u128) -> bool {
+    value < OBJECT_ID_LIMIT
+}
+
+/// An id as clients see it: 24 lowercase hex digits for an `ObjectId`,
+/// else the ULID.
+fn write_id(value: u128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if is_object_id(value) {
+        write!(f, "{value:024x}")
+    } else {
+        fmt::Display::fmt(&Ulid(value), f)
+    }
+}
+
+/// How an id of any record is spelled, for messages that name a record by
+/// its key alone.
+pub fn spell(value: u128) -> String {
+    struct Spelled(u128);
+    impl fmt::Display for Spelled {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_id(self.0, f)
+        }
+    }
+    Spelled(value).to_string()
+}
+
 macro_rules! ulid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -29,8 +78,9 @@ macro_rules! ulid_id {
         pub struct $name(u128);
 
         impl $name {
+            /// A ULID in its canonical spelling, or an imported `ObjectId`.
             pub fn parse(text: &str) -> Option<Self> {
-                parse_canonical_ulid(text).map(Self)
+                parse_id(text).map(Self)
             }
 
             pub fn from_u128(value: u128) -> Self {
@@ -50,7 +100,7 @@ macro_rules! ulid_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&Ulid(self.0), f)
+                write_id(self.0, f)
             }
         }
     };
@@ -137,6 +187,32 @@ mod tests {
     }
 
     #[test]
+    fn object_ids_are_ids_of_their_own_range() {
+        let id = TicketId::parse("62b0f6a1c2d3e4f5a6b7c8d9").unwrap();
+        assert_eq!(id.as_u128(), 0x62b0_f6a1_c2d3_e4f5_a6b7_c8d9);
+        assert_eq!(id.to_string(), "62b0f6a1c2d3e4f5a6b7c8d9");
+        assert_eq!(TicketId::parse("62B0F6A1C2D3E4F5A6B7C8D9"), Some(id));
+        assert_eq!(
+            ShowId::parse("ffffffffffffffffffffffff").map(ShowId::as_u128),
+            Some((1 << 96) - 1)
+        );
+        assert!(is_object_id(id.as_u128()));
+        // No ULID minted since 1970-01-01T00:01:06Z is in their range.
+        let minted = Ulid::from_parts(65_536, 0).0;
+        assert!(!is_object_id(minted));
+        assert!(TicketId::from_u128(minted).to_string().len() == 26);
+        for bad in [
+            "62b0f6a1c2d3e4f5a6b7c8d",   // 23 digits
+            "62b0f6a1c2d3e4f5a6b7c8d9a", // 25 digits
+            "62b0f6a1c2d3e4f5a6b7c8dg",
+            "+2b0f6a1c2d3e4f5a6b7c8d9",
+            " 62b0f6a1c2d3e4f5a6b7c8d",
+        ] {
+            assert_eq!(TicketId::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn the_default_screen_has_a_name_of_its_own() {
         assert_eq!(ScreenId::parse("default"), Some(ScreenId::DEFAULT));
         assert_eq!(ScreenId::DEFAULT.to_string(), "default");
@@ -160,7 +236,7 @@ mod tests {
             "81ARZ3NDEKTSV4RRFFQ69G5FAV",  // overflows 128 bits
             "01ARZ3NDEKTSV4RRFFQ69G5FA ",
             "../../../../etc/passwd00000",
-            "62b0f6a1c2d3e4f5a6b7c8d9",  // a Mongo ObjectId
+            "ObjectId(\"62b0f6a1c2d3e4f5a6b7c8d9\")",
             "01ARZ3NDEKTSV4RRFFQ69G5FÄ", // multi-byte character
         ] {
             assert_eq!(TicketId::parse(bad), None, "{bad:?}");

@@ -23,6 +23,10 @@ macro_rules! visible {
 /// base32 characters, uppercase, at most 128 bits).
 pub const ULID: &str = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
 
+/// `ticketId`, `movieId` as `/api` reads them: a ULID, or the 24 hex digits
+/// (either case) of a `MongoDB` `ObjectId` kept by an import from the old service.
+pub const ID: &str = r"^(?:[0-7][0-9A-HJKMNP-TV-Z]{25}|[0-9A-Fa-f]{24})$";
+
 /// `userName`: 1 to 100 characters once trimmed, none of them a control
 /// character.
 pub const USER_NAME: &str = concat!(

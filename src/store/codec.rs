@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::cinema::{Film, Layout, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::ids::spell;
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 
@@ -23,7 +24,7 @@ pub struct DecodeError(pub String);
 /// Which record a key names, for error messages.
 fn named(kind: &str, key: &[u8]) -> String {
     match <[u8; 16]>::try_from(key) {
-        Ok(id) => format!("{kind} {}", ulid::Ulid(u128::from_be_bytes(id))),
+        Ok(id) => format!("{kind} {}", spell(u128::from_be_bytes(id))),
         Err(_) => format!("{kind} with a key of {} bytes", key.len()),
     }
 }
@@ -576,7 +577,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            error.contains("0000000000000000000000002D") && error.contains("checksum"),
+            error.contains("00000000000000000000004d") && error.contains("checksum"),
             "{error}"
         );
     }

@@ -560,6 +560,8 @@ fn with_a_token_every_api_route_needs_it_and_docs_stay_public() {
                 (Status::Unauthorized, "Invalid Auth token"),
                 "{method} {uri} {token:?}"
             );
+            // The old service's key, beside the envelope's.
+            assert_eq!(answer.1["response"], "Invalid Auth token", "{method} {uri}");
         }
         let answer = service.send(method, uri, body, Some("s3cret"));
         assert_ne!(answer.0, Status::Unauthorized, "{method} {uri}");

@@ -35,7 +35,7 @@ fn verdicts(field: &str, text: &str) -> (bool, bool) {
 }
 
 const FIELDS: &[(&str, &str, Accepts)] = &[
-    ("ulid", patterns::ULID, |s| TicketId::parse(s).is_some()),
+    ("id", patterns::ID, |s| TicketId::parse(s).is_some()),
     ("userName", patterns::USER_NAME, |s| {
         user_name_from_json(Some(&json!(s))).is_ok()
     }),
@@ -146,8 +146,12 @@ fn hand_picked_edges_agree() {
         ("phoneNumber", "+-1234567"),
         ("phoneNumber", "-+1234567"),
         ("phoneNumber", "1234567\u{a0}8"),
-        ("ulid", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
-        ("ulid", "8ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+        ("id", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+        ("id", "8ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+        ("id", "62b0f6a1c2d3e4f5a6b7c8d9"),
+        ("id", "62B0F6A1C2D3E4F5A6B7C8D9"),
+        ("id", "62b0f6a1c2d3e4f5a6b7c8dg"),
+        ("id", "62b0f6a1c2d3e4f5a6b7c8d"),
     ];
     for (field, text) in cases {
         let (matches, accepted) = verdicts(field, text);
@@ -170,11 +174,11 @@ fn the_document_publishes_these_patterns_and_the_capacity() {
     assert_eq!(book["ticketCount"]["minimum"], json!(1.0));
     assert_eq!(book["ticketCount"]["maximum"], json!(7.0));
     let update = &schemas["UpdateTimingRequest"]["properties"];
-    assert_eq!(update["ticketId"]["pattern"], patterns::ULID);
+    assert_eq!(update["ticketId"]["pattern"], patterns::ID);
     assert_eq!(update["newShowTime"]["pattern"], patterns::SHOW_TIME);
     assert_eq!(
         schemas["DeleteTicketRequest"]["properties"]["ticketId"]["pattern"],
-        patterns::ULID
+        patterns::ID
     );
     let parameters = |path: &str| -> Vec<Value> {
         doc["paths"][path]["get"]["parameters"]
@@ -183,14 +187,14 @@ fn the_document_publishes_these_patterns_and_the_capacity() {
             .clone()
     };
     for (path, name, pattern, required) in [
-        ("/api/view-all-tickets", "movieId", patterns::ULID, false),
+        ("/api/view-all-tickets", "movieId", patterns::ID, false),
         (
             "/api/view-all-tickets",
             "showTime",
             patterns::SHOW_TIME,
             false,
         ),
-        ("/api/user-details", "ticketId", patterns::ULID, true),
+        ("/api/user-details", "ticketId", patterns::ID, true),
     ] {
         let parameter = parameters(path)
             .into_iter()

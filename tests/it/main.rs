@@ -10,8 +10,10 @@
 
 mod support;
 
+mod access_log;
 mod api;
 mod backpressure;
+mod backup;
 mod cli;
 mod concurrency;
 mod corruption;
@@ -25,6 +27,7 @@ mod hostile;
 mod hostile_http;
 mod lifecycle;
 mod limits;
+mod metrics;
 mod model;
 mod privacy;
 mod races;

@@ -111,15 +111,16 @@ const SHOW_TIME_DESCRIPTION: &str =
     "YYYY-MM-DD HH:MM[:SS[.fff]], `T` may replace the space; an optional offset (Z, +05:30). \
      Without an offset it is venue-local time (and a time the venue's clocks skip is refused).";
 
-const ULID_DESCRIPTION: &str =
-    "A ULID as the service mints it: 26 characters of uppercase Crockford base32.";
+const ID_DESCRIPTION: &str =
+    "A ULID as the service mints it (26 characters of uppercase Crockford base32), or the \
+     24 hex digits of an ObjectId kept from the old service by an import.";
 
 pub fn show_time_schema(_: &mut SchemaGenerator) -> Schema {
     pattern_schema(patterns::SHOW_TIME, SHOW_TIME_DESCRIPTION).into()
 }
 
 pub fn ulid_schema(_: &mut SchemaGenerator) -> Schema {
-    pattern_schema(patterns::ULID, ULID_DESCRIPTION).into()
+    pattern_schema(patterns::ID, ID_DESCRIPTION).into()
 }
 
 pub fn user_name_schema(_: &mut SchemaGenerator) -> Schema {
