@@ -1454,3 +1454,39 @@ fn the_admin_token_also_opens_api() {
     let (status, _) = service.send("POST", "/api/book-ticket", Some(&body), Some("other"));
     assert_eq!(status, Status::Unauthorized);
 }
+
+#[test]
+fn a_booking_moved_to_another_show_cannot_take_its_held_seats() {
+    let service = local();
+    let Cinema { screen, film } = cinema(&service);
+    let early = show(&service, &screen, &film, START);
+    let late = show(&service, &screen, &film, "2030-01-02 21:00");
+    let hold = created(
+        &service,
+        "/v1/holds",
+        &json!({"showId": late["id"], "seats": ["A1"]}),
+    );
+    let booking = book(&service, &early, json!(["A1"]));
+    let id = booking["id"].as_str().unwrap();
+    let moved = v1(
+        &service,
+        "PATCH",
+        &format!("/v1/bookings/{id}"),
+        Some(&json!({"showId": late["id"], "seats": ["A1"]})),
+    );
+    problem(&moved, 409, "seats-taken");
+    assert_eq!(moved.body["seats"], json!(["A1"]));
+    assert_eq!(seats_in(&service, &late, "held"), ["A1"]);
+    assert_eq!(
+        seats_in(&service, &early, "sold"),
+        ["A1"],
+        "a refused move changes nothing"
+    );
+    let confirmed = v1(
+        &service,
+        "POST",
+        &format!("/v1/holds/{}/confirm", hold["id"].as_str().unwrap()),
+        Some(&buyer(json!({}))),
+    );
+    assert_eq!(confirmed.status.code, 201, "{}", confirmed.text);
+}

@@ -107,12 +107,13 @@ impl Batch<'_, '_> {
             let mut to_show = self.tables.show(target)?;
             ensure_on_sale(&to_show, self.now, self.rules.expire_after_ms)?;
             let screen = self.tables.screen_of(&to_show, self.rules)?;
+            let (held, held_count) = self.tables.held(&to_show, self.now)?;
             let seats = take_seats(
                 &mut to_show,
                 screen.layout.seat_map(),
                 party(&wanted),
-                None,
-                0,
+                held.as_ref(),
+                held_count,
             )?;
             release(&mut from, &ticket);
             ticket.seats = seats;
