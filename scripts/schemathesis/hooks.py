@@ -35,7 +35,7 @@ API_REFUSALS = {
 V1_REFUSALS = {
     404: {"not-found"},
     409: {"seats-taken", "not-enough-seats", "show-started", "screen-busy", "in-use"},
-    410: {"expired"},
+    410: {"expired", "hold-expired"},
     422: {"invalid"},
 }
 
