@@ -1,8 +1,9 @@
-//! The command line: `boxoffice` serves; `boxoffice check` verifies a
-//! database file offline. Exit codes: 0 done, 1 problems found, 2 the
-//! database cannot be opened (and 70 when the writer thread dies).
+//! The command line: `boxoffice` serves; `check` verifies a database file,
+//! `backup` copies it (both also while the service runs on it). Exit codes:
+//! 0 done, 1 problems found or input refused, 2 the database cannot be
+//! opened (and 70 when the writer thread dies).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -26,12 +27,22 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API (the default).
     Serve,
-    /// Check every invariant of a database file without changing it
-    /// (stop the service first). Exit 0: all hold; 1: problems, one per
+    /// Check every invariant of a database file without changing it (also
+    /// while the service runs on it). Exit 0: all hold; 1: problems, one per
     /// line; 2: the file cannot be opened.
     Check {
         /// The database file; defaults to the configured `db_path`.
         file: Option<PathBuf>,
+    },
+    /// Copy the database, as one consistent snapshot, into FILE (replaced
+    /// whole), also while the service runs and sells. Exit 0: copied; 1: the
+    /// copy could not be written; 2: the database cannot be opened.
+    Backup {
+        /// Where the copy goes; the service can start on it as it is.
+        file: PathBuf,
+        /// The database to copy; defaults to the configured `db_path`.
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
     },
 }
 
@@ -43,6 +54,7 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => rocket::execute(serve()),
         Command::Check { file } => check(file),
+        Command::Backup { file, database } => backup(&file, database),
     }
 }
 
@@ -74,16 +86,24 @@ async fn serve() -> ExitCode {
     }
 }
 
-fn check(file: Option<PathBuf>) -> ExitCode {
-    let path = match file {
-        Some(path) => path,
+/// The database a subcommand works on: the one named, else the configured one.
+fn database_path(named: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
+    match named {
+        Some(path) => Ok(path),
         None => match Config::from_figment(&config::figment()) {
-            Ok(config) => config.db_path,
+            Ok(config) => Ok(config.db_path),
             Err(error) => {
                 eprintln!("boxoffice: {error}");
-                return ExitCode::from(EXIT_CANNOT_OPEN);
+                Err(ExitCode::from(EXIT_CANNOT_OPEN))
             }
         },
+    }
+}
+
+fn check(file: Option<PathBuf>) -> ExitCode {
+    let path = match database_path(file) {
+        Ok(path) => path,
+        Err(code) => return code,
     };
     match crate::store::check_file(&path) {
         Ok(problems) if problems.is_empty() => {
@@ -104,6 +124,34 @@ fn check(file: Option<PathBuf>) -> ExitCode {
         Err(error) => {
             eprintln!("boxoffice: {}", crate::error_chain(&error));
             ExitCode::from(EXIT_CANNOT_OPEN)
+        }
+    }
+}
+
+fn backup(to: &Path, database: Option<PathBuf>) -> ExitCode {
+    let from = match database_path(database) {
+        Ok(path) => path,
+        Err(code) => return code,
+    };
+    match crate::store::back_up(&from, to) {
+        Ok(report) => {
+            println!(
+                "boxoffice: backed up {} to {}: {} entries in {} tables, {} bytes, in {:.3} s",
+                from.display(),
+                to.display(),
+                report.entries,
+                report.tables,
+                report.bytes,
+                report.took.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("boxoffice: backup failed: {}", crate::error_chain(&error));
+            ExitCode::from(match error {
+                crate::store::BackupError::Source(_) => EXIT_CANNOT_OPEN,
+                crate::store::BackupError::Copy(_) => EXIT_PROBLEMS,
+            })
         }
     }
 }

@@ -1,16 +1,17 @@
-//! `boxoffice check`: reads a database file without changing it and lists
-//! every way it breaks the contract's invariants.
+//! `boxoffice check`: reads a database file without changing it, also while
+//! the service runs on it, and lists every way it breaks the contract's
+//! invariants.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use redb::{Builder, ReadTransaction, ReadableDatabase, ReadableMultimapTable, ReadableTable};
+use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable};
 
 use super::codec::{
     decode_answer, decode_film, decode_hold, decode_screen, decode_show, decode_ticket,
 };
 use super::error::StoreError;
-use super::schema;
+use super::snapshot::Snapshot;
 use super::tables::{
     FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
     IDEMPOTENCY_KEY_TO_ANSWER, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS,
@@ -21,17 +22,10 @@ use crate::domain::{FilmId, HoldId, ScreenId, Show, ShowId, Ticket, TicketId};
 
 /// Opens `path` read-only (never creating, repairing or upgrading it) and
 /// returns one line per problem found; none means every invariant holds.
+/// The service may be running on the file: the check reads one snapshot.
 pub fn check_file(path: &Path) -> Result<Vec<String>, StoreError> {
-    let what = format!("database {}", path.display());
-    let db = Builder::new()
-        .open_read_only(path)
-        .map_err(|source| StoreError::Open {
-            what: what.clone(),
-            source,
-        })?;
-    let txn = db.begin_read()?;
-    schema::require_current(&txn, &what)?;
-    problems(&txn)
+    let snapshot = Snapshot::open(path)?;
+    problems(snapshot.txn())
 }
 
 fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {

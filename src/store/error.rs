@@ -34,6 +34,14 @@ pub enum StoreError {
         #[source]
         source: Box<StoreError>,
     },
+    /// A backup or export could not be written to its file.
+    #[error("cannot write the copy {}: {why}", .to.display())]
+    Copy {
+        to: PathBuf,
+        why: String,
+        #[source]
+        source: Option<std::io::Error>,
+    },
     #[error("storage error")]
     Redb(#[from] redb::Error),
     #[error(transparent)]

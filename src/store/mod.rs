@@ -3,28 +3,35 @@
 //! `writer`, and the [`Bookings`](crate::usecases::Bookings) interface over
 //! them in `service`.
 
+mod backup;
 mod check;
 mod codec;
 mod error;
 mod reads;
 mod schema;
 mod service;
+mod snapshot;
 mod tables;
 mod writer;
 mod writes;
 
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use redb::{Builder, Database, Durability, ReadTransaction, ReadableDatabase, StorageBackend};
+use redb::{
+    Builder, Database, Durability, ReadOnlyDatabase, ReadTransaction, ReadableDatabase,
+    StorageBackend,
+};
 
 use crate::domain::{Millis, Rules};
 
+pub use backup::{back_up, BackupError, BackupReport};
 pub use check::check_file;
 pub use error::StoreError;
 pub use schema::{backup_path, SCHEMA_VERSION};
 pub use service::RedbBookings;
+pub use snapshot::{Snapshot, CONCURRENCY_MODE};
 pub use writer::{Writer, WriterSettings};
 pub use writes::{Batch, Held, IdMinter, Outcome, Sold};
 
@@ -36,12 +43,19 @@ type Opener = Box<dyn Fn() -> Result<Database, StoreError> + Send + Sync>;
 /// touching the database (which refuses writes after an I/O error).
 type WriteProbe = Box<dyn Fn() -> bool + Send + Sync>;
 
+/// Opens the file read-only beside the service's own handle.
+type ReaderOpener = Box<dyn Fn() -> Result<ReadOnlyDatabase, StoreError> + Send + Sync>;
+
 /// An open database file of the current schema.
 pub struct Store {
     /// `None` only while a reopen that failed waits to be tried again.
     db: RwLock<Option<Arc<Database>>>,
     reopen: Opener,
     can_write: WriteProbe,
+    /// For a file (not a test backend): how to read it while the service's
+    /// handle refuses to (see [`Store::begin_read`]).
+    open_reader: Option<ReaderOpener>,
+    reader: Mutex<Option<Arc<ReadOnlyDatabase>>>,
     rules: Rules,
 }
 
@@ -62,9 +76,12 @@ impl Store {
         let opener: Opener = {
             let (path, what) = (path.to_owned(), what.clone());
             Box::new(move || {
+                // Other processes (backup, export, check) may read the file
+                // beside the service, each from a snapshot of its own.
                 Builder::new()
                     .set_cache_size(cache_size)
                     .set_repair_callback(say_repair(what.clone()))
+                    .set_concurrency_mode(CONCURRENCY_MODE)
                     .create(&path)
                     .map_err(|source| StoreError::Open {
                         what: what.clone(),
@@ -108,7 +125,22 @@ impl Store {
         };
         let name = path.file_name().map(std::ffi::OsStr::to_os_string);
         let probe = move || folder_takes_writes(&folder, name.as_deref());
-        Ok(Self::over(db, opener, Box::new(probe), rules))
+        let open_reader: ReaderOpener = {
+            let path = path.to_owned();
+            Box::new(move || {
+                Builder::new()
+                    .set_cache_size(cache_size)
+                    .set_concurrency_mode(CONCURRENCY_MODE)
+                    .open_read_only(&path)
+                    .map_err(|source| StoreError::Open {
+                        what: what.clone(),
+                        source,
+                    })
+            })
+        };
+        let mut store = Self::over(db, opener, Box::new(probe), rules);
+        store.open_reader = Some(open_reader);
+        Ok(store)
     }
 
     fn over(db: Database, reopen: Opener, can_write: WriteProbe, rules: Rules) -> Self {
@@ -116,6 +148,8 @@ impl Store {
             db: RwLock::new(Some(Arc::new(db))),
             reopen,
             can_write,
+            open_reader: None,
+            reader: Mutex::new(None),
             rules,
         }
     }
@@ -177,8 +211,34 @@ impl Store {
             .ok_or(StoreError::Closed)
     }
 
+    /// A snapshot to read from. After an I/O error the service's handle
+    /// refuses every operation until it is reopened (in `SingleWriter` mode a
+    /// read takes a file lock through it too), so reads then come from a
+    /// read-only handle of the same file, which the failed write left as it
+    /// was: reads go on while the disk is full.
     fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
-        Ok(self.database()?.begin_read()?)
+        let refused = match self.database().and_then(|db| Ok(db.begin_read()?)) {
+            Ok(txn) => return Ok(txn),
+            Err(refused) => refused,
+        };
+        let Some(open_reader) = &self.open_reader else {
+            return Err(refused);
+        };
+        let mut reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if reader.is_none() {
+            match open_reader() {
+                Ok(opened) => *reader = Some(Arc::new(opened)),
+                Err(_) => return Err(refused),
+            }
+        }
+        if let Some(Ok(txn)) = reader.as_ref().map(|reader| reader.begin_read()) {
+            return Ok(txn);
+        }
+        *reader = None;
+        Err(refused)
     }
 
     /// Closes the database and opens it again, clearing the state redb keeps
@@ -190,6 +250,13 @@ impl Store {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         drop(slot.take());
+        // The reader beside a failed handle is not needed once it is reopened.
+        drop(
+            self.reader
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
         let deadline = Instant::now() + Duration::from_secs(1);
         loop {
             match (self.reopen)() {

@@ -130,12 +130,31 @@ fn a_file_that_cannot_be_opened_is_exit_code_2() {
 }
 
 #[test]
-fn a_file_the_service_holds_is_exit_code_2() {
+fn the_file_of_a_running_service_is_checked_while_it_serves() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.redb");
     let server = Server::start(&path, &[]);
+    let agent = agent();
+    for name in ["Asha", "Bo"] {
+        let (status, body) = call(
+            &agent,
+            "POST",
+            &server.url("/api/book-ticket"),
+            Some(&booking(name, 2, "2099-05-01 18:30")),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
     let output = boxoffice(&["check", path.to_str().unwrap()], dir.path());
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("every invariant holds"));
+    // The service goes on selling after the check.
+    let (status, body) = call(
+        &agent,
+        "POST",
+        &server.url("/api/book-ticket"),
+        Some(&booking("Chen", 1, "2099-05-01 18:30")),
+    );
+    assert_eq!(status, 200, "{body}");
     drop(server);
 }
 
@@ -145,7 +164,9 @@ fn help_names_the_subcommands() {
     let output = boxoffice(&["--help"], dir.path());
     assert_eq!(output.status.code(), Some(0));
     let help = text(&output.stdout);
-    assert!(help.contains("serve") && help.contains("check"), "{help}");
+    for subcommand in ["serve", "check", "backup"] {
+        assert!(help.contains(subcommand), "{subcommand} in {help}");
+    }
     let output = boxoffice(&["frobnicate"], dir.path());
     assert_eq!(
         output.status.code(),

@@ -12,6 +12,7 @@ mod support;
 
 mod api;
 mod backpressure;
+mod backup;
 mod cli;
 mod concurrency;
 mod corruption;
