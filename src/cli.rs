@@ -77,6 +77,10 @@ async fn serve() -> ExitCode {
     // and the database closes cleanly before the process exits.
     let outcome = service.rocket.launch().await.map(drop);
     let _ = service.writer_thread.join();
+    service
+        .log
+        .info("boxoffice: stopped; the database is closed");
+    service.log.flush();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

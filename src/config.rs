@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::domain::Rules;
+use crate::service_log::LogFormat;
 
 pub const DEFAULT_PORT: u16 = 5000;
 pub const DEFAULT_DB_PATH: &str = "data/boxoffice.redb";
@@ -54,6 +55,8 @@ pub struct Config {
     pub cache_size: usize,
     pub max_batch: usize,
     pub queue_limit: usize,
+    /// How the service's own log lines are written: `text` or `json`.
+    pub log_format: LogFormat,
 }
 
 /// A key whose value cannot be used; start-up stops with this one line.
@@ -138,6 +141,11 @@ impl Config {
                 ),
             });
         }
+        let log_format: String = key(figment, "log_format")?.unwrap_or_else(|| "text".into());
+        let log_format = LogFormat::parse(&log_format).ok_or_else(|| ConfigError {
+            key: "log_format".into(),
+            reason: format!("{log_format:?} is neither \"text\" nor \"json\""),
+        })?;
         Ok(Self {
             db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
             api_token: token(figment, "api_token")?,
@@ -153,6 +161,7 @@ impl Config {
             cache_size: usize::try_from(cache_size.as_u64()).unwrap_or(usize::MAX),
             max_batch,
             queue_limit,
+            log_format,
         })
     }
 
@@ -283,6 +292,7 @@ mod tests {
         assert_eq!(config.admin_token, None);
         assert_eq!(config.hold_for, Duration::from_mins(10));
         assert_eq!(config.hold_max, Duration::from_mins(30));
+        assert_eq!(config.log_format, LogFormat::Text);
     }
 
     #[test]
@@ -302,6 +312,7 @@ mod tests {
             ("admin_token", "boss"),
             ("hold_for", "2m"),
             ("hold_max", "5m"),
+            ("log_format", "json"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -318,6 +329,7 @@ mod tests {
         assert_eq!(config.admin_token.as_deref(), Some("boss"));
         assert_eq!(config.hold_for, Duration::from_mins(2));
         assert_eq!(config.hold_max, Duration::from_mins(5));
+        assert_eq!(config.log_format, LogFormat::Json);
     }
 
     #[test]
@@ -352,6 +364,9 @@ mod tests {
             ("hold_for", "1h"),
             ("hold_max", "0s"),
             ("queue_limit", "lots"),
+            ("log_format", "xml"),
+            ("log_format", "JSON"),
+            ("log_format", "1"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

@@ -9,6 +9,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Orbit, Rocket};
 use tokio::task::JoinHandle;
 
+use crate::service_log::ServiceLog;
 use crate::usecases::{Bookings, Error, PurgeReport};
 
 /// Shows plus tickets deleted per write transaction.
@@ -20,6 +21,7 @@ pub struct Purge {
     bookings: Arc<dyn Bookings>,
     interval: Duration,
     task: Mutex<Option<JoinHandle<()>>>,
+    log: Arc<ServiceLog>,
 }
 
 impl Purge {
@@ -28,7 +30,15 @@ impl Purge {
             bookings,
             interval,
             task: Mutex::new(None),
+            log: Arc::new(ServiceLog::off(crate::service_log::LogFormat::Text)),
         }
+    }
+
+    /// Says what each purge deleted, and why one failed, in `log`.
+    #[must_use]
+    pub fn logging_to(mut self, log: Arc<ServiceLog>) -> Self {
+        self.log = log;
+        self
     }
 }
 
@@ -39,6 +49,8 @@ pub async fn purge_expired(bookings: &dyn Bookings) -> Result<PurgeReport, Error
         let report = bookings.purge_expired(PURGE_BATCH).await?;
         total.shows += report.shows;
         total.tickets += report.tickets;
+        total.holds += report.holds;
+        total.answers += report.answers;
         if !report.more {
             return Ok(total);
         }
@@ -56,6 +68,7 @@ impl Fairing for Purge {
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let bookings = Arc::clone(&self.bookings);
+        let log = Arc::clone(&self.log);
         let interval = self.interval;
         let mut shutdown = rocket.shutdown();
         let task = tokio::spawn(async move {
@@ -67,14 +80,17 @@ impl Fairing for Purge {
                     _ = ticks.tick() => {}
                 }
                 match purge_expired(bookings.as_ref()).await {
-                    Ok(report) if report.shows + report.tickets > 0 => rocket::info!(
-                        "purge: deleted {} expired tickets and {} shows",
-                        report.tickets,
-                        report.shows
-                    ),
+                    Ok(report)
+                        if report.shows + report.tickets + report.holds + report.answers > 0 =>
+                    {
+                        log.info(format!(
+                            "purge: deleted {} expired tickets, {} shows, {} holds and {} idempotency answers",
+                            report.tickets, report.shows, report.holds, report.answers
+                        ));
+                    }
                     Ok(_) => {}
                     Err(error) => {
-                        rocket::error!("purge failed: {}", crate::error_chain(&error));
+                        log.error(format!("purge failed: {}", crate::error_chain(&error)));
                     }
                 }
             }

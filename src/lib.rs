@@ -15,8 +15,10 @@ pub mod config;
 pub mod domain;
 pub mod expiry;
 pub mod memory;
+pub mod metrics;
 pub mod os_limits;
 pub mod service;
+pub mod service_log;
 pub mod store;
 pub mod usecases;
 

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use rocket::config::LogLevel;
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
@@ -14,6 +15,8 @@ use crate::api;
 use crate::clock::SharedClock;
 use crate::config::{Config, ConfigError};
 use crate::expiry::Purge;
+use crate::metrics::Metrics;
+use crate::service_log::{LogFormat, ServiceLog};
 use crate::store::{RedbBookings, Store, StoreError, WriterSettings};
 use crate::usecases::Bookings;
 
@@ -29,6 +32,8 @@ pub struct Service {
     /// Ends once the Rocket (and so every writer handle) is dropped; join it
     /// so the database closes cleanly before the process exits.
     pub writer_thread: JoinHandle<()>,
+    /// The service's own log (access lines and events); flush it last.
+    pub log: Arc<ServiceLog>,
 }
 
 /// Why the service cannot start: one line for the operator.
@@ -53,20 +58,33 @@ fn exit_on_writer_death(why: &str) {
 }
 
 /// One line on standard output once the service listens, whatever the log
-/// level: where it listens, where the docs are, and which database it uses.
-fn announce(rocket: &Rocket<Orbit>) {
+/// level: where it listens, where the docs are, and which database it uses
+/// (in the log's JSON when `log_format = "json"`).
+fn announce(rocket: &Rocket<Orbit>, log: &ServiceLog) {
     let config = rocket.config();
     let database = rocket
         .state::<App>()
         .map(|app| app.config.db_path.display().to_string())
         .unwrap_or_default();
-    // A closed standard output must not stop the service.
-    let _ = writeln!(
-        std::io::stdout(),
+    let line = format!(
         "boxoffice listening on http://{}:{} (Swagger UI at /), database {database}",
-        config.address,
-        config.port
+        config.address, config.port
     );
+    if log.is_enabled() && log.format() == LogFormat::Json {
+        log.info(line);
+        log.flush();
+    } else {
+        // A closed standard output must not stop the service.
+        let _ = writeln!(std::io::stdout(), "{line}");
+    }
+}
+
+/// The service's own log, at Rocket's `log_level` (`off` silences it).
+fn service_log(figment: &Figment, config: &Config) -> ServiceLog {
+    let level = figment
+        .extract_inner::<LogLevel>("log_level")
+        .unwrap_or(LogLevel::Normal);
+    ServiceLog::stdout(config.log_format, level != LogLevel::Off)
 }
 
 /// Builds the service from a figment (see [`crate::config::figment`]) and a clock.
@@ -79,25 +97,38 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         max_batch: config.max_batch,
         queue_limit: config.queue_limit,
     };
-    let (bookings, writer_thread) =
-        RedbBookings::start(store, clock, settings, Box::new(exit_on_writer_death));
+    let metrics = Arc::new(Metrics::new());
+    let log = Arc::new(service_log(&figment, &config));
+    let (bookings, writer_thread) = RedbBookings::start_measured(
+        store,
+        clock,
+        settings,
+        Box::new(exit_on_writer_death),
+        Arc::clone(&metrics),
+    );
     let bookings: Arc<dyn Bookings> = Arc::new(bookings);
     let (api_routes, spec) = api::routes(&config);
     let spec = serde_json::to_string(&spec).expect("the OpenAPI document serializes");
-    let purge = Purge::new(Arc::clone(&bookings), config.purge_interval);
+    let purge =
+        Purge::new(Arc::clone(&bookings), config.purge_interval).logging_to(Arc::clone(&log));
+    let announcing = Arc::clone(&log);
     let rocket = rocket::custom(figment)
         .mount(api::API_BASE, api_routes)
         .mount("/", api::docs_routes())
         .mount("/", api::health::routes())
+        .mount("/", api::observe::routes())
         .register("/", api::error::catchers())
         .manage(api::ApiDoc(spec))
         .manage(App { config, bookings })
+        .manage(Arc::clone(&metrics))
+        .attach(api::observe::Observe::new(metrics, Arc::clone(&log)))
         .attach(purge)
-        .attach(AdHoc::on_liftoff("announce", |rocket| {
-            Box::pin(async move { announce(rocket) })
+        .attach(AdHoc::on_liftoff("announce", move |rocket| {
+            Box::pin(async move { announce(rocket, &announcing) })
         }));
     Ok(Service {
         rocket,
         writer_thread,
+        log,
     })
 }

@@ -186,12 +186,12 @@ impl Error {
 
 impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        if let Self::Internal(cause) = &self {
-            rocket::error!(
-                "{} {}: internal error: {cause}",
-                request.method(),
-                request.uri().path()
-            );
+        // The access log says why a 5xx happened (never the body).
+        match &self {
+            Self::Internal(cause) => super::observe::record_cause(request, cause.clone()),
+            Self::Unavailable(cause) => super::observe::record_cause(request, *cause),
+            Self::Busy => super::observe::record_cause(request, "the write queue is full"),
+            _ => {}
         }
         let body = self.body();
         let mut response = Response::build();

@@ -7,6 +7,7 @@ mod docs;
 pub mod error;
 pub mod health;
 pub mod idempotency;
+pub mod observe;
 pub mod seed;
 
 use rocket::Route;

@@ -15,6 +15,7 @@ use crate::domain::holds::{held, Hold};
 use crate::domain::rules::is_expired;
 use crate::domain::seating::SeatSet;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::metrics::Metrics;
 use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
     ScreenPatch, SeatState, SeatView, ShowFilter, ShowView,
@@ -29,6 +30,19 @@ pub struct RedbBookings {
     store: Arc<Store>,
     writer: Writer,
     clock: SharedClock,
+    metrics: Arc<Metrics>,
+}
+
+/// Counts a use case's answer in `metrics` when it ran now: a refusal, a
+/// failure or a replay of a stored answer counts nothing.
+fn count<T>(
+    written: Result<Written<T>, Error>,
+    counted: impl FnOnce(),
+) -> Result<Written<T>, Error> {
+    if let Ok(Written::Fresh(_)) = &written {
+        counted();
+    }
+    written
 }
 
 impl RedbBookings {
@@ -41,14 +55,32 @@ impl RedbBookings {
         settings: WriterSettings,
         on_death: OnDeath,
     ) -> (Self, JoinHandle<()>) {
+        Self::start_measured(store, clock, settings, on_death, Arc::default())
+    }
+
+    /// Like [`RedbBookings::start`], counting commits, the queue, bookings,
+    /// holds, cancellations and purges in `metrics`.
+    pub fn start_measured(
+        store: Store,
+        clock: SharedClock,
+        settings: WriterSettings,
+        on_death: OnDeath,
+        metrics: Arc<Metrics>,
+    ) -> (Self, JoinHandle<()>) {
         let store = Arc::new(store);
-        let (writer, thread) =
-            Writer::start(Arc::clone(&store), Arc::clone(&clock), settings, on_death);
+        let (writer, thread) = Writer::start_measured(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            settings,
+            on_death,
+            Arc::clone(&metrics),
+        );
         (
             Self {
                 store,
                 writer,
                 clock,
+                metrics,
             },
             thread,
         )
@@ -83,9 +115,11 @@ impl Bookings for RedbBookings {
         booking: NewBooking,
         once: Once<Booked>,
     ) -> Result<Written<Booked>, Error> {
-        self.writer
+        let written = self
+            .writer
             .write_once(move |batch| batch.book(&booking), once)
-            .await
+            .await;
+        count(written, || self.metrics.booked())
     }
 
     async fn move_ticket(
@@ -100,15 +134,20 @@ impl Bookings for RedbBookings {
     }
 
     async fn delete_ticket(&self, ticket: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
-        self.writer
+        let written = self
+            .writer
             .write_once(move |batch| batch.delete_ticket(ticket), once)
-            .await
+            .await;
+        count(written, || self.metrics.cancelled())
     }
 
     async fn purge_expired(&self, budget: usize) -> Result<PurgeReport, Error> {
-        self.writer
+        let report = self
+            .writer
             .write(move |batch| batch.purge(budget).map(Ok))
-            .await
+            .await?;
+        self.metrics.purged(&report);
+        Ok(report)
     }
 
     async fn ticket(&self, ticket: TicketId) -> Result<Option<Booked>, Error> {
@@ -377,12 +416,14 @@ impl Cinema for RedbBookings {
         booking: NewSeatBooking,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
-        self.writer
+        let written = self
+            .writer
             .write_once(
                 move |batch| Ok(batch.create_booking(&booking)?.map(sold_view)),
                 once,
             )
-            .await
+            .await;
+        count(written, || self.metrics.booked())
     }
 
     async fn booking(&self, id: TicketId) -> Result<Option<Booking>, Error> {
@@ -405,9 +446,11 @@ impl Cinema for RedbBookings {
     }
 
     async fn cancel_booking(&self, id: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
-        self.writer
+        let written = self
+            .writer
             .write_once(move |batch| batch.cancel_booking(id), once)
-            .await
+            .await;
+        count(written, || self.metrics.cancelled())
     }
 
     async fn search_bookings(&self, phone: Phone) -> Result<Vec<Booking>, Error> {
@@ -428,7 +471,8 @@ impl Holds for RedbBookings {
         hold: NewHold,
         once: Once<HoldView>,
     ) -> Result<Written<HoldView>, Error> {
-        self.writer
+        let written = self
+            .writer
             .write_once(
                 move |batch| {
                     let now = batch.now();
@@ -438,7 +482,8 @@ impl Holds for RedbBookings {
                 },
                 once,
             )
-            .await
+            .await;
+        count(written, || self.metrics.held())
     }
 
     async fn hold(&self, id: HoldId) -> Result<Option<HoldView>, Error> {
@@ -459,11 +504,13 @@ impl Holds for RedbBookings {
         confirmation: Confirmation,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
-        self.writer
+        let written = self
+            .writer
             .write_once(
                 move |batch| Ok(batch.confirm_hold(id, &confirmation)?.map(sold_view)),
                 once,
             )
-            .await
+            .await;
+        count(written, || self.metrics.booked())
     }
 }

@@ -22,6 +22,7 @@ use super::writes::{Batch, IdMinter, Outcome};
 use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::Refusal;
+use crate::metrics::Metrics;
 use crate::usecases::{Error, Once, Written};
 
 #[derive(Clone, Copy, Debug)]
@@ -182,6 +183,7 @@ pub struct Writer {
     waiting: Arc<AtomicUsize>,
     queue_limit: usize,
     health: Arc<Health>,
+    metrics: Arc<Metrics>,
 }
 
 impl Writer {
@@ -192,6 +194,17 @@ impl Writer {
         settings: WriterSettings,
         on_death: OnDeath,
     ) -> (Self, JoinHandle<()>) {
+        Self::start_measured(store, clock, settings, on_death, Arc::default())
+    }
+
+    /// Like [`Writer::start`], counting commits and the queue in `metrics`.
+    pub fn start_measured(
+        store: Arc<Store>,
+        clock: SharedClock,
+        settings: WriterSettings,
+        on_death: OnDeath,
+        metrics: Arc<Metrics>,
+    ) -> (Self, JoinHandle<()>) {
         let queue_limit = settings.queue_limit.max(1);
         let (jobs, queue) = mpsc::sync_channel(queue_limit);
         let waiting = Arc::new(AtomicUsize::new(0));
@@ -199,11 +212,17 @@ impl Writer {
         let health = Arc::new(Health::default());
         let shared_health = Arc::clone(&health);
         let max_batch = settings.max_batch.max(1);
+        let thread_metrics = Arc::clone(&metrics);
         let thread = std::thread::Builder::new()
             .name("boxoffice-writer".into())
             .spawn(move || {
                 let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                    run(&store, &clock, &queue, &counter, max_batch, &shared_health);
+                    let queue = Queue {
+                        jobs: &queue,
+                        waiting: &counter,
+                        metrics: &thread_metrics,
+                    };
+                    run(&store, &clock, &queue, max_batch, &shared_health);
                 }));
                 if let Err(payload) = outcome {
                     let why = payload
@@ -221,6 +240,7 @@ impl Writer {
                 waiting,
                 queue_limit,
                 health,
+                metrics,
             },
             thread,
         )
@@ -253,10 +273,12 @@ impl Writer {
             reply,
         });
         self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.metrics.queued();
         match self.jobs.try_send(job) {
             Ok(()) => {}
             Err(refused) => {
                 self.waiting.fetch_sub(1, Ordering::SeqCst);
+                self.metrics.dequeued(1);
                 return Err(match refused {
                     TrySendError::Full(_) => Error::Busy,
                     TrySendError::Disconnected(_) => Error::storage("the writer has stopped"),
@@ -283,14 +305,20 @@ impl Writer {
     }
 }
 
-fn run(
-    store: &Store,
-    clock: &SharedClock,
-    queue: &Receiver<Box<dyn Job>>,
-    waiting: &AtomicUsize,
-    max_batch: usize,
-    health: &Health,
-) {
+/// The writer's end of the queue, with its counters.
+#[derive(Clone, Copy)]
+struct Queue<'a> {
+    jobs: &'a Receiver<Box<dyn Job>>,
+    waiting: &'a AtomicUsize,
+    metrics: &'a Metrics,
+}
+
+fn run(store: &Store, clock: &SharedClock, queue: &Queue<'_>, max_batch: usize, health: &Health) {
+    let Queue {
+        jobs: queue,
+        waiting,
+        metrics,
+    } = *queue;
     let mut ids = match store.id_minter() {
         Ok(ids) => ids,
         Err(error) => {
@@ -328,6 +356,7 @@ fn run(
             }
         }
         waiting.fetch_sub(batch.len(), Ordering::SeqCst);
+        metrics.dequeued(batch.len());
         let now = match clock.now() {
             Ok(now) => now,
             Err(unusable) => {
@@ -343,9 +372,11 @@ fn run(
                 continue;
             }
         };
+        let began = std::time::Instant::now();
         let committed = store.in_one_commit(now, &mut ids, |transaction| {
             batch.iter_mut().try_for_each(|job| job.run(transaction))
         });
+        metrics.commit(batch.len(), began.elapsed().as_secs_f64());
         let failure = match committed {
             Ok(()) => {
                 rocket::debug!("committed {} commands in one transaction", batch.len());

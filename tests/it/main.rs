@@ -10,6 +10,7 @@
 
 mod support;
 
+mod access_log;
 mod api;
 mod backpressure;
 mod backup;
@@ -26,6 +27,7 @@ mod hostile;
 mod hostile_http;
 mod lifecycle;
 mod limits;
+mod metrics;
 mod model;
 mod privacy;
 mod store;

@@ -1,5 +1,7 @@
 //! Names, phone numbers and the API token never reach the log at the
-//! binary's default log level, whether a request succeeds or is refused.
+//! default log level of a release build (`critical`) or at `normal`, whether
+//! a request succeeds or is refused; the access log has its line for every
+//! request, without a query string.
 
 use serde_json::{json, Value};
 
@@ -28,11 +30,30 @@ const SECRETS: &[&str] = &[
 
 #[test]
 fn names_phones_and_the_token_stay_out_of_the_log_at_the_default_level() {
+    // `critical` is a release build's default level.
+    names_phones_and_the_token_stay_out_of_the_log_at("critical", "text");
+}
+
+#[test]
+fn names_phones_and_the_token_stay_out_of_the_log_at_the_normal_level() {
+    names_phones_and_the_token_stay_out_of_the_log_at("normal", "text");
+}
+
+#[test]
+fn names_phones_and_the_token_stay_out_of_the_json_log() {
+    names_phones_and_the_token_stay_out_of_the_log_at("critical", "json");
+}
+
+fn names_phones_and_the_token_stay_out_of_the_log_at(level: &str, format: &str) {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_logging(
         &dir.path().join("db.redb"),
-        &[("ROCKET_API_TOKEN", TOKEN), ("ROCKET_CAPACITY", "5")],
-        None,
+        &[
+            ("ROCKET_API_TOKEN", TOKEN),
+            ("ROCKET_CAPACITY", "5"),
+            ("ROCKET_LOG_FORMAT", format),
+        ],
+        Some(level),
     );
     let url = |path: &str| server.url(path);
     let send = |method: &str, path: &str, body: Option<&Value>, token: Option<&str>| {
@@ -185,12 +206,38 @@ fn names_phones_and_the_token_stay_out_of_the_log_at_the_default_level() {
         [200, 200, 200, 406, 406, 406, 406, 400, 406, 401, 401, 405, 400, 400, 413, 200]
     );
 
-    let lines = server.output.lock().unwrap().clone();
+    // The access log is written a moment after each answer: read it all
+    // once the server has stopped (it writes its last lines on the way out).
+    let output = std::sync::Arc::clone(&server.output);
     server.terminate();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let lines = output.lock().unwrap().clone();
     let log = lines.join("\n");
-    // The log was captured and does describe the requests ...
+    // The log was captured and does describe the requests: one access line
+    // each, by route template, without a query string ...
     assert!(log.contains("launched from http://"), "{log}");
-    assert!(log.contains("POST /api/book-ticket"), "{log}");
+    let access: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("/api/"))
+        .filter(|line| !line.contains("launched") && !line.contains("Matched:"))
+        .filter(|line| line.contains(" id=") || line.contains("\"requestId\""))
+        .collect();
+    assert_eq!(access.len(), statuses.len() + 1, "{log}");
+    if format == "json" {
+        for line in &access {
+            let line: Value = serde_json::from_str(line).expect("a JSON access line");
+            assert_eq!(line["kind"], "request");
+            assert!(line["route"].as_str().unwrap().starts_with("/api/"));
+        }
+    } else {
+        assert!(log.contains(" INFO POST /api/book-ticket 200 "), "{log}");
+        assert!(log.contains(" INFO GET /api/user-details 200 "), "{log}");
+        assert!(log.contains(" INFO POST /api/book-ticket 413 "), "{log}");
+    }
+    for line in &access {
+        assert!(!line.contains('?') && !line.contains("ticketId="), "{line}");
+        assert!(!line.contains(&ticket) && !line.contains(&movie), "{line}");
+    }
     // ... without anyone's name or number, or the token.
     for secret in SECRETS {
         assert!(
