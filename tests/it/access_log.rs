@@ -69,6 +69,7 @@ fn a_5xx_is_logged_with_its_route_request_id_and_cause() {
         .iter()
         .find(|line| line.contains(" ERROR GET /api/user-details 500 "))
         .unwrap_or_else(|| panic!("no 500 line in\n{log}"));
+    println!("{line}");
     assert!(line.contains("id=req-500"), "{line}");
     assert!(line.contains("checksum mismatch"), "the cause: {line}");
     assert!(
