@@ -44,6 +44,30 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         database: Option<PathBuf>,
     },
+    /// Write every record of the database to standard output as JSON lines,
+    /// from one snapshot (also while the service runs). Exit 0: written; 1:
+    /// the output could not be written; 2: the database cannot be opened.
+    Export {
+        /// The database; defaults to the configured `db_path`.
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
+    /// Fill an empty database (created if missing; the service stopped) from
+    /// a dump of `boxoffice export`, or with --mongoexport from the old
+    /// service's `mongoexport` files: MOVIES then TICKETS. All or nothing.
+    /// Exit 0: imported (with a report); 1: the input is refused (the line
+    /// says where), or the database is not empty; 2: it cannot be opened.
+    Import {
+        /// The dump, or with --mongoexport the movies and the tickets files.
+        #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Read the old Flask + `MongoDB` service's `mongoexport` output.
+        #[arg(long)]
+        mongoexport: bool,
+        /// The database to fill; defaults to the configured `db_path`.
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
 }
 
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -55,6 +79,12 @@ pub fn main() -> ExitCode {
         Command::Serve => rocket::execute(serve()),
         Command::Check { file } => check(file),
         Command::Backup { file, database } => backup(&file, database),
+        Command::Export { database } => export(database),
+        Command::Import {
+            files,
+            mongoexport,
+            database,
+        } => import(&files, mongoexport, database),
     }
 }
 
@@ -157,5 +187,97 @@ fn backup(to: &Path, database: Option<PathBuf>) -> ExitCode {
                 crate::store::BackupError::Copy(_) => EXIT_PROBLEMS,
             })
         }
+    }
+}
+
+fn export(database: Option<PathBuf>) -> ExitCode {
+    let path = match database_path(database) {
+        Ok(path) => path,
+        Err(code) => return code,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, stdout.lock());
+    match crate::store::export(&path, &mut out) {
+        Ok(exported) => {
+            eprintln!(
+                "boxoffice: exported {} lines from {}",
+                exported.lines,
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error @ crate::store::StoreError::Copy { .. }) => {
+            eprintln!("boxoffice: export failed: {}", crate::error_chain(&error));
+            ExitCode::from(EXIT_PROBLEMS)
+        }
+        Err(error) => {
+            eprintln!("boxoffice: export failed: {}", crate::error_chain(&error));
+            ExitCode::from(EXIT_CANNOT_OPEN)
+        }
+    }
+}
+
+fn import(files: &[PathBuf], mongoexport: bool, database: Option<PathBuf>) -> ExitCode {
+    let config = match Config::from_figment(&config::figment()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("boxoffice: {error}");
+            return ExitCode::from(EXIT_CANNOT_OPEN);
+        }
+    };
+    let path = database.unwrap_or_else(|| config.db_path.clone());
+    let refuse = |why: String| {
+        eprintln!("boxoffice: import refused: {why}; nothing was imported");
+        ExitCode::from(EXIT_PROBLEMS)
+    };
+    let (records, report) = match (mongoexport, files) {
+        (false, [dump]) => {
+            let opened = std::fs::File::open(dump);
+            let read = opened
+                .map_err(|error| format!("{}: {error}", dump.display()))
+                .and_then(|file| {
+                    crate::store::read_dump(std::io::BufReader::new(file))
+                        .map_err(|bad| format!("{}: {bad}", dump.display()))
+                });
+            match read {
+                Ok(records) => (records, None),
+                Err(why) => return refuse(why),
+            }
+        }
+        (true, [movies, tickets]) => {
+            let now = crate::clock::system().now_or_last();
+            match crate::mongoexport::read(movies, tickets, &config, now) {
+                Ok((records, report)) => (records, Some(report)),
+                Err(bad) => return refuse(bad.to_string()),
+            }
+        }
+        (false, _) => return refuse("import takes one dump file".into()),
+        (true, _) => return refuse("--mongoexport takes two files: movies, then tickets".into()),
+    };
+    match crate::store::import(&path, config.cache_size, config.rules(), &records) {
+        Ok(()) => {
+            if let Some(report) = &report {
+                for line in &report.lines {
+                    println!("{line}");
+                }
+            }
+            println!(
+                "boxoffice: imported {} records into {}",
+                records.count(),
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(crate::store::ImportError::CannotOpen(error)) => {
+            eprintln!("boxoffice: import failed: {}", crate::error_chain(&error));
+            ExitCode::from(EXIT_CANNOT_OPEN)
+        }
+        Err(crate::store::ImportError::Problems(problems)) => {
+            for problem in &problems {
+                println!("{}: {problem}", path.display());
+            }
+            refuse(format!("the records break {} invariants", problems.len()))
+        }
+        Err(error) => refuse(crate::error_chain(&error)),
     }
 }

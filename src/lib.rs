@@ -16,6 +16,7 @@ pub mod domain;
 pub mod expiry;
 pub mod memory;
 pub mod metrics;
+pub mod mongoexport;
 pub mod os_limits;
 pub mod service;
 pub mod service_log;

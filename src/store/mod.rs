@@ -6,7 +6,9 @@
 mod backup;
 mod check;
 mod codec;
+mod dump;
 mod error;
+mod import;
 mod reads;
 mod schema;
 mod service;
@@ -28,7 +30,9 @@ use crate::domain::{Millis, Rules};
 
 pub use backup::{back_up, BackupError, BackupReport};
 pub use check::check_file;
+pub use dump::{export, read as read_dump, BadLine, Exported};
 pub use error::StoreError;
+pub use import::{import, ImportError, Records};
 pub use schema::{backup_path, SCHEMA_VERSION};
 pub use service::RedbBookings;
 pub use snapshot::{Snapshot, CONCURRENCY_MODE};

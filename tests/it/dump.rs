@@ -1,0 +1,348 @@
+//! `boxoffice export` / `boxoffice import`: every record of every table as
+//! JSON lines; export → import → export is identical byte for byte; a bad
+//! line is refused with its number and nothing is imported; export reads a
+//! running service's file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use boxoffice::clock::ManualClock;
+use boxoffice::domain::cinema::Layout;
+use boxoffice::domain::seating::{Row, Seat, SeatKind, SeatMap};
+use boxoffice::domain::{Phone, Rules};
+use boxoffice::store::{RedbBookings, Store, WriterSettings};
+use boxoffice::usecases::cinema::{NewFilm, NewScreen, NewSeatBooking, NewShow, SeatRequest};
+use boxoffice::usecases::holds::NewHold;
+use boxoffice::usecases::{Bookings, Cinema, Holds, Keyed, NewBooking, Replay};
+
+use crate::model::runtime;
+use crate::support::*;
+
+#[track_caller]
+fn boxoffice(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ROCKET_DB_PATH")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn seat(number: &str, kind: SeatKind, blocked: bool, aisle_after: bool) -> Seat {
+    Seat {
+        number: number.into(),
+        kind,
+        blocked,
+        aisle_after,
+    }
+}
+
+/// A database holding a record of every kind: a seat-map screen and a
+/// general one, a film, shows on both and on the default screen, bookings by
+/// seat, by count and through `/api`, a hold, an idempotency answer, and a
+/// ticket with a numeric phone number and one with a text one.
+fn populated(dir: &Path) -> PathBuf {
+    let path = dir.join("source.redb");
+    let store = Store::open(&path, 1 << 20, Rules::new(20, 8 * HOUR)).unwrap();
+    let settings = WriterSettings {
+        max_batch: 16,
+        queue_limit: 64,
+    };
+    let clock = Arc::new(ManualClock::new(NOW));
+    let (bookings, thread) = RedbBookings::start(
+        store,
+        clock,
+        settings,
+        Box::new(|why: &str| panic!("the writer died: {why}")),
+    );
+    runtime().block_on(async {
+        let map = SeatMap::new(vec![
+            Row {
+                label: "A".into(),
+                seats: vec![
+                    seat("1", SeatKind::Wheelchair, false, false),
+                    seat("2", SeatKind::Companion, false, true),
+                    seat("3", SeatKind::Standard, false, false),
+                    seat("4", SeatKind::Premium, true, false),
+                ],
+            },
+            Row {
+                label: "B".into(),
+                seats: (1..=5)
+                    .map(|n| seat(&n.to_string(), SeatKind::Standard, false, false))
+                    .collect(),
+            },
+        ])
+        .unwrap();
+        let seated = bookings
+            .create_screen(
+                NewScreen {
+                    name: "Screen 1".into(),
+                    layout: Layout::Seated(map),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let general = bookings
+            .create_screen(
+                NewScreen {
+                    name: "Hall".into(),
+                    layout: Layout::General { capacity: 40 },
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let film = bookings
+            .create_film(
+                NewFilm {
+                    title: "Heat \"director's cut\" — é".into(),
+                    runtime_minutes: 170,
+                    rating: Some("R".into()),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let mut shows = Vec::new();
+        for screen in [seated.id, general.id] {
+            let view = bookings
+                .create_show(
+                    NewShow {
+                        screen,
+                        film: film.id,
+                        starts_at: NOW + 30 * HOUR,
+                    },
+                    None,
+                )
+                .await
+                .unwrap()
+                .fresh()
+                .unwrap();
+            shows.push(view.show.id);
+        }
+        bookings
+            .create_booking(
+                NewSeatBooking {
+                    show: shows[0],
+                    seats: SeatRequest::Named(vec!["B2".into(), "B3".into()]),
+                    user_name: "Asha Rao".into(),
+                    phone: Phone::Text("+91 98765-43210".into()),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        bookings
+            .create_booking(
+                NewSeatBooking {
+                    show: shows[1],
+                    seats: SeatRequest::Count(3),
+                    user_name: "Bo".into(),
+                    phone: Phone::Number(9876543210),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        bookings
+            .create_hold(
+                NewHold {
+                    show: shows[0],
+                    seats: SeatRequest::Named(vec!["A3".into()]),
+                    hold_for_ms: None,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let keyed = Keyed {
+            key: b"scope\x00order-1".to_vec(),
+            fingerprint: [7; 32],
+            render: Box::new(|_| {
+                Some(Replay {
+                    status: 200,
+                    body: br#"{"success":true,"data":{"userName":"Chen"}}"#.to_vec(),
+                })
+            }),
+        };
+        bookings
+            .book(
+                NewBooking {
+                    user_name: "Chen".into(),
+                    phone: Phone::Number(4477009004),
+                    count: 2,
+                    starts_at: NOW + 20 * HOUR,
+                },
+                Some(keyed),
+            )
+            .await
+            .unwrap();
+    });
+    drop(bookings);
+    thread.join().unwrap();
+    path
+}
+
+#[track_caller]
+fn export(database: &Path, dir: &Path) -> Vec<u8> {
+    let output = boxoffice(&["export", "--database", database.to_str().unwrap()], dir);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    output.stdout
+}
+
+#[track_caller]
+fn import(dump: &Path, database: &Path, dir: &Path) -> Output {
+    boxoffice(
+        &[
+            "import",
+            dump.to_str().unwrap(),
+            "--database",
+            database.to_str().unwrap(),
+        ],
+        dir,
+    )
+}
+
+#[test]
+fn export_import_export_is_identical_and_covers_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = populated(dir.path());
+    let first = export(&source, dir.path());
+    let dump = text(&first);
+    for kind in [
+        "boxoffice-dump",
+        "meta",
+        "idHighWater",
+        "screen",
+        "film",
+        "show",
+        "ticket",
+        "hold",
+        "answer",
+    ] {
+        assert!(
+            dump.contains(&format!(r#"{{"kind":"{kind}""#)),
+            "{kind} in\n{dump}"
+        );
+    }
+    assert!(
+        dump.contains(r#""soldSeats":{"of":9,"seats":[5,6]}"#),
+        "{dump}"
+    );
+    assert!(dump.contains(r#""phoneNumber":"+91 98765-43210""#));
+    assert!(dump.contains(r#""phoneNumber":9876543210"#));
+    let dump_path = dir.path().join("dump.jsonl");
+    std::fs::write(&dump_path, &first).unwrap();
+
+    let copy = dir.path().join("copy.redb");
+    let output = import(&dump_path, &copy, dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("imported"));
+    let second = export(&copy, dir.path());
+    assert!(
+        first == second,
+        "the second export differs:\n{}\n---\n{}",
+        dump,
+        text(&second)
+    );
+    let output = boxoffice(&["check", copy.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+
+    // Only into an empty database.
+    let output = import(&dump_path, &copy, dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("import only fills an empty database"));
+}
+
+#[test]
+fn a_bad_line_is_refused_with_its_number_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = populated(dir.path());
+    let dump = text(&export(&source, dir.path()));
+    let lines: Vec<&str> = dump.lines().collect();
+    let ticket_line = lines
+        .iter()
+        .position(|line| line.starts_with(r#"{"kind":"ticket""#))
+        .unwrap();
+    let show_id = {
+        let ticket: serde_json::Value = serde_json::from_str(lines[ticket_line]).unwrap();
+        ticket["showId"].as_str().unwrap().to_owned()
+    };
+    let cases: Vec<(usize, String, &str)> = vec![
+        (4, "not json at all".into(), "not a dump record"),
+        (
+            4,
+            lines[3].replace(r#""kind":"screen""#, r#""kind":"screen","extra":1"#),
+            "unknown field",
+        ),
+        (
+            ticket_line + 1,
+            lines[ticket_line].replace(&show_id, "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+            "not among the records",
+        ),
+        (
+            ticket_line + 1,
+            lines[ticket_line].replace(r#""count":2"#, r#""count":1"#),
+            "its tickets hold",
+        ),
+        (
+            1,
+            lines[0].replace(r#""format":1"#, r#""format":9"#),
+            "format 9",
+        ),
+    ];
+    for (number, replacement, why) in cases {
+        let mut changed: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
+        changed[number - 1] = replacement;
+        let path = dir.path().join("bad.jsonl");
+        std::fs::write(&path, changed.join("\n") + "\n").unwrap();
+        let target = dir.path().join(format!("target-{number}.redb"));
+        let output = import(&path, &target, dir.path());
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(why), "{why} in {stderr}");
+        assert!(stderr.contains("nothing was imported"), "{stderr}");
+        if why != "its tickets hold" {
+            assert!(
+                stderr.contains(&format!("line {number}")),
+                "line {number} in {stderr}"
+            );
+        }
+        // The target is empty (created, or left as it was).
+        let store = Store::open(&target, 1 << 20, Rules::new(20, HOUR)).unwrap();
+        assert_eq!(store.records().unwrap(), 0, "{stderr}");
+    }
+}
+
+#[test]
+fn export_reads_one_snapshot_of_a_running_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = populated(dir.path());
+    let offline = export(&source, dir.path());
+    let server = Server::start(&source, &[]);
+    let live = export(&source, dir.path());
+    assert!(offline == live, "{}\n---\n{}", text(&offline), text(&live));
+    drop(server);
+    let output = boxoffice(
+        &[
+            "export",
+            "--database",
+            dir.path().join("missing.redb").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
