@@ -9,6 +9,7 @@ mod codec;
 mod dump;
 mod error;
 mod import;
+mod readers;
 mod reads;
 mod schema;
 mod service;

@@ -1,11 +1,12 @@
-//! The use cases on redb: writes through the single writer, reads on
-//! tokio's blocking pool, so a commit or a cold page cache never blocks an
+//! The use cases on redb: writes through the single writer, reads on the
+//! store's reader threads, so a commit or a cold page cache never blocks an
 //! async worker.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::error::{unavailability, StoreError};
+use super::readers::Readers;
 use super::writer::{OnDeath, Writer, WriterSettings};
 use super::writes::{Held, Sold};
 use super::Store;
@@ -26,8 +27,14 @@ use crate::usecases::{
     ShowTickets, Written,
 };
 
+/// Reader threads: reads of a warm cache take microseconds, so two keep up
+/// with the HTTP side on a small machine; the others let reads that wait on
+/// the disk overlap.
+const READERS: usize = 4;
+
 pub struct RedbBookings {
     store: Arc<Store>,
+    readers: Readers,
     writer: Writer,
     clock: SharedClock,
     metrics: Arc<Metrics>,
@@ -75,9 +82,11 @@ impl RedbBookings {
             on_death,
             Arc::clone(&metrics),
         );
+        let readers = Readers::start(&store, READERS);
         (
             Self {
                 store,
+                readers,
                 writer,
                 clock,
                 metrics,
@@ -90,25 +99,13 @@ impl RedbBookings {
         &self.store
     }
 
-    /// Runs a read off the async workers' backs: on a multi-threaded runtime
-    /// (the service's) the worker hands its other tasks to another thread
-    /// while it reads, so a cold page cache never stalls them; elsewhere (a
-    /// test's single-threaded runtime) on the blocking pool.
+    /// Runs a read on one of the store's reader threads, so that a cold page
+    /// cache never stalls an async worker.
     async fn read<T: Send + 'static>(
         &self,
         read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Error> {
-        let store = Arc::clone(&self.store);
-        let multi_threaded = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
-            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
-        });
-        let result = if multi_threaded {
-            tokio::task::block_in_place(|| read(&store))
-        } else {
-            tokio::task::spawn_blocking(move || read(&store))
-                .await
-                .map_err(Error::storage)?
-        };
+        let result = self.readers.read(read).await.map_err(Error::storage)?;
         result.map_err(|error| match unavailability(&error) {
             Some(cause) => Error::Unavailable {
                 cause,
