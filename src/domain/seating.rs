@@ -161,14 +161,23 @@ impl SeatMap {
                 }
             }
         }
+        let map = Self::stored(rows);
+        if map.capacity == 0 {
+            return Err(SeatMapError::NoSellableSeat);
+        }
+        Ok(map)
+    }
+
+    /// A map as it was stored: checked by [`SeatMap::new`] before it was
+    /// written, its bytes covered by a checksum since, so reading it back
+    /// (on every read of a show's seats) skips the checks.
+    pub fn stored(rows: Vec<Row>) -> Self {
+        let len = rows.iter().map(|row| row.seats.len()).sum();
         let sellable = rows
             .iter()
             .flat_map(|row| &row.seats)
             .filter(|seat| !seat.blocked)
             .count();
-        if sellable == 0 {
-            return Err(SeatMapError::NoSellableSeat);
-        }
         let starts = rows
             .iter()
             .scan(0, |next, row| {
@@ -177,13 +186,13 @@ impl SeatMap {
                 Some(start)
             })
             .collect();
-        Ok(Self {
+        Self {
             rows,
             starts,
             len,
             // At most MAX_SEATS.
             capacity: u32::try_from(sellable).unwrap_or(u32::MAX),
-        })
+        }
     }
 
     pub fn rows(&self) -> &[Row] {

@@ -18,6 +18,7 @@ use super::tables::{
     SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::domain::holds::Hold;
+use crate::domain::seating::SeatMap;
 use crate::domain::{FilmId, HoldId, ScreenId, Show, ShowId, Ticket, TicketId};
 
 /// Opens `path` read-only (never creating, repairing or upgrading it) and
@@ -34,7 +35,12 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
     for entry in txn.open_table(SCREEN_ID_TO_SCREEN)?.iter()? {
         let (key, value) = entry?;
         match decode_screen(key.value(), value.value()) {
-            Ok(_) => {
+            Ok(screen) => {
+                if let Some(map) = screen.layout.seat_map() {
+                    if let Err(error) = SeatMap::new(map.rows().to_vec()) {
+                        found.push(format!("screen {}: {error}", screen.id));
+                    }
+                }
                 screens.insert(key.value());
             }
             Err(error) => found.push(error.to_string()),

@@ -346,9 +346,8 @@ pub fn decode_screen(id: u128, bytes: &[u8]) -> Result<Screen, DecodeError> {
                     })
                 })
                 .collect::<Result<_, DecodeError>>()?;
-            Layout::Seated(
-                SeatMap::new(rows).map_err(|error| DecodeError(format!("screen {id}: {error}")))?,
-            )
+            // Checked before it was written; `check` checks it again.
+            Layout::Seated(SeatMap::stored(rows))
         }
     };
     Ok(Screen {
