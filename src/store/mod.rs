@@ -61,6 +61,8 @@ pub struct Store {
     /// handle refuses to (see [`Store::begin_read`]).
     open_reader: Option<ReaderOpener>,
     reader: Mutex<Option<Arc<ReadOnlyDatabase>>>,
+    /// Screens as last decoded, each with the bytes it was decoded from.
+    screens: reads::ScreenCache,
     rules: Rules,
 }
 
@@ -155,6 +157,7 @@ impl Store {
             can_write,
             open_reader: None,
             reader: Mutex::new(None),
+            screens: reads::ScreenCache::default(),
             rules,
         }
     }

@@ -19,7 +19,7 @@ use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticke
 use crate::metrics::Metrics;
 use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
-    ScreenPatch, SeatState, SeatView, ShowFilter, ShowView,
+    ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
 };
 use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
 use crate::usecases::{
@@ -255,22 +255,22 @@ fn sold_view(Sold { ticket, screen }: Sold) -> Booking {
 }
 
 /// Every seat of `show` in row order, with its state at `now`.
-fn seat_views(show: &Show, screen: &Screen, holds: &[Hold], now: Millis) -> Vec<SeatView> {
+fn show_seats(show: &Show, screen: Arc<Screen>, holds: &[Hold], now: Millis) -> ShowSeats {
     let Some(map) = screen.layout.seat_map() else {
-        return Vec::new();
+        return ShowSeats {
+            screen,
+            states: Vec::new(),
+        };
     };
     let none = SeatSet::new(map.len());
     let sold = show.sold_seats.as_ref().unwrap_or(&none);
     let held = held(holds, now, Some(map.len()))
         .0
         .unwrap_or_else(|| none.clone());
-    map.iter()
-        .map(|(index, row, seat)| SeatView {
-            seat: format!("{}{}", row.label, seat.number),
-            row: row.label.clone(),
-            number: seat.number.clone(),
-            kind: seat.kind,
-            state: if seat.blocked {
+    let states = map
+        .iter()
+        .map(|(index, _, seat)| {
+            if seat.blocked {
                 SeatState::Blocked
             } else if sold.contains(index) {
                 SeatState::Sold
@@ -278,10 +278,10 @@ fn seat_views(show: &Show, screen: &Screen, holds: &[Hold], now: Millis) -> Vec<
                 SeatState::Held
             } else {
                 SeatState::Free
-            },
-            aisle_after: seat.aisle_after,
+            }
         })
-        .collect()
+        .collect();
+    ShowSeats { screen, states }
 }
 
 #[async_trait::async_trait]
@@ -395,10 +395,10 @@ impl Cinema for RedbBookings {
             .await
     }
 
-    async fn seats(&self, show: ShowId) -> Result<Option<Vec<SeatView>>, Error> {
+    async fn seats(&self, show: ShowId) -> Result<Option<ShowSeats>, Error> {
         let found = self.read(move |store| store.show_on_screen(show)).await?;
         let now = self.clock.now_or_last();
-        Ok(found.map(|(show, screen, holds)| seat_views(&show, &screen, &holds, now)))
+        Ok(found.map(|(show, screen, holds)| show_seats(&show, screen, &holds, now)))
     }
 
     async fn show_bookings(

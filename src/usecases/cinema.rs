@@ -3,7 +3,9 @@
 
 use super::{Error, Once, Page, PageRequest, Written};
 use crate::domain::cinema::{Film, Layout, Screen};
-use crate::domain::seating::SeatKind;
+use std::sync::Arc;
+
+use crate::domain::seating::{Row, Seat, SeatKind, SeatMap};
 use crate::domain::{FilmId, Millis, Phone, ScreenId, Show, ShowId, TicketId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +119,41 @@ impl SeatState {
     }
 }
 
+/// The seats of a show: its screen's map and the state of each of its
+/// seats, in map order (none on a general-admission screen).
+#[derive(Clone, Debug)]
+pub struct ShowSeats {
+    pub screen: Arc<Screen>,
+    pub states: Vec<SeatState>,
+}
+
+impl ShowSeats {
+    /// Each seat with its name and state, in row order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Row, &Seat, SeatState)> {
+        self.screen
+            .layout
+            .seat_map()
+            .into_iter()
+            .flat_map(SeatMap::iter)
+            .zip(&self.states)
+            .map(|((_, row, seat), state)| (row, seat, *state))
+    }
+
+    /// The seats one by one, as owned views.
+    pub fn views(&self) -> Vec<SeatView> {
+        self.iter()
+            .map(|(row, seat, state)| SeatView {
+                seat: format!("{}{}", row.label, seat.number),
+                row: row.label.clone(),
+                number: seat.number.clone(),
+                kind: seat.kind,
+                state,
+                aisle_after: seat.aisle_after,
+            })
+            .collect()
+    }
+}
+
 /// One seat of a show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeatView {
@@ -168,7 +205,7 @@ pub trait Cinema: Send + Sync + 'static {
     async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error>;
     /// Every seat of a show in row order (`[]` for general admission);
     /// `None`: no such show.
-    async fn seats(&self, show: ShowId) -> Result<Option<Vec<SeatView>>, Error>;
+    async fn seats(&self, show: ShowId) -> Result<Option<ShowSeats>, Error>;
     /// A show's bookings in booking order; `None`: no such show.
     async fn show_bookings(
         &self,

@@ -1680,7 +1680,11 @@ pub async fn check(backend: &dyn Backend, model: &Model, now: Millis) -> Result<
         .chain([ShowId::from_u128(NEVER_MINTED)])
     {
         let view = backend.show_view(id).await.chained()?;
-        let seats = backend.seats(id).await.chained()?;
+        let seats = backend
+            .seats(id)
+            .await
+            .chained()?
+            .map(|seats| seats.views());
         let bookings = every_booking(backend, id).await?;
         if let (Some(view), Some(seats), Some(bookings)) = (&view, &seats, &bookings) {
             let holds: Vec<&HoldView> = live_holds.get(&id).into_iter().flatten().collect();

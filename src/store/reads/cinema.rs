@@ -1,6 +1,9 @@
 //! The `/v1` reads: screens, films, shows with filters and pages, a show's
 //! bookings, one booking, bookings by phone number.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use redb::{ReadTransaction, ReadableTable};
 
 use super::{dangling, read_show, read_ticket};
@@ -43,14 +46,62 @@ fn screen_in(
     }
 }
 
+/// Decoded screens, each kept with the bytes it was decoded from and given
+/// out again only while the stored bytes are the same: a seat map's hundreds
+/// of seats are decoded once, not on every read of a show's seats.
+#[derive(Default)]
+pub struct ScreenCache(Mutex<HashMap<u128, Decoded>>);
+
+/// A screen and the stored bytes it was decoded from.
+type Decoded = (Box<[u8]>, Arc<Screen>);
+
+/// A show with the screen it is on and its holds.
+pub type ShowOnScreen = (Show, Arc<Screen>, Vec<Hold>);
+
+/// Screens kept at most; past that the cache starts again.
+const CACHED_SCREENS: usize = 256;
+
+impl ScreenCache {
+    fn screen_of(
+        &self,
+        txn: &ReadTransaction,
+        show: &Show,
+        rules: Rules,
+    ) -> Result<Arc<Screen>, StoreError> {
+        let id = show.screen;
+        if id.is_default() {
+            return Ok(Arc::new(Screen::default_screen(rules.capacity)));
+        }
+        let table = txn.open_table(SCREEN_ID_TO_SCREEN)?;
+        let Some(bytes) = table.get(id.as_u128())? else {
+            return Err(missing_screen(show));
+        };
+        let bytes = bytes.value();
+        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((stored, screen)) = cache.get(&id.as_u128()) {
+            if **stored == *bytes {
+                return Ok(Arc::clone(screen));
+            }
+        }
+        let screen = Arc::new(decode_screen(id.as_u128(), bytes)?);
+        if cache.len() >= CACHED_SCREENS {
+            cache.clear();
+        }
+        cache.insert(id.as_u128(), (bytes.into(), Arc::clone(&screen)));
+        Ok(screen)
+    }
+}
+
+fn missing_screen(show: &Show) -> StoreError {
+    StoreError::Corrupt(format!(
+        "show {} is on missing screen {}",
+        show.id, show.screen
+    ))
+}
+
 /// The screen `show` is on; a missing one is damage.
 fn screen_of(txn: &ReadTransaction, show: &Show, rules: Rules) -> Result<Screen, StoreError> {
-    screen_in(txn, show.screen, rules)?.ok_or_else(|| {
-        StoreError::Corrupt(format!(
-            "show {} is on missing screen {}",
-            show.id, show.screen
-        ))
-    })
+    screen_in(txn, show.screen, rules)?.ok_or_else(|| missing_screen(show))
 }
 
 /// Every stored hold of `show`, live or expired until purged.
@@ -228,12 +279,12 @@ impl Store {
     pub fn show_on_screen(
         &self,
         id: ShowId,
-    ) -> Result<Option<(Show, Screen, Vec<Hold>)>, StoreError> {
+    ) -> Result<Option<ShowOnScreen>, StoreError> {
         let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
-        let screen = screen_of(&txn, &show, self.rules)?;
+        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
         let holds = holds_of(&txn, id)?;
         Ok(Some((show, screen, holds)))
     }

@@ -3,6 +3,8 @@
 
 mod cinema;
 
+pub use cinema::ScreenCache;
+
 use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode_show, decode_ticket};
