@@ -16,6 +16,7 @@
     clippy::cast_possible_wrap
 )]
 
+mod cinema;
 mod load;
 mod server;
 
@@ -32,6 +33,7 @@ use chrono::DurationRound;
 use redb::{Builder, Database, Durability, TableDefinition};
 use serde_json::json;
 
+use cinema::Cinema;
 use load::{request, Load, MakeRequest, OnAnswer, Report, Spike, SpikeReport};
 use server::{CpuMeter, MemoryMeter, Server};
 
@@ -232,6 +234,12 @@ const USER_DETAILS: usize = 6;
 const VIEW_ALL: usize = 7;
 const SINGLE_BOOKINGS: [usize; 3] = [8, 9, 10];
 const BOOKING_CONNECTIONS: [usize; 3] = [1, 16, 64];
+const V1_NAMED: usize = 11;
+const V1_COUNTED: usize = 12;
+const V1_SHOWS: usize = 13;
+const V1_SEATS: usize = 14;
+/// Connections for the `/v1` booking rows, as for the busiest `/api` row.
+const V1_BOOKING_CONNECTIONS: usize = 64;
 
 #[allow(clippy::too_many_lines)] // the benchmark's rows, in the order they print
 fn run() -> Result<(), String> {
@@ -292,6 +300,11 @@ fn run() -> Result<(), String> {
     // servers above end up with very different numbers of tickets).
     let lone_grouped = boxoffice("lone-grouped", &[])?;
     let lone_single = boxoffice("lone-single", &[("ROCKET_MAX_BATCH", "1".into())])?;
+    // The cinema on /v1, on a server of its own with the default configuration.
+    let cinema_server = boxoffice("cinema", &[])?;
+    eprintln!("setting up the cinema: a 168-seat screen, a film, 6,000 shows ...");
+    let cinema = Arc::new(Cinema::set_up(cinema_server.address)?);
+    let (cinema_at, cinema_cpu) = (cinema_server.address, cinema_server.cpu_meter());
 
     let (hello_at, grouped_at, single_at) = (hello.address, grouped.address, single.address);
     let (hello_cpu, grouped_cpu, single_cpu) =
@@ -371,8 +384,45 @@ fn run() -> Result<(), String> {
         ));
     }
 
+    rows.push(Row::new(
+        "POST /v1/bookings, 2 seats by name",
+        V1_BOOKING_CONNECTIONS,
+        || {
+            let make = cinema.named_bookings();
+            cinema_cpu.over(|| options.load(cinema_at, V1_BOOKING_CONNECTIONS, make).run())
+        },
+    ));
+    rows.push(Row::new(
+        "POST /v1/bookings, count 2 (best available)",
+        V1_BOOKING_CONNECTIONS,
+        || {
+            let make = cinema.counted_bookings();
+            cinema_cpu.over(|| options.load(cinema_at, V1_BOOKING_CONNECTIONS, make).run())
+        },
+    ));
+    rows.push(Row::new(
+        "GET /v1/shows (a page of 50)",
+        READ_CONNECTIONS,
+        || {
+            let make = Cinema::show_pages();
+            cinema_cpu.over(|| options.load(cinema_at, READ_CONNECTIONS, make).run())
+        },
+    ));
+    rows.push(Row::new(
+        format!(
+            "GET /v1/shows/{{id}}/seats ({} seats)",
+            Cinema::seat_map_seats()
+        ),
+        READ_CONNECTIONS,
+        || {
+            let make = cinema.seat_maps();
+            cinema_cpu.over(|| options.load(cinema_at, READ_CONNECTIONS, make).run())
+        },
+    ));
+
     let meters = [
         CpuMeter::of_this_process(),
+        cinema_cpu,
         hello_cpu,
         grouped_cpu,
         single_cpu,
@@ -403,6 +453,7 @@ fn run() -> Result<(), String> {
     single.stop()?;
     lone_grouped.stop()?;
     lone_single.stop()?;
+    cinema_server.stop()?;
 
     eprintln!("start-up on {BIG} tickets ...");
     let startup = start_up(&binaries, &folder("startup")?)?;
@@ -459,6 +510,36 @@ fn run() -> Result<(), String> {
     output.figure(
         "server CPU per request: booking at 64 conns ÷ minimal POST",
         format!("{:.2}x", cpu(GROUPED_BOOKINGS[2]) / cpu(HELLO_POST)),
+        "",
+        None,
+    );
+    let api_64 = all_rate(GROUPED_BOOKINGS[2]);
+    for (index, what) in [(V1_NAMED, "by name"), (V1_COUNTED, "by count")] {
+        let ratio = rate(index) / booking_64;
+        output.figure(
+            &format!("/v1 bookings {what} ÷ /api book-ticket, 64 conns"),
+            format!("{ratio:.2}x"),
+            ">= 0.8x",
+            Some(ratio >= 0.8),
+        );
+    }
+    let post_ratio = api_64 / all_rate(HELLO_POST);
+    output.figure(
+        "/api book-ticket at 64 conns ÷ minimal POST echo",
+        format!("{post_ratio:.2}x"),
+        ">= 0.5x",
+        Some(post_ratio >= 0.5),
+    );
+    let seats_ratio = all_rate(V1_SEATS) / all_rate(HELLO_GET);
+    output.figure(
+        "seat-map read ÷ minimal GET",
+        format!("{seats_ratio:.2}x"),
+        ">= 0.5x",
+        Some(seats_ratio >= 0.5),
+    );
+    output.figure(
+        "shows page read ÷ minimal GET",
+        format!("{:.2}x", all_rate(V1_SHOWS) / all_rate(HELLO_GET)),
         "",
         None,
     );

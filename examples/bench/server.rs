@@ -210,14 +210,33 @@ fn free_loopback_address() -> Result<SocketAddr, String> {
 
 /// One blocking `GET` on its own connection: the status and the body.
 pub fn get(address: SocketAddr, path: &str) -> Result<(u16, String), String> {
+    call(address, "GET", path, None)
+}
+
+/// One blocking request on its own connection, with a JSON body if one is
+/// given: the status and the body.
+pub fn call(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    json_body: Option<&str>,
+) -> Result<(u16, String), String> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1))
         .map_err(|error| error.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|error| error.to_string())?;
+    let body = json_body.unwrap_or("");
+    let content_type = if json_body.is_some() {
+        "Content-Type: application/json\r\n"
+    } else {
+        ""
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         {content_type}Content-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .map_err(|error| error.to_string())?;
     let mut answer = String::new();
