@@ -80,19 +80,25 @@ pub(crate) async fn read_object(
 
 impl<T: Validate> OpenApiFromData<'_> for Valid<T> {
     fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
-        let mut content = rocket_okapi::okapi::Map::new();
-        content.insert(
-            "application/json".to_owned(),
-            MediaType {
-                schema: Some(gen.json_schema::<T>()),
-                example: Some(T::example()),
-                ..MediaType::default()
-            },
-        );
-        Ok(RequestBody {
-            content,
-            required: true,
-            ..RequestBody::default()
-        })
+        Ok(json_request_body::<T>(gen, T::example()))
+    }
+}
+
+/// A required JSON body with `T`'s schema and an example, as the document
+/// shows it (for `/api` and `/v1` alike).
+pub fn json_request_body<T: JsonSchema>(gen: &mut OpenApiGenerator, example: Value) -> RequestBody {
+    let mut content = rocket_okapi::okapi::Map::new();
+    content.insert(
+        "application/json".to_owned(),
+        MediaType {
+            schema: Some(gen.json_schema::<T>()),
+            example: Some(example),
+            ..MediaType::default()
+        },
+    );
+    RequestBody {
+        content,
+        required: true,
+        ..RequestBody::default()
     }
 }

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use rocket::data::{self, ByteUnit, Data, FromData};
 use rocket::request::Request;
 use rocket_okapi::gen::OpenApiGenerator;
-use rocket_okapi::okapi::openapi3::{MediaType, RequestBody};
+use rocket_okapi::okapi::openapi3::RequestBody;
 use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
@@ -75,20 +75,7 @@ impl<'r, T: Fields> FromData<'r> for Checked<T> {
 
 impl<T: Fields> OpenApiFromData<'_> for Checked<T> {
     fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
-        let mut content = rocket_okapi::okapi::Map::new();
-        content.insert(
-            "application/json".to_owned(),
-            MediaType {
-                schema: Some(gen.json_schema::<T>()),
-                example: Some(T::example()),
-                ..MediaType::default()
-            },
-        );
-        Ok(RequestBody {
-            content,
-            required: true,
-            ..RequestBody::default()
-        })
+        Ok(crate::api::body::json_request_body::<T>(gen, T::example()))
     }
 }
 

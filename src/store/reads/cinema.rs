@@ -276,10 +276,7 @@ impl Store {
     }
 
     /// A show with the screen it is on and its holds.
-    pub fn show_on_screen(
-        &self,
-        id: ShowId,
-    ) -> Result<Option<ShowOnScreen>, StoreError> {
+    pub fn show_on_screen(&self, id: ShowId) -> Result<Option<ShowOnScreen>, StoreError> {
         let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
