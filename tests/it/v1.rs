@@ -1490,3 +1490,40 @@ fn a_booking_moved_to_another_show_cannot_take_its_held_seats() {
     );
     assert_eq!(confirmed.status.code, 201, "{}", confirmed.text);
 }
+
+#[test]
+fn a_screen_mapped_again_shows_its_new_seats() {
+    let service = local();
+    let Cinema { screen, film } = cinema(&service);
+    let first = show(&service, &screen, &film, START);
+    assert_eq!(seats_in(&service, &first, "free").len(), 12 * 14 - 1);
+    let deleted = v1(
+        &service,
+        "DELETE",
+        &format!("/v1/shows/{}", first["id"].as_str().unwrap()),
+        None,
+    );
+    assert_eq!(deleted.status.code, 204, "{}", deleted.text);
+    let rows =
+        json!([{"label": "A", "seats": [{"number": "1"}, {"number": "2", "kind": "premium"}]}]);
+    let mapped = v1(
+        &service,
+        "PATCH",
+        &format!("/v1/screens/{screen}"),
+        Some(&json!({ "rows": rows })),
+    );
+    assert_eq!(mapped.status.code, 200, "{}", mapped.text);
+    let again = show(&service, &screen, &film, START);
+    let seats = read(
+        &service,
+        &format!("/v1/shows/{}/seats", again["id"].as_str().unwrap()),
+    );
+    assert_eq!(
+        seats,
+        json!([
+            {"seat": "A1", "row": "A", "number": "1", "kind": "standard", "state": "free", "aisleAfter": false},
+            {"seat": "A2", "row": "A", "number": "2", "kind": "premium", "state": "free", "aisleAfter": false},
+        ]),
+        "the map as it is now, not as it was first read"
+    );
+}
