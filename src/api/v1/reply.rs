@@ -93,15 +93,9 @@ impl<'r, T, const STATUS: u16> Responder<'r, 'static> for Reply<T, STATUS> {
             response.header(Header::new("Location", location));
         }
         if !self.body.is_empty() {
-            // In one piece: Rocket's default hands a body to the connection in
-            // 4 KiB chunks, one wake-up and one write each (a 168-seat map is
-            // 15 KiB).
-            let length = self.body.len();
             response
                 .header(ContentType::JSON)
-                .sized_body(length, Bytes::new(self.body))
-                // After the body: setting one resets its chunk size.
-                .max_chunk_size(length);
+                .sized_body(self.body.len(), Bytes::new(self.body));
         }
         Ok(response.finalize())
     }
