@@ -402,14 +402,71 @@ pub fn call_with_headers(
     url: &str,
     body: &Value,
 ) -> (u16, Option<String>, Value) {
-    let response = match agent.post(url).send_json(body.clone()) {
+    let answer = send(agent, "POST", url, &[], Some(body))
+        .unwrap_or_else(|| panic!("POST {url}: no complete JSON answer"));
+    let retry_after = answer.header("Retry-After").map(str::to_owned);
+    (answer.status, retry_after, answer.body)
+}
+
+/// An answer over HTTP, whatever its status: its headers and its JSON body
+/// (`null` when empty).
+pub struct Sent {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl Sent {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(have, _)| have.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// One request with `headers` and a JSON body; `None` when no complete
+/// answer came back (the server died mid-request): the request may or may
+/// not have taken effect.
+pub fn send(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Option<Sent> {
+    let mut request = agent.request(method, url);
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    let result = match body {
+        Some(body) => request.send_json(body.clone()),
+        None => request.call(),
+    };
+    let response = match result {
         Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-        Err(error) => panic!("POST {url}: {error}"),
+        Err(ureq::Error::Transport(_)) => return None,
     };
     let status = response.status();
-    let retry_after = response.header("Retry-After").map(str::to_owned);
-    let body = response.into_json().expect("a JSON body");
-    (status, retry_after, body)
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| {
+            let value = response.header(&name)?.to_owned();
+            Some((name, value))
+        })
+        .collect();
+    let text = response.into_string().ok()?;
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).ok()?
+    };
+    Some(Sent {
+        status,
+        headers,
+        body,
+    })
 }
 
 pub fn agent() -> ureq::Agent {
@@ -426,18 +483,7 @@ pub fn try_call(
     url: &str,
     body: Option<&Value>,
 ) -> Option<(u16, Value)> {
-    let request = agent.request(method, url);
-    let result = match body {
-        Some(body) => request.send_json(body.clone()),
-        None => request.call(),
-    };
-    let response = match result {
-        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-        Err(ureq::Error::Transport(_)) => return None,
-    };
-    let status = response.status();
-    let value = response.into_json().ok()?;
-    Some((status, value))
+    send(agent, method, url, &[], body).map(|answer| (answer.status, answer.body))
 }
 
 /// What came back over a raw connection.

@@ -16,34 +16,20 @@ use crate::support::*;
 const ROUNDS: usize = 3;
 const CLIENTS: usize = 6;
 
-fn send(
+fn send_keyed(
     agent: &ureq::Agent,
     method: &str,
     url: &str,
     key: Option<&str>,
     body: Option<&Value>,
 ) -> Option<(u16, bool, Value)> {
-    let mut request = agent.request(method, url);
-    if let Some(key) = key {
-        request = request.set("Idempotency-Key", key);
-    }
-    let result = match body {
-        Some(body) => request.send_json(body.clone()),
-        None => request.call(),
+    let headers: &[(&str, &str)] = match key {
+        Some(key) => &[("Idempotency-Key", key)],
+        None => &[],
     };
-    let response = match result {
-        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-        Err(ureq::Error::Transport(_)) => return None,
-    };
-    let status = response.status();
-    let replayed = response.header("Idempotent-Replayed") == Some("true");
-    let text = response.into_string().ok()?;
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).ok()?
-    };
-    Some((status, replayed, body))
+    let answer = crate::support::send(agent, method, url, headers, body)?;
+    let replayed = answer.header("Idempotent-Replayed") == Some("true");
+    Some((answer.status, replayed, answer.body))
 }
 
 fn seat_map() -> Value {
@@ -58,7 +44,7 @@ fn seat_map() -> Value {
 
 fn setup(server: &Server) -> String {
     let agent = agent();
-    let (_, _, screen) = send(
+    let (_, _, screen) = send_keyed(
         &agent,
         "POST",
         &server.url("/v1/screens"),
@@ -66,7 +52,7 @@ fn setup(server: &Server) -> String {
         Some(&json!({"name": "One", "rows": seat_map()})),
     )
     .unwrap();
-    let (_, _, film) = send(
+    let (_, _, film) = send_keyed(
         &agent,
         "POST",
         &server.url("/v1/films"),
@@ -77,7 +63,7 @@ fn setup(server: &Server) -> String {
     let start = (chrono::Utc::now() + chrono::Duration::days(3))
         .format("%Y-%m-%dT20:00:00Z")
         .to_string();
-    let (status, _, show) = send(
+    let (status, _, show) = send_keyed(
         &agent,
         "POST",
         &server.url("/v1/shows"),
@@ -105,7 +91,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
     let mut server = Server::start(&db, &env);
     let show = setup(&server);
     // A hold for an hour, made before any kill.
-    let (status, _, hold) = send(
+    let (status, _, hold) = send_keyed(
         &agent(),
         "POST",
         &server.url("/v1/holds"),
@@ -134,7 +120,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
                         } else {
                             json!({"showId": show, "count": rng.random_range(1..=2), "userName": format!("c{client}"), "phoneNumber": 1234567})
                         };
-                        match send(&agent, "POST", &format!("{base}/v1/bookings"), Some(&key), Some(&body)) {
+                        match send_keyed(&agent, "POST", &format!("{base}/v1/bookings"), Some(&key), Some(&body)) {
                             Some((201, false, answer)) => acknowledged.lock().unwrap().push(Acknowledged { key, body, answer }),
                             Some((409 | 410, _, _)) => {}
                             Some((status, _, answer)) => panic!("{status}: {answer}"),
@@ -162,7 +148,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
     // Every acknowledged booking is there, seats and all.
     for ack in &acknowledged {
         let id = ack.answer["id"].as_str().unwrap();
-        let (status, _, found) = send(
+        let (status, _, found) = send_keyed(
             &agent,
             "GET",
             &server.url(&format!("/v1/bookings/{id}")),
@@ -173,7 +159,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
         assert_eq!(status, 200, "{id}");
         assert_eq!(found, ack.answer, "booking {id} reads back as acknowledged");
         // And its key answers as the first time.
-        let (status, replayed, again) = send(
+        let (status, replayed, again) = send_keyed(
             &agent,
             "POST",
             &server.url("/v1/bookings"),
@@ -188,7 +174,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
     let before = count_bookings(&agent, &server, &show);
     let mut retried = 0;
     for (key, body) in cut_off.lock().unwrap().iter() {
-        let (status, _, _) = send(
+        let (status, _, _) = send_keyed(
             &agent,
             "POST",
             &server.url("/v1/bookings"),
@@ -197,7 +183,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
         )
         .unwrap();
         assert!(matches!(status, 201 | 409), "{status}");
-        let (status, replayed, _) = send(
+        let (status, replayed, _) = send_keyed(
             &agent,
             "POST",
             &server.url("/v1/bookings"),
@@ -213,7 +199,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
     let after = count_bookings(&agent, &server, &show);
     assert!(after - before <= retried);
     // The hold made before the kills still keeps its seat.
-    let (status, _, still) = send(
+    let (status, _, still) = send_keyed(
         &agent,
         "GET",
         &server.url(&format!("/v1/holds/{}", hold["id"].as_str().unwrap())),
@@ -224,7 +210,7 @@ fn sigkill_under_v1_load_keeps_every_acknowledged_booking_and_key() {
     assert_eq!(status, 200);
     assert_eq!(still["expired"], false);
     assert_eq!(still["seats"], json!(["T20"]));
-    let (_, _, view) = send(
+    let (_, _, view) = send_keyed(
         &agent,
         "GET",
         &server.url(&format!("/v1/shows/{show}")),
@@ -250,7 +236,7 @@ fn count_bookings(agent: &ureq::Agent, server: &Server, show: &str) -> usize {
             )),
             None => server.url(&format!("/v1/shows/{show}/bookings?limit=500")),
         };
-        let (status, _, page) = send(agent, "GET", &url, None, None).unwrap();
+        let (status, _, page) = send_keyed(agent, "GET", &url, None, None).unwrap();
         assert_eq!(status, 200, "{page}");
         total += page["items"].as_array().unwrap().len();
         match page["nextCursor"].as_str() {
