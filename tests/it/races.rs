@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-/// A request with any headers; the status, a header's value and the JSON body.
+/// One request: its status, its `Idempotent-Replayed` header and its body.
+#[track_caller]
 fn send(
     agent: &ureq::Agent,
     method: &str,
@@ -17,27 +18,10 @@ fn send(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> (u16, Option<String>, Value) {
-    let mut request = agent.request(method, url);
-    for (name, value) in headers {
-        request = request.set(name, value);
-    }
-    let result = match body {
-        Some(body) => request.send_json(body.clone()),
-        None => request.call(),
-    };
-    let response = match result {
-        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-        Err(error) => panic!("{method} {url}: {error}"),
-    };
-    let status = response.status();
-    let replayed = response.header("Idempotent-Replayed").map(str::to_owned);
-    let text = response.into_string().unwrap_or_default();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: {text}"))
-    };
-    (status, replayed, body)
+    let answer = crate::support::send(agent, method, url, headers, body)
+        .unwrap_or_else(|| panic!("{method} {url}: no complete JSON answer"));
+    let replayed = answer.header("Idempotent-Replayed").map(str::to_owned);
+    (answer.status, replayed, answer.body)
 }
 
 /// `rows` rows of `per_row` standard seats, labelled A, B, ...
@@ -86,6 +70,15 @@ fn seated_show(server: &Server, rows: usize, per_row: usize) -> String {
 }
 
 /// `clients` threads that each send one request at the same moment.
+/// The bodies of the outcomes with `status`.
+fn answered(outcomes: &[(u16, Option<String>, Value)], status: u16) -> Vec<&Value> {
+    outcomes
+        .iter()
+        .filter(|(answered, ..)| *answered == status)
+        .map(|(_, _, body)| body)
+        .collect()
+}
+
 fn race(
     clients: usize,
     request: impl Fn(usize, &ureq::Agent) -> (u16, Option<String>, Value) + Send + Sync + 'static,
@@ -166,15 +159,8 @@ fn two_hundred_clients_for_one_seat_one_wins() {
             )
         }
     });
-    let won = outcomes
-        .iter()
-        .filter(|(status, ..)| *status == 201)
-        .count();
-    let lost: Vec<&Value> = outcomes
-        .iter()
-        .filter(|(status, ..)| *status == 409)
-        .map(|(_, _, body)| body)
-        .collect();
+    let won = answered(&outcomes, 201).len();
+    let lost = answered(&outcomes, 409);
     assert_eq!((won, lost.len()), (1, 199), "every client got 201 or 409");
     for body in lost {
         assert_eq!(body["type"], "urn:boxoffice:seats-taken", "{body}");
@@ -323,13 +309,10 @@ fn a_hundred_clients_holding_the_same_two_seats_one_gets_them() {
             )
         }
     });
-    let won = outcomes
-        .iter()
-        .filter(|(status, ..)| *status == 201)
-        .count();
-    let lost = outcomes
-        .iter()
-        .filter(|(status, _, body)| *status == 409 && body["type"] == "urn:boxoffice:seats-taken")
+    let won = answered(&outcomes, 201).len();
+    let lost = answered(&outcomes, 409)
+        .into_iter()
+        .filter(|body| body["type"] == "urn:boxoffice:seats-taken")
         .count();
     assert_eq!((won, lost), (1, 99));
     let held: Vec<String> = seat_states(&server, &show)
