@@ -280,17 +280,24 @@ fn wrong_method_or_no_route(request: &Request<'_>) -> Error {
     if allowed.is_empty() {
         return Error::RouteNotFound(path.to_string());
     }
-    if allowed.contains(&Method::Get) {
-        allowed.push(Method::Head);
+    Error::MethodNotAllowed {
+        allow: allow_header(&mut allowed),
     }
-    allowed.sort_by_key(|method| method.as_str());
-    allowed.dedup();
-    let allow = allowed
+}
+
+/// The `Allow` header for a path that serves `methods` (HEAD with GET),
+/// each once, in order.
+pub fn allow_header(methods: &mut Vec<Method>) -> String {
+    if methods.contains(&Method::Get) {
+        methods.push(Method::Head);
+    }
+    methods.sort_by_key(|method| method.as_str());
+    methods.dedup();
+    methods
         .iter()
         .map(|method| method.as_str())
         .collect::<Vec<_>>()
-        .join(", ");
-    Error::MethodNotAllowed { allow }
+        .join(", ")
 }
 
 #[catch(401)]

@@ -151,16 +151,7 @@ fn no_route(request: &Request<'_>, unknown_method: bool) -> Problem {
     if allowed.is_empty() || (!unknown_method && allowed.contains(&request.method())) {
         return Problem::not_found("Nothing here: /openapi.json lists what /v1 serves.");
     }
-    if allowed.contains(&Method::Get) {
-        allowed.push(Method::Head);
-    }
-    allowed.sort_by_key(|method| method.as_str());
-    allowed.dedup();
-    let allow = allowed
-        .iter()
-        .map(|method| method.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let allow = crate::api::error::allow_header(&mut allowed);
     Problem {
         allow: Some(allow.clone()),
         ..Problem::new(Kind::MethodNotAllowed, format!("This path serves {allow}."))
