@@ -17,6 +17,7 @@ pub mod expiry;
 pub mod memory;
 pub mod metrics;
 pub mod os_limits;
+pub mod pg;
 pub mod service;
 pub mod service_log;
 pub mod store;

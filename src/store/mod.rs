@@ -5,11 +5,11 @@
 
 mod backup;
 mod check;
-mod codec;
+pub(crate) mod codec;
 mod error;
 mod reads;
 mod schema;
-mod service;
+pub(crate) mod service;
 mod snapshot;
 mod tables;
 mod writer;

@@ -1,0 +1,215 @@
+//! The PostgreSQL backend against a real server: the model tests with the
+//! same cases as on redb, and several real boxoffice processes on one
+//! database. The server comes from `BOXOFFICE_TEST_DATABASE_URL`
+//! (`scripts/pg-test-cluster` starts one); each test makes a database of its
+//! own, so they run in parallel. Without the variable they say they were
+//! skipped and pass, but not when `CI` is set: CI must run them.
+
+mod processes;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use boxoffice::clock::SharedClock;
+use boxoffice::domain::Rules;
+use boxoffice::pg::{PgBackend, PgSettings};
+use boxoffice::usecases::{Backend, Bookings};
+use proptest::test_runner::TestCaseError;
+
+use crate::{cinema_model, model};
+
+pub const URL_VARIABLE: &str = "BOXOFFICE_TEST_DATABASE_URL";
+
+/// A database of one test, dropped with it.
+pub struct TestDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+/// A runtime for the set-up statements.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// Runs `sql` (one or more statements) on the database at `url`.
+pub fn execute(url: &str, sql: &str) {
+    let url = url.to_owned();
+    let sql = sql.to_owned();
+    runtime().block_on(async move {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|error| panic!("cannot connect to the test server: {error}"));
+        let driver = tokio::spawn(connection);
+        client
+            .batch_execute(&sql)
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error:?}"));
+        drop(client);
+        let _ = driver.await;
+    });
+}
+
+/// The URL of the same server with another database.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |at| at + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(at) => &base[..scheme_end + at],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// A fresh database for `test`, or `None` (and a line saying so) when no
+/// server is configured. With `CI` set, a missing server fails the test.
+#[track_caller]
+pub fn database(test: &str) -> Option<TestDatabase> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let Ok(admin) = std::env::var(URL_VARIABLE) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but {URL_VARIABLE} is not: the PostgreSQL tests must run in CI \
+             (scripts/pg-test-cluster starts a server)"
+        );
+        eprintln!(
+            "{test}: skipped, {URL_VARIABLE} is not set (scripts/pg-test-cluster starts a server)"
+        );
+        return None;
+    };
+    let name = format!(
+        "boxoffice_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    // Apart: neither may run inside a transaction block.
+    execute(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
+    execute(&admin, &format!("CREATE DATABASE {name}"));
+    Some(TestDatabase {
+        url: with_database(&admin, &name),
+        admin,
+        name,
+    })
+}
+
+impl TestDatabase {
+    /// Empties the database, schema and all, for the next case.
+    pub fn reset(&self) {
+        execute(
+            &self.url,
+            "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+        );
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let admin = self.admin.clone();
+        // A failing drop must not hide the test's own failure.
+        let _ = std::panic::catch_unwind(move || execute(&admin, &sql));
+    }
+}
+
+/// One connection: calls sent together run in the order they were sent,
+/// as the model expects of a batch.
+fn settings() -> PgSettings {
+    PgSettings {
+        pool_size: 1,
+        ..PgSettings::default()
+    }
+}
+
+/// The backend on a test database, opened and closed like the redb file.
+pub struct Pg {
+    url: String,
+    probe: Option<JoinHandle<()>>,
+}
+
+impl Pg {
+    pub fn new(database: &TestDatabase) -> Self {
+        Self {
+            url: database.url.clone(),
+            probe: None,
+        }
+    }
+
+    fn open_backend(&mut self, rules: Rules, clock: SharedClock) -> Result<PgBackend, String> {
+        let (backend, probe) = PgBackend::open(&self.url, rules, clock, settings(), Arc::default())
+            .map_err(|error| boxoffice::error_chain(&error))?;
+        self.probe = Some(probe);
+        Ok(backend)
+    }
+
+    fn close_backend(&mut self) {
+        if let Some(probe) = self.probe.take() {
+            probe.join().expect("the probe ends cleanly");
+        }
+    }
+}
+
+impl model::Backend for Pg {
+    fn open(&mut self, rules: Rules, clock: SharedClock) -> Result<Arc<dyn Bookings>, String> {
+        Ok(Arc::new(self.open_backend(rules, clock)?))
+    }
+
+    fn close(&mut self) {
+        self.close_backend();
+    }
+}
+
+impl cinema_model::CinemaBackend for Pg {
+    fn open(&mut self, rules: Rules, clock: SharedClock) -> Result<Arc<dyn Backend>, String> {
+        Ok(Arc::new(self.open_backend(rules, clock)?))
+    }
+
+    fn close(&mut self) {
+        self.close_backend();
+    }
+}
+
+/// Fewer cases than on redb by default: each step is a few round trips.
+const MODEL_CASES: u32 = 24;
+const CINEMA_CASES: u32 = 12;
+
+#[test]
+fn postgres_agrees_with_the_model() {
+    let Some(database) = database("postgres_agrees_with_the_model") else {
+        return;
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(model::config(MODEL_CASES));
+    let strategy = proptest::collection::vec(model::step(), 1..48);
+    let result = runner.run(&strategy, |steps| {
+        database.reset();
+        model::run_on(&mut Pg::new(&database), &steps).map_err(TestCaseError::fail)
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+}
+
+#[test]
+fn postgres_cinema_agrees_with_the_model() {
+    let Some(database) = database("postgres_cinema_agrees_with_the_model") else {
+        return;
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(model::config(CINEMA_CASES));
+    let strategy = proptest::collection::vec(cinema_model::step(), 1..=cinema_model::MAX_STEPS);
+    let result = runner.run(&strategy, |steps| {
+        database.reset();
+        cinema_model::run_on(&mut Pg::new(&database), &steps).map_err(TestCaseError::fail)
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Several boxoffice processes on one PostgreSQL database.
