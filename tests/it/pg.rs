@@ -102,6 +102,11 @@ pub fn database(test: &str) -> Option<TestDatabase> {
     })
 }
 
+/// The URL of the server's own database, for statements about a test's.
+pub fn admin_url(database: &TestDatabase) -> String {
+    database.admin.clone()
+}
+
 impl TestDatabase {
     /// Empties the database, schema and all, for the next case.
     pub fn reset(&self) {
