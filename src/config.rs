@@ -376,6 +376,26 @@ mod tests {
     }
 
     #[test]
+    fn a_database_url_selects_postgres_and_never_echoes_its_password() {
+        let config = with(&[
+            (
+                "database_url",
+                "postgres://boxoffice:secret@127.0.0.1:5432/chain",
+            ),
+            ("database_pool", "4"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.database_url.as_deref(),
+            Some("postgres://boxoffice:secret@127.0.0.1:5432/chain")
+        );
+        assert_eq!(config.database_pool, 4);
+        assert_eq!(with(&[]).unwrap().database_url, None);
+        let error = with(&[("database_url", "postgres://u:secret@host:notaport/db")]).unwrap_err();
+        assert!(!error.to_string().contains("secret"), "{error}");
+    }
+
+    #[test]
     fn a_numeric_token_is_taken_as_its_digits() {
         let config = with(&[("api_token", "12345")]).unwrap();
         assert_eq!(config.api_token.as_deref(), Some("12345"));
@@ -410,6 +430,11 @@ mod tests {
             ("log_format", "xml"),
             ("log_format", "JSON"),
             ("log_format", "1"),
+            ("database_url", "mysql://db/boxoffice"),
+            ("database_url", "postgres://u:secret@host:notaport/db"),
+            ("database_url", "42"),
+            ("database_pool", "0"),
+            ("database_pool", "many"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

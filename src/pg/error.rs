@@ -50,10 +50,22 @@ impl PgError {
         matches!(self, Self::Retry) || matches!(self.code(), Some("40001" | "40P01"))
     }
 
+    /// Every connection of this process is busy and none came free in
+    /// time: nothing was sent, so nothing changed.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Self::Pool(deadpool_postgres::PoolError::Timeout(
+                deadpool_postgres::TimeoutType::Wait
+            ))
+        )
+    }
+
     /// Why the database cannot take writes now, when that is the failure:
     /// a retry later (with the same `Idempotency-Key`) may succeed.
     pub fn unavailability(&self) -> Option<&'static str> {
         match self {
+            Self::Pool(_) if self.is_busy() => None,
             Self::Pool(_) => Some(UNREACHABLE),
             Self::Clock(_) => Some(CLOCK_UNUSABLE),
             Self::Db(error) => match error.code().map(tokio_postgres::error::SqlState::code) {
@@ -76,6 +88,9 @@ impl PgError {
 
 impl From<PgError> for crate::usecases::Error {
     fn from(error: PgError) -> Self {
+        if error.is_busy() {
+            return Self::Busy;
+        }
         match error.unavailability() {
             Some(cause) => Self::Unavailable {
                 cause,

@@ -218,3 +218,26 @@ fn postgres_cinema_agrees_with_the_model() {
         panic!("{failure}");
     }
 }
+
+#[test]
+fn check_and_backup_point_to_pg_dump_when_the_data_is_in_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    for arguments in [&["check"][..], &["backup", "copy.redb"][..]] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+            .args(arguments)
+            .current_dir(dir.path())
+            .env(
+                "ROCKET_DATABASE_URL",
+                "postgres://boxoffice:secret@127.0.0.1:1/chain",
+            )
+            .env_remove("ROCKET_CONFIG")
+            .env_remove("ROCKET_DB_PATH")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}: {said}");
+        assert!(said.contains("pg_dump"), "{said}");
+        assert!(!said.contains("secret"), "{said}");
+    }
+    assert!(!dir.path().join("copy.redb").exists());
+}
