@@ -247,3 +247,85 @@ fn check_and_backup_point_to_pg_dump_when_the_data_is_in_postgres() {
     }
     assert!(!dir.path().join("copy.redb").exists());
 }
+
+/// Opens the backend on `url` with a clock at the tests' now.
+fn open_at(url: &str) -> Result<(PgBackend, JoinHandle<()>), String> {
+    let clock: SharedClock = Arc::new(boxoffice::clock::ManualClock::new(crate::support::NOW));
+    PgBackend::open(
+        url,
+        Rules::new(20, 8 * crate::support::HOUR),
+        clock,
+        settings(),
+        Arc::default(),
+    )
+    .map_err(|error| boxoffice::error_chain(&error))
+}
+
+/// The versions `schema_version` lists.
+fn schema_versions(url: &str) -> Vec<i32> {
+    let url = url.to_owned();
+    runtime().block_on(async move {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let driver = tokio::spawn(connection);
+        let rows = client
+            .query("SELECT version FROM schema_version ORDER BY version", &[])
+            .await
+            .unwrap();
+        drop(client);
+        let _ = driver.await;
+        rows.iter().map(|row| row.get(0)).collect()
+    })
+}
+
+#[test]
+fn processes_starting_at_once_create_the_schema_once() {
+    let Some(database) = database("processes_starting_at_once_create_the_schema_once") else {
+        return;
+    };
+    let start = Arc::new(std::sync::Barrier::new(6));
+    let openers: Vec<_> = (0..6)
+        .map(|_| {
+            let (url, start) = (database.url.clone(), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                let (backend, probe) = open_at(&url)?;
+                drop(backend);
+                probe.join().map_err(|_| "the probe panicked".to_owned())
+            })
+        })
+        .collect();
+    for opener in openers {
+        opener.join().unwrap().expect("every process starts");
+    }
+    assert_eq!(
+        schema_versions(&database.url),
+        (1..=boxoffice::pg::SCHEMA_VERSION).collect::<Vec<_>>()
+    );
+    // Opening again finds it current and changes nothing.
+    let (backend, probe) = open_at(&database.url).unwrap();
+    drop(backend);
+    probe.join().unwrap();
+    assert_eq!(schema_versions(&database.url).len(), 1);
+}
+
+#[test]
+fn a_database_of_a_newer_schema_is_refused_and_left_alone() {
+    let Some(database) = database("a_database_of_a_newer_schema_is_refused_and_left_alone") else {
+        return;
+    };
+    let (backend, probe) = open_at(&database.url).unwrap();
+    drop(backend);
+    probe.join().unwrap();
+    execute(
+        &database.url,
+        "INSERT INTO schema_version (version) VALUES (99)",
+    );
+    let Err(refused) = open_at(&database.url) else {
+        panic!("a newer schema was opened");
+    };
+    assert!(refused.contains("schema version 99"), "{refused}");
+    assert!(!refused.contains('\n'), "{refused}");
+    assert_eq!(schema_versions(&database.url), vec![1, 99]);
+}
