@@ -250,7 +250,14 @@ fn check_and_backup_point_to_pg_dump_when_the_data_is_in_postgres() {
 
 /// Opens the backend on `url` with a clock at the tests' now.
 fn open_at(url: &str) -> Result<(PgBackend, JoinHandle<()>), String> {
-    let clock: SharedClock = Arc::new(boxoffice::clock::ManualClock::new(crate::support::NOW));
+    open_on(
+        url,
+        Arc::new(boxoffice::clock::ManualClock::new(crate::support::NOW)),
+    )
+}
+
+/// Opens the backend on `url` on `clock`.
+fn open_on(url: &str, clock: SharedClock) -> Result<(PgBackend, JoinHandle<()>), String> {
     PgBackend::open(
         url,
         Rules::new(20, 8 * crate::support::HOUR),
@@ -328,4 +335,60 @@ fn a_database_of_a_newer_schema_is_refused_and_left_alone() {
     assert!(refused.contains("schema version 99"), "{refused}");
     assert!(!refused.contains('\n'), "{refused}");
     assert_eq!(schema_versions(&database.url), vec![1, 99]);
+}
+
+#[test]
+fn two_processes_purging_at_once_delete_each_expired_record_once() {
+    use boxoffice::usecases::{NewBooking, PurgeReport};
+    let Some(database) = database("two_processes_purging_at_once_delete_each_expired_record_once")
+    else {
+        return;
+    };
+    let clock = Arc::new(boxoffice::clock::ManualClock::new(crate::support::NOW));
+    let (first, first_probe) = open_on(&database.url, clock.clone()).unwrap();
+    let (second, second_probe) = open_on(&database.url, clock.clone()).unwrap();
+    let (first, second) = (Arc::new(first), Arc::new(second));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let phone = boxoffice::domain::Phone::from_number(9876543210).unwrap();
+    runtime.block_on(async {
+        for show in 0..40 {
+            for _ in 0..3 {
+                let booking = NewBooking {
+                    user_name: "Asha".into(),
+                    phone: phone.clone(),
+                    count: 1,
+                    starts_at: crate::support::NOW + (show + 1) * 60_000,
+                };
+                first.book(booking, None).await.unwrap().fresh().unwrap();
+            }
+        }
+    });
+    clock.advance(9 * crate::support::HOUR);
+    let purging = |backend: Arc<PgBackend>| async move {
+        let mut total = PurgeReport::default();
+        loop {
+            let report = backend.purge_expired(7).await.unwrap();
+            total.shows += report.shows;
+            total.tickets += report.tickets;
+            if !report.more {
+                return total;
+            }
+        }
+    };
+    let (one, two) = runtime.block_on(async {
+        let one = tokio::spawn(purging(Arc::clone(&first)));
+        let two = tokio::spawn(purging(Arc::clone(&second)));
+        (one.await.unwrap(), two.await.unwrap())
+    });
+    assert_eq!(one.shows + two.shows, 40, "{one:?} {two:?}");
+    assert_eq!(one.tickets + two.tickets, 120, "{one:?} {two:?}");
+    assert!(runtime.block_on(first.all_shows()).unwrap().is_empty());
+    eprintln!("one purged {one:?}, the other {two:?}");
+    drop((first, second));
+    first_probe.join().unwrap();
+    second_probe.join().unwrap();
 }
