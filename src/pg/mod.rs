@@ -14,10 +14,10 @@
 //! so the same key arriving on another process waits for the first to
 //! commit and then replays its answer.
 //!
-//! Grouping waiting requests into one transaction, as the redb writer does,
-//! does not pay here: PostgreSQL already shares WAL flushes between
-//! concurrent commits (group commit in the server), and one transaction for
-//! several shows would hold all their locks until the slowest is done.
+//! Waiting requests are not grouped into one transaction, as the redb writer
+//! groups them: PostgreSQL already shares WAL flushes between concurrent
+//! commits, and one transaction for several shows would hold all their locks
+//! until the slowest is done. The README gives the figures this choice gives.
 
 mod error;
 mod reads;
