@@ -31,7 +31,8 @@ pub struct App {
 pub struct Service {
     pub rocket: Rocket<Build>,
     /// Ends once the Rocket (and so every writer handle) is dropped; join it
-    /// so the database closes cleanly before the process exits.
+    /// so the database closes cleanly before the process exits. On
+    /// PostgreSQL it is the readiness probe, which ends with the backend.
     pub writer_thread: JoinHandle<()>,
     /// The service's own log (access lines and events); flush it last.
     pub log: Arc<ServiceLog>,
