@@ -83,21 +83,25 @@ impl Health {
     }
 }
 
-/// Ids: ULIDs whose time is the trusted now (never before the last one
-/// this process minted) and whose 80 random bits are a database sequence,
-/// so ids are unique across processes and sort in minting order within one.
+/// Ids: ULIDs whose 48-bit time is the trusted now (never before the last
+/// one this process minted), then 40 bits of a database sequence, then 40
+/// random bits. The sequence makes them unique across processes and sort in
+/// minting order within one; the random bits keep them as hard to guess as
+/// the redb store's (a ticket id reads its holder's name on `/api`).
 struct Ids {
     last_ms: AtomicI64,
 }
 
-const SEQUENCE_BITS: u32 = 80;
+const SEQUENCE_BITS: u32 = 40;
+const RANDOM_BITS: u32 = 40;
 
 impl Ids {
     fn id(&self, now: Millis, sequence: i64) -> u128 {
         let ms = self.last_ms.fetch_max(now, Ordering::SeqCst).max(now);
         let ms = u128::from(u64::try_from(ms).unwrap_or(0)) & ((1 << 48) - 1);
         let sequence = u128::from(sequence.cast_unsigned()) & ((1 << SEQUENCE_BITS) - 1);
-        (ms << SEQUENCE_BITS) | sequence
+        let random = ulid::Ulid::generate().0 & ((1 << RANDOM_BITS) - 1);
+        (ms << (SEQUENCE_BITS + RANDOM_BITS)) | (sequence << RANDOM_BITS) | random
     }
 }
 
