@@ -125,6 +125,14 @@ fn database_path(named: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
     match named {
         Some(path) => Ok(path),
         None => match Config::from_figment(&config::figment()) {
+            Ok(config) if config.database_url.is_some() => {
+                // The file commands have nothing to read: the data is in PostgreSQL.
+                eprintln!(
+                    "boxoffice: database_url is set: the data is in PostgreSQL, not a redb file; \
+                     back it up with pg_dump, and check it with SQL (see the README, PostgreSQL)"
+                );
+                Err(ExitCode::from(EXIT_CANNOT_OPEN))
+            }
             Ok(config) => Ok(config.db_path),
             Err(error) => {
                 eprintln!("boxoffice: {error}");

@@ -32,6 +32,8 @@ pub const DEFAULT_CACHE_SIZE: ByteUnit = ByteUnit::Mebibyte(16);
 pub const DEFAULT_MAX_BATCH: usize = 256;
 /// Most writes waiting for the writer; past it a write is answered 503 at once.
 pub const DEFAULT_QUEUE_LIMIT: usize = 4096;
+/// PostgreSQL connections per process unless `database_pool` says otherwise.
+pub const DEFAULT_DATABASE_POOL: usize = 16;
 /// A booking body is a few hundred bytes; anything near this is hostile.
 pub const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(16);
 
@@ -57,6 +59,10 @@ pub struct Config {
     pub queue_limit: usize,
     /// How the service's own log lines are written: `text` or `json`.
     pub log_format: LogFormat,
+    /// `postgres://…`: run on PostgreSQL instead of the redb file.
+    pub database_url: Option<String>,
+    /// Most PostgreSQL connections of this process.
+    pub database_pool: usize,
 }
 
 /// A key whose value cannot be used; start-up stops with this one line.
@@ -141,6 +147,14 @@ impl Config {
                 ),
             });
         }
+        let database_url = database_url(figment)?;
+        let database_pool = key(figment, "database_pool")?.unwrap_or(DEFAULT_DATABASE_POOL);
+        if database_pool == 0 {
+            return Err(ConfigError {
+                key: "database_pool".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
         let log_format: String = key(figment, "log_format")?.unwrap_or_else(|| "text".into());
         let log_format = LogFormat::parse(&log_format).ok_or_else(|| ConfigError {
             key: "log_format".into(),
@@ -162,6 +176,8 @@ impl Config {
             max_batch,
             queue_limit,
             log_format,
+            database_url,
+            database_pool,
         })
     }
 
@@ -233,6 +249,33 @@ fn duration_or_zero(
 
 /// The environment is parsed as TOML, so `ROCKET_API_TOKEN=12345` arrives as
 /// an integer: any scalar is taken as its text.
+/// A `postgres://` (or `postgresql://`) URL the driver can use. The value is
+/// never repeated in the error: it may carry a password.
+fn database_url(figment: &Figment) -> Result<Option<String>, ConfigError> {
+    let url = key::<String>(figment, "database_url").map_err(|_| ConfigError {
+        key: "database_url".into(),
+        reason: "must be a string such as postgres://user:password@host/database".into(),
+    })?;
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(ConfigError {
+            key: "database_url".into(),
+            reason: "must start with postgres:// or postgresql://".into(),
+        });
+    }
+    if url.parse::<tokio_postgres::Config>().is_err() {
+        return Err(ConfigError {
+            key: "database_url".into(),
+            reason:
+                "is not a PostgreSQL connection URL (postgres://user:password@host:port/database)"
+                    .into(),
+        });
+    }
+    Ok(Some(url))
+}
+
 fn token(figment: &Figment, name: &'static str) -> Result<Option<String>, ConfigError> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -333,6 +376,26 @@ mod tests {
     }
 
     #[test]
+    fn a_database_url_selects_postgres_and_never_echoes_its_password() {
+        let config = with(&[
+            (
+                "database_url",
+                "postgres://boxoffice:secret@127.0.0.1:5432/chain",
+            ),
+            ("database_pool", "4"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.database_url.as_deref(),
+            Some("postgres://boxoffice:secret@127.0.0.1:5432/chain")
+        );
+        assert_eq!(config.database_pool, 4);
+        assert_eq!(with(&[]).unwrap().database_url, None);
+        let error = with(&[("database_url", "postgres://u:secret@host:notaport/db")]).unwrap_err();
+        assert!(!error.to_string().contains("secret"), "{error}");
+    }
+
+    #[test]
     fn a_numeric_token_is_taken_as_its_digits() {
         let config = with(&[("api_token", "12345")]).unwrap();
         assert_eq!(config.api_token.as_deref(), Some("12345"));
@@ -367,6 +430,11 @@ mod tests {
             ("log_format", "xml"),
             ("log_format", "JSON"),
             ("log_format", "1"),
+            ("database_url", "mysql://db/boxoffice"),
+            ("database_url", "postgres://u:secret@host:notaport/db"),
+            ("database_url", "42"),
+            ("database_pool", "0"),
+            ("database_pool", "many"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

@@ -18,6 +18,7 @@ pub mod memory;
 pub mod metrics;
 pub mod mongoexport;
 pub mod os_limits;
+pub mod pg;
 pub mod service;
 pub mod service_log;
 pub mod store;

@@ -16,6 +16,7 @@ use crate::clock::SharedClock;
 use crate::config::{Config, ConfigError};
 use crate::expiry::Purge;
 use crate::metrics::Metrics;
+use crate::pg::{PgBackend, PgError, PgSettings};
 use crate::service_log::{LogFormat, ServiceLog};
 use crate::store::{RedbBookings, Store, StoreError, WriterSettings};
 use crate::usecases::{Backend, Bookings};
@@ -30,7 +31,8 @@ pub struct App {
 pub struct Service {
     pub rocket: Rocket<Build>,
     /// Ends once the Rocket (and so every writer handle) is dropped; join it
-    /// so the database closes cleanly before the process exits.
+    /// so the database closes cleanly before the process exits. On
+    /// PostgreSQL it is the readiness probe, which ends with the backend.
     pub writer_thread: JoinHandle<()>,
     /// The service's own log (access lines and events); flush it last.
     pub log: Arc<ServiceLog>,
@@ -43,6 +45,8 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("cannot use the PostgreSQL database")]
+    Postgres(#[from] PgError),
 }
 
 /// The exit status when the writer thread dies (`EX_SOFTWARE`).
@@ -64,7 +68,7 @@ fn announce(rocket: &Rocket<Orbit>, log: &ServiceLog) {
     let config = rocket.config();
     let database = rocket
         .state::<App>()
-        .map(|app| app.config.db_path.display().to_string())
+        .map(|app| database_name(&app.config))
         .unwrap_or_default();
     let line = format!(
         "boxoffice listening on http://{}:{} (Swagger UI at /), database {database}",
@@ -79,6 +83,27 @@ fn announce(rocket: &Rocket<Orbit>, log: &ServiceLog) {
     }
 }
 
+/// The database as the start-up line names it: the redb file, or the
+/// PostgreSQL database and host (never the URL: it may carry a password).
+fn database_name(config: &Config) -> String {
+    let Some(url) = &config.database_url else {
+        return config.db_path.display().to_string();
+    };
+    let Ok(parsed) = url.parse::<tokio_postgres::Config>() else {
+        return "PostgreSQL".into();
+    };
+    let host = match parsed.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = parsed.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "PostgreSQL {} on {host}:{port}",
+        parsed.get_dbname().unwrap_or("(default)")
+    )
+}
+
 /// The service's own log, at Rocket's `log_level` (`off` silences it).
 fn service_log(figment: &Figment, config: &Config) -> ServiceLog {
     let level = figment
@@ -90,23 +115,34 @@ fn service_log(figment: &Figment, config: &Config) -> ServiceLog {
 /// Builds the service from a figment (see [`crate::config::figment`]) and a clock.
 pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError> {
     let config = Config::from_figment(&figment)?;
-    let store = Store::open(&config.db_path, config.cache_size, config.rules())?;
-    // Trusted time never goes back before what is already stored.
-    clock.floor(store.newest_instant()?);
-    let settings = WriterSettings {
-        max_batch: config.max_batch,
-        queue_limit: config.queue_limit,
-    };
     let metrics = Arc::new(Metrics::new());
     let log = Arc::new(service_log(&figment, &config));
-    let (bookings, writer_thread) = RedbBookings::start_measured(
-        store,
-        clock,
-        settings,
-        Box::new(exit_on_writer_death),
-        Arc::clone(&metrics),
-    );
-    let bookings: Arc<dyn Backend> = Arc::new(bookings);
+    let (bookings, writer_thread): (Arc<dyn Backend>, _) = if let Some(url) = &config.database_url {
+        // Sets the clock's floor to the newest record stored, as below.
+        let settings = PgSettings {
+            pool_size: config.database_pool,
+            ..PgSettings::default()
+        };
+        let (bookings, probe) =
+            PgBackend::open(url, config.rules(), clock, settings, Arc::clone(&metrics))?;
+        (Arc::new(bookings), probe)
+    } else {
+        let store = Store::open(&config.db_path, config.cache_size, config.rules())?;
+        // Trusted time never goes back before what is already stored.
+        clock.floor(store.newest_instant()?);
+        let settings = WriterSettings {
+            max_batch: config.max_batch,
+            queue_limit: config.queue_limit,
+        };
+        let (bookings, writer_thread) = RedbBookings::start_measured(
+            store,
+            clock,
+            settings,
+            Box::new(exit_on_writer_death),
+            Arc::clone(&metrics),
+        );
+        (Arc::new(bookings), writer_thread)
+    };
     let api::Routes { seed, v1, spec } = api::routes(&config);
     let spec = serde_json::to_string(&spec).expect("the OpenAPI document serializes");
     let purge = Purge::new(

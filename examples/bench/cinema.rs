@@ -208,6 +208,7 @@ fn create_shows(
         make: next_show,
         on_answer: Some(on_answer),
         stop: Some(Arc::new(move || done.lock().unwrap().len() >= count)),
+        spread: Vec::new(),
     }
     .run()?;
     if let Some(why) = failures.lock().unwrap().first() {

@@ -27,6 +27,9 @@ pub type OnAnswer = Arc<dyn Fn(u16, &[u8]) + Send + Sync>;
 
 pub struct Load {
     pub address: SocketAddr,
+    /// More servers of the same database: connection `i` goes to the
+    /// `i`-th of `address` and these, round-robin, as a balancer would.
+    pub spread: Vec<SocketAddr>,
     pub connections: usize,
     /// Sent but not counted, so that connections and caches are warm.
     pub warm_up: Duration,
@@ -126,9 +129,12 @@ impl Load {
         let sequence = Arc::new(AtomicU64::new(0));
         let tally = Arc::new(Mutex::new(Tally::default()));
         let mut connections = Vec::with_capacity(self.connections);
-        for _ in 0..self.connections {
+        let addresses: Vec<SocketAddr> = std::iter::once(self.address)
+            .chain(self.spread.iter().copied())
+            .collect();
+        for number in 0..self.connections {
             let connection = Connection {
-                address: self.address,
+                address: addresses[number % addresses.len()],
                 make: Arc::clone(&self.make),
                 on_answer: self.on_answer.clone(),
                 stop: self.stop.clone(),

@@ -104,6 +104,7 @@ impl Options {
     fn load(&self, address: SocketAddr, connections: usize, make: MakeRequest) -> Load {
         Load {
             address,
+            spread: Vec::new(),
             connections,
             warm_up: WARM_UP,
             measure: self.slice(),
@@ -240,6 +241,11 @@ const V1_SHOWS: usize = 13;
 const V1_SEATS: usize = 14;
 /// Connections for the `/v1` booking rows, as for the busiest `/api` row.
 const V1_BOOKING_CONNECTIONS: usize = 64;
+// Present when a PostgreSQL server was given (see `Postgres`).
+const POSTGRES_ONE: usize = 15;
+const POSTGRES_THREE: usize = 16;
+/// HTTP connections of the PostgreSQL rows, spread over the processes.
+const PG_CONNECTIONS: usize = 64;
 
 #[allow(clippy::too_many_lines)] // the benchmark's rows, in the order they print
 fn run() -> Result<(), String> {
@@ -420,7 +426,32 @@ fn run() -> Result<(), String> {
         },
     ));
 
-    let meters = [
+    let postgres = Postgres::start(&binaries, &folder)?;
+    if let Some(postgres) = &postgres {
+        let bookings = &bookings;
+        let (one_at, one_cpu) = (postgres.one.address, postgres.one.cpu_meter());
+        rows.push(Row::new(
+            "POST /api/book-ticket, PostgreSQL, 1 process",
+            PG_CONNECTIONS,
+            move || {
+                let make = bookings.next_run();
+                one_cpu.over(|| options.load(one_at, PG_CONNECTIONS, make).run())
+            },
+        ));
+        let three_at: Vec<SocketAddr> = postgres.three.iter().map(|s| s.address).collect();
+        let three_cpu: Vec<CpuMeter> = postgres.three.iter().map(Server::cpu_meter).collect();
+        rows.push(Row::new(
+            "POST /api/book-ticket, PostgreSQL, 3 processes",
+            PG_CONNECTIONS,
+            move || {
+                let make = bookings.next_run();
+                let mut load = options.load(three_at[0], PG_CONNECTIONS, make);
+                load.spread = three_at[1..].to_vec();
+                over_all(&three_cpu, || load.run())
+            },
+        ));
+    }
+    let mut meters = vec![
         CpuMeter::of_this_process(),
         cinema_cpu,
         hello_cpu,
@@ -429,6 +460,10 @@ fn run() -> Result<(), String> {
         lone_grouped_cpu,
         lone_single_cpu,
     ];
+    if let Some(postgres) = &postgres {
+        meters.push(postgres.one.cpu_meter());
+        meters.extend(postgres.three.iter().map(Server::cpu_meter));
+    }
     let ours = || -> Result<Duration, String> { meters.iter().map(|meter| meter.read()).sum() };
     let (busy_before, ours_before, started) = (server::machine_busy()?, ours()?, Instant::now());
     for round in 1..=ROUNDS {
@@ -454,6 +489,9 @@ fn run() -> Result<(), String> {
     lone_grouped.stop()?;
     lone_single.stop()?;
     cinema_server.stop()?;
+    if let Some(postgres) = postgres {
+        postgres.stop()?;
+    }
 
     eprintln!("start-up on {BIG} tickets ...");
     let startup = start_up(&binaries, &folder("startup")?)?;
@@ -462,6 +500,18 @@ fn run() -> Result<(), String> {
 
     output.table(&rows);
     output.line("");
+    if rows.len() > POSTGRES_ONE {
+        output.line(format!(
+            "The PostgreSQL rows book through boxoffice processes on one PostgreSQL server on \
+             this machine (fsync and synchronous_commit on, as shipped), each process with its \
+             default pool of 16 database connections; the {PG_CONNECTIONS} HTTP connections are \
+             spread round-robin over the processes; CPU is the boxoffice processes' only, not \
+             the database server's. With {} cores shared by the load generator, the processes \
+             and the database server, the 3-process row measures contention, not scale.",
+            std::thread::available_parallelism().map_or(0, usize::from)
+        ));
+        output.line("");
+    }
     output.line(format!(
         "Other processes on this machine used {others_cores:.2} of its {} cores on average \
          while the rows above ran.",
@@ -556,6 +606,21 @@ fn run() -> Result<(), String> {
         // 10 % of slack: the two rows ran on two servers, on a shared machine.
         Some(p99_grouped <= p99_single * 1.1),
     );
+    if rows.len() > POSTGRES_ONE {
+        let one = rate(POSTGRES_ONE);
+        output.figure(
+            "PostgreSQL bookings/s at 64 conns: 1 process ÷ redb max_batch=256",
+            format!("{:.2}x ({one:.0} / {booking_64:.0})", one / booking_64),
+            "",
+            None,
+        );
+        output.figure(
+            "PostgreSQL bookings/s at 64 conns: 3 processes ÷ 1 (on 2 cores: contention, not scale)",
+            format!("{:.2}x", rate(POSTGRES_THREE) / one),
+            "",
+            None,
+        );
+    }
     output.figure(
         "server RSS after the run (VmRSS, peak VmHWM)",
         format!(
@@ -762,6 +827,90 @@ impl ConnectionSpike {
             Some(under(after(last))),
         );
     }
+}
+
+/// Runs `load`, noting the CPU time of all these servers over it.
+fn over_all(
+    meters: &[CpuMeter],
+    load: impl FnOnce() -> Result<Report, String>,
+) -> Result<Report, String> {
+    let read = || -> Result<Duration, String> { meters.iter().map(|meter| meter.read()).sum() };
+    let before = read()?;
+    let mut report = load()?;
+    report.server_cpu = read()?.saturating_sub(before);
+    Ok(report)
+}
+
+/// The PostgreSQL rows' servers, when `BOXOFFICE_BENCH_DATABASE_URL` names
+/// a server (`bench/run` starts a throwaway one on loopback when it can):
+/// one process on a database of its own, three on another.
+struct Postgres {
+    one: Server,
+    three: Vec<Server>,
+}
+
+impl Postgres {
+    fn start(
+        binaries: &Binaries,
+        folder: &dyn Fn(&str) -> Result<PathBuf, String>,
+    ) -> Result<Option<Self>, String> {
+        let Ok(admin) = std::env::var("BOXOFFICE_BENCH_DATABASE_URL") else {
+            eprintln!("no BOXOFFICE_BENCH_DATABASE_URL: the PostgreSQL rows are left out");
+            return Ok(None);
+        };
+        let start = |name: &str, database: &str| -> Result<Server, String> {
+            let env = [("ROCKET_DATABASE_URL", with_database(&admin, database))];
+            Server::start(
+                &binaries.boxoffice,
+                &folder(name)?,
+                &env,
+                "/api/user-details?ticketId=x",
+            )
+        };
+        for database in ["boxoffice_bench_one", "boxoffice_bench_three"] {
+            pg_execute(&admin, &format!("DROP DATABASE IF EXISTS {database}"))?;
+            pg_execute(&admin, &format!("CREATE DATABASE {database}"))?;
+        }
+        let one = start("pg-one", "boxoffice_bench_one")?;
+        let three = (0..3)
+            .map(|n| start(&format!("pg-three-{n}"), "boxoffice_bench_three"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(Self { one, three }))
+    }
+
+    fn stop(self) -> Result<(), String> {
+        self.one.stop()?;
+        self.three.into_iter().try_for_each(Server::stop)
+    }
+}
+
+/// The same server's URL with another database.
+fn with_database(url: &str, name: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    let scheme_end = base.find("://").map_or(0, |at| at + 3);
+    let server = base[scheme_end..]
+        .find('/')
+        .map_or(base, |at| &base[..scheme_end + at]);
+    format!("{server}/{name}")
+}
+
+/// One statement on the server at `url`.
+fn pg_execute(url: &str, sql: &str) -> Result<(), String> {
+    let failed = |error: &dyn std::fmt::Display| format!("{sql}: {error}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(&e))?;
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| failed(&e))?;
+        let driver = tokio::spawn(connection);
+        client.batch_execute(sql).await.map_err(|e| failed(&e))?;
+        drop(client);
+        let _ = driver.await;
+        Ok(())
+    })
 }
 
 fn fixed(request: Vec<u8>) -> MakeRequest {
@@ -1091,6 +1240,7 @@ fn purge(binaries: &Binaries, dir: &Path) -> Result<Purge, String> {
     let stop = Arc::clone(&done);
     let report = Load {
         address: server.address,
+        spread: Vec::new(),
         connections: 1,
         warm_up: Duration::ZERO,
         measure: PURGE_TIMEOUT,

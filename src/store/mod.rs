@@ -5,14 +5,14 @@
 
 mod backup;
 mod check;
-mod codec;
+pub(crate) mod codec;
 mod dump;
 mod error;
 mod import;
 mod readers;
 mod reads;
 mod schema;
-mod service;
+pub(crate) mod service;
 mod snapshot;
 mod tables;
 mod writer;

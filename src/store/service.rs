@@ -200,7 +200,7 @@ impl Bookings for RedbBookings {
 
 /// A show's counts at `now`: what live holds keep is neither sold nor
 /// available.
-fn show_view(show: Show, holds: &[Hold], now: Millis) -> ShowView {
+pub(crate) fn show_view(show: Show, holds: &[Hold], now: Millis) -> ShowView {
     let (_, held) = held(holds, now, None);
     ShowView {
         available: show.capacity.saturating_sub(show.sold).saturating_sub(held),
@@ -209,7 +209,7 @@ fn show_view(show: Show, holds: &[Hold], now: Millis) -> ShowView {
     }
 }
 
-fn hold_view(hold: &Hold, screen: &Screen, now: Millis) -> HoldView {
+pub(crate) fn hold_view(hold: &Hold, screen: &Screen, now: Millis) -> HoldView {
     let seats = match screen.layout.seat_map() {
         Some(map) => hold
             .seats
@@ -230,7 +230,7 @@ fn hold_view(hold: &Hold, screen: &Screen, now: Millis) -> HoldView {
 }
 
 /// A ticket as `/v1` shows it, its seats named on `screen`.
-fn booking_view(ticket: Ticket, screen: &Screen) -> Booking {
+pub(crate) fn booking_view(ticket: Ticket, screen: &Screen) -> Booking {
     let seats = match screen.layout.seat_map() {
         Some(map) => ticket
             .seats
@@ -255,7 +255,12 @@ fn sold_view(Sold { ticket, screen }: Sold) -> Booking {
 }
 
 /// Every seat of `show` in row order, with its state at `now`.
-fn show_seats(show: &Show, screen: Arc<Screen>, holds: &[Hold], now: Millis) -> ShowSeats {
+pub(crate) fn show_seats(
+    show: &Show,
+    screen: Arc<Screen>,
+    holds: &[Hold],
+    now: Millis,
+) -> ShowSeats {
     let Some(map) = screen.layout.seat_map() else {
         return ShowSeats {
             screen,

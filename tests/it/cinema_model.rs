@@ -59,7 +59,7 @@ const GENERAL_CAPACITY: u32 = 5;
 const RUNTIME_MINUTES: u32 = 60;
 /// Cases per run unless `PROPTEST_CASES` says otherwise.
 const DEFAULT_CASES: u32 = 48;
-const MAX_STEPS: usize = 40;
+pub const MAX_STEPS: usize = 40;
 /// A show's bookings are read this many to a page, so every read follows cursors.
 const PAGE: usize = 2;
 /// Seats on the map of [`rows`].

@@ -32,6 +32,7 @@ mod limits;
 mod metrics;
 mod model;
 mod mongoexport;
+mod pg;
 mod privacy;
 mod races;
 mod store;

@@ -713,7 +713,7 @@ pub fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn step() -> impl Strategy<Value = Step> {
+pub fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         12 => op().prop_map(Step::One),
         3 => proptest::collection::vec(op(), 2..=6).prop_map(Step::Batch),

@@ -11,7 +11,7 @@ use crate::support::*;
 
 /// One request: its status, its `Idempotent-Replayed` header and its body.
 #[track_caller]
-fn send(
+pub fn send(
     agent: &ureq::Agent,
     method: &str,
     url: &str,
@@ -25,7 +25,7 @@ fn send(
 }
 
 /// `rows` rows of `per_row` standard seats, labelled A, B, ...
-fn seat_map(rows: usize, per_row: usize) -> Value {
+pub fn seat_map(rows: usize, per_row: usize) -> Value {
     let rows: Vec<Value> = (0..rows)
         .map(|row| {
             let label = char::from(b'A' + u8::try_from(row).unwrap()).to_string();
@@ -39,7 +39,7 @@ fn seat_map(rows: usize, per_row: usize) -> Value {
 }
 
 /// A seat-map show two days ahead on a new screen; its id.
-fn seated_show(server: &Server, rows: usize, per_row: usize) -> String {
+pub fn seated_show(server: &Server, rows: usize, per_row: usize) -> String {
     let agent = agent();
     let (status, _, screen) = send(
         &agent,
@@ -69,7 +69,6 @@ fn seated_show(server: &Server, rows: usize, per_row: usize) -> String {
     show["id"].as_str().unwrap().to_owned()
 }
 
-/// `clients` threads that each send one request at the same moment.
 /// The bodies of the outcomes with `status`.
 fn answered(outcomes: &[(u16, Option<String>, Value)], status: u16) -> Vec<&Value> {
     outcomes
@@ -79,7 +78,8 @@ fn answered(outcomes: &[(u16, Option<String>, Value)], status: u16) -> Vec<&Valu
         .collect()
 }
 
-fn race(
+/// `clients` threads that each send one request at the same moment.
+pub fn race(
     clients: usize,
     request: impl Fn(usize, &ureq::Agent) -> (u16, Option<String>, Value) + Send + Sync + 'static,
 ) -> Vec<(u16, Option<String>, Value)> {
@@ -101,7 +101,7 @@ fn race(
         .collect()
 }
 
-fn booking(show: &str, seats: Value, who: usize) -> Value {
+pub fn booking(show: &str, seats: Value, who: usize) -> Value {
     let mut body =
         json!({"showId": show, "userName": format!("racer {who}"), "phoneNumber": 9876543210u64});
     match seats {
@@ -120,7 +120,7 @@ fn started(env: &[(&str, &str)]) -> (tempfile::TempDir, Server) {
 }
 
 /// Every seat of a show: name → state.
-fn seat_states(server: &Server, show: &str) -> Vec<(String, String)> {
+pub fn seat_states(server: &Server, show: &str) -> Vec<(String, String)> {
     let (status, _, seats) = send(
         &agent(),
         "GET",

@@ -1,0 +1,113 @@
+//! The PostgreSQL schema: numbered migrations, applied in order in ONE
+//! transaction at start-up, under an advisory lock so that several processes
+//! starting at once upgrade the database once. `schema_version` records each
+//! one applied; a database newer than this build is refused.
+//!
+//! Records are stored as the redb store writes them (version byte, CRC-32C,
+//! postcard; see `store::codec`), beside the columns the queries and the
+//! constraints need: `shows.sold <= shows.capacity` is checked by the
+//! database itself on every write.
+
+use tokio_postgres::Client;
+
+use super::error::PgError;
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Any fixed number, the same in every process: the key of the advisory lock
+/// held while migrating.
+const MIGRATION_LOCK: i64 = 0x626f_786f_6666_6963; // "boxoffic"
+
+/// Migration `n` is `MIGRATIONS[n - 1]`: each takes schema `n - 1` to `n`.
+/// Never edit one that has shipped; add the next.
+const MIGRATIONS: &[&str] = &[
+    // 1: the cinema's tables.
+    "CREATE SEQUENCE id_sequence;
+     CREATE TABLE screens (
+         id bytea PRIMARY KEY,
+         record bytea NOT NULL
+     );
+     CREATE TABLE films (
+         id bytea PRIMARY KEY,
+         record bytea NOT NULL
+     );
+     CREATE TABLE shows (
+         id bytea PRIMARY KEY,
+         screen_id bytea NOT NULL,
+         film_id bytea REFERENCES films (id),
+         starts_at bigint NOT NULL,
+         capacity integer NOT NULL,
+         sold integer NOT NULL,
+         record bytea NOT NULL,
+         UNIQUE (screen_id, starts_at),
+         CHECK (sold >= 0 AND sold <= capacity)
+     );
+     CREATE INDEX shows_by_start ON shows (starts_at, id);
+     CREATE INDEX shows_by_film ON shows (film_id);
+     CREATE TABLE tickets (
+         id bytea PRIMARY KEY,
+         show_id bytea NOT NULL REFERENCES shows (id),
+         phone_digits text NOT NULL,
+         record bytea NOT NULL
+     );
+     CREATE INDEX tickets_by_show ON tickets (show_id, id);
+     CREATE INDEX tickets_by_phone ON tickets (phone_digits);
+     CREATE TABLE holds (
+         id bytea PRIMARY KEY,
+         show_id bytea NOT NULL REFERENCES shows (id),
+         expires_at bigint NOT NULL,
+         record bytea NOT NULL
+     );
+     CREATE INDEX holds_by_show ON holds (show_id);
+     CREATE INDEX holds_by_expiry ON holds (expires_at, id);
+     CREATE TABLE answers (
+         key bytea PRIMARY KEY,
+         fingerprint bytea NOT NULL,
+         stored_at bigint NOT NULL,
+         status integer,
+         body bytea
+     );
+     CREATE INDEX answers_by_time ON answers (stored_at, key);",
+];
+
+/// Creates or upgrades the schema; returns the version found before.
+pub async fn migrate(client: &mut Client) -> Result<i32, PgError> {
+    let transaction = client.transaction().await?;
+    // Held until the transaction ends: a second process waits here, then
+    // finds the schema current.
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    transaction
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                 version integer PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .await?;
+    let found: i32 = transaction
+        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])
+        .await?
+        .try_get(0)?;
+    if found > SCHEMA_VERSION {
+        return Err(PgError::Schema(format!(
+            "the database has schema version {found}, newer than this build's {SCHEMA_VERSION}: run a newer boxoffice"
+        )));
+    }
+    for (number, migration) in (1..)
+        .zip(MIGRATIONS)
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        transaction.batch_execute(migration).await?;
+        transaction
+            .execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                &[&number],
+            )
+            .await?;
+    }
+    transaction.commit().await?;
+    Ok(found)
+}

@@ -1,0 +1,631 @@
+//! The use-case interfaces on PostgreSQL: each write one READ COMMITTED
+//! transaction (run again after a deadlock), each read one REPEATABLE READ
+//! snapshot; answers as the redb backend gives them.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio_postgres::IsolationLevel;
+
+use super::error::{PgError, CLOCK_UNUSABLE};
+use super::records::Db;
+use super::writes::{Outcome, Sold};
+use super::PgBackend;
+use crate::domain::cinema::{Film, Screen};
+use crate::domain::holds::held;
+use crate::domain::rules::is_expired;
+use crate::domain::{
+    FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
+};
+use crate::store::service::{booking_view, hold_view, show_seats, show_view};
+use crate::usecases::cinema::{
+    Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
+    ScreenPatch, ShowFilter, ShowSeats, ShowView,
+};
+use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
+use crate::usecases::{
+    Booked, Bookings, Error, Keyed, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness,
+    Render, Replay, ShowKey, ShowTickets, Written,
+};
+
+/// A use case's future, borrowing its transaction and input.
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Runs of one use case before a deadlock or a moved row is an error.
+const ATTEMPTS: u32 = 8;
+
+/// What the `answers` table says about a key, once its row is ours.
+enum Claim {
+    /// First use: our placeholder row holds the key until we commit.
+    New,
+    /// Its answer is past its time: the key counts as new.
+    Expired,
+    Replay(Replay),
+    Mismatch,
+}
+
+impl Db<'_> {
+    /// Claims `key` for this transaction: a new key gets a placeholder row
+    /// (the same key on another connection waits on it, then replays what
+    /// we stored); a known key's row is locked and judged.
+    async fn claim(&self, key: &[u8], fingerprint: &[u8; 32]) -> Result<Claim, PgError> {
+        let inserted = self
+            .exec(
+                "INSERT INTO answers (key, fingerprint, stored_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (key) DO NOTHING",
+                &[&key, &fingerprint.as_slice(), &self.now],
+            )
+            .await?;
+        if inserted == 1 {
+            return Ok(Claim::New);
+        }
+        let Some(row) = self
+            .row(
+                "SELECT fingerprint, stored_at, status, body FROM answers WHERE key = $1 FOR UPDATE",
+                &[&key],
+            )
+            .await?
+        else {
+            // Purged between the two statements.
+            return Err(PgError::Retry);
+        };
+        let stored_at: i64 = row.try_get(1)?;
+        if self.now >= stored_at.saturating_add(self.rules.idempotency_ttl_ms) {
+            return Ok(Claim::Expired);
+        }
+        let stored: &[u8] = row.try_get(0)?;
+        if stored != fingerprint.as_slice() {
+            return Ok(Claim::Mismatch);
+        }
+        let status: Option<i32> = row.try_get(2)?;
+        let body: Option<Vec<u8>> = row.try_get(3)?;
+        match (status.and_then(|status| u16::try_from(status).ok()), body) {
+            (Some(status), Some(body)) => Ok(Claim::Replay(Replay { status, body })),
+            _ => Err(PgError::Corrupt(
+                "a stored answer without a status or body".into(),
+            )),
+        }
+    }
+
+    async fn remember(
+        &self,
+        key: &[u8],
+        fingerprint: &[u8; 32],
+        answer: &Replay,
+    ) -> Result<(), PgError> {
+        self.exec(
+            "UPDATE answers SET fingerprint = $2, stored_at = $3, status = $4, body = $5
+             WHERE key = $1",
+            &[
+                &key,
+                &fingerprint.as_slice(),
+                &self.now,
+                &i32::from(answer.status),
+                &answer.body,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Counts a use case's answer in the metrics when it ran now.
+fn count<T>(
+    written: Result<Written<T>, Error>,
+    counted: impl FnOnce(),
+) -> Result<Written<T>, Error> {
+    if let Ok(Written::Fresh(_)) = &written {
+        counted();
+    }
+    written
+}
+
+fn sold_view(Sold { ticket, screen }: Sold) -> Booking {
+    booking_view(ticket, &screen)
+}
+
+/// A use case's answer mapped, refusals kept.
+fn map<T, U>(outcome: Outcome<T>, f: impl FnOnce(T) -> U) -> Outcome<U> {
+    outcome.map(|answer| answer.map(f))
+}
+
+impl PgBackend {
+    /// Runs `work` on `input` in one READ COMMITTED transaction with the key's
+    /// answer stored in it; again from the start after a deadlock.
+    async fn write<I, T, W>(&self, input: I, work: W, once: Once<T>) -> Result<Written<T>, Error>
+    where
+        I: Send + Sync,
+        T: Send,
+        W: for<'a> Fn(&'a Db<'a>, &'a I) -> BoxFuture<'a, Outcome<T>> + Send + Sync,
+    {
+        let now = self.clock.now().map_err(|unusable| Error::Unavailable {
+            cause: CLOCK_UNUSABLE,
+            source: Box::new(unusable),
+        })?;
+        let (keyed, mut render) = match once {
+            Some(Keyed {
+                key,
+                fingerprint,
+                render,
+            }) => (Some((key, fingerprint)), Some(render)),
+            None => (None, None),
+        };
+        let began = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .attempt(now, &input, &work, keyed.as_ref(), &mut render)
+                .await;
+            match result {
+                Err(error)
+                    if error.is_transient()
+                        && attempt < ATTEMPTS
+                        && (keyed.is_none() || render.is_some()) =>
+                {
+                    attempt += 1;
+                }
+                Err(error) => {
+                    rocket::error!("a write failed: {}", crate::error_chain(&error));
+                    self.observe(Err(&error));
+                    return Err(error.into());
+                }
+                Ok(answer) => {
+                    self.observe(Ok(()));
+                    self.metrics.commit(1, began.elapsed().as_secs_f64());
+                    return answer;
+                }
+            }
+        }
+    }
+
+    async fn attempt<I, T, W>(
+        &self,
+        now: Millis,
+        input: &I,
+        work: &W,
+        keyed: Option<&(Vec<u8>, [u8; 32])>,
+        render: &mut Option<Render<T>>,
+    ) -> Result<Result<Written<T>, Error>, PgError>
+    where
+        I: Send + Sync,
+        T: Send,
+        W: for<'a> Fn(&'a Db<'a>, &'a I) -> BoxFuture<'a, Outcome<T>> + Send + Sync,
+    {
+        let mut client = self.pool.get().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()
+            .await?;
+        let db = Db {
+            tx: &tx,
+            rules: self.rules,
+            now,
+            ids: &self.ids,
+        };
+        let mut placeholder = false;
+        if let Some((key, fingerprint)) = keyed {
+            match db.claim(key, fingerprint).await? {
+                Claim::New => placeholder = true,
+                Claim::Expired => {}
+                Claim::Replay(replay) => {
+                    tx.commit().await?;
+                    return Ok(Ok(Written::Replayed(replay)));
+                }
+                // Nothing was written: the transaction rolls back.
+                Claim::Mismatch => return Ok(Err(Error::Refused(Refusal::IdempotencyMismatch))),
+            }
+        }
+        let answer = work(&db, input).await?;
+        if let Some((key, fingerprint)) = keyed {
+            let render = render
+                .take()
+                .ok_or_else(|| PgError::Corrupt("an answer was rendered twice".into()))?;
+            match render(&answer) {
+                Some(replay) => db.remember(key, fingerprint, &replay).await?,
+                None if placeholder => {
+                    db.exec("DELETE FROM answers WHERE key = $1", &[key])
+                        .await?;
+                }
+                None => {}
+            }
+        }
+        tx.commit().await?;
+        Ok(match answer {
+            Ok(done) => Ok(Written::Fresh(done)),
+            Err(refusal) => Err(Error::Refused(refusal)),
+        })
+    }
+
+    /// Runs `work` on `input` in one read-only REPEATABLE READ snapshot.
+    async fn read<I, T, W>(&self, input: I, work: W) -> Result<T, Error>
+    where
+        I: Send + Sync,
+        T: Send,
+        W: for<'a> Fn(&'a Db<'a>, &'a I) -> BoxFuture<'a, Result<T, PgError>> + Send + Sync,
+    {
+        let now = self.clock.now_or_last();
+        let result = async {
+            let mut client = self.pool.get().await?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let db = Db {
+                tx: &tx,
+                rules: self.rules,
+                now,
+                ids: &self.ids,
+            };
+            let found = work(&db, &input).await?;
+            tx.commit().await?;
+            Ok::<T, PgError>(found)
+        }
+        .await;
+        result.map_err(|error| {
+            if error.unavailability().is_some() {
+                self.observe(Err(&error));
+            } else {
+                rocket::error!("a read failed: {}", crate::error_chain(&error));
+            }
+            error.into()
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Bookings for PgBackend {
+    async fn book(
+        &self,
+        booking: NewBooking,
+        once: Once<Booked>,
+    ) -> Result<Written<Booked>, Error> {
+        let written = self
+            .write(booking, |db, booking| Box::pin(db.book(booking)), once)
+            .await;
+        count(written, || self.metrics.booked())
+    }
+
+    async fn move_ticket(
+        &self,
+        ticket: TicketId,
+        starts_at: Millis,
+        once: Once<Booked>,
+    ) -> Result<Written<Booked>, Error> {
+        self.write(
+            (ticket, starts_at),
+            |db, (ticket, starts_at)| Box::pin(db.move_ticket(*ticket, *starts_at)),
+            once,
+        )
+        .await
+    }
+
+    async fn delete_ticket(&self, ticket: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+        let written = self
+            .write(
+                ticket,
+                |db, ticket| Box::pin(db.delete_ticket(*ticket)),
+                once,
+            )
+            .await;
+        count(written, || self.metrics.cancelled())
+    }
+
+    async fn purge_expired(&self, budget: usize) -> Result<PurgeReport, Error> {
+        let report = self
+            .write(
+                budget,
+                |db, budget| Box::pin(async move { db.purge(*budget).await.map(Ok) }),
+                None,
+            )
+            .await?
+            .fresh()?;
+        self.metrics.purged(&report);
+        Ok(report)
+    }
+
+    async fn ticket(&self, ticket: TicketId) -> Result<Option<Booked>, Error> {
+        let found = self
+            .read(ticket, |db, ticket| Box::pin(db.ticket_and_show(*ticket)))
+            .await?;
+        Ok(found.map(|(ticket, show)| Booked { ticket, show }))
+    }
+
+    async fn ticket_alone(&self, ticket: TicketId) -> Result<Option<Ticket>, Error> {
+        self.read(ticket, |db, ticket| Box::pin(db.ticket(*ticket)))
+            .await
+    }
+
+    async fn show(&self, key: ShowKey) -> Result<Option<ShowTickets>, Error> {
+        let found = self
+            .read(key, |db, key| Box::pin(db.show_with_tickets(*key)))
+            .await?;
+        let expire_after = self.rules.expire_after_ms;
+        let now = self.clock.now_or_last();
+        Ok(found.map(|(show, tickets, holds)| ShowTickets {
+            expired: is_expired(show.starts_at, expire_after, now),
+            held: held(&holds, now, None).1,
+            show,
+            tickets,
+        }))
+    }
+
+    async fn all_shows(&self) -> Result<Vec<(Show, Vec<Ticket>)>, Error> {
+        self.read((), |db, ()| Box::pin(db.all_shows())).await
+    }
+
+    fn readiness(&self) -> Readiness {
+        PgBackend::readiness(self)
+    }
+}
+
+#[async_trait::async_trait]
+impl Cinema for PgBackend {
+    async fn create_screen(
+        &self,
+        screen: NewScreen,
+        once: Once<Screen>,
+    ) -> Result<Written<Screen>, Error> {
+        self.write(
+            screen,
+            |db, screen| Box::pin(db.create_screen(screen)),
+            once,
+        )
+        .await
+    }
+
+    async fn screen(&self, id: ScreenId) -> Result<Option<Screen>, Error> {
+        self.read(id, |db, id| Box::pin(db.screen(*id, false)))
+            .await
+    }
+
+    async fn screens(&self, page: PageRequest) -> Result<Page<Screen>, Error> {
+        self.read(page, |db, page| Box::pin(db.screens(*page)))
+            .await
+    }
+
+    async fn update_screen(
+        &self,
+        id: ScreenId,
+        patch: ScreenPatch,
+        once: Once<Screen>,
+    ) -> Result<Written<Screen>, Error> {
+        self.write(
+            (id, patch),
+            |db, (id, patch)| Box::pin(db.update_screen(*id, patch)),
+            once,
+        )
+        .await
+    }
+
+    async fn delete_screen(&self, id: ScreenId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.write(id, |db, id| Box::pin(db.delete_screen(*id)), once)
+            .await
+    }
+
+    async fn create_film(&self, film: NewFilm, once: Once<Film>) -> Result<Written<Film>, Error> {
+        self.write(film, |db, film| Box::pin(db.create_film(film)), once)
+            .await
+    }
+
+    async fn film(&self, id: FilmId) -> Result<Option<Film>, Error> {
+        self.read(id, |db, id| Box::pin(db.film_by_id(*id))).await
+    }
+
+    async fn films(&self, page: PageRequest) -> Result<Page<Film>, Error> {
+        self.read(page, |db, page| Box::pin(db.films(*page))).await
+    }
+
+    async fn update_film(
+        &self,
+        id: FilmId,
+        patch: FilmPatch,
+        once: Once<Film>,
+    ) -> Result<Written<Film>, Error> {
+        self.write(
+            (id, patch),
+            |db, (id, patch)| Box::pin(db.update_film(*id, patch)),
+            once,
+        )
+        .await
+    }
+
+    async fn delete_film(&self, id: FilmId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.write(id, |db, id| Box::pin(db.delete_film(*id)), once)
+            .await
+    }
+
+    async fn create_show(
+        &self,
+        show: NewShow,
+        once: Once<ShowView>,
+    ) -> Result<Written<ShowView>, Error> {
+        self.write(
+            show,
+            |db, show| {
+                Box::pin(async move {
+                    let now = db.now;
+                    Ok(db
+                        .create_show(show)
+                        .await?
+                        .map(|show| show_view(show, &[], now)))
+                })
+            },
+            once,
+        )
+        .await
+    }
+
+    async fn show_view(&self, id: ShowId) -> Result<Option<ShowView>, Error> {
+        let found = self
+            .read(id, |db, id| Box::pin(db.show_and_holds(*id)))
+            .await?;
+        let now = self.clock.now_or_last();
+        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
+    }
+
+    async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
+        let found = self
+            .read((filter, page), |db, (filter, page)| {
+                Box::pin(db.shows(*filter, *page))
+            })
+            .await?;
+        let now = self.clock.now_or_last();
+        Ok(Page {
+            items: found
+                .items
+                .into_iter()
+                .map(|(show, holds)| show_view(show, &holds, now))
+                .collect(),
+            next: found.next,
+        })
+    }
+
+    async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.write(id, |db, id| Box::pin(db.delete_show_if_unsold(*id)), once)
+            .await
+    }
+
+    async fn seats(&self, show: ShowId) -> Result<Option<ShowSeats>, Error> {
+        let found = self
+            .read(show, |db, show| Box::pin(db.show_on_screen(*show)))
+            .await?;
+        let now = self.clock.now_or_last();
+        Ok(found.map(|(show, screen, holds)| show_seats(&show, Arc::new(screen), &holds, now)))
+    }
+
+    async fn show_bookings(
+        &self,
+        show: ShowId,
+        page: PageRequest,
+    ) -> Result<Option<Page<Booking>>, Error> {
+        let found = self
+            .read((show, page), |db, (show, page)| {
+                Box::pin(db.show_tickets(*show, *page))
+            })
+            .await?;
+        Ok(found.map(|(screen, page)| Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|ticket| booking_view(ticket, &screen))
+                .collect(),
+            next: page.next,
+        }))
+    }
+
+    async fn create_booking(
+        &self,
+        booking: NewSeatBooking,
+        once: Once<Booking>,
+    ) -> Result<Written<Booking>, Error> {
+        let written = self
+            .write(
+                booking,
+                |db, booking| {
+                    Box::pin(async move { map(db.create_booking(booking).await, sold_view) })
+                },
+                once,
+            )
+            .await;
+        count(written, || self.metrics.booked())
+    }
+
+    async fn booking(&self, id: TicketId) -> Result<Option<Booking>, Error> {
+        let found = self
+            .read(id, |db, id| Box::pin(db.ticket_on_screen(*id)))
+            .await?;
+        Ok(found.map(|(ticket, screen)| booking_view(ticket, &screen)))
+    }
+
+    async fn move_booking(
+        &self,
+        id: TicketId,
+        to: BookingMove,
+        once: Once<Booking>,
+    ) -> Result<Written<Booking>, Error> {
+        self.write(
+            (id, to),
+            |db, (id, to)| Box::pin(async move { map(db.move_booking(*id, to).await, sold_view) }),
+            once,
+        )
+        .await
+    }
+
+    async fn cancel_booking(&self, id: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+        let written = self
+            .write(id, |db, id| Box::pin(db.cancel_booking(*id)), once)
+            .await;
+        count(written, || self.metrics.cancelled())
+    }
+
+    async fn search_bookings(&self, phone: Phone) -> Result<Vec<Booking>, Error> {
+        let found = self
+            .read(phone, |db, phone| Box::pin(db.tickets_with_phone(phone)))
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(|(ticket, screen)| booking_view(ticket, &screen))
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl Holds for PgBackend {
+    async fn create_hold(
+        &self,
+        hold: NewHold,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error> {
+        let written = self
+            .write(
+                hold,
+                |db, hold| {
+                    Box::pin(async move {
+                        let now = db.now;
+                        map(db.create_hold(hold).await, |(hold, screen)| {
+                            hold_view(&hold, &screen, now)
+                        })
+                    })
+                },
+                once,
+            )
+            .await;
+        count(written, || self.metrics.held())
+    }
+
+    async fn hold(&self, id: HoldId) -> Result<Option<HoldView>, Error> {
+        let found = self
+            .read(id, |db, id| Box::pin(db.hold_on_screen(*id)))
+            .await?;
+        let now = self.clock.now_or_last();
+        Ok(found.map(|(hold, screen)| hold_view(&hold, &screen, now)))
+    }
+
+    async fn release_hold(&self, id: HoldId, once: Once<()>) -> Result<Written<()>, Error> {
+        self.write(id, |db, id| Box::pin(db.release_hold(*id)), once)
+            .await
+    }
+
+    async fn confirm_hold(
+        &self,
+        id: HoldId,
+        confirmation: Confirmation,
+        once: Once<Booking>,
+    ) -> Result<Written<Booking>, Error> {
+        let written = self
+            .write(
+                (id, confirmation),
+                |db, (id, confirmation)| {
+                    Box::pin(
+                        async move { map(db.confirm_hold(*id, confirmation).await, sold_view) },
+                    )
+                },
+                once,
+            )
+            .await;
+        count(written, || self.metrics.booked())
+    }
+}
