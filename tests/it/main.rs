@@ -30,6 +30,7 @@ mod lifecycle;
 mod limits;
 mod metrics;
 mod model;
+mod pages;
 mod privacy;
 mod races;
 mod store;
