@@ -14,6 +14,7 @@ mod access_log;
 mod api;
 mod backpressure;
 mod backup;
+mod browser;
 mod cinema_model;
 mod cli;
 mod concurrency;

@@ -106,3 +106,59 @@ fn the_document_describes_the_qr_code() {
     );
     assert!(operation["responses"]["404"].is_object(), "{operation}");
 }
+
+/// The pages and their files, as the binary serves them.
+const PAGES: &[(&str, &str)] = &[
+    ("/kiosk", "text/html; charset=utf-8"),
+    ("/pages/pages.css", "text/css; charset=utf-8"),
+    ("/pages/common.js", "text/javascript"),
+    ("/pages/kiosk.js", "text/javascript"),
+];
+
+#[test]
+fn the_pages_are_served_from_the_binary_under_a_strict_policy() {
+    let service = local();
+    for (path, content_type) in PAGES {
+        let answer = service.request("GET", path, None, &[]);
+        assert_eq!(answer.status, Status::Ok, "{path}");
+        assert_eq!(answer.header("Content-Type"), Some(*content_type), "{path}");
+        let policy = answer
+            .header("Content-Security-Policy")
+            .expect("a policy")
+            .to_owned();
+        assert!(policy.contains("default-src 'none'"), "{policy}");
+        assert!(policy.contains("script-src 'self';"), "{policy}");
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        // Nothing from another host: no fonts, scripts or styles from a CDN.
+        for scheme in ["http://", "https://", "//cdn", "@import", "url("] {
+            assert!(!answer.text.contains(scheme), "{path} names {scheme}");
+        }
+    }
+}
+
+#[test]
+fn the_pages_have_no_inline_script_or_style() {
+    let service = local();
+    for path in ["/kiosk"] {
+        let html = service.request("GET", path, None, &[]).text;
+        let scripts = html.matches("<script").count();
+        assert_eq!(
+            scripts,
+            html.matches("<script defer src=\"/pages/").count(),
+            "{path}: every script is a file"
+        );
+        assert!(scripts >= 2, "{path}");
+        for inline in [" onclick=", " onload=", " style=", "javascript:"] {
+            assert!(!html.contains(inline), "{path} has {inline}");
+        }
+    }
+}
+
+#[test]
+fn an_unknown_page_file_is_not_found() {
+    let service = local();
+    for path in ["/pages/nope.js", "/pages/../Cargo.toml", "/pages/"] {
+        let answer = service.request("GET", path, None, &[]);
+        assert_eq!(answer.status, Status::NotFound, "{path}: {}", answer.text);
+    }
+}
