@@ -67,7 +67,7 @@ fn announce(rocket: &Rocket<Orbit>, log: &ServiceLog) {
         .map(|app| app.config.db_path.display().to_string())
         .unwrap_or_default();
     let line = format!(
-        "boxoffice listening on http://{}:{} (Swagger UI at /, kiosk at /kiosk), database {database}",
+        "boxoffice listening on http://{}:{} (Swagger UI at /, kiosk at /kiosk, counter at /counter), database {database}",
         config.address, config.port
     );
     if log.is_enabled() && log.format() == LogFormat::Json {

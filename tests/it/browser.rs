@@ -318,7 +318,9 @@ impl Browser {
     async fn type_into(&self, css: &str, text: &str) {
         let field = self
             .client
-            .find(Locator::Css(css))
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"));
         field.clear().await.expect("cleared");
@@ -699,5 +701,200 @@ fn an_idle_kiosk_lets_the_hold_go_and_starts_again() {
         }
         kiosk.no_uncaught_errors().await;
         kiosk.close().await;
+    });
+}
+
+#[test]
+fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
+    let env = [
+        ("ROCKET_API_TOKEN", "clerk"),
+        ("ROCKET_ADMIN_TOKEN", "boss"),
+    ];
+    run("counter", &env, Some("boss"), |stage| async move {
+        let counter = stage.browser().await;
+        counter.open(&stage.url("/counter")).await;
+        counter
+            .until(
+                "the token prompt",
+                "return document.getElementById('token-dialog').open",
+                vec![],
+            )
+            .await;
+        counter.type_into("#token", "boss").await;
+        counter.click("#token-dialog button[type=submit]").await;
+        counter
+            .until(
+                "the day",
+                "return document.getElementById('day-status').textContent.startsWith('No shows')",
+                vec![],
+            )
+            .await;
+
+        // A film.
+        counter.type_into("#film-title", "Metropolis").await;
+        counter.type_into("#film-runtime", "153").await;
+        counter.type_into("#film-rating", "PG").await;
+        counter.click("#film-form button[type=submit]").await;
+        counter
+            .until(
+                "the film",
+                "return document.getElementById('film-status').textContent.includes('Metropolis')",
+                vec![],
+            )
+            .await;
+
+        // A screen from a pasted layout, with aisles, a wheelchair place and
+        // a seat not for sale; then one seat changed in the preview.
+        counter.type_into("#screen-name", "Studio").await;
+        counter
+            .type_into(
+                "#screen-layout",
+                "A: 1w 2c | 3 4\nB: 1 2 | 3 4x\nC: 1 2 3 4",
+            )
+            .await;
+        stage.shot(&counter, "layout").await;
+        assert_eq!(
+            counter.count("#layout-preview button.seat").await,
+            12,
+            "{}",
+            counter.text("#layout-status").await
+        );
+        assert_eq!(counter.count("#layout-preview .aisle").await, 2);
+        counter.click("#layout-preview [data-seat='C4']").await;
+        assert!(counter
+            .text("#layout-status")
+            .await
+            .starts_with("3 rows, 11 seats"));
+        stage.shot(&counter, "screen-editor").await;
+        counter.click("#screen-form button[type=submit]").await;
+        counter
+            .until("the screen", "return document.getElementById('screen-status').textContent.startsWith('Added Studio')", vec![])
+            .await;
+        let (_, screens) = stage.api("GET", "/v1/screens", None);
+        let studio = screens["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|screen| screen["name"] == "Studio")
+            .expect("the screen was made")
+            .clone();
+        assert_eq!(studio["capacity"], 11, "{studio}");
+        assert_eq!(studio["rows"][0]["seats"][0]["kind"], "wheelchair");
+        assert_eq!(studio["rows"][0]["seats"][1]["aisleAfter"], true);
+        assert_eq!(studio["rows"][1]["seats"][3]["blocked"], true);
+        assert_eq!(studio["rows"][2]["seats"][3]["kind"], "premium");
+
+        // A show tomorrow at 20:15, venue time.
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        counter
+            .script(
+                "const input = document.getElementById('show-start'); input.value = arguments[0]; input.dispatchEvent(new Event('input'));",
+                vec![json!(format!("{tomorrow}T20:15"))],
+            )
+            .await;
+        counter.click("#show-form button[type=submit]").await;
+        counter
+            .until(
+                "the show",
+                "return document.getElementById('show-status').textContent.startsWith('Created')",
+                vec![],
+            )
+            .await;
+        counter
+            .until(
+                "the day's list",
+                "return document.querySelectorAll('#day-table tbody tr').length === 1",
+                vec![],
+            )
+            .await;
+        let (_, shows) = stage.api("GET", "/v1/shows", None);
+        let show = shows["items"][0]["id"]
+            .as_str()
+            .expect("the show")
+            .to_owned();
+        assert_eq!(
+            shows["items"][0]["start"].as_str().unwrap()[..16],
+            format!("{tomorrow}T20:15")
+        );
+
+        // A customer books two seats; the day shows them sold.
+        let booking = stage.create(
+            "/v1/bookings",
+            &json!({"showId": show, "seats": ["B1", "B2"], "userName": "Fritz", "phoneNumber": "+49 30 1234567"}),
+        );
+        counter.click("#day-form button[type=submit]").await;
+        counter
+            .until(
+                "the sale",
+                "return document.querySelector('#day-table td.sold').textContent === '2'",
+                vec![],
+            )
+            .await;
+        assert_eq!(counter.text("#day-table td.available").await, "9");
+        counter.script("window.scrollTo(0, 0)", vec![]).await;
+        stage.shot(&counter, "day").await;
+
+        // Found by phone (never in a URL), moved to other seats, cancelled.
+        counter.type_into("#find-phone", "+49 30 1234567").await;
+        counter.click("#find-by-phone button[type=submit]").await;
+        counter
+            .until(
+                "the booking",
+                &format!("return !!document.querySelector(\"#found [data-booking='{booking}']\")"),
+                vec![],
+            )
+            .await;
+        counter.click("#found .move").await;
+        counter.type_into("#found .move-seats", "C1 C2").await;
+        counter.click("#found form button[type=submit]").await;
+        counter
+            .until(
+                "the move",
+                "return document.getElementById('found').textContent.includes('Moved.')",
+                vec![],
+            )
+            .await;
+        let (_, moved) = stage.api("GET", &format!("/v1/bookings/{booking}"), None);
+        assert_eq!(moved["seats"], json!(["C1", "C2"]), "{moved}");
+        // Seats another booking has: the counter says so and nothing changes.
+        stage.create(
+            "/v1/bookings",
+            &json!({"showId": show, "seats": ["A3"], "userName": "Maria", "phoneNumber": "5550009999"}),
+        );
+        counter.click("#found .move").await;
+        counter.type_into("#found .move-seats", "A3").await;
+        counter.click("#found form button[type=submit]").await;
+        counter
+            .until(
+                "the refusal",
+                "return document.querySelector('#found p.error') !== null",
+                vec![],
+            )
+            .await;
+        assert!(counter.text("#found p.error").await.contains("A3"));
+        stage.shot(&counter, "found").await;
+        counter.click("#found .cancel").await;
+        counter.click("#found .confirm-cancel").await;
+        counter
+            .until(
+                "the cancellation",
+                "return document.querySelector('#found .cancelled') !== null",
+                vec![],
+            )
+            .await;
+        stage.shot(&counter, "cancelled").await;
+        let (status, _) = stage.api("GET", &format!("/v1/bookings/{booking}"), None);
+        assert_eq!(status, 404);
+        counter
+            .until(
+                "the seats back",
+                "return document.querySelector('#day-table td.sold').textContent === '1'",
+                vec![],
+            )
+            .await;
+        counter.no_uncaught_errors().await;
+        counter.close().await;
     });
 }

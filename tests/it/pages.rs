@@ -113,6 +113,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/pages/pages.css", "text/css; charset=utf-8"),
     ("/pages/common.js", "text/javascript"),
     ("/pages/kiosk.js", "text/javascript"),
+    ("/counter", "text/html; charset=utf-8"),
+    ("/pages/counter.js", "text/javascript"),
 ];
 
 #[test]
@@ -139,7 +141,7 @@ fn the_pages_are_served_from_the_binary_under_a_strict_policy() {
 #[test]
 fn the_pages_have_no_inline_script_or_style() {
     let service = local();
-    for path in ["/kiosk"] {
+    for path in ["/kiosk", "/counter"] {
         let html = service.request("GET", path, None, &[]).text;
         let scripts = html.matches("<script").count();
         assert_eq!(

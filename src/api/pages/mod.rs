@@ -1,6 +1,6 @@
-//! `/kiosk`: the customer's touch screen,
+//! `/kiosk` and `/counter`: the customer's touch screen and the staff's page,
 //! plain HTML, CSS and JavaScript compiled into the binary, so they work with
-//! no internet and need nothing beside it. It talks to `/v1` only.
+//! no internet and need nothing beside it. Both talk to `/v1` only.
 //!
 //! Every page and asset goes out under a Content-Security-Policy that allows
 //! nothing but this origin's own scripts, styles, images and API (plus the
@@ -62,11 +62,21 @@ const FILES: &[(&str, ContentType, &str)] = &[
         ContentType::JavaScript,
         include_str!("kiosk.js"),
     ),
+    (
+        "counter.js",
+        ContentType::JavaScript,
+        include_str!("counter.js"),
+    ),
 ];
 
 #[get("/kiosk")]
 fn kiosk() -> Asset {
     html(include_str!("kiosk.html"))
+}
+
+#[get("/counter")]
+fn counter() -> Asset {
+    html(include_str!("counter.html"))
 }
 
 /// A script or the style sheet; any other name is Rocket's 404.
@@ -80,5 +90,5 @@ fn file(name: &str) -> Option<Asset> {
 }
 
 pub fn routes() -> Vec<Route> {
-    rocket::routes![kiosk, file]
+    rocket::routes![kiosk, counter, file]
 }
