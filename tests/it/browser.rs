@@ -150,6 +150,8 @@ impl Stage {
     /// A new browser window of 1280 × 900.
     async fn browser(&self) -> Browser {
         let mut capabilities = serde_json::Map::new();
+        // The console, read back by `console_errors`.
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         capabilities.insert(
             "goog:chromeOptions".into(),
             json!({
@@ -166,7 +168,10 @@ impl Stage {
             .connect(&self.driver.url)
             .await
             .expect("a chromium session");
-        Browser { client }
+        Browser {
+            client,
+            driver: self.driver.url.clone(),
+        }
     }
 
     /// A screenshot of `browser` as the next step's artefact.
@@ -263,6 +268,8 @@ fn seat_map_show(stage: &Stage, title: &str) -> (String, String) {
 /// One browser session on the page under test.
 struct Browser {
     client: Client,
+    /// chromedriver's address, for what fantoccini has no call for.
+    driver: String,
 }
 
 impl Browser {
@@ -390,12 +397,76 @@ impl Browser {
         self.press(&char::from(Key::Enter).to_string()).await;
     }
 
-    /// Nothing escaped the page's own handling.
-    async fn no_uncaught_errors(&self) {
+    /// Every visible control is at least 48 × 48 px, and every visible
+    /// text at least `min_text` px.
+    async fn fit_for_fingers(&self, min_text: f64) {
+        let problems = self
+            .script(
+                r"
+                const visible = (node) => {
+                  const box = node.getBoundingClientRect();
+                  return box.width > 0 && box.height > 0 && getComputedStyle(node).visibility !== 'hidden';
+                };
+                const found = [];
+                for (const node of document.querySelectorAll('button, a, select, input:not([type=radio]), textarea')) {
+                  if (!visible(node)) continue;
+                  const box = node.getBoundingClientRect();
+                  if (box.width < 48 || box.height < 48) {
+                    found.push(`${node.outerHTML.slice(0, 80)} is ${box.width}x${box.height}`);
+                  }
+                }
+                const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                while (walker.nextNode()) {
+                  const text = walker.currentNode;
+                  const parent = text.parentElement;
+                  if (!text.textContent.trim() || !parent || !visible(parent)) continue;
+                  const size = parseFloat(getComputedStyle(parent).fontSize);
+                  if (size < arguments[0]) {
+                    found.push(`'${text.textContent.trim().slice(0, 40)}' is ${size}px`);
+                  }
+                }
+                return found;
+                ",
+                vec![json!(min_text)],
+            )
+            .await;
+        assert_eq!(problems, json!([]), "too small for a touch screen");
+    }
+
+    /// Nothing escaped the page's own handling, and the console holds no
+    /// warning or error but the browser's own line for each refused call
+    /// (a 4xx answer the page turned into a sentence) and any of `expected`.
+    async fn no_uncaught_errors(&self, expected: &[&str]) {
         let count = self
             .script("return document.documentElement.dataset.uncaught", vec![])
             .await;
         assert_eq!(count, json!("0"), "the page had uncaught errors");
+        let session = self
+            .client
+            .session_id()
+            .await
+            .expect("a session")
+            .expect("a session id");
+        let url = format!("{}/session/{session}/se/log", self.driver);
+        let log: Value = ureq::post(&url)
+            .send_json(json!({"type": "browser"}))
+            .expect("chromedriver's browser log")
+            .into_json()
+            .expect("a JSON log");
+        let refused = regex_automata::meta::Regex::new(
+            r"Failed to load resource: the server responded with a status of 4[0-9][0-9]",
+        )
+        .expect("a pattern");
+        let entries = log["value"].as_array().cloned().unwrap_or_default();
+        let unexpected: Vec<&Value> = entries
+            .iter()
+            .filter(|entry| entry["level"] == "SEVERE" || entry["level"] == "WARNING")
+            .filter(|entry| {
+                let message = entry["message"].as_str().unwrap_or_default();
+                !refused.is_match(message) && !expected.iter().any(|text| message.contains(text))
+            })
+            .collect();
+        assert!(unexpected.is_empty(), "the console says: {unexpected:?}");
     }
 
     async fn close(self) {
@@ -422,9 +493,11 @@ fn a_customer_buys_seats_from_film_to_qr_code() {
                 vec![],
             )
             .await;
+        kiosk.fit_for_fingers(20.0).await;
         stage.shot(&kiosk, "films").await;
         kiosk.click(&format!("button[data-film='{film}']")).await;
         kiosk.view("shows").await;
+        kiosk.fit_for_fingers(20.0).await;
         stage.shot(&kiosk, "shows").await;
         kiosk.click(&format!("button[data-show='{show}']")).await;
         kiosk.view("seats").await;
@@ -448,6 +521,7 @@ fn a_customer_buys_seats_from_film_to_qr_code() {
         kiosk.click("#seat-C3").await;
         kiosk.click("#seat-C4").await;
         assert_eq!(kiosk.text("#seats-summary").await, "Your seats: C3, C4");
+        kiosk.fit_for_fingers(20.0).await;
         stage.shot(&kiosk, "seats").await;
         kiosk.click("#hold").await;
         kiosk.view("details").await;
@@ -463,6 +537,7 @@ fn a_customer_buys_seats_from_film_to_qr_code() {
         kiosk.click("#confirm").await;
         assert!(kiosk.text("#details-error").await.contains("phone"));
         kiosk.type_into("#phone", "+44 20 7946 0958").await;
+        kiosk.fit_for_fingers(20.0).await;
         stage.shot(&kiosk, "details").await;
         kiosk.click("#confirm").await;
         kiosk.view("done").await;
@@ -481,12 +556,13 @@ fn a_customer_buys_seats_from_film_to_qr_code() {
             kiosk.text("#done-time").await.starts_with("Today")
                 || kiosk.text("#done-time").await.starts_with("Tomorrow")
         );
+        kiosk.fit_for_fingers(20.0).await;
         stage.shot(&kiosk, "booked").await;
         let (status, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
         assert_eq!(status, 200, "{booking}");
         assert_eq!(booking["seats"], json!(["C3", "C4"]));
         assert_eq!(booking["userName"], "Ada Lovelace");
-        kiosk.no_uncaught_errors().await;
+        kiosk.no_uncaught_errors(&[]).await;
         kiosk.click("#done").await;
         kiosk.view("start").await;
         kiosk.close().await;
@@ -517,7 +593,7 @@ fn a_hold_that_runs_out_says_so_and_lets_the_customer_pick_again() {
         assert!(kiosk.enabled("#seat-D4").await);
         assert_eq!(kiosk.text("#seats-summary").await, "Your seats: D4");
         stage.shot(&kiosk, "pick-again").await;
-        kiosk.no_uncaught_errors().await;
+        kiosk.no_uncaught_errors(&[]).await;
         kiosk.close().await;
     });
 }
@@ -567,8 +643,8 @@ fn two_kiosks_want_one_seat_and_the_second_is_told_to_pick_again() {
         assert_eq!(first.text("#done-seats").await, "B5");
         assert_eq!(second.text("#done-seats").await, "B6");
         stage.shot(&second, "second-booked").await;
-        first.no_uncaught_errors().await;
-        second.no_uncaught_errors().await;
+        first.no_uncaught_errors(&[]).await;
+        second.no_uncaught_errors(&[]).await;
         first.close().await;
         second.close().await;
     });
@@ -660,7 +736,7 @@ fn the_kiosk_works_with_the_keyboard_alone() {
                 )
                 .await;
             assert_eq!(asked, json!(false));
-            kiosk.no_uncaught_errors().await;
+            kiosk.no_uncaught_errors(&[]).await;
             kiosk.close().await;
         },
     );
@@ -699,7 +775,7 @@ fn an_idle_kiosk_lets_the_hold_go_and_starts_again() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        kiosk.no_uncaught_errors().await;
+        kiosk.no_uncaught_errors(&[]).await;
         kiosk.close().await;
     });
 }
@@ -833,6 +909,7 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
             )
             .await;
         assert_eq!(counter.text("#day-table td.available").await, "9");
+        counter.fit_for_fingers(16.0).await;
         counter.script("window.scrollTo(0, 0)", vec![]).await;
         stage.shot(&counter, "day").await;
 
@@ -894,7 +971,43 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
                 vec![],
             )
             .await;
-        counter.no_uncaught_errors().await;
+        counter.no_uncaught_errors(&[]).await;
         counter.close().await;
+    });
+}
+
+#[test]
+fn a_lost_connection_is_a_sentence_with_a_way_back() {
+    run("connection_lost", &[], None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Blackout");
+        let kiosk = stage.browser().await;
+        kiosk.open(&stage.url("/kiosk")).await;
+        kiosk.click(&format!("button[data-film='{film}']")).await;
+        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.click("#seat-B2").await;
+        // The service goes away under the kiosk.
+        let killed = Command::new("kill")
+            .args(["-KILL", &stage.server.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        kiosk.click("#hold").await;
+        kiosk.view("problem").await;
+        assert_eq!(
+            kiosk.text("#problem-text").await,
+            "The box office cannot be reached just now. Please check the connection and try again."
+        );
+        let actions = kiosk.text("#problem-actions").await;
+        assert!(
+            actions.contains("Try again") && actions.contains("Start over"),
+            "{actions}"
+        );
+        stage.shot(&kiosk, "unreachable").await;
+        kiosk.click("#problem-actions button.primary").await;
+        kiosk.view("problem").await;
+        kiosk
+            .no_uncaught_errors(&["net::ERR_CONNECTION_REFUSED"])
+            .await;
+        kiosk.close().await;
     });
 }

@@ -52,6 +52,7 @@ const fn html(body: &'static str) -> Asset {
 /// The files under `/pages/`, by name.
 const FILES: &[(&str, ContentType, &str)] = &[
     ("pages.css", ContentType::CSS, include_str!("pages.css")),
+    ("icon.svg", ContentType::SVG, include_str!("icon.svg")),
     (
         "common.js",
         ContentType::JavaScript,
