@@ -147,7 +147,7 @@ where
 }
 
 impl Stage {
-    /// A new browser window of 1280 × 900.
+    /// A new browser window of 1280 × 1024, a common kiosk panel.
     async fn browser(&self) -> Browser {
         let mut capabilities = serde_json::Map::new();
         // The console, read back by `console_errors`.
@@ -158,7 +158,7 @@ impl Stage {
                 "binary": self.chromium,
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--disable-dev-shm-usage", "--window-size=1280,900",
+                    "--disable-dev-shm-usage", "--window-size=1280,1024",
                     "--no-first-run", "--disable-extensions",
                 ],
             }),
