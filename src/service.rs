@@ -71,7 +71,7 @@ fn announce(rocket: &Rocket<Orbit>, log: &ServiceLog) {
         .map(|app| database_name(&app.config))
         .unwrap_or_default();
     let line = format!(
-        "boxoffice listening on http://{}:{} (Swagger UI at /), database {database}",
+        "boxoffice listening on http://{}:{} (Swagger UI at /, kiosk at /kiosk, counter at /counter), database {database}",
         config.address, config.port
     );
     if log.is_enabled() && log.format() == LogFormat::Json {
@@ -155,6 +155,7 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         .mount(api::API_BASE, seed)
         .mount(api::V1_BASE, v1)
         .mount("/", api::docs_routes())
+        .mount("/", api::pages::routes())
         .mount("/", api::health::routes())
         .mount("/", api::observe::routes())
         .register("/", api::error::catchers())

@@ -1,5 +1,5 @@
 //! HTTP: the `/api` and `/v1` routes, their `OpenAPI` document and Swagger
-//! UI, the health routes, and the JSON catchers.
+//! UI, the kiosk and counter pages, the health routes, and the JSON catchers.
 
 pub mod auth;
 pub mod body;
@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod observe;
+pub mod pages;
 pub mod seed;
 pub mod v1;
 

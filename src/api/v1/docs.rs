@@ -92,6 +92,7 @@ const OPERATIONS: &[Op] = &[
     op("showBookings", Clerk, &[NotFound]).with_query(),
     op("createBooking", Clerk, SALE).with_body().writes(),
     op("getBooking", Clerk, &[NotFound]),
+    op("bookingQr", Clerk, &[NotFound]),
     op("moveBooking", Clerk, SALE).with_body().writes(),
     op("cancelBooking", Clerk, &[NotFound]).writes(),
     op("searchBookings", Admin, &[]).with_body(),

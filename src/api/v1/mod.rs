@@ -10,6 +10,7 @@ pub mod films;
 pub mod holds;
 pub mod params;
 pub mod problem;
+pub mod qr;
 pub mod reply;
 mod schema;
 pub mod screens;
@@ -54,6 +55,7 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         bookings::move_booking,
         bookings::cancel_booking,
         bookings::search_bookings,
+        qr::booking_qr,
         holds::create_hold,
         holds::get_hold,
         holds::release_hold,

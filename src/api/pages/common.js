@@ -1,0 +1,264 @@
+"use strict";
+// Shared by the kiosk and the counter: calls to /v1 with the token and an
+// Idempotency-Key, refusals as sentences, DOM building without innerHTML,
+// and the venue's dates as the API writes them.
+
+const Box = (() => {
+  // Anything that escapes the pages' own handling is counted here (the
+  // browser tests insist it stays 0) and shown as a sentence, not lost.
+  let uncaught = 0;
+  function noteUncaught(what) {
+    uncaught += 1;
+    document.documentElement.dataset.uncaught = String(uncaught);
+    document.documentElement.dataset.lastError = String(what);
+    const banner = document.getElementById("fatal");
+    if (banner) {
+      banner.hidden = false;
+    }
+    return what;
+  }
+  window.addEventListener("error", (event) => {
+    noteUncaught(event.message);
+    event.preventDefault();
+  });
+  window.addEventListener("unhandledrejection", (event) => {
+    noteUncaught(String(event.reason));
+    event.preventDefault();
+  });
+  document.documentElement.dataset.uncaught = "0";
+
+  class NetworkError extends Error {}
+  class ApiError extends Error {
+    constructor(status, problem) {
+      super((problem && problem.detail) || `HTTP ${status}`);
+      this.status = status;
+      this.problem = problem || {};
+    }
+    get slug() {
+      const type = this.problem.type || "";
+      return type.startsWith("urn:boxoffice:") ? type.slice("urn:boxoffice:".length) : "";
+    }
+  }
+
+  function tokenKey() {
+    return `boxoffice.${document.body.dataset.page}.token`;
+  }
+
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  }
+
+  // One prompt at a time, however many calls were refused meanwhile.
+  let asking = null;
+  function askToken(refused) {
+    if (asking) {
+      return asking;
+    }
+    const dialog = document.getElementById("token-dialog");
+    const form = dialog.querySelector("form");
+    const input = dialog.querySelector("input");
+    const note = dialog.querySelector(".token-note");
+    note.textContent = refused
+      ? "That token may not do this. Enter a token that may."
+      : "This box office needs a token. Enter it once; this browser keeps it.";
+    input.value = "";
+    asking = new Promise((resolve) => {
+      form.onsubmit = (event) => {
+        event.preventDefault();
+        const token = input.value.trim();
+        if (!token) {
+          return;
+        }
+        localStorage.setItem(tokenKey(), token);
+        dialog.close();
+        asking = null;
+        resolve();
+      };
+    });
+    dialog.showModal();
+    input.focus();
+    return asking;
+  }
+
+  // A call to /v1: resolves to the parsed answer (a Blob with `blob`), or
+  // rejects with NetworkError or ApiError. A 401 (or, for staff calls, a
+  // 403) asks for the token and tries again.
+  async function call(method, path, body, options = {}) {
+    const key = newKey();
+    for (let attempt = 0; ; attempt += 1) {
+      const headers = { Accept: options.blob ? "image/svg+xml" : "application/json" };
+      const token = localStorage.getItem(tokenKey());
+      if (token) {
+        headers.Authorization = `Bearer ${token}`;
+      }
+      if (body !== undefined) {
+        headers["Content-Type"] = "application/json";
+      }
+      if (method !== "GET") {
+        headers["Idempotency-Key"] = key;
+      }
+      let response;
+      let text = "";
+      let blob = null;
+      try {
+        response = await fetch(path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          cache: "no-store",
+        });
+        if (options.blob && response.ok) {
+          blob = await response.blob();
+        } else {
+          text = await response.text();
+        }
+      } catch (_error) {
+        throw new NetworkError("network");
+      }
+      const refused = response.status === 401 || (response.status === 403 && options.staff);
+      if (refused && attempt < 3) {
+        await askToken(response.status === 403);
+        continue;
+      }
+      if (blob) {
+        return blob;
+      }
+      let data = null;
+      if (text) {
+        try {
+          data = JSON.parse(text);
+        } catch (_error) {
+          data = null;
+        }
+      }
+      if (response.ok) {
+        return data;
+      }
+      throw new ApiError(response.status, data);
+    }
+  }
+
+  // Every item of a paged list.
+  async function all(path) {
+    const items = [];
+    let cursor = null;
+    for (let page = 0; page < 50; page += 1) {
+      const separator = path.includes("?") ? "&" : "?";
+      const url = cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path;
+      const answer = await call("GET", url);
+      items.push(...answer.items);
+      cursor = answer.nextCursor;
+      if (!cursor) {
+        break;
+      }
+    }
+    return items;
+  }
+
+  // A refusal or a failure as a sentence for the person in front of the page.
+  function sentence(error) {
+    if (error instanceof NetworkError) {
+      return "The box office cannot be reached just now. Please check the connection and try again.";
+    }
+    if (error instanceof ApiError) {
+      if (error.status === 401 || error.status === 403) {
+        return "The token was not accepted, so this cannot be done here.";
+      }
+      if (error.status === 503) {
+        return "The box office is very busy just now; nothing was changed. Please try again in a moment.";
+      }
+      if (error.problem.detail) {
+        return error.problem.detail;
+      }
+      return `The box office refused this (${error.status}).`;
+    }
+    noteUncaught(String(error));
+    return "Something went wrong on this page. Please start again.";
+  }
+
+  // el("p", {class: "x", onclick: f}, "text", child, ...): a DOM element.
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === undefined || value === null || value === false) {
+        continue;
+      }
+      if (name.startsWith("on")) {
+        node.addEventListener(name.slice(2), value);
+      } else if (name === "class") {
+        node.className = value;
+      } else if (value === true) {
+        node.setAttribute(name, "");
+      } else {
+        node.setAttribute(name, String(value));
+      }
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined && child !== false) {
+        node.append(child instanceof Node ? child : String(child));
+      }
+    }
+    return node;
+  }
+
+  // "2030-01-02T18:30:00+01:00" → the venue's date and time, as written.
+  function venueDate(instant) {
+    return instant.slice(0, 10);
+  }
+  function venueTime(instant) {
+    return instant.slice(11, 16);
+  }
+  function offsetMinutes(instant) {
+    const match = /([+-])(\d\d):(\d\d)$/.exec(instant);
+    if (!match) {
+      return 0;
+    }
+    const minutes = Number(match[2]) * 60 + Number(match[3]);
+    return match[1] === "-" ? -minutes : minutes;
+  }
+  // The venue's date `days` from now, at the offset `instant` is written in.
+  function venueToday(instant, days = 0) {
+    const shifted = new Date(Date.now() + (offsetMinutes(instant) + days * 1440) * 60000);
+    return shifted.toISOString().slice(0, 10);
+  }
+  const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function dayLabel(instant) {
+    const date = venueDate(instant);
+    if (date === venueToday(instant)) {
+      return "Today";
+    }
+    if (date === venueToday(instant, 1)) {
+      return "Tomorrow";
+    }
+    const [year, month, day] = date.split("-").map(Number);
+    const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+    return `${WEEKDAYS[weekday]} ${day} ${MONTHS[month - 1]}`;
+  }
+  function showWhen(instant) {
+    return `${dayLabel(instant)}, ${venueTime(instant)}`;
+  }
+
+  // A phone number as /v1 takes it: 7 to 15 digits, a leading + allowed.
+  function phoneLooksRight(text) {
+    const digits = text.replace(/[^0-9]/g, "");
+    return /^\s*\+?[0-9 -]+\s*$/.test(text) && digits.length >= 7 && digits.length <= 15;
+  }
+
+  return {
+    call,
+    all,
+    sentence,
+    el,
+    ApiError,
+    NetworkError,
+    venueDate,
+    venueTime,
+    venueToday,
+    dayLabel,
+    showWhen,
+    phoneLooksRight,
+  };
+})();

@@ -1,0 +1,1013 @@
+//! The kiosk and the counter in headless Chromium, driven through
+//! chromedriver, against the real binary on loopback. Each step leaves a
+//! screenshot under `target/browser-screenshots/<test>/`.
+//!
+//! Without chromium and chromedriver these tests say they were skipped and
+//! pass, except under `CI`, where a missing browser is a failure.
+
+use std::future::Future;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+use crate::support::Server;
+
+/// One browser at a time: the machine's cores are shared.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// How long a page may take to reach a state.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|folder| names.iter().map(move |name| folder.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Chromium and chromedriver, or `None` (after saying so) when this
+/// machine has not got them. Under `CI` their absence fails the test.
+fn browser_programs(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    let driver = find_program(&["chromedriver"]);
+    if let (Some(chromium), Some(driver)) = (chromium, driver) {
+        return Some((chromium, driver));
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: chromium and chromedriver are needed under CI (apt-get install chromium chromium-driver)"
+    );
+    eprintln!("{test}: SKIPPED, chromium or chromedriver not found on PATH");
+    None
+}
+
+/// chromedriver on a free loopback port, ended when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start(program: &Path) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(program)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "chromedriver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where a test's screenshots go.
+fn screenshot_folder(test: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
+    let folder = target.join("browser-screenshots").join(test);
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("the screenshot folder");
+    folder
+}
+
+/// The service, chromedriver and what a test needs to drive them.
+struct Stage {
+    server: Server,
+    driver: Driver,
+    chromium: PathBuf,
+    shots: PathBuf,
+    shot_number: Mutex<u32>,
+    token: Option<String>,
+    _dir: TempDir,
+}
+
+/// Runs `scenario` with the service configured by `env`, unless this
+/// machine has no browser.
+fn run<F, Fut>(test: &str, env: &[(&str, &str)], token: Option<&str>, scenario: F)
+where
+    F: FnOnce(Stage) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some((chromium, driver)) = browser_programs(test) else {
+        return;
+    };
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&dir.path().join("boxoffice.redb"), env);
+    let stage = Stage {
+        server,
+        driver: Driver::start(&driver),
+        chromium,
+        shots: screenshot_folder(test),
+        shot_number: Mutex::new(0),
+        token: token.map(str::to_owned),
+        _dir: dir,
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(scenario(stage));
+}
+
+impl Stage {
+    /// A new browser window of 1280 × 1024, a common kiosk panel.
+    async fn browser(&self) -> Browser {
+        let mut capabilities = serde_json::Map::new();
+        // The console, read back by `console_errors`.
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": self.chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--window-size=1280,1024",
+                    "--no-first-run", "--disable-extensions",
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.driver.url)
+            .await
+            .expect("a chromium session");
+        Browser {
+            client,
+            driver: self.driver.url.clone(),
+        }
+    }
+
+    /// A screenshot of `browser` as the next step's artefact.
+    async fn shot(&self, browser: &Browser, step: &str) {
+        let png = browser.client.screenshot().await.expect("a screenshot");
+        let number = {
+            let mut number = self.shot_number.lock().expect("counter");
+            *number += 1;
+            *number
+        };
+        let path = self.shots.join(format!("{number:02}-{step}.png"));
+        std::fs::write(&path, png).expect("the screenshot is written");
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// A `/v1` call made by the test itself (not the page); returns the
+    /// status and JSON body (`Null` for none).
+    fn api(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let mut request = ureq::request(method, &self.url(path));
+        if let Some(token) = &self.token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let result = match body {
+            Some(body) => request.send_json(body.clone()),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => panic!("{method} {path}: {error}"),
+        };
+        let status = response.status();
+        let text = response.into_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    #[track_caller]
+    fn create(&self, path: &str, body: &Value) -> String {
+        let (status, answer) = self.api("POST", path, Some(body));
+        assert_eq!(status, 201, "POST {path}: {answer}");
+        answer["id"].as_str().expect("an id").to_owned()
+    }
+}
+
+/// A show `hours` from now, as the API takes it.
+fn hours_from_now(hours: i64) -> String {
+    let start = chrono::Utc::now() + chrono::Duration::hours(hours);
+    start.format("%Y-%m-%dT%H:%M:00Z").to_string()
+}
+
+/// Rows A to E of eight seats with an aisle after seat 4; A1 and A2 are a
+/// wheelchair place and its companion seat; E8 is blocked.
+fn small_room() -> Value {
+    let rows: Vec<Value> = ["A", "B", "C", "D", "E"]
+        .iter()
+        .map(|label| {
+            let seats: Vec<Value> = (1..=8)
+                .map(|number| {
+                    let mut seat = json!({"number": number.to_string()});
+                    if number == 4 {
+                        seat["aisleAfter"] = json!(true);
+                    }
+                    match (*label, number) {
+                        ("A", 1) => seat["kind"] = json!("wheelchair"),
+                        ("A", 2) => seat["kind"] = json!("companion"),
+                        ("E", 8) => seat["blocked"] = json!(true),
+                        _ => {}
+                    }
+                    seat
+                })
+                .collect();
+            json!({"label": label, "seats": seats})
+        })
+        .collect();
+    json!({"name": "Screen 1", "rows": rows})
+}
+
+/// A film with one show on a seat-map screen; returns (film, show).
+fn seat_map_show(stage: &Stage, title: &str) -> (String, String) {
+    let screen = stage.create("/v1/screens", &small_room());
+    let film = stage.create(
+        "/v1/films",
+        &json!({"title": title, "runtimeMinutes": 110, "rating": "PG"}),
+    );
+    let show = stage.create(
+        "/v1/shows",
+        &json!({"screenId": screen, "filmId": film, "start": hours_from_now(3)}),
+    );
+    (film, show)
+}
+
+/// One browser session on the page under test.
+struct Browser {
+    client: Client,
+    /// chromedriver's address, for what fantoccini has no call for.
+    driver: String,
+}
+
+impl Browser {
+    async fn open(&self, url: &str) {
+        self.client.goto(url).await.expect("the page loads");
+    }
+
+    async fn script(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .expect("a script runs")
+    }
+
+    /// Waits until `script` (a JavaScript expression body) returns true.
+    async fn until(&self, what: &str, script: &str, args: Vec<Value>) {
+        let started = Instant::now();
+        loop {
+            if self.script(script, args.clone()).await == json!(true) {
+                return;
+            }
+            let state = self.script("return document.body.innerText", vec![]).await;
+            assert!(
+                started.elapsed() < PATIENCE,
+                "waited in vain for {what}; the page says: {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits for the kiosk (or counter) to show `view`.
+    async fn view(&self, view: &str) {
+        self.until(
+            &format!("the {view} view"),
+            "return document.body.dataset.step === arguments[0]",
+            vec![json!(view)],
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("{css} cannot be clicked: {error}"));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"));
+        field.clear().await.expect("cleared");
+        field.send_keys(text).await.expect("typed");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .text()
+            .await
+            .expect("its text")
+    }
+
+    async fn enabled(&self, css: &str) -> bool {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .is_enabled()
+            .await
+            .expect("its state")
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("a search")
+            .len()
+    }
+
+    /// Presses keys on whatever has the focus, as a person would.
+    async fn press(&self, keys: &str) {
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("keys pressed");
+    }
+
+    /// Presses Tab until the focus is on `css`, at most `limit` times.
+    async fn tab_to(&self, css: &str, limit: usize) {
+        for _ in 0..limit {
+            let there = self
+                .script(
+                    "return !!document.activeElement && document.activeElement.matches(arguments[0])",
+                    vec![json!(css)],
+                )
+                .await;
+            if there == json!(true) {
+                return;
+            }
+            self.press(&char::from(Key::Tab).to_string()).await;
+        }
+        panic!("Tab never reached {css}");
+    }
+
+    async fn enter(&self) {
+        self.press(&char::from(Key::Enter).to_string()).await;
+    }
+
+    /// Every visible control is at least 48 × 48 px, and every visible
+    /// text at least `min_text` px.
+    async fn fit_for_fingers(&self, min_text: f64) {
+        let problems = self
+            .script(
+                r"
+                const visible = (node) => {
+                  const box = node.getBoundingClientRect();
+                  return box.width > 0 && box.height > 0 && getComputedStyle(node).visibility !== 'hidden';
+                };
+                const found = [];
+                for (const node of document.querySelectorAll('button, a, select, input:not([type=radio]), textarea')) {
+                  if (!visible(node)) continue;
+                  const box = node.getBoundingClientRect();
+                  if (box.width < 48 || box.height < 48) {
+                    found.push(`${node.outerHTML.slice(0, 80)} is ${box.width}x${box.height}`);
+                  }
+                }
+                const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                while (walker.nextNode()) {
+                  const text = walker.currentNode;
+                  const parent = text.parentElement;
+                  if (!text.textContent.trim() || !parent || !visible(parent)) continue;
+                  const size = parseFloat(getComputedStyle(parent).fontSize);
+                  if (size < arguments[0]) {
+                    found.push(`'${text.textContent.trim().slice(0, 40)}' is ${size}px`);
+                  }
+                }
+                return found;
+                ",
+                vec![json!(min_text)],
+            )
+            .await;
+        assert_eq!(problems, json!([]), "too small for a touch screen");
+    }
+
+    /// Nothing escaped the page's own handling, and the console holds no
+    /// warning or error but the browser's own line for each refused call
+    /// (a 4xx answer the page turned into a sentence) and any of `expected`.
+    async fn no_uncaught_errors(&self, expected: &[&str]) {
+        let count = self
+            .script("return document.documentElement.dataset.uncaught", vec![])
+            .await;
+        assert_eq!(count, json!("0"), "the page had uncaught errors");
+        let session = self
+            .client
+            .session_id()
+            .await
+            .expect("a session")
+            .expect("a session id");
+        let url = format!("{}/session/{session}/se/log", self.driver);
+        let log: Value = ureq::post(&url)
+            .send_json(json!({"type": "browser"}))
+            .expect("chromedriver's browser log")
+            .into_json()
+            .expect("a JSON log");
+        let refused = regex_automata::meta::Regex::new(
+            r"Failed to load resource: the server responded with a status of 4[0-9][0-9]",
+        )
+        .expect("a pattern");
+        let entries = log["value"].as_array().cloned().unwrap_or_default();
+        let unexpected: Vec<&Value> = entries
+            .iter()
+            .filter(|entry| entry["level"] == "SEVERE" || entry["level"] == "WARNING")
+            .filter(|entry| {
+                let message = entry["message"].as_str().unwrap_or_default();
+                !refused.is_match(message) && !expected.iter().any(|text| message.contains(text))
+            })
+            .collect();
+        assert!(unexpected.is_empty(), "the console says: {unexpected:?}");
+    }
+
+    async fn close(self) {
+        self.client.close().await.expect("the session ends");
+    }
+}
+
+#[test]
+fn a_customer_buys_seats_from_film_to_qr_code() {
+    run("customer_flow", &[], None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "The Long Night");
+        // Someone else has C5 already.
+        stage.create(
+            "/v1/bookings",
+            &json!({"showId": show, "seats": ["C5"], "userName": "Bo", "phoneNumber": "5550000001"}),
+        );
+        let kiosk = stage.browser().await;
+        kiosk.open(&stage.url("/kiosk")).await;
+        kiosk.view("start").await;
+        kiosk
+            .until(
+                "the film",
+                "return !!document.querySelector('button.film')",
+                vec![],
+            )
+            .await;
+        kiosk.fit_for_fingers(20.0).await;
+        stage.shot(&kiosk, "films").await;
+        kiosk.click(&format!("button[data-film='{film}']")).await;
+        kiosk.view("shows").await;
+        kiosk.fit_for_fingers(20.0).await;
+        stage.shot(&kiosk, "shows").await;
+        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.view("seats").await;
+        // The room as it is: 40 places, one aisle per row, the wheelchair
+        // place marked, the sold seat and the blocked one not for sale.
+        assert_eq!(kiosk.count("button.seat").await, 40);
+        assert_eq!(kiosk.count(".row .aisle").await, 5);
+        assert_eq!(kiosk.count("button.seat.wheelchair").await, 1);
+        assert!(
+            !kiosk.enabled("#seat-C5").await,
+            "a sold seat is not for sale"
+        );
+        assert!(
+            !kiosk.enabled("#seat-E8").await,
+            "a blocked seat is not for sale"
+        );
+        assert!(
+            !kiosk.enabled("#hold").await,
+            "nothing picked, nothing to hold"
+        );
+        kiosk.click("#seat-C3").await;
+        kiosk.click("#seat-C4").await;
+        assert_eq!(kiosk.text("#seats-summary").await, "Your seats: C3, C4");
+        kiosk.fit_for_fingers(20.0).await;
+        stage.shot(&kiosk, "seats").await;
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        let countdown = kiosk.text("#countdown").await;
+        assert!(
+            countdown.starts_with("Your seats are held for 9:") || countdown.ends_with("10:00"),
+            "{countdown}"
+        );
+        let (_, held) = stage.api("GET", &format!("/v1/shows/{show}"), None);
+        assert_eq!(held["held"], 2, "{held}");
+        // A name alone is not enough.
+        kiosk.type_into("#user-name", "Ada Lovelace").await;
+        kiosk.click("#confirm").await;
+        assert!(kiosk.text("#details-error").await.contains("phone"));
+        kiosk.type_into("#phone", "+44 20 7946 0958").await;
+        kiosk.fit_for_fingers(20.0).await;
+        stage.shot(&kiosk, "details").await;
+        kiosk.click("#confirm").await;
+        kiosk.view("done").await;
+        kiosk
+            .until(
+                "the QR code",
+                "const img = document.getElementById('qr'); return !!img && img.complete && img.naturalWidth > 100",
+                vec![],
+            )
+            .await;
+        let id = kiosk.text("#done-id").await;
+        assert_eq!(kiosk.text("#done-film").await, "The Long Night");
+        assert_eq!(kiosk.text("#done-screen").await, "Screen 1");
+        assert_eq!(kiosk.text("#done-seats").await, "C3, C4");
+        assert!(
+            kiosk.text("#done-time").await.starts_with("Today")
+                || kiosk.text("#done-time").await.starts_with("Tomorrow")
+        );
+        kiosk.fit_for_fingers(20.0).await;
+        stage.shot(&kiosk, "booked").await;
+        let (status, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
+        assert_eq!(status, 200, "{booking}");
+        assert_eq!(booking["seats"], json!(["C3", "C4"]));
+        assert_eq!(booking["userName"], "Ada Lovelace");
+        kiosk.no_uncaught_errors(&[]).await;
+        kiosk.click("#done").await;
+        kiosk.view("start").await;
+        kiosk.close().await;
+    });
+}
+
+#[test]
+fn a_hold_that_runs_out_says_so_and_lets_the_customer_pick_again() {
+    let env = [("ROCKET_HOLD_FOR", "4s")];
+    run("hold_runs_out", &env, None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Short Fuse");
+        let kiosk = stage.browser().await;
+        kiosk.open(&stage.url("/kiosk")).await;
+        kiosk.click(&format!("button[data-film='{film}']")).await;
+        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.click("#seat-D4").await;
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        stage.shot(&kiosk, "held").await;
+        kiosk.type_into("#user-name", "Slow Sam").await;
+        kiosk.view("problem").await;
+        assert_eq!(kiosk.text("#problem-title").await, "Time ran out");
+        assert!(kiosk.text("#problem-text").await.contains("let go"));
+        stage.shot(&kiosk, "ran-out").await;
+        kiosk.click("#problem-actions button.primary").await;
+        kiosk.view("seats").await;
+        // The seat is free again and still picked for this customer.
+        assert!(kiosk.enabled("#seat-D4").await);
+        assert_eq!(kiosk.text("#seats-summary").await, "Your seats: D4");
+        stage.shot(&kiosk, "pick-again").await;
+        kiosk.no_uncaught_errors(&[]).await;
+        kiosk.close().await;
+    });
+}
+
+#[test]
+fn two_kiosks_want_one_seat_and_the_second_is_told_to_pick_again() {
+    run("two_kiosks", &[], None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Duel");
+        let first = stage.browser().await;
+        let second = stage.browser().await;
+        for kiosk in [&first, &second] {
+            kiosk.open(&stage.url("/kiosk")).await;
+            kiosk.click(&format!("button[data-film='{film}']")).await;
+            kiosk.click(&format!("button[data-show='{show}']")).await;
+            kiosk.view("seats").await;
+            kiosk.click("#seat-B5").await;
+        }
+        first.click("#hold").await;
+        first.view("details").await;
+        second.click("#hold").await;
+        second.view("problem").await;
+        assert_eq!(
+            second.text("#problem-text").await,
+            "Seat B5 was taken by someone else a moment ago. Please pick again."
+        );
+        stage.shot(&second, "second-told").await;
+        second.click("#problem-actions button.primary").await;
+        second.view("seats").await;
+        assert!(!second.enabled("#seat-B5").await, "B5 is held by the first");
+        assert!(second
+            .text("#seats-summary")
+            .await
+            .contains("Touch the seats"));
+        second.click("#seat-B6").await;
+        stage.shot(&second, "second-picks-again").await;
+        second.click("#hold").await;
+        second.view("details").await;
+        first.type_into("#user-name", "First").await;
+        first.type_into("#phone", "5550000002").await;
+        first.click("#confirm").await;
+        first.view("done").await;
+        stage.shot(&first, "first-booked").await;
+        second.type_into("#user-name", "Second").await;
+        second.type_into("#phone", "5550000003").await;
+        second.click("#confirm").await;
+        second.view("done").await;
+        assert_eq!(first.text("#done-seats").await, "B5");
+        assert_eq!(second.text("#done-seats").await, "B6");
+        stage.shot(&second, "second-booked").await;
+        first.no_uncaught_errors(&[]).await;
+        second.no_uncaught_errors(&[]).await;
+        first.close().await;
+        second.close().await;
+    });
+}
+
+#[test]
+fn the_kiosk_works_with_the_keyboard_alone() {
+    let env = [("ROCKET_API_TOKEN", "kiosk-token")];
+    run(
+        "keyboard_only",
+        &env,
+        Some("kiosk-token"),
+        |stage| async move {
+            let screen = stage.create("/v1/screens", &json!({"name": "Hall", "capacity": 50}));
+            let film = stage.create(
+                "/v1/films",
+                &json!({"title": "Open Air", "runtimeMinutes": 90}),
+            );
+            let show = stage.create(
+                "/v1/shows",
+                &json!({"screenId": screen, "filmId": film, "start": hours_from_now(5)}),
+            );
+            let kiosk = stage.browser().await;
+            kiosk.open(&stage.url("/kiosk")).await;
+            // The token, asked once.
+            kiosk
+                .until(
+                    "the token prompt",
+                    "return document.getElementById('token-dialog').open",
+                    vec![],
+                )
+                .await;
+            stage.shot(&kiosk, "token").await;
+            kiosk.press("kiosk-token").await;
+            kiosk.enter().await;
+            kiosk.view("start").await;
+            kiosk
+                .until(
+                    "the film",
+                    "return !!document.querySelector('button.film')",
+                    vec![],
+                )
+                .await;
+            kiosk
+                .tab_to(&format!("button[data-film='{film}']"), 10)
+                .await;
+            stage.shot(&kiosk, "film-focused").await;
+            kiosk.enter().await;
+            kiosk.view("shows").await;
+            kiosk
+                .tab_to(&format!("button[data-show='{show}']"), 10)
+                .await;
+            kiosk.enter().await;
+            kiosk.view("seats").await;
+            // General admission: a count, not a map.
+            assert_eq!(kiosk.count("button.seat").await, 0);
+            kiosk.tab_to("#more", 10).await;
+            kiosk.enter().await;
+            kiosk.enter().await;
+            assert_eq!(kiosk.text("#count").await, "3");
+            stage.shot(&kiosk, "count").await;
+            kiosk.tab_to("#hold", 10).await;
+            kiosk.enter().await;
+            kiosk.view("details").await;
+            kiosk.press("Kay Board").await;
+            kiosk.press(&char::from(Key::Tab).to_string()).await;
+            kiosk.press("5550001234").await;
+            stage.shot(&kiosk, "details").await;
+            kiosk.enter().await;
+            kiosk.view("done").await;
+            assert_eq!(kiosk.text("#done-seats").await, "3 (free seating)");
+            kiosk
+            .until("the QR code", "const img = document.getElementById('qr'); return !!img && img.complete && img.naturalWidth > 100", vec![])
+            .await;
+            stage.shot(&kiosk, "booked").await;
+            // The token was kept: a new visit does not ask again.
+            kiosk.open(&stage.url("/kiosk")).await;
+            kiosk
+                .until(
+                    "the film",
+                    "return !!document.querySelector('button.film')",
+                    vec![],
+                )
+                .await;
+            let asked = kiosk
+                .script(
+                    "return document.getElementById('token-dialog').open",
+                    vec![],
+                )
+                .await;
+            assert_eq!(asked, json!(false));
+            kiosk.no_uncaught_errors(&[]).await;
+            kiosk.close().await;
+        },
+    );
+}
+
+#[test]
+fn an_idle_kiosk_lets_the_hold_go_and_starts_again() {
+    run("idle_reset", &[], None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Wait For It");
+        let kiosk = stage.browser().await;
+        kiosk.open(&stage.url("/kiosk?idle=3")).await;
+        kiosk.click(&format!("button[data-film='{film}']")).await;
+        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.click("#seat-C4").await;
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        kiosk.type_into("#user-name", "Forget Me").await;
+        stage.shot(&kiosk, "walked-away").await;
+        let (_, before) = stage.api("GET", &format!("/v1/shows/{show}"), None);
+        assert_eq!(before["held"], 1, "{before}");
+        kiosk.view("start").await;
+        stage.shot(&kiosk, "started-again").await;
+        let name = kiosk
+            .script("return document.getElementById('user-name').value", vec![])
+            .await;
+        assert_eq!(name, json!(""), "the customer is forgotten");
+        let started = Instant::now();
+        loop {
+            let (_, after) = stage.api("GET", &format!("/v1/shows/{show}"), None);
+            if after["held"] == 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the hold was not let go: {after}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        kiosk.no_uncaught_errors(&[]).await;
+        kiosk.close().await;
+    });
+}
+
+#[test]
+fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
+    let env = [
+        ("ROCKET_API_TOKEN", "clerk"),
+        ("ROCKET_ADMIN_TOKEN", "boss"),
+    ];
+    run("counter", &env, Some("boss"), |stage| async move {
+        let counter = stage.browser().await;
+        counter.open(&stage.url("/counter")).await;
+        counter
+            .until(
+                "the token prompt",
+                "return document.getElementById('token-dialog').open",
+                vec![],
+            )
+            .await;
+        counter.type_into("#token", "boss").await;
+        counter.click("#token-dialog button[type=submit]").await;
+        counter
+            .until(
+                "the day",
+                "return document.getElementById('day-status').textContent.startsWith('No shows')",
+                vec![],
+            )
+            .await;
+
+        // A film.
+        counter.type_into("#film-title", "Metropolis").await;
+        counter.type_into("#film-runtime", "153").await;
+        counter.type_into("#film-rating", "PG").await;
+        counter.click("#film-form button[type=submit]").await;
+        counter
+            .until(
+                "the film",
+                "return document.getElementById('film-status').textContent.includes('Metropolis')",
+                vec![],
+            )
+            .await;
+
+        // A screen from a pasted layout, with aisles, a wheelchair place and
+        // a seat not for sale; then one seat changed in the preview.
+        counter.type_into("#screen-name", "Studio").await;
+        counter
+            .type_into(
+                "#screen-layout",
+                "A: 1w 2c | 3 4\nB: 1 2 | 3 4x\nC: 1 2 3 4",
+            )
+            .await;
+        stage.shot(&counter, "layout").await;
+        assert_eq!(
+            counter.count("#layout-preview button.seat").await,
+            12,
+            "{}",
+            counter.text("#layout-status").await
+        );
+        assert_eq!(counter.count("#layout-preview .aisle").await, 2);
+        counter.click("#layout-preview [data-seat='C4']").await;
+        assert!(counter
+            .text("#layout-status")
+            .await
+            .starts_with("3 rows, 11 seats"));
+        stage.shot(&counter, "screen-editor").await;
+        counter.click("#screen-form button[type=submit]").await;
+        counter
+            .until("the screen", "return document.getElementById('screen-status').textContent.startsWith('Added Studio')", vec![])
+            .await;
+        let (_, screens) = stage.api("GET", "/v1/screens", None);
+        let studio = screens["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|screen| screen["name"] == "Studio")
+            .expect("the screen was made")
+            .clone();
+        assert_eq!(studio["capacity"], 11, "{studio}");
+        assert_eq!(studio["rows"][0]["seats"][0]["kind"], "wheelchair");
+        assert_eq!(studio["rows"][0]["seats"][1]["aisleAfter"], true);
+        assert_eq!(studio["rows"][1]["seats"][3]["blocked"], true);
+        assert_eq!(studio["rows"][2]["seats"][3]["kind"], "premium");
+
+        // A show tomorrow at 20:15, venue time.
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        counter
+            .script(
+                "const input = document.getElementById('show-start'); input.value = arguments[0]; input.dispatchEvent(new Event('input'));",
+                vec![json!(format!("{tomorrow}T20:15"))],
+            )
+            .await;
+        counter.click("#show-form button[type=submit]").await;
+        counter
+            .until(
+                "the show",
+                "return document.getElementById('show-status').textContent.startsWith('Created')",
+                vec![],
+            )
+            .await;
+        counter
+            .until(
+                "the day's list",
+                "return document.querySelectorAll('#day-table tbody tr').length === 1",
+                vec![],
+            )
+            .await;
+        let (_, shows) = stage.api("GET", "/v1/shows", None);
+        let show = shows["items"][0]["id"]
+            .as_str()
+            .expect("the show")
+            .to_owned();
+        assert_eq!(
+            shows["items"][0]["start"].as_str().unwrap()[..16],
+            format!("{tomorrow}T20:15")
+        );
+
+        // A customer books two seats; the day shows them sold.
+        let booking = stage.create(
+            "/v1/bookings",
+            &json!({"showId": show, "seats": ["B1", "B2"], "userName": "Fritz", "phoneNumber": "+49 30 1234567"}),
+        );
+        counter.click("#day-form button[type=submit]").await;
+        counter
+            .until(
+                "the sale",
+                "return document.querySelector('#day-table td.sold').textContent === '2'",
+                vec![],
+            )
+            .await;
+        assert_eq!(counter.text("#day-table td.available").await, "9");
+        counter.fit_for_fingers(16.0).await;
+        counter.script("window.scrollTo(0, 0)", vec![]).await;
+        stage.shot(&counter, "day").await;
+
+        // Found by phone (never in a URL), moved to other seats, cancelled.
+        counter.type_into("#find-phone", "+49 30 1234567").await;
+        counter.click("#find-by-phone button[type=submit]").await;
+        counter
+            .until(
+                "the booking",
+                &format!("return !!document.querySelector(\"#found [data-booking='{booking}']\")"),
+                vec![],
+            )
+            .await;
+        counter.click("#found .move").await;
+        counter.type_into("#found .move-seats", "C1 C2").await;
+        counter.click("#found form button[type=submit]").await;
+        counter
+            .until(
+                "the move",
+                "return document.getElementById('found').textContent.includes('Moved.')",
+                vec![],
+            )
+            .await;
+        let (_, moved) = stage.api("GET", &format!("/v1/bookings/{booking}"), None);
+        assert_eq!(moved["seats"], json!(["C1", "C2"]), "{moved}");
+        // Seats another booking has: the counter says so and nothing changes.
+        stage.create(
+            "/v1/bookings",
+            &json!({"showId": show, "seats": ["A3"], "userName": "Maria", "phoneNumber": "5550009999"}),
+        );
+        counter.click("#found .move").await;
+        counter.type_into("#found .move-seats", "A3").await;
+        counter.click("#found form button[type=submit]").await;
+        counter
+            .until(
+                "the refusal",
+                "return document.querySelector('#found p.error') !== null",
+                vec![],
+            )
+            .await;
+        assert!(counter.text("#found p.error").await.contains("A3"));
+        stage.shot(&counter, "found").await;
+        counter.click("#found .cancel").await;
+        counter.click("#found .confirm-cancel").await;
+        counter
+            .until(
+                "the cancellation",
+                "return document.querySelector('#found .cancelled') !== null",
+                vec![],
+            )
+            .await;
+        stage.shot(&counter, "cancelled").await;
+        let (status, _) = stage.api("GET", &format!("/v1/bookings/{booking}"), None);
+        assert_eq!(status, 404);
+        counter
+            .until(
+                "the seats back",
+                "return document.querySelector('#day-table td.sold').textContent === '1'",
+                vec![],
+            )
+            .await;
+        counter.no_uncaught_errors(&[]).await;
+        counter.close().await;
+    });
+}
+
+#[test]
+fn a_lost_connection_is_a_sentence_with_a_way_back() {
+    run("connection_lost", &[], None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Blackout");
+        let kiosk = stage.browser().await;
+        kiosk.open(&stage.url("/kiosk")).await;
+        kiosk.click(&format!("button[data-film='{film}']")).await;
+        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.click("#seat-B2").await;
+        // The service goes away under the kiosk.
+        let killed = Command::new("kill")
+            .args(["-KILL", &stage.server.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        kiosk.click("#hold").await;
+        kiosk.view("problem").await;
+        assert_eq!(
+            kiosk.text("#problem-text").await,
+            "The box office cannot be reached just now. Please check the connection and try again."
+        );
+        let actions = kiosk.text("#problem-actions").await;
+        assert!(
+            actions.contains("Try again") && actions.contains("Start over"),
+            "{actions}"
+        );
+        stage.shot(&kiosk, "unreachable").await;
+        kiosk.click("#problem-actions button.primary").await;
+        kiosk.view("problem").await;
+        kiosk
+            .no_uncaught_errors(&["net::ERR_CONNECTION_REFUSED"])
+            .await;
+        kiosk.close().await;
+    });
+}
