@@ -395,3 +395,36 @@ fn a_database_that_refuses_connections_gives_503_and_comes_back() {
     wait_for_readiness(server, 200);
     assert_eq!(book().0, 200, "writes come back by themselves");
 }
+
+#[test]
+fn the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too() {
+    let Some(database) = database("the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too")
+    else {
+        return;
+    };
+    let (_dir, servers) = processes(&database, 1, &[]);
+    let server = &servers[0];
+    let agent = agent();
+    for page in ["/kiosk", "/counter"] {
+        let answer = agent.get(&server.url(page)).call().unwrap();
+        assert_eq!(answer.status(), 200, "{page}");
+        assert!(answer.content_type().starts_with("text/html"), "{page}");
+    }
+    let show = seated_show(server, 2, 4);
+    let (status, _, booked) = send(
+        &agent,
+        "POST",
+        &server.url("/v1/bookings"),
+        &[],
+        Some(&booking(&show, json!(["B2"]), 0)),
+    );
+    assert_eq!(status, 201, "{booked}");
+    let id = booked["id"].as_str().unwrap();
+    let qr = agent
+        .get(&server.url(&format!("/v1/bookings/{id}/qr.svg")))
+        .call()
+        .unwrap();
+    assert_eq!(qr.content_type(), "image/svg+xml");
+    let svg = qr.into_string().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
+}
