@@ -17,8 +17,9 @@ type Job = Box<dyn FnOnce(&Store) + Send>;
 
 /// The handle the use cases read through; the threads end when it is dropped.
 pub struct Readers {
-    jobs: Mutex<Option<Sender<Job>>>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// `None` only while dropping.
+    jobs: Option<Sender<Job>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 /// The readers are gone (the service is stopping).
@@ -41,8 +42,8 @@ impl Readers {
             })
             .collect();
         Self {
-            jobs: Mutex::new(Some(jobs)),
-            threads: Mutex::new(threads),
+            jobs: Some(jobs),
+            threads,
         }
     }
 
@@ -58,8 +59,6 @@ impl Readers {
             let _ = answer.send(read(store));
         });
         self.jobs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
             .ok_or(Stopped)?
             .send(job)
@@ -71,13 +70,8 @@ impl Readers {
 impl Drop for Readers {
     fn drop(&mut self) {
         // Closing the channel ends each thread once it finds the queue empty.
-        self.jobs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let threads =
-            std::mem::take(&mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner));
-        for thread in threads {
+        self.jobs.take();
+        for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
     }
