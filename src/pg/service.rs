@@ -12,8 +12,6 @@ use super::records::Db;
 use super::writes::{Outcome, Sold};
 use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
-use crate::domain::holds::held;
-use crate::domain::rules::is_expired;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
 };
@@ -344,11 +342,8 @@ impl Bookings for PgBackend {
             .await?;
         let expire_after = self.rules.expire_after_ms;
         let now = self.clock.now_or_last();
-        Ok(found.map(|(show, tickets, holds)| ShowTickets {
-            expired: is_expired(show.starts_at, expire_after, now),
-            held: held(&holds, now, None).1,
-            show,
-            tickets,
+        Ok(found.map(|(show, tickets, holds)| {
+            ShowTickets::at(show, tickets, &holds, expire_after, now)
         }))
     }
 
@@ -473,14 +468,7 @@ impl Cinema for PgBackend {
             })
             .await?;
         let now = self.clock.now_or_last();
-        Ok(Page {
-            items: found
-                .items
-                .into_iter()
-                .map(|(show, holds)| show_view(show, &holds, now))
-                .collect(),
-            next: found.next,
-        })
+        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
     }
 
     async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
@@ -506,14 +494,7 @@ impl Cinema for PgBackend {
                 Box::pin(db.show_tickets(*show, *page))
             })
             .await?;
-        Ok(found.map(|(screen, page)| Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|ticket| booking_view(ticket, &screen))
-                .collect(),
-            next: page.next,
-        }))
+        Ok(found.map(|(screen, page)| page.map(|ticket| booking_view(ticket, &screen))))
     }
 
     async fn create_booking(

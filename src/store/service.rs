@@ -13,7 +13,6 @@ use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{held, Hold};
-use crate::domain::rules::is_expired;
 use crate::domain::seating::SeatSet;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::metrics::Metrics;
@@ -171,11 +170,8 @@ impl Bookings for RedbBookings {
         let found = self.read(move |store| store.show_with_tickets(key)).await?;
         let expire_after = self.store.rules().expire_after_ms;
         let now = self.clock.now_or_last();
-        Ok(found.map(|(show, tickets, holds)| ShowTickets {
-            expired: is_expired(show.starts_at, expire_after, now),
-            held: held(&holds, now, None).1,
-            show,
-            tickets,
+        Ok(found.map(|(show, tickets, holds)| {
+            ShowTickets::at(show, tickets, &holds, expire_after, now)
         }))
     }
 
@@ -384,14 +380,7 @@ impl Cinema for RedbBookings {
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
         let found = self.read(move |store| store.shows(filter, page)).await?;
         let now = self.clock.now_or_last();
-        Ok(Page {
-            items: found
-                .items
-                .into_iter()
-                .map(|(show, holds)| show_view(show, &holds, now))
-                .collect(),
-            next: found.next,
-        })
+        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
     }
 
     async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
@@ -414,14 +403,7 @@ impl Cinema for RedbBookings {
         let found = self
             .read(move |store| store.show_tickets(show, page))
             .await?;
-        Ok(found.map(|(screen, page)| Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|ticket| booking_view(ticket, &screen))
-                .collect(),
-            next: page.next,
-        }))
+        Ok(found.map(|(screen, page)| page.map(|ticket| booking_view(ticket, &screen))))
     }
 
     async fn create_booking(

@@ -114,6 +114,16 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
+impl<T> Page<T> {
+    /// The same page with each item made into another.
+    pub fn map<U>(self, view: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(view).collect(),
+            next: self.next,
+        }
+    }
+}
+
 /// Where a list goes on: the key of the last item a page held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cursor {

@@ -1,6 +1,8 @@
 //! The use cases of the seed-compatible `/api` routes.
 
 use super::{Error, Once, Readiness, Written};
+use crate::domain::holds::{held, Hold};
+use crate::domain::rules::is_expired;
 use crate::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
 
 /// A booking to make: `count` seats of the show starting at `starts_at`
@@ -36,6 +38,24 @@ pub struct ShowTickets {
     pub held: u32,
     /// The show's tickets have expired (trusted now >= start + `expire_after`).
     pub expired: bool,
+}
+
+impl ShowTickets {
+    /// A show as read, with its tickets and stored holds, judged at `now`.
+    pub fn at(
+        show: Show,
+        tickets: Vec<Ticket>,
+        holds: &[Hold],
+        expire_after: Millis,
+        now: Millis,
+    ) -> Self {
+        Self {
+            expired: is_expired(show.starts_at, expire_after, now),
+            held: held(holds, now, None).1,
+            show,
+            tickets,
+        }
+    }
 }
 
 /// What one purge step deleted.

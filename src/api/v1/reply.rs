@@ -221,8 +221,9 @@ pub struct List<T> {
 
 impl<T> List<T> {
     pub fn new<U>(page: Page<U>, view: impl Fn(U) -> T) -> Self {
+        let page = page.map(view);
         Self {
-            items: page.items.into_iter().map(view).collect(),
+            items: page.items,
             next_cursor: page.next.map(crate::usecases::Cursor::encode),
         }
     }
