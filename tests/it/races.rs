@@ -70,7 +70,7 @@ pub fn seated_show(server: &Server, rows: usize, per_row: usize) -> String {
 }
 
 /// The bodies of the outcomes with `status`.
-fn answered(outcomes: &[(u16, Option<String>, Value)], status: u16) -> Vec<&Value> {
+pub fn answered(outcomes: &[(u16, Option<String>, Value)], status: u16) -> Vec<&Value> {
     outcomes
         .iter()
         .filter(|(answered, ..)| *answered == status)
@@ -263,10 +263,7 @@ fn fifty_clients_with_one_key_book_once() {
         .filter(|body| body.get("id").is_some())
         .map(|body| &body["id"])
         .collect();
-    let in_flight = outcomes
-        .iter()
-        .filter(|(status, ..)| *status == 409)
-        .count();
+    let in_flight = answered(&outcomes, 409).len();
     assert!(!ids.is_empty());
     assert!(
         ids.iter().all(|id| *id == ids[0]),
@@ -423,10 +420,7 @@ fn a_confirm_racing_the_expiry_is_a_booking_or_410_never_both() {
             }
         });
         let confirmed = outcomes[0].0;
-        let others = outcomes[1..]
-            .iter()
-            .filter(|(status, ..)| *status == 201)
-            .count();
+        let others = answered(&outcomes[1..], 201).len();
         match confirmed {
             201 => {
                 assert_eq!(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::{database, execute, TestDatabase};
-use crate::races::{booking, race, seat_states, seated_show, send};
+use crate::races::{answered, booking, race, seat_states, seated_show, send};
 use crate::support::{agent, booking as api_booking, try_call, Server};
 
 /// `count` processes on `database`, each with a folder of its own.
@@ -64,15 +64,8 @@ fn two_hundred_clients_on_three_processes_for_one_seat_one_wins() {
             )
         }
     });
-    let won = outcomes
-        .iter()
-        .filter(|(status, ..)| *status == 201)
-        .count();
-    let lost: Vec<&Value> = outcomes
-        .iter()
-        .filter(|(status, ..)| *status == 409)
-        .map(|(_, _, body)| body)
-        .collect();
+    let won = answered(&outcomes, 201).len();
+    let lost = answered(&outcomes, 409);
     assert_eq!((won, lost.len()), (1, 199), "every client got 201 or 409");
     for body in lost {
         assert_eq!(body["type"], "urn:boxoffice:seats-taken", "{body}");
@@ -109,10 +102,7 @@ fn a_hundred_clients_on_three_processes_sell_exactly_twenty_seats() {
             )
         }
     });
-    let sold = outcomes
-        .iter()
-        .filter(|(status, ..)| *status == 200)
-        .count();
+    let sold = answered(&outcomes, 200).len();
     for (status, _, body) in &outcomes {
         match status {
             200 => {}
