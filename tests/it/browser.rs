@@ -277,6 +277,13 @@ impl Browser {
         self.client.goto(url).await.expect("the page loads");
     }
 
+    /// Opens the kiosk at `url` and goes through `film` to `show`'s seats.
+    async fn seats_of(&self, url: &str, film: &str, show: &str) {
+        self.open(url).await;
+        self.click(&format!("button[data-film='{film}']")).await;
+        self.click(&format!("button[data-show='{show}']")).await;
+    }
+
     async fn script(&self, script: &str, args: Vec<Value>) -> Value {
         self.client
             .execute(script, args)
@@ -575,9 +582,7 @@ fn a_hold_that_runs_out_says_so_and_lets_the_customer_pick_again() {
     run("hold_runs_out", &env, None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "Short Fuse");
         let kiosk = stage.browser().await;
-        kiosk.open(&stage.url("/kiosk")).await;
-        kiosk.click(&format!("button[data-film='{film}']")).await;
-        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.seats_of(&stage.url("/kiosk"), &film, &show).await;
         kiosk.click("#seat-D4").await;
         kiosk.click("#hold").await;
         kiosk.view("details").await;
@@ -605,9 +610,7 @@ fn two_kiosks_want_one_seat_and_the_second_is_told_to_pick_again() {
         let first = stage.browser().await;
         let second = stage.browser().await;
         for kiosk in [&first, &second] {
-            kiosk.open(&stage.url("/kiosk")).await;
-            kiosk.click(&format!("button[data-film='{film}']")).await;
-            kiosk.click(&format!("button[data-show='{show}']")).await;
+            kiosk.seats_of(&stage.url("/kiosk"), &film, &show).await;
             kiosk.view("seats").await;
             kiosk.click("#seat-B5").await;
         }
@@ -747,9 +750,9 @@ fn an_idle_kiosk_lets_the_hold_go_and_starts_again() {
     run("idle_reset", &[], None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "Wait For It");
         let kiosk = stage.browser().await;
-        kiosk.open(&stage.url("/kiosk?idle=3")).await;
-        kiosk.click(&format!("button[data-film='{film}']")).await;
-        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk
+            .seats_of(&stage.url("/kiosk?idle=3"), &film, &show)
+            .await;
         kiosk.click("#seat-C4").await;
         kiosk.click("#hold").await;
         kiosk.view("details").await;
@@ -981,9 +984,7 @@ fn a_lost_connection_is_a_sentence_with_a_way_back() {
     run("connection_lost", &[], None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "Blackout");
         let kiosk = stage.browser().await;
-        kiosk.open(&stage.url("/kiosk")).await;
-        kiosk.click(&format!("button[data-film='{film}']")).await;
-        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.seats_of(&stage.url("/kiosk"), &film, &show).await;
         kiosk.click("#seat-B2").await;
         // The service goes away under the kiosk.
         let killed = Command::new("kill")
