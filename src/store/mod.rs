@@ -9,6 +9,7 @@ pub(crate) mod codec;
 mod dump;
 mod error;
 mod import;
+mod latest;
 mod readers;
 mod reads;
 mod schema;
@@ -61,6 +62,8 @@ pub struct Store {
     /// handle refuses to (see [`Store::begin_read`]).
     open_reader: Option<ReaderOpener>,
     reader: Mutex<Option<Arc<ReadOnlyDatabase>>>,
+    /// The snapshot the reads between two commits share.
+    latest: latest::Latest,
     /// Screens as last decoded, each with the bytes it was decoded from.
     screens: reads::ScreenCache,
     rules: Rules,
@@ -157,6 +160,7 @@ impl Store {
             can_write,
             open_reader: None,
             reader: Mutex::new(None),
+            latest: latest::Latest::default(),
             screens: reads::ScreenCache::default(),
             rules,
         }
@@ -219,13 +223,17 @@ impl Store {
             .ok_or(StoreError::Closed)
     }
 
-    /// A snapshot to read from. After an I/O error the service's handle
+    /// A snapshot to read from: the one the reads since the last commit
+    /// share (see [`latest`]), else a new one. After an I/O error the service's handle
     /// refuses every operation until it is reopened (in `SingleWriter` mode a
     /// read takes a file lock through it too), so reads then come from a
     /// read-only handle of the same file, which the failed write left as it
     /// was: reads go on while the disk is full.
-    fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
-        let refused = match self.database().and_then(|db| Ok(db.begin_read()?)) {
+    fn begin_read(&self) -> Result<Arc<ReadTransaction>, StoreError> {
+        let refused = match self
+            .latest
+            .read(|| self.database().and_then(|db| Ok(db.begin_read()?)))
+        {
             Ok(txn) => return Ok(txn),
             Err(refused) => refused,
         };
@@ -243,7 +251,7 @@ impl Store {
             }
         }
         if let Some(Ok(txn)) = reader.as_ref().map(|reader| reader.begin_read()) {
-            return Ok(txn);
+            return Ok(Arc::new(txn));
         }
         *reader = None;
         Err(refused)
@@ -257,6 +265,8 @@ impl Store {
             .db
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The shared snapshot keeps the file locked too.
+        self.latest.committed();
         drop(slot.take());
         // The reader beside a failed handle is not needed once it is reopened.
         drop(
@@ -308,6 +318,8 @@ impl Store {
                 .insert(tables::LAST_ID_KEY, ids.last())?;
         }
         txn.commit()?;
+        // Before anyone is told: a read that begins after the answer sees it.
+        self.latest.committed();
         Ok(result)
     }
 }

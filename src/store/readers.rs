@@ -1,12 +1,16 @@
 //! The readers: a few threads of the store's own that run every read, so
 //! that a read waiting on the disk (a cold page cache) never stalls an async
-//! worker. A read is handed over through a channel and answered through a
-//! oneshot; under load a reader takes the next read without sleeping, so
-//! the hand-over costs far less than moving a worker's tasks to another
-//! thread for each read (`block_in_place`), which halved read throughput.
+//! worker. A read is handed over through a queue and answered through a
+//! oneshot.
+//!
+//! A sleeping reader is woken only when the reads waiting are at least as
+//! many as the readers awake: a read never waits behind one that waits on
+//! the disk, and a burst of reads goes to the readers already running
+//! before it wakes more. Moving a worker's tasks to another thread for each
+//! read (`block_in_place`) instead halved read throughput.
 
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
@@ -17,8 +21,7 @@ type Job = Box<dyn FnOnce(&Store) + Send>;
 
 /// The handle the use cases read through; the threads end when it is dropped.
 pub struct Readers {
-    /// `None` only while dropping.
-    jobs: Option<Sender<Job>>,
+    queue: Arc<Queue>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -27,12 +30,36 @@ pub struct Readers {
 #[error("the store's readers have stopped")]
 pub struct Stopped;
 
+#[derive(Default)]
+struct Queue {
+    state: Mutex<State>,
+    /// A reader asleep waits here for a read (or the end).
+    woken: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    jobs: VecDeque<Job>,
+    /// Readers asleep on `woken`.
+    asleep: usize,
+    /// Readers started, asleep or not.
+    readers: usize,
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 impl Readers {
     /// Starts `count` (at least one) reader threads over `store`.
     pub fn start(store: &Arc<Store>, count: usize) -> Self {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        let threads = (0..count.max(1))
+        let queue = Arc::new(Queue::default());
+        let count = count.max(1);
+        queue.lock().readers = count;
+        let threads = (0..count)
             .map(|n| {
                 let (store, queue) = (Arc::clone(store), Arc::clone(&queue));
                 std::thread::Builder::new()
@@ -41,10 +68,7 @@ impl Readers {
                     .expect("a reader thread starts")
             })
             .collect();
-        Self {
-            jobs: Some(jobs),
-            threads,
-        }
+        Self { queue, threads }
     }
 
     /// Runs `read` on a reader thread and waits for its answer without
@@ -58,34 +82,52 @@ impl Readers {
             // The caller may have gone (a closed connection): nothing to do.
             let _ = answer.send(read(store));
         });
-        self.jobs
-            .as_ref()
-            .ok_or(Stopped)?
-            .send(job)
-            .map_err(|_| Stopped)?;
+        let wake = {
+            let mut state = self.queue.lock();
+            if state.closed {
+                return Err(Stopped);
+            }
+            state.jobs.push_back(job);
+            let awake = state.readers - state.asleep;
+            state.asleep > 0 && state.jobs.len() >= awake
+        };
+        if wake {
+            self.queue.woken.notify_one();
+        }
         answered.await.map_err(|_| Stopped)
     }
 }
 
 impl Drop for Readers {
     fn drop(&mut self) {
-        // Closing the channel ends each thread once it finds the queue empty.
-        self.jobs.take();
+        // Each thread ends once it finds the queue empty and closed.
+        self.queue.lock().closed = true;
+        self.queue.woken.notify_all();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
     }
 }
 
-fn serve(store: &Store, queue: &Mutex<Receiver<Job>>) {
+fn serve(store: &Store, queue: &Queue) {
+    let mut state = queue.lock();
     loop {
-        // One thread waits on the channel at a time; the others wait for the
-        // lock, and each takes the next job as soon as it is free.
-        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        let Ok(job) = job else { return };
-        // A read that panics answers nothing (its caller is told the read
-        // failed) and leaves its reader serving.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(store)));
+        if let Some(job) = state.jobs.pop_front() {
+            drop(state);
+            // A read that panics answers nothing (its caller is told the
+            // read failed) and leaves its reader serving.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(store)));
+            state = queue.lock();
+        } else if state.closed {
+            return;
+        } else {
+            state.asleep += 1;
+            state = queue
+                .woken
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+            state.asleep -= 1;
+        }
     }
 }
 
@@ -120,6 +162,28 @@ mod tests {
             assert_eq!(answered, n);
             assert!(thread.unwrap().starts_with("boxoffice-reader-"));
         }
+    }
+
+    #[test]
+    fn a_read_does_not_wait_behind_a_read_that_is_stuck() {
+        let dir = tempfile::tempdir().unwrap();
+        let readers = Readers::start(&store(dir.path()), 2);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (stuck, other) = runtime.block_on(async {
+            // The first read waits for the second: it ends only if the
+            // second runs on another reader meanwhile.
+            futures::join!(
+                readers.read(move |_| released
+                    .recv_timeout(std::time::Duration::from_secs(10))
+                    .is_ok()),
+                readers.read(move |_| release.send(()).is_ok()),
+            )
+        });
+        assert!(other.unwrap());
+        assert!(stuck.unwrap(), "the second read waited behind the first");
     }
 
     #[test]
