@@ -10,7 +10,9 @@
 //! commit's callers, and a snapshot is shared only while no commit has been
 //! counted since before it was taken. Nor does a snapshot outlive the next
 //! commit for long, so it never keeps redb from reusing the pages that
-//! commit freed: the last read using it drops it.
+//! commit freed: the last read using it drops it. A failed commit is
+//! counted too: the handle may refuse reads after an I/O error, and the
+//! next read then finds out when it takes a snapshot of its own.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -306,6 +306,21 @@ impl Store {
         ids: &mut IdMinter,
         work: impl FnOnce(&mut Batch<'_, '_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
+        let written = self.commit_once(now, ids, work);
+        // Before anyone is told: a read that begins after the answer sees
+        // the commit; after a failure (which may leave the handle refusing
+        // every read) it takes its snapshot afresh, from the read-only
+        // handle if need be.
+        self.latest.committed();
+        written
+    }
+
+    fn commit_once<R>(
+        &self,
+        now: Millis,
+        ids: &mut IdMinter,
+        work: impl FnOnce(&mut Batch<'_, '_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let mut txn = self.database()?.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
         let first = ids.last();
@@ -318,8 +333,6 @@ impl Store {
                 .insert(tables::LAST_ID_KEY, ids.last())?;
         }
         txn.commit()?;
-        // Before anyone is told: a read that begins after the answer sees it.
-        self.latest.committed();
         Ok(result)
     }
 }
