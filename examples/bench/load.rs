@@ -227,6 +227,80 @@ impl Connection {
     }
 }
 
+/// Two servers measured side by side on one connection each, one request at
+/// a time in turn: the first, then the second, then the first again. Neither
+/// load overlaps the other, and both meet the same disk and the same
+/// neighbours within milliseconds, so a latency comparison between them is
+/// not swayed by which of them ran in a slow minute. The window and warm-up
+/// are the first load's.
+pub fn alternate(first: Load, second: Load) -> Result<(Report, Report), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("load generator runtime: {error}"))?;
+    runtime.block_on(async move {
+        let started = Instant::now();
+        let window_opens = started + first.warm_up;
+        let window_closes = window_opens + first.measure;
+        let mut sides = Vec::with_capacity(2);
+        for load in [first, second] {
+            let stream = TcpStream::connect(load.address)
+                .await
+                .map_err(|error| format!("connect {}: {error}", load.address))?;
+            stream
+                .set_nodelay(true)
+                .map_err(|error| format!("nodelay: {error}"))?;
+            sides.push((load, stream, Tally::default()));
+        }
+        let mut buffer = Vec::with_capacity(16 * 1024);
+        let mut sequence = 0;
+        while Instant::now() < window_closes {
+            for (load, stream, tally) in &mut sides {
+                let request = (load.make)(sequence);
+                sequence += 1;
+                let sent_at = Instant::now();
+                stream
+                    .write_all(&request)
+                    .await
+                    .map_err(|error| format!("send: {error}"))?;
+                let (status, body) = read_answer(stream, &mut buffer).await?;
+                let answered_at = Instant::now();
+                tally.answers += 1;
+                if let Some(on_answer) = &load.on_answer {
+                    on_answer(status, &buffer[body]);
+                }
+                if sent_at >= window_opens {
+                    let micros = answered_at.duration_since(sent_at).as_micros();
+                    tally
+                        .latencies_us
+                        .push(u32::try_from(micros).unwrap_or(u32::MAX));
+                    if (200..300).contains(&status) {
+                        tally.ok += 1;
+                    } else {
+                        tally.not_ok += 1;
+                    }
+                    tally.last_answer = Some(answered_at);
+                }
+            }
+        }
+        let mut reports = sides.into_iter().map(|(_, _, tally)| {
+            let window_end = tally.last_answer.unwrap_or(window_opens);
+            let mut latencies_us = tally.latencies_us;
+            latencies_us.sort_unstable();
+            Report {
+                ok: tally.ok,
+                not_ok: tally.not_ok,
+                latencies_us,
+                elapsed: window_end.saturating_duration_since(window_opens),
+                answers: tally.answers,
+                server_cpu: Duration::ZERO,
+            }
+        });
+        let first = reports.next().unwrap_or_default();
+        Ok((first, reports.next().unwrap_or_default()))
+    })
+}
+
 /// Connections opened at once during a spike: fewer than the server's listen
 /// queue holds (128: the backlog tokio's listener asks for, by way of mio), so
 /// that no connection waits a second for its SYN to be sent again.
