@@ -113,6 +113,49 @@ struct Tally {
     answers: u64,
 }
 
+impl Tally {
+    /// One answer; it is measured when it was sent inside the window.
+    fn record(&mut self, sent_at: Instant, status: u16, window_opens: Instant) {
+        let answered_at = Instant::now();
+        self.answers += 1;
+        if sent_at >= window_opens {
+            let micros = answered_at.duration_since(sent_at).as_micros();
+            self.latencies_us
+                .push(u32::try_from(micros).unwrap_or(u32::MAX));
+            if (200..300).contains(&status) {
+                self.ok += 1;
+            } else {
+                self.not_ok += 1;
+            }
+            self.last_answer = Some(answered_at);
+        }
+    }
+
+    fn add(&mut self, mut other: Tally) {
+        self.ok += other.ok;
+        self.not_ok += other.not_ok;
+        self.answers += other.answers;
+        self.latencies_us.append(&mut other.latencies_us);
+        self.last_answer = self.last_answer.max(other.last_answer);
+    }
+
+    fn report(self, window_opens: Instant) -> Report {
+        // Every measured request started in the window and was answered by
+        // the last answer, so that is where the measured time ends.
+        let window_end = self.last_answer.unwrap_or(window_opens);
+        let mut latencies_us = self.latencies_us;
+        latencies_us.sort_unstable();
+        Report {
+            ok: self.ok,
+            not_ok: self.not_ok,
+            latencies_us,
+            elapsed: window_end.saturating_duration_since(window_opens),
+            answers: self.answers,
+            server_cpu: Duration::ZERO,
+        }
+    }
+}
+
 impl Load {
     pub fn run(self) -> Result<Report, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -151,19 +194,7 @@ impl Load {
                 .map_err(|error| format!("a connection task failed: {error}"))??;
         }
         let tally = std::mem::take(&mut *tally.lock().unwrap());
-        // Every measured request started in the window and was answered by
-        // the last answer, so that is where the measured time ends.
-        let window_end = tally.last_answer.unwrap_or(window_opens);
-        let mut latencies_us = tally.latencies_us;
-        latencies_us.sort_unstable();
-        Ok(Report {
-            ok: tally.ok,
-            not_ok: tally.not_ok,
-            latencies_us,
-            elapsed: window_end.saturating_duration_since(window_opens),
-            answers: tally.answers,
-            server_cpu: Duration::ZERO,
-        })
+        Ok(tally.report(window_opens))
     }
 }
 
@@ -187,9 +218,7 @@ impl Connection {
             .set_nodelay(true)
             .map_err(|error| format!("nodelay: {error}"))?;
         let mut buffer = Vec::with_capacity(16 * 1024);
-        let mut latencies_us = Vec::new();
-        let (mut ok, mut not_ok, mut answers) = (0, 0, 0);
-        let mut last_answer = None;
+        let mut mine = Tally::default();
         loop {
             let sent_at = Instant::now();
             if sent_at >= self.window_closes || self.stop.as_ref().is_some_and(|stop| stop()) {
@@ -201,28 +230,12 @@ impl Connection {
                 .await
                 .map_err(|error| format!("send: {error}"))?;
             let (status, body) = read_answer(&mut stream, &mut buffer).await?;
-            let answered_at = Instant::now();
-            answers += 1;
+            mine.record(sent_at, status, self.window_opens);
             if let Some(on_answer) = &self.on_answer {
                 on_answer(status, &buffer[body]);
             }
-            if sent_at >= self.window_opens {
-                let micros = answered_at.duration_since(sent_at).as_micros();
-                latencies_us.push(u32::try_from(micros).unwrap_or(u32::MAX));
-                if (200..300).contains(&status) {
-                    ok += 1;
-                } else {
-                    not_ok += 1;
-                }
-                last_answer = Some(answered_at);
-            }
         }
-        let mut tally = self.tally.lock().unwrap();
-        tally.ok += ok;
-        tally.not_ok += not_ok;
-        tally.answers += answers;
-        tally.latencies_us.append(&mut latencies_us);
-        tally.last_answer = tally.last_answer.max(last_answer);
+        self.tally.lock().unwrap().add(mine);
         Ok(())
     }
 }
@@ -264,38 +277,15 @@ pub fn alternate(first: Load, second: Load) -> Result<(Report, Report), String> 
                     .await
                     .map_err(|error| format!("send: {error}"))?;
                 let (status, body) = read_answer(stream, &mut buffer).await?;
-                let answered_at = Instant::now();
-                tally.answers += 1;
+                tally.record(sent_at, status, window_opens);
                 if let Some(on_answer) = &load.on_answer {
                     on_answer(status, &buffer[body]);
                 }
-                if sent_at >= window_opens {
-                    let micros = answered_at.duration_since(sent_at).as_micros();
-                    tally
-                        .latencies_us
-                        .push(u32::try_from(micros).unwrap_or(u32::MAX));
-                    if (200..300).contains(&status) {
-                        tally.ok += 1;
-                    } else {
-                        tally.not_ok += 1;
-                    }
-                    tally.last_answer = Some(answered_at);
-                }
             }
         }
-        let mut reports = sides.into_iter().map(|(_, _, tally)| {
-            let window_end = tally.last_answer.unwrap_or(window_opens);
-            let mut latencies_us = tally.latencies_us;
-            latencies_us.sort_unstable();
-            Report {
-                ok: tally.ok,
-                not_ok: tally.not_ok,
-                latencies_us,
-                elapsed: window_end.saturating_duration_since(window_opens),
-                answers: tally.answers,
-                server_cpu: Duration::ZERO,
-            }
-        });
+        let mut reports = sides
+            .into_iter()
+            .map(|(_, _, tally)| tally.report(window_opens));
         let first = reports.next().unwrap_or_default();
         Ok((first, reports.next().unwrap_or_default()))
     })

@@ -83,15 +83,21 @@ mod tests {
         txn.commit().unwrap();
     }
 
+    /// A file whose one value is 1.
+    fn database() -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("l.redb")).unwrap();
+        put(&db, 1);
+        (dir, db)
+    }
+
     fn value(txn: &ReadTransaction) -> u64 {
         txn.open_table(T).unwrap().get(0).unwrap().unwrap().value()
     }
 
     #[test]
     fn reads_share_a_snapshot_until_a_commit_is_counted() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::create(dir.path().join("l.redb")).unwrap();
-        put(&db, 1);
+        let (_dir, db) = database();
         let latest = Latest::default();
         let first = latest.read(|| db.begin_read()).unwrap();
         let second = latest.read(|| db.begin_read()).unwrap();
@@ -109,9 +115,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_taken_across_a_commit_is_not_shared() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::create(dir.path().join("l.redb")).unwrap();
-        put(&db, 1);
+        let (_dir, db) = database();
         let latest = Latest::default();
         // The commit is counted while the snapshot is being taken.
         let early = latest

@@ -151,18 +151,30 @@ mod tests {
     use super::*;
     use crate::domain::Rules;
 
-    fn store(dir: &std::path::Path) -> Arc<Store> {
-        Arc::new(Store::open(&dir.join("r.redb"), 1 << 20, Rules::new(20, 3_600_000)).unwrap())
+    /// `count` readers over a new file (kept while the folder lives).
+    fn readers(count: usize) -> (tempfile::TempDir, Readers) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &dir.path().join("r.redb"),
+            1 << 20,
+            Rules::new(20, 3_600_000),
+        )
+        .unwrap();
+        let readers = Readers::start(&Arc::new(store), count);
+        (dir, readers)
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 
     #[test]
     fn reads_run_on_the_readers_and_answer_in_order_of_asking() {
-        let dir = tempfile::tempdir().unwrap();
-        let readers = Readers::start(&store(dir.path()), 2);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let names = runtime.block_on(async {
+        let (_dir, readers) = readers(2);
+        let names = block_on(async {
             let mut names = Vec::new();
             for n in 0..10 {
                 let name = readers
@@ -181,13 +193,9 @@ mod tests {
 
     #[test]
     fn a_read_does_not_wait_behind_a_read_that_is_stuck() {
-        let dir = tempfile::tempdir().unwrap();
-        let readers = Readers::start(&store(dir.path()), 2);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let (_dir, readers) = readers(2);
         let (release, released) = std::sync::mpsc::channel::<()>();
-        let (stuck, other) = runtime.block_on(async {
+        let (stuck, other) = block_on(async {
             // The first read waits for the second: it ends only if the
             // second runs on another reader meanwhile.
             futures::join!(
@@ -203,12 +211,8 @@ mod tests {
 
     #[test]
     fn a_read_that_panics_fails_alone_and_its_reader_goes_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let readers = Readers::start(&store(dir.path()), 1);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        let (_dir, readers) = readers(1);
+        block_on(async {
             let failed = readers.read(|_| -> u8 { panic!("a broken read") }).await;
             assert!(failed.is_err());
             assert_eq!(readers.read(|_| 7).await.unwrap(), 7);
