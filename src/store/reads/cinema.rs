@@ -48,7 +48,8 @@ fn screen_in(
 
 /// Decoded screens, each kept with the bytes it was decoded from and given
 /// out again only while the stored bytes are the same: a seat map's hundreds
-/// of seats are decoded once, not on every read of a show's seats.
+/// of seats are decoded once, not on every read that names seats (a show's
+/// seat map, its bookings, a staff search that finds many tickets).
 #[derive(Default)]
 pub struct ScreenCache(Mutex<HashMap<u128, Decoded>>);
 
@@ -57,6 +58,9 @@ type Decoded = (Box<[u8]>, Arc<Screen>);
 
 /// A show with the screen it is on and its holds.
 pub type ShowOnScreen = (Show, Arc<Screen>, Vec<Hold>);
+
+/// A page of a show's tickets, with the screen their seats are named on.
+pub type ShowTicketsPage = (Arc<Screen>, Page<Ticket>);
 
 /// Screens kept at most; past that the cache starts again.
 const CACHED_SCREENS: usize = 256;
@@ -97,11 +101,6 @@ fn missing_screen(show: &Show) -> StoreError {
         "show {} is on missing screen {}",
         show.id, show.screen
     ))
-}
-
-/// The screen `show` is on; a missing one is damage.
-fn screen_of(txn: &ReadTransaction, show: &Show, rules: Rules) -> Result<Screen, StoreError> {
-    screen_in(txn, show.screen, rules)?.ok_or_else(|| missing_screen(show))
 }
 
 /// Every stored hold of `show`, live or expired until purged.
@@ -193,7 +192,7 @@ impl Store {
     }
 
     /// A hold with the screen its seats are named on.
-    pub fn hold_on_screen(&self, id: HoldId) -> Result<Option<(Hold, Screen)>, StoreError> {
+    pub fn hold_on_screen(&self, id: HoldId) -> Result<Option<(Hold, Arc<Screen>)>, StoreError> {
         let txn = self.begin_read()?;
         let Some(bytes) = txn.open_table(HOLD_ID_TO_HOLD)?.get(id.as_u128())? else {
             return Ok(None);
@@ -203,7 +202,7 @@ impl Store {
             read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, hold.show_id)?.ok_or_else(|| {
                 StoreError::Corrupt(format!("hold {id} is of missing show {}", hold.show_id))
             })?;
-        let screen = screen_of(&txn, &show, self.rules)?;
+        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
         Ok(Some((hold, screen)))
     }
 
@@ -291,12 +290,12 @@ impl Store {
         &self,
         id: ShowId,
         request: PageRequest,
-    ) -> Result<Option<(Screen, Page<Ticket>)>, StoreError> {
+    ) -> Result<Option<ShowTicketsPage>, StoreError> {
         let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
-        let screen = screen_of(&txn, &show, self.rules)?;
+        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
         let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let after = request.after.map_or(0, |cursor| cursor.id);
@@ -325,20 +324,26 @@ impl Store {
     }
 
     /// A ticket with the screen its seats are named on.
-    pub fn ticket_on_screen(&self, id: TicketId) -> Result<Option<(Ticket, Screen)>, StoreError> {
+    pub fn ticket_on_screen(
+        &self,
+        id: TicketId,
+    ) -> Result<Option<(Ticket, Arc<Screen>)>, StoreError> {
         let txn = self.begin_read()?;
         let Some(ticket) = read_ticket(&txn.open_table(TICKET_ID_TO_TICKET)?, id)? else {
             return Ok(None);
         };
         let show = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, ticket.show_id)?
             .ok_or_else(|| dangling(&ticket))?;
-        let screen = screen_of(&txn, &show, self.rules)?;
+        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
         Ok(Some((ticket, screen)))
     }
 
     /// Every ticket whose phone number has the digits of `phone`, in booking
     /// order, each with its screen. Reads every ticket: a staff search.
-    pub fn tickets_with_phone(&self, phone: &Phone) -> Result<Vec<(Ticket, Screen)>, StoreError> {
+    pub fn tickets_with_phone(
+        &self,
+        phone: &Phone,
+    ) -> Result<Vec<(Ticket, Arc<Screen>)>, StoreError> {
         let digits = |phone: &Phone| -> String {
             match phone {
                 Phone::Number(number) => number.to_string(),
@@ -356,7 +361,7 @@ impl Store {
                 continue;
             }
             let show = read_show(&shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;
-            let screen = screen_of(&txn, &show, self.rules)?;
+            let screen = self.screens.screen_of(&txn, &show, self.rules)?;
             found.push((ticket, screen));
         }
         Ok(found)
