@@ -30,9 +30,10 @@ use serde::Serialize;
 const QUEUE: usize = 16 * 1024;
 /// How long shutdown waits for the output to take the last lines.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
-/// After each write the log thread rests this long, so that under load it
-/// wakes a few dozen times a second, not once per request: a request that
-/// finds it resting only queues its entry, with no wake-up to pay for.
+/// After a write that emptied the queue the log thread rests this long, so
+/// that under load it wakes a few dozen times a second, not once per
+/// request: a request that finds it resting only queues its entry, with no
+/// wake-up to pay for.
 const REST: Duration = Duration::from_millis(20);
 
 /// `log_format`.
@@ -228,6 +229,8 @@ fn write_lines(
     let mut flushed = Vec::new();
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
+        // Whether the queue was found empty, rather than the buffer full.
+        let mut drained = false;
         while let Some(entry) = next {
             match entry {
                 Entry::Access(at, access) => write_access(&mut buffer, format, at, &access),
@@ -237,7 +240,9 @@ fn write_lines(
                 Entry::Flush(done) => flushed.push(done),
             }
             next = if buffer.len() < 60 << 10 {
-                queue.try_recv().ok()
+                let entry = queue.try_recv().ok();
+                drained = entry.is_none();
+                entry
             } else {
                 None
             };
@@ -260,7 +265,8 @@ fn write_lines(
         for done in flushed.drain(..) {
             let _ = done.send(());
         }
-        if !asked {
+        // A full buffer leaves lines waiting: they go at once.
+        if drained && !asked {
             std::thread::sleep(REST);
         }
     }
