@@ -73,6 +73,9 @@ impl Observe {
 
 /// The smallest chunk a body is sent in (Rocket's default).
 const MIN_CHUNK: usize = 4096;
+/// The largest: Rocket reads each chunk into a buffer of this size, so a
+/// large body (the `OpenAPI` document, say) goes in pieces.
+const MAX_CHUNK: usize = 64 << 10;
 
 #[rocket::async_trait]
 impl Fairing for Observe {
@@ -91,10 +94,11 @@ impl Fairing for Observe {
         let seen = request.local_cache(|| Seen::now(request));
         let took = seen.at.elapsed();
         response.set_header(Header::new(REQUEST_ID_HEADER, seen.id.clone()));
-        // A body of known size goes to the connection in one piece: Rocket's
-        // default hands it over in 4 KiB chunks, a wake-up and a write each.
+        // A body of known size up to 64 KiB goes to the connection in one
+        // piece: Rocket's default hands it over in 4 KiB chunks, a wake-up
+        // and a write each.
         if let Some(size) = response.body().preset_size() {
-            response.set_max_chunk_size(size.max(MIN_CHUNK));
+            response.set_max_chunk_size(size.clamp(MIN_CHUNK, MAX_CHUNK));
         }
         let method = request.method().as_str();
         // The template, never the path: ids and query strings stay out.
