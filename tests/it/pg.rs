@@ -306,15 +306,13 @@ fn processes_starting_at_once_create_the_schema_once() {
     for opener in openers {
         opener.join().unwrap().expect("every process starts");
     }
-    assert_eq!(
-        schema_versions(&database.url),
-        (1..=boxoffice::pg::SCHEMA_VERSION).collect::<Vec<_>>()
-    );
+    let every_version: Vec<_> = (1..=boxoffice::pg::SCHEMA_VERSION).collect();
+    assert_eq!(schema_versions(&database.url), every_version);
     // Opening again finds it current and changes nothing.
     let (backend, probe) = open_at(&database.url).unwrap();
     drop(backend);
     probe.join().unwrap();
-    assert_eq!(schema_versions(&database.url).len(), 1);
+    assert_eq!(schema_versions(&database.url), every_version);
 }
 
 #[test]
@@ -334,7 +332,9 @@ fn a_database_of_a_newer_schema_is_refused_and_left_alone() {
     };
     assert!(refused.contains("schema version 99"), "{refused}");
     assert!(!refused.contains('\n'), "{refused}");
-    assert_eq!(schema_versions(&database.url), vec![1, 99]);
+    let mut versions: Vec<_> = (1..=boxoffice::pg::SCHEMA_VERSION).collect();
+    versions.push(99);
+    assert_eq!(schema_versions(&database.url), versions);
 }
 
 #[test]
