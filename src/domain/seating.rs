@@ -107,9 +107,10 @@ pub enum SeatMapError {
     NoSellableSeat,
 }
 
-/// A screen's seats. Only `SeatMap::new` makes one, so every map is valid:
-/// it has rows, labels and numbers are canonical and unique, and at least
-/// one seat can be sold.
+/// A screen's seats. [`SeatMap::new`] makes one only of rows that pass
+/// [`SeatMap::check`]: it has rows, labels and numbers are canonical and
+/// unique, and at least one seat can be sold. [`SeatMap::stored`] rebuilds
+/// one that was checked before it was stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeatMap {
     rows: Vec<Row>,
@@ -121,6 +122,12 @@ pub struct SeatMap {
 
 impl SeatMap {
     pub fn new(rows: Vec<Row>) -> Result<Self, SeatMapError> {
+        Self::check(&rows)?;
+        Ok(Self::stored(rows))
+    }
+
+    /// Whether `rows` make a valid map, and if not, the first reason why.
+    pub fn check(rows: &[Row]) -> Result<(), SeatMapError> {
         if rows.is_empty() {
             return Err(SeatMapError::NoRows);
         }
@@ -130,7 +137,7 @@ impl SeatMap {
             return Err(SeatMapError::TooManySeats { max: MAX_SEATS });
         }
         let mut labels = HashSet::new();
-        for row in &rows {
+        for row in rows {
             if !is_label(&row.label) {
                 return Err(SeatMapError::BadLabel {
                     label: row.label.clone(),
@@ -161,11 +168,14 @@ impl SeatMap {
                 }
             }
         }
-        let map = Self::stored(rows);
-        if map.capacity == 0 {
+        let sellable = rows
+            .iter()
+            .flat_map(|row| &row.seats)
+            .any(|seat| !seat.blocked);
+        if !sellable {
             return Err(SeatMapError::NoSellableSeat);
         }
-        Ok(map)
+        Ok(())
     }
 
     /// A map as it was stored: checked by [`SeatMap::new`] before it was

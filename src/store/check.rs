@@ -37,7 +37,7 @@ fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
         match decode_screen(key.value(), value.value()) {
             Ok(screen) => {
                 if let Some(map) = screen.layout.seat_map() {
-                    if let Err(error) = SeatMap::new(map.rows().to_vec()) {
+                    if let Err(error) = SeatMap::check(map.rows()) {
                         found.push(format!("screen {}: {error}", screen.id));
                     }
                 }
