@@ -1004,8 +1004,35 @@ fn a_lost_connection_is_a_sentence_with_a_way_back() {
             "{actions}"
         );
         stage.shot(&kiosk, "unreachable").await;
+        // Trying again asks the (still absent) service for the show afresh,
+        // so the problem view is drawn anew: the old buttons are replaced.
+        kiosk
+            .script(
+                "window.oldTryAgain = document.querySelector('#problem-actions button.primary'); return true",
+                vec![],
+            )
+            .await;
         kiosk.click("#problem-actions button.primary").await;
-        kiosk.view("problem").await;
+        kiosk
+            .until(
+                "the problem view drawn again after trying again",
+                "return window.oldTryAgain instanceof Element \
+                     && !document.contains(window.oldTryAgain) \
+                     && document.body.dataset.step === 'problem' \
+                     && document.querySelector('#problem-actions button.primary') !== null",
+                vec![],
+            )
+            .await;
+        assert_eq!(kiosk.text("#problem-title").await, "Sorry");
+        assert_eq!(
+            kiosk.text("#problem-text").await,
+            "The box office cannot be reached just now. Please check the connection and try again."
+        );
+        let actions = kiosk.text("#problem-actions").await;
+        assert!(
+            actions.contains("Try again") && actions.contains("Start over"),
+            "{actions}"
+        );
         kiosk
             .no_uncaught_errors(&["net::ERR_CONNECTION_REFUSED"])
             .await;
