@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -317,45 +318,45 @@ impl Browser {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    /// The element at `css`, once it is there (within `PATIENCE`).
+    async fn waiting_for(&self, css: &str) -> Element {
         self.client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
+    }
+
+    /// The element at `css` as the page is now.
+    async fn element(&self, css: &str) -> Element {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.waiting_for(css)
+            .await
             .click()
             .await
             .unwrap_or_else(|error| panic!("{css} cannot be clicked: {error}"));
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        let field = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"));
+        let field = self.waiting_for(css).await;
         field.clear().await.expect("cleared");
         field.send_keys(text).await.expect("typed");
     }
 
     async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"))
-            .text()
-            .await
-            .expect("its text")
+        self.element(css).await.text().await.expect("its text")
     }
 
     async fn enabled(&self, css: &str) -> bool {
-        self.client
-            .find(Locator::Css(css))
+        self.element(css)
             .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .is_enabled()
             .await
             .expect("its state")
