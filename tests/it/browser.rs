@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -317,45 +318,45 @@ impl Browser {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    /// The element at `css`, once it is there (within `PATIENCE`).
+    async fn waiting_for(&self, css: &str) -> Element {
         self.client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
+    }
+
+    /// The element at `css` as the page is now.
+    async fn element(&self, css: &str) -> Element {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.waiting_for(css)
+            .await
             .click()
             .await
             .unwrap_or_else(|error| panic!("{css} cannot be clicked: {error}"));
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        let field = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"));
+        let field = self.waiting_for(css).await;
         field.clear().await.expect("cleared");
         field.send_keys(text).await.expect("typed");
     }
 
     async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"))
-            .text()
-            .await
-            .expect("its text")
+        self.element(css).await.text().await.expect("its text")
     }
 
     async fn enabled(&self, css: &str) -> bool {
-        self.client
-            .find(Locator::Css(css))
+        self.element(css)
             .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .is_enabled()
             .await
             .expect("its state")
@@ -1004,8 +1005,35 @@ fn a_lost_connection_is_a_sentence_with_a_way_back() {
             "{actions}"
         );
         stage.shot(&kiosk, "unreachable").await;
+        // Trying again asks the (still absent) service for the show afresh,
+        // so the problem view is drawn anew: the old buttons are replaced.
+        kiosk
+            .script(
+                "window.oldTryAgain = document.querySelector('#problem-actions button.primary'); return true",
+                vec![],
+            )
+            .await;
         kiosk.click("#problem-actions button.primary").await;
-        kiosk.view("problem").await;
+        kiosk
+            .until(
+                "the problem view drawn again after trying again",
+                "return window.oldTryAgain instanceof Element \
+                     && !document.contains(window.oldTryAgain) \
+                     && document.body.dataset.step === 'problem' \
+                     && document.querySelector('#problem-actions button.primary') !== null",
+                vec![],
+            )
+            .await;
+        assert_eq!(kiosk.text("#problem-title").await, "Sorry");
+        assert_eq!(
+            kiosk.text("#problem-text").await,
+            "The box office cannot be reached just now. Please check the connection and try again."
+        );
+        let actions = kiosk.text("#problem-actions").await;
+        assert!(
+            actions.contains("Try again") && actions.contains("Start over"),
+            "{actions}"
+        );
         kiosk
             .no_uncaught_errors(&["net::ERR_CONNECTION_REFUSED"])
             .await;

@@ -55,9 +55,10 @@ fn a_booking_has_a_qr_code_as_svg() {
         "{svg}"
     );
     assert!(svg.ends_with("</svg>"), "{svg}");
-    // Dark modules, each a square of the path; a version-2 code has 625.
+    // Dark modules, each a square of the path: about half of the 625 of a
+    // version-2 code, the same range as the unit test of `qr_svg`.
     let modules = svg.matches("h8v8H").count();
-    assert!((150..625).contains(&modules), "{modules} modules: {svg}");
+    assert!((200..450).contains(&modules), "{modules} modules: {svg}");
 }
 
 #[test]

@@ -140,14 +140,14 @@ const Box = (() => {
     }
   }
 
-  // Every item of a paged list.
-  async function all(path) {
+  // Every item of a paged list; `options` go to every `call` (e.g. staff).
+  async function all(path, options = {}) {
     const items = [];
     let cursor = null;
     for (let page = 0; page < 50; page += 1) {
       const separator = path.includes("?") ? "&" : "?";
       const url = cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path;
-      const answer = await call("GET", url);
+      const answer = await call("GET", url, undefined, options);
       items.push(...answer.items);
       cursor = answer.nextCursor;
       if (!cursor) {

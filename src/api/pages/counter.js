@@ -9,20 +9,7 @@
   const staff = { staff: true };
   const get = (path) => call("GET", path, undefined, staff);
   const send = (method, path, body) => call(method, path, body, staff);
-  const list = async (path) => {
-    const items = [];
-    let cursor = null;
-    for (let page = 0; page < 50; page += 1) {
-      const separator = path.includes("?") ? "&" : "?";
-      const answer = await get(cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path);
-      items.push(...answer.items);
-      cursor = answer.nextCursor;
-      if (!cursor) {
-        break;
-      }
-    }
-    return items;
-  };
+  const list = (path) => Box.all(path, staff);
 
   let films = new Map();
   let screens = new Map();
