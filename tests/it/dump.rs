@@ -4,7 +4,7 @@
 //! running service's file.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use boxoffice::clock::ManualClock;
@@ -18,20 +18,6 @@ use boxoffice::usecases::{Bookings, Cinema, Holds, Keyed, NewBooking, Replay};
 
 use crate::model::runtime;
 use crate::support::*;
-
-#[track_caller]
-fn boxoffice(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ROCKET_DB_PATH")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn seat(number: &str, kind: SeatKind, blocked: bool, aisle_after: bool) -> Seat {
     Seat {
