@@ -124,21 +124,35 @@ async fn serve() -> ExitCode {
 fn database_path(named: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
     match named {
         Some(path) => Ok(path),
-        None => match Config::from_figment(&config::figment()) {
-            Ok(config) if config.database_url.is_some() => {
-                // The file commands have nothing to read: the data is in PostgreSQL.
-                eprintln!(
-                    "boxoffice: database_url is set: the data is in PostgreSQL, not a redb file; \
-                     back it up with pg_dump, and check it with SQL (see the README, PostgreSQL)"
-                );
-                Err(ExitCode::from(EXIT_CANNOT_OPEN))
-            }
-            Ok(config) => Ok(config.db_path),
-            Err(error) => {
-                eprintln!("boxoffice: {error}");
-                Err(ExitCode::from(EXIT_CANNOT_OPEN))
-            }
-        },
+        None => config_and_path(None).map(|(_, path)| path),
+    }
+}
+
+/// The configuration, and the database a subcommand works on: the one named,
+/// else the configured one. With none named, refuses when `database_url` is
+/// set, as the data is then in PostgreSQL and there is no redb file.
+fn config_and_path(named: Option<PathBuf>) -> Result<(Config, PathBuf), ExitCode> {
+    let config = match Config::from_figment(&config::figment()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("boxoffice: {error}");
+            return Err(ExitCode::from(EXIT_CANNOT_OPEN));
+        }
+    };
+    match named {
+        Some(path) => Ok((config, path)),
+        None if config.database_url.is_some() => {
+            // The file commands have nothing to read: the data is in PostgreSQL.
+            eprintln!(
+                "boxoffice: database_url is set: the data is in PostgreSQL, not a redb file; \
+                 back it up with pg_dump, and check it with SQL (see the README, PostgreSQL)"
+            );
+            Err(ExitCode::from(EXIT_CANNOT_OPEN))
+        }
+        None => {
+            let path = config.db_path.clone();
+            Ok((config, path))
+        }
     }
 }
 
@@ -226,14 +240,10 @@ fn export(database: Option<PathBuf>) -> ExitCode {
 }
 
 fn import(files: &[PathBuf], mongoexport: bool, database: Option<PathBuf>) -> ExitCode {
-    let config = match Config::from_figment(&config::figment()) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("boxoffice: {error}");
-            return ExitCode::from(EXIT_CANNOT_OPEN);
-        }
+    let (config, path) = match config_and_path(database) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
-    let path = database.unwrap_or_else(|| config.db_path.clone());
     let refuse = |why: String| {
         eprintln!("boxoffice: import refused: {why}; nothing was imported");
         ExitCode::from(EXIT_PROBLEMS)

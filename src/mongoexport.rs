@@ -191,6 +191,16 @@ struct Movie {
     stated: Option<i64>,
 }
 
+/// The document's `_id`, refused when missing or already in `seen`.
+fn new_id(file: &Path, document: &Document, seen: &mut BTreeSet<u128>) -> Result<u128, Malformed> {
+    let id = object_id(document.fields.get("_id"))
+        .ok_or_else(|| malformed(file, document, "no `_id` ObjectId"))?;
+    if !seen.insert(id) {
+        return Err(malformed(file, document, "an `_id` already seen"));
+    }
+    Ok(id)
+}
+
 fn malformed(file: &Path, document: &Document, why: &str) -> Malformed {
     Malformed {
         file: file.display().to_string(),
@@ -275,11 +285,7 @@ fn read_movies(
     let mut movies = Vec::new();
     let mut seen = BTreeSet::new();
     for document in documents {
-        let id = object_id(document.fields.get("_id"))
-            .ok_or_else(|| malformed(file, document, "no `_id` ObjectId"))?;
-        if !seen.insert(id) {
-            return Err(malformed(file, document, "an `_id` already seen"));
-        }
+        let id = new_id(file, document, &mut seen)?;
         let wall = show_time(&document.fields)
             .ok_or_else(|| malformed(file, document, "no `showTime` (or `showTiming`) date"))?;
         extras(&document.fields, MOVIE_FIELDS, ignored);
@@ -358,12 +364,9 @@ fn read_tickets(
     let mut tickets = Vec::new();
     let mut sums: BTreeMap<u128, u64> = BTreeMap::new();
     let mut seen = BTreeSet::new();
+    let movies: BTreeMap<u128, &Movie> = movies.iter().map(|movie| (movie.id, movie)).collect();
     for document in documents {
-        let id = object_id(document.fields.get("_id"))
-            .ok_or_else(|| malformed(file, document, "no `_id` ObjectId"))?;
-        if !seen.insert(id) {
-            return Err(malformed(file, document, "an `_id` already seen"));
-        }
+        let id = new_id(file, document, &mut seen)?;
         extras(&document.fields, TICKET_FIELDS, ignored);
         let ticket = match ticket(document, id, movies_file, destination) {
             Ok(ticket) => ticket,
@@ -380,7 +383,7 @@ fn read_tickets(
         let movie = object_id(document.fields.get("movieId"));
         if let (Some(own), Some(movie)) = (
             show_time(&document.fields),
-            movies.iter().find(|candidate| Some(candidate.id) == movie),
+            movie.and_then(|movie| movies.get(&movie)),
         ) {
             if own != movie.wall {
                 report.lines.push(format!(

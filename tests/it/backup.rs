@@ -3,7 +3,6 @@
 //! starts on, and that holds every booking acknowledged before it began.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,16 +31,6 @@ fn ticket_ids(path: &std::path::Path) -> BTreeSet<String> {
         .into_iter()
         .flat_map(|(_, tickets)| tickets.into_iter().map(|ticket| ticket.id.to_string()))
         .collect()
-}
-
-#[track_caller]
-fn boxoffice(args: &[&str], dir: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ROCKET_DB_PATH")
-        .output()
-        .expect("the binary runs")
 }
 
 #[test]

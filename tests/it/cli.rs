@@ -1,7 +1,7 @@
 //! The command line: `boxoffice check` finds every broken invariant of a
 //! file offline and says so with its exit code; the health routes answer.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use boxoffice::domain::Rules;
 use boxoffice::store::Store;
@@ -9,20 +9,6 @@ use redb::{Database, MultimapTableDefinition, TableDefinition};
 use rocket::http::Status;
 
 use crate::support::*;
-
-#[track_caller]
-fn boxoffice(args: &[&str], dir: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ROCKET_DB_PATH")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A database with a few bookings, written by the service and closed.
 fn populated() -> (tempfile::TempDir, std::path::PathBuf) {

@@ -248,6 +248,42 @@ fn check_and_backup_point_to_pg_dump_when_the_data_is_in_postgres() {
     assert!(!dir.path().join("copy.redb").exists());
 }
 
+#[test]
+fn import_refuses_like_export_when_the_data_is_in_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dump.jsonl"), "").unwrap();
+    let run = |arguments: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+            .args(arguments)
+            .current_dir(dir.path())
+            .env(
+                "ROCKET_DATABASE_URL",
+                "postgres://boxoffice:secret@127.0.0.1:1/chain",
+            )
+            .env_remove("ROCKET_CONFIG")
+            .env_remove("ROCKET_DB_PATH")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            said.contains("database_url is set"),
+            "{arguments:?}: {said}"
+        );
+        assert!(!said.contains("secret"), "{said}");
+        (output.status.code(), said)
+    };
+    let (export, _) = run(&["export"]);
+    let (import, said) = run(&["import", "dump.jsonl"]);
+    assert_eq!(export, Some(2));
+    assert_eq!(import, export, "{said}");
+    assert!(!said.contains("imported"), "{said}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["dump.jsonl"], "import made a file");
+}
+
 /// Opens the backend on `url` with a clock at the tests' now.
 fn open_at(url: &str) -> Result<(PgBackend, JoinHandle<()>), String> {
     open_on(

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,23 @@ pub const NOW: Millis = 1_893_456_000_000;
 pub const HOUR: i64 = 3_600_000;
 /// A show time comfortably after [`NOW`].
 pub const SHOW: &str = "2030-01-02 18:30";
+
+/// Runs the real binary with `args` in `dir`, with no database path from
+/// the environment.
+#[track_caller]
+pub fn boxoffice(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ROCKET_DB_PATH")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A process's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
 
 /// The service in process, on its own temporary database.
 pub struct Local {
