@@ -225,21 +225,27 @@ fn postgres_cinema_agrees_with_the_model() {
     }
 }
 
+/// `boxoffice <arguments>` in `dir` with `database_url` set (to a server
+/// that is not there, with a password that must not be printed).
+fn configured_for_postgres(dir: &std::path::Path, arguments: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args(arguments)
+        .current_dir(dir)
+        .env(
+            "ROCKET_DATABASE_URL",
+            "postgres://boxoffice:secret@127.0.0.1:1/chain",
+        )
+        .env_remove("ROCKET_CONFIG")
+        .env_remove("ROCKET_DB_PATH")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn check_and_backup_point_to_pg_dump_when_the_data_is_in_postgres() {
     let dir = tempfile::tempdir().unwrap();
     for arguments in [&["check"][..], &["backup", "copy.redb"][..]] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-            .args(arguments)
-            .current_dir(dir.path())
-            .env(
-                "ROCKET_DATABASE_URL",
-                "postgres://boxoffice:secret@127.0.0.1:1/chain",
-            )
-            .env_remove("ROCKET_CONFIG")
-            .env_remove("ROCKET_DB_PATH")
-            .output()
-            .unwrap();
+        let output = configured_for_postgres(dir.path(), arguments);
         let said = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{arguments:?}: {said}");
         assert!(said.contains("pg_dump"), "{said}");
@@ -253,17 +259,7 @@ fn import_refuses_like_export_when_the_data_is_in_postgres() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("dump.jsonl"), "").unwrap();
     let run = |arguments: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-            .args(arguments)
-            .current_dir(dir.path())
-            .env(
-                "ROCKET_DATABASE_URL",
-                "postgres://boxoffice:secret@127.0.0.1:1/chain",
-            )
-            .env_remove("ROCKET_CONFIG")
-            .env_remove("ROCKET_DB_PATH")
-            .output()
-            .unwrap();
+        let output = configured_for_postgres(dir.path(), arguments);
         let said = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(
             said.contains("database_url is set"),
