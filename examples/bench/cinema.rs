@@ -111,13 +111,12 @@ impl Cinema {
                 2 * (pair % (SEATS_PER_ROW / 2)) + 1,
             );
             let label = row_label(row);
-            let body = json!({
-                "showId": show,
-                "seats": [format!("{label}{first}"), format!("{label}{}", first + 1)],
-                "userName": format!("guest {n}"),
-                "phoneNumber": "+91 98765 43210",
-            });
-            request("POST", "/v1/bookings", Some(&body.to_string()))
+            let second = first + 1;
+            // Written out, as the /api bookings are (see `booking_body`).
+            let body = format!(
+                r#"{{"showId":"{show}","seats":["{label}{first}","{label}{second}"],"userName":"guest {n}","phoneNumber":"+91 98765 43210"}}"#
+            );
+            request("POST", "/v1/bookings", Some(&body))
         })
     }
 
@@ -127,24 +126,25 @@ impl Cinema {
         Arc::new(move |_| {
             let n = cinema.counted.fetch_add(1, Ordering::Relaxed);
             let show = &cinema.counted_shows[(n / COUNTED_PER_SHOW) as usize % SHOWS_PER_KIND];
-            let body = json!({
-                "showId": show,
-                "count": 2,
-                "userName": format!("guest {n}"),
-                "phoneNumber": 9876543210u64,
-            });
-            request("POST", "/v1/bookings", Some(&body.to_string()))
+            let body = format!(
+                r#"{{"showId":"{show}","count":2,"userName":"guest {n}","phoneNumber":9876543210}}"#
+            );
+            request("POST", "/v1/bookings", Some(&body))
         })
     }
 
     /// The seat map of a show being booked by name: sold and free seats.
     pub fn seat_maps(self: &Arc<Self>) -> MakeRequest {
         let cinema = Arc::clone(self);
+        let requests: Vec<Vec<u8>> = cinema
+            .named_shows
+            .iter()
+            .map(|show| request("GET", &format!("/v1/shows/{show}/seats"), None))
+            .collect();
         Arc::new(move |n| {
             let booked = cinema.named.load(Ordering::Relaxed) / NAMED_PER_SHOW;
             let shows = (booked as usize).clamp(1, SHOWS_PER_KIND);
-            let show = &cinema.named_shows[n as usize % shows];
-            request("GET", &format!("/v1/shows/{show}/seats"), None)
+            requests[n as usize % shows].clone()
         })
     }
 

@@ -52,6 +52,9 @@ pub struct Report {
     pub answers: u64,
     /// The server's CPU time over the whole run, warm-up included (when measured).
     pub server_cpu: Duration,
+    /// The load generator's own CPU time over the whole run, warm-up included:
+    /// on a small machine it shares the cores with the server.
+    pub generator_cpu: Duration,
 }
 
 impl Report {
@@ -63,12 +66,19 @@ impl Report {
         self.elapsed += slice.elapsed;
         self.answers += slice.answers;
         self.server_cpu += slice.server_cpu;
+        self.generator_cpu += slice.generator_cpu;
     }
 
     /// Server CPU time per answer, in microseconds.
     pub fn cpu_us_per_answer(&self) -> Option<f64> {
         (self.answers > 0 && !self.server_cpu.is_zero())
             .then(|| self.server_cpu.as_secs_f64() * 1e6 / self.answers as f64)
+    }
+
+    /// Load generator CPU time per answer, in microseconds.
+    pub fn generator_us_per_answer(&self) -> Option<f64> {
+        (self.answers > 0 && !self.generator_cpu.is_zero())
+            .then(|| self.generator_cpu.as_secs_f64() * 1e6 / self.answers as f64)
     }
 
     /// Sorts the latencies once all slices are in.
@@ -152,6 +162,7 @@ impl Tally {
             elapsed: window_end.saturating_duration_since(window_opens),
             answers: self.answers,
             server_cpu: Duration::ZERO,
+            generator_cpu: Duration::ZERO,
         }
     }
 }
@@ -162,7 +173,10 @@ impl Load {
             .enable_all()
             .build()
             .map_err(|error| format!("load generator runtime: {error}"))?;
-        runtime.block_on(self.drive())
+        let before = thread_cpu();
+        let mut report = runtime.block_on(self.drive())?;
+        report.generator_cpu = thread_cpu().saturating_sub(before);
+        Ok(report)
     }
 
     async fn drive(self) -> Result<Report, String> {
@@ -430,6 +444,14 @@ fn parse_head(head: &[u8]) -> Result<(u16, usize), String> {
         .and_then(|(_, value)| value.trim().parse().ok())
         .ok_or_else(|| format!("no Content-Length in {head:?}"))?;
     Ok((status, length))
+}
+
+/// The CPU time this thread has used (zero where the kernel does not say).
+pub fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
 }
 
 /// A complete HTTP/1.1 request.

@@ -32,7 +32,6 @@ use boxoffice::store::{IdMinter, Store};
 use boxoffice::usecases::NewBooking;
 use chrono::DurationRound;
 use redb::{Builder, Database, Durability, TableDefinition};
-use serde_json::json;
 
 use cinema::Cinema;
 use load::{request, Load, MakeRequest, OnAnswer, Report, Spike, SpikeReport};
@@ -182,9 +181,9 @@ impl Output {
 
     fn table(&mut self, rows: &[Row]) {
         self.line(
-            "| what | conns | ok/s | p50 ms | p99 ms | max ms | non-2xx | server CPU µs/req |",
+            "| what | conns | ok/s | p50 ms | p99 ms | max ms | non-2xx | server CPU µs/req | load generator CPU µs/req |",
         );
-        self.line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        self.line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for row in rows {
             let report = &row.report;
             let not_ok = if row.counts_statuses {
@@ -195,8 +194,11 @@ impl Output {
             let cpu = report
                 .cpu_us_per_answer()
                 .map_or("-".into(), |micros| format!("{micros:.0}"));
+            let generator = report
+                .generator_us_per_answer()
+                .map_or("-".into(), |micros| format!("{micros:.0}"));
             self.line(format!(
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |",
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
                 row.what,
                 row.connections,
                 report.ok_per_second(),
@@ -204,7 +206,8 @@ impl Output {
                 report.percentile_ms(0.99),
                 report.max_ms(),
                 not_ok,
-                cpu
+                cpu,
+                generator
             ));
         }
     }
@@ -1024,13 +1027,12 @@ fn raw_commits(db: &Database, key: &mut u128, options: &Options) -> Result<Repor
 }
 
 fn booking_body(n: u64, show_time: &str) -> String {
-    json!({
-        "userName": format!("guest {n}"),
-        "phoneNumber": 9876543210u64,
-        "ticketCount": 1,
-        "showTime": show_time,
-    })
-    .to_string()
+    // Written out rather than through serde_json: the load generator shares
+    // the cores with the server, and a request should cost it no more than
+    // the echo row's ready-made one. The values need no escaping.
+    format!(
+        r#"{{"userName":"guest {n}","phoneNumber":9876543210,"ticketCount":1,"showTime":"{show_time}"}}"#
+    )
 }
 
 /// Bookings for the load runs: each run books into its own range of future
@@ -1055,10 +1057,16 @@ impl Bookings {
         // 100,000 minutes (about ten weeks) apart: no run meets another's shows.
         let run = self.runs.fetch_add(1, Ordering::Relaxed);
         let first = self.first_show + chrono::Duration::minutes(run * 100_000);
+        // A show's time is formatted once for its bookings, not once each.
+        let formatted = Mutex::new((i64::MIN, String::new()));
         Arc::new(move |n| {
             let minutes = i64::try_from(n / BOOKINGS_PER_SHOW).unwrap_or(i64::MAX);
-            let show = first + chrono::Duration::minutes(minutes);
-            let body = booking_body(n, &show.format("%Y-%m-%d %H:%M").to_string());
+            let mut formatted = formatted.lock().unwrap();
+            if formatted.0 != minutes {
+                let show = first + chrono::Duration::minutes(minutes);
+                *formatted = (minutes, show.format("%Y-%m-%d %H:%M").to_string());
+            }
+            let body = booking_body(n, &formatted.1);
             request("POST", "/api/book-ticket", Some(&body))
         })
     }
@@ -1069,53 +1077,67 @@ impl Bookings {
 struct Captured {
     tickets: Mutex<Vec<String>>,
     movies: Mutex<Vec<String>>,
+    full: AtomicBool,
 }
 
 const CAPTURE_LIMIT: usize = 50_000;
 
 impl Captured {
     fn take(&self, body: &[u8]) {
+        // Once both lists are full, an answer costs the generator nothing more.
+        if self.full.load(Ordering::Relaxed) {
+            return;
+        }
         let Ok(body) = std::str::from_utf8(body) else {
             return;
         };
-        let field = |name: &str| {
-            let start = body.find(&format!("\"{name}\":\""))? + name.len() + 4;
+        let field = |pattern: &str| {
+            let start = body.find(pattern)? + pattern.len();
             Some(body[start..].split('"').next()?.to_owned())
         };
-        if let Some(ticket) = field("ticketId") {
-            let mut tickets = self.tickets.lock().unwrap();
-            if tickets.len() < CAPTURE_LIMIT {
+        let mut tickets = self.tickets.lock().unwrap();
+        if tickets.len() < CAPTURE_LIMIT {
+            if let Some(ticket) = field(r#""ticketId":""#) {
                 tickets.push(ticket);
             }
         }
-        if let Some(movie) = field("movieId") {
-            let mut movies = self.movies.lock().unwrap();
-            if movies.len() < CAPTURE_LIMIT && movies.last() != Some(&movie) {
-                movies.push(movie);
+        let mut movies = self.movies.lock().unwrap();
+        if movies.len() < CAPTURE_LIMIT {
+            if let Some(movie) = field(r#""movieId":""#) {
+                if movies.last() != Some(&movie) {
+                    movies.push(movie);
+                }
             }
+        }
+        if tickets.len() >= CAPTURE_LIMIT && movies.len() >= CAPTURE_LIMIT {
+            self.full.store(true, Ordering::Relaxed);
         }
     }
 
     fn user_details(&self) -> MakeRequest {
-        let tickets = self.tickets.lock().unwrap().clone();
-        Arc::new(move |n| {
-            let ticket = &tickets[(n as usize) % tickets.len()];
-            request("GET", &format!("/api/user-details?ticketId={ticket}"), None)
-        })
+        // Built before the run: a request costs the generator a copy.
+        let requests: Vec<Vec<u8>> = self
+            .tickets
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|ticket| request("GET", &format!("/api/user-details?ticketId={ticket}"), None))
+            .collect();
+        Arc::new(move |n| requests[(n as usize) % requests.len()].clone())
     }
 
     fn view_all(&self) -> MakeRequest {
         let mut movies = self.movies.lock().unwrap().clone();
         movies.sort();
         movies.dedup();
-        Arc::new(move |n| {
-            let movie = &movies[(n as usize) % movies.len()];
-            request(
-                "GET",
-                &format!("/api/view-all-tickets?movieId={movie}"),
-                None,
-            )
-        })
+        let requests: Vec<Vec<u8>> = movies
+            .iter()
+            .map(|movie| {
+                let path = format!("/api/view-all-tickets?movieId={movie}");
+                request("GET", &path, None)
+            })
+            .collect();
+        Arc::new(move |n| requests[(n as usize) % requests.len()].clone())
     }
 }
 
