@@ -2,6 +2,8 @@
 //! seats and its bookings. Reading needs the clerk's token; adding and
 //! deleting shows, the admin's.
 
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
 use chrono_tz::Tz;
 use rocket::{delete, get, post, State};
 use rocket_okapi::openapi;
@@ -20,6 +22,7 @@ use super::reply::{created, deleted, ok, rfc3339, List, Read, Reply, Sent};
 use super::schema;
 use crate::api::idempotency::IdempotencyKey;
 use crate::api::seed::fields::example_show_time;
+use crate::domain::cinema::Screen;
 use crate::domain::{patterns, FilmId, Refusal, ScreenId, ShowId};
 use crate::service::App;
 use crate::usecases::cinema::{NewShow, ShowFilter, ShowSeats, ShowView};
@@ -93,41 +96,21 @@ fn state_schema(_: &mut SchemaGenerator) -> Schema {
 /// A show's seats as the JSON of `Vec<SeatStateAnswer>`, written straight
 /// from the seat map: a 168-seat map is 15 KiB, and going through serde's
 /// string escaping for each of its 1,000 strings cost more than the read.
-/// Labels and numbers are letters and digits (checked when the map was
-/// stored), so they need no escaping; one that would is escaped all the same.
+/// Only the states change from show to show, so what comes before each
+/// state is written once per screen (see [`SeatHeads`]).
 fn seats_json(seats: &ShowSeats) -> Vec<u8> {
-    fn text(out: &mut Vec<u8>, parts: &[&str]) {
-        if parts
-            .iter()
-            .all(|part| part.bytes().all(|b| b.is_ascii_alphanumeric()))
-        {
-            out.push(b'"');
-            for part in parts {
-                out.extend_from_slice(part.as_bytes());
-            }
-            out.push(b'"');
-        } else {
-            // Writing a String into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *out, &parts.concat());
-        }
-    }
-    let mut out = Vec::with_capacity(96 * seats.states.len() + 2);
+    let heads = SeatHeads::of(&seats.screen);
+    let mut out = Vec::with_capacity(heads.text.len() + 24 * seats.states.len() + 2);
     out.push(b'[');
-    for (n, (row, seat, state)) in seats.iter().enumerate() {
+    let mut from = 0;
+    for (n, (&(to, aisle_after), state)) in heads.seats.iter().zip(&seats.states).enumerate() {
         if n > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"seat\":");
-        text(&mut out, &[&row.label, &seat.number]);
-        out.extend_from_slice(b",\"row\":");
-        text(&mut out, &[&row.label]);
-        out.extend_from_slice(b",\"number\":");
-        text(&mut out, &[&seat.number]);
-        out.extend_from_slice(b",\"kind\":\"");
-        out.extend_from_slice(seat.kind.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"state\":\"");
+        out.extend_from_slice(&heads.text[from..to]);
+        from = to;
         out.extend_from_slice(state.as_str().as_bytes());
-        out.extend_from_slice(if seat.aisle_after {
+        out.extend_from_slice(if aisle_after {
             b"\",\"aisleAfter\":true}"
         } else {
             b"\",\"aisleAfter\":false}"
@@ -136,6 +119,81 @@ fn seats_json(seats: &ShowSeats) -> Vec<u8> {
     out.push(b']');
     out
 }
+
+/// The JSON of each seat of a screen up to its state
+/// (`{"seat":"A1",…,"state":"`), one after another, with where each ends
+/// and whether an aisle follows it. Labels and numbers are letters and
+/// digits (checked when the map was stored), so they need no escaping; one
+/// that would is escaped all the same.
+struct SeatHeads {
+    text: Vec<u8>,
+    seats: Vec<(usize, bool)>,
+}
+
+/// The heads last written for each screen, kept while the store shares
+/// that screen (the same `Arc`): a screen changed is a new one.
+static SEAT_HEADS: Mutex<Vec<(Weak<Screen>, Arc<SeatHeads>)>> = Mutex::new(Vec::new());
+
+impl SeatHeads {
+    fn of(screen: &Arc<Screen>) -> Arc<SeatHeads> {
+        let mut known = SEAT_HEADS.lock().unwrap_or_else(PoisonError::into_inner);
+        let weak = Arc::downgrade(screen);
+        if let Some((_, heads)) = known.iter().find(|(seen, _)| seen.ptr_eq(&weak)) {
+            return Arc::clone(heads);
+        }
+        let heads = Arc::new(Self::write(screen));
+        // Screens gone (changed or dropped) make room; a backend that reads
+        // each screen afresh keeps only the last few.
+        known.retain(|(seen, _)| seen.strong_count() > 0);
+        if known.len() >= MAX_SCREENS_KEPT {
+            known.remove(0);
+        }
+        known.push((weak, Arc::clone(&heads)));
+        heads
+    }
+
+    fn write(screen: &Screen) -> Self {
+        fn text(out: &mut Vec<u8>, parts: &[&str]) {
+            if parts
+                .iter()
+                .all(|part| part.bytes().all(|b| b.is_ascii_alphanumeric()))
+            {
+                out.push(b'"');
+                for part in parts {
+                    out.extend_from_slice(part.as_bytes());
+                }
+                out.push(b'"');
+            } else {
+                // Writing a String into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, &parts.concat());
+            }
+        }
+        let mut heads = Self {
+            text: Vec::new(),
+            seats: Vec::new(),
+        };
+        let Some(map) = screen.layout.seat_map() else {
+            return heads;
+        };
+        let out = &mut heads.text;
+        for (_, row, seat) in map.iter() {
+            out.extend_from_slice(b"{\"seat\":");
+            text(out, &[&row.label, &seat.number]);
+            out.extend_from_slice(b",\"row\":");
+            text(out, &[&row.label]);
+            out.extend_from_slice(b",\"number\":");
+            text(out, &[&seat.number]);
+            out.extend_from_slice(b",\"kind\":\"");
+            out.extend_from_slice(seat.kind.as_str().as_bytes());
+            out.extend_from_slice(b"\",\"state\":\"");
+            heads.seats.push((out.len(), seat.aisle_after));
+        }
+        heads
+    }
+}
+
+/// Screens whose seat heads are kept at once (a cinema has a handful).
+const MAX_SCREENS_KEPT: usize = 64;
 
 /// A new show.
 pub struct NewShowRequest;
@@ -393,5 +451,71 @@ mod tests {
             states: Vec::new(),
         };
         assert_eq!(seats_json(&general), b"[]");
+    }
+
+    /// A screen of one row of `seats` seats labelled `label`.
+    fn one_row(label: &str, seats: usize) -> Arc<Screen> {
+        let seats = (1..=seats)
+            .map(|n| Seat {
+                number: n.to_string(),
+                kind: SeatKind::Standard,
+                blocked: false,
+                aisle_after: false,
+            })
+            .collect();
+        Arc::new(Screen {
+            id: ScreenId::from_u128(8),
+            name: "Two".into(),
+            layout: Layout::Seated(SeatMap::stored(vec![Row {
+                label: label.into(),
+                seats,
+            }])),
+        })
+    }
+
+    fn states_in(json: &[u8]) -> Vec<(String, String)> {
+        let seats: Vec<SeatStateAnswer> = serde_json::from_slice(json).unwrap();
+        seats
+            .into_iter()
+            .map(|seat| (seat.seat, seat.state))
+            .collect()
+    }
+
+    #[test]
+    fn the_heads_of_a_screen_serve_its_shows_until_the_screen_changes() {
+        let screen = one_row("A", 2);
+        let free = ShowSeats {
+            screen: Arc::clone(&screen),
+            states: vec![SeatState::Free, SeatState::Free],
+        };
+        let sold = ShowSeats {
+            screen: Arc::clone(&screen),
+            states: vec![SeatState::Sold, SeatState::Held],
+        };
+        assert_eq!(
+            states_in(&seats_json(&free)),
+            [("A1".into(), "free".into()), ("A2".into(), "free".into())]
+        );
+        assert_eq!(
+            states_in(&seats_json(&sold)),
+            [("A1".into(), "sold".into()), ("A2".into(), "held".into())]
+        );
+        assert!(Arc::ptr_eq(
+            &SeatHeads::of(&screen),
+            &SeatHeads::of(&screen)
+        ));
+        // The same screen with a row renamed and a seat added: a new `Arc`.
+        let changed = ShowSeats {
+            screen: one_row("B", 3),
+            states: vec![SeatState::Free, SeatState::Sold, SeatState::Free],
+        };
+        assert_eq!(
+            states_in(&seats_json(&changed)),
+            [
+                ("B1".into(), "free".into()),
+                ("B2".into(), "sold".into()),
+                ("B3".into(), "free".into())
+            ]
+        );
     }
 }
