@@ -980,6 +980,19 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
     });
 }
 
+/// The problem view says the service cannot be reached and offers both ways on.
+async fn says_unreachable(kiosk: &Browser) {
+    assert_eq!(
+        kiosk.text("#problem-text").await,
+        "The box office cannot be reached just now. Please check the connection and try again."
+    );
+    let actions = kiosk.text("#problem-actions").await;
+    assert!(
+        actions.contains("Try again") && actions.contains("Start over"),
+        "{actions}"
+    );
+}
+
 #[test]
 fn a_lost_connection_is_a_sentence_with_a_way_back() {
     run("connection_lost", &[], None, |stage| async move {
@@ -995,15 +1008,7 @@ fn a_lost_connection_is_a_sentence_with_a_way_back() {
         assert!(killed.success());
         kiosk.click("#hold").await;
         kiosk.view("problem").await;
-        assert_eq!(
-            kiosk.text("#problem-text").await,
-            "The box office cannot be reached just now. Please check the connection and try again."
-        );
-        let actions = kiosk.text("#problem-actions").await;
-        assert!(
-            actions.contains("Try again") && actions.contains("Start over"),
-            "{actions}"
-        );
+        says_unreachable(&kiosk).await;
         stage.shot(&kiosk, "unreachable").await;
         // Trying again asks the (still absent) service for the show afresh,
         // so the problem view is drawn anew: the old buttons are replaced.
@@ -1025,15 +1030,7 @@ fn a_lost_connection_is_a_sentence_with_a_way_back() {
             )
             .await;
         assert_eq!(kiosk.text("#problem-title").await, "Sorry");
-        assert_eq!(
-            kiosk.text("#problem-text").await,
-            "The box office cannot be reached just now. Please check the connection and try again."
-        );
-        let actions = kiosk.text("#problem-actions").await;
-        assert!(
-            actions.contains("Try again") && actions.contains("Start over"),
-            "{actions}"
-        );
+        says_unreachable(&kiosk).await;
         kiosk
             .no_uncaught_errors(&["net::ERR_CONNECTION_REFUSED"])
             .await;
