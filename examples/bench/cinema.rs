@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::load::{request, Load, MakeRequest, OnAnswer};
+use crate::load::{gets, request, Load, MakeRequest, OnAnswer};
 use crate::server;
 
 pub const ROWS: usize = 12;
@@ -136,11 +136,12 @@ impl Cinema {
     /// The seat map of a show being booked by name: sold and free seats.
     pub fn seat_maps(self: &Arc<Self>) -> MakeRequest {
         let cinema = Arc::clone(self);
-        let requests: Vec<Vec<u8>> = cinema
-            .named_shows
-            .iter()
-            .map(|show| request("GET", &format!("/v1/shows/{show}/seats"), None))
-            .collect();
+        let requests = gets(
+            cinema
+                .named_shows
+                .iter()
+                .map(|show| format!("/v1/shows/{show}/seats")),
+        );
         Arc::new(move |n| {
             let booked = cinema.named.load(Ordering::Relaxed) / NAMED_PER_SHOW;
             let shows = (booked as usize).clamp(1, SHOWS_PER_KIND);

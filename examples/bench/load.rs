@@ -446,6 +446,20 @@ fn parse_head(head: &[u8]) -> Result<(u16, usize), String> {
     Ok((status, length))
 }
 
+/// A `GET` of each of `paths`, built before the run, so that a request costs
+/// the generator only a copy.
+pub fn gets(paths: impl IntoIterator<Item = String>) -> Vec<Vec<u8>> {
+    paths
+        .into_iter()
+        .map(|path| request("GET", &path, None))
+        .collect()
+}
+
+/// `requests` one after another, round and round.
+pub fn in_turn(requests: Vec<Vec<u8>>) -> MakeRequest {
+    Arc::new(move |n| requests[(n as usize) % requests.len()].clone())
+}
+
 /// The CPU time this thread has used (zero where the kernel does not say).
 pub fn thread_cpu() -> Duration {
     std::fs::read_to_string("/proc/thread-self/schedstat")

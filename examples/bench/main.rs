@@ -1077,17 +1077,12 @@ impl Bookings {
 struct Captured {
     tickets: Mutex<Vec<String>>,
     movies: Mutex<Vec<String>>,
-    full: AtomicBool,
 }
 
 const CAPTURE_LIMIT: usize = 50_000;
 
 impl Captured {
     fn take(&self, body: &[u8]) {
-        // Once both lists are full, an answer costs the generator nothing more.
-        if self.full.load(Ordering::Relaxed) {
-            return;
-        }
         let Ok(body) = std::str::from_utf8(body) else {
             return;
         };
@@ -1109,35 +1104,26 @@ impl Captured {
                 }
             }
         }
-        if tickets.len() >= CAPTURE_LIMIT && movies.len() >= CAPTURE_LIMIT {
-            self.full.store(true, Ordering::Relaxed);
-        }
     }
 
     fn user_details(&self) -> MakeRequest {
-        // Built before the run: a request costs the generator a copy.
-        let requests: Vec<Vec<u8>> = self
-            .tickets
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|ticket| request("GET", &format!("/api/user-details?ticketId={ticket}"), None))
-            .collect();
-        Arc::new(move |n| requests[(n as usize) % requests.len()].clone())
+        let tickets = self.tickets.lock().unwrap();
+        load::in_turn(load::gets(
+            tickets
+                .iter()
+                .map(|ticket| format!("/api/user-details?ticketId={ticket}")),
+        ))
     }
 
     fn view_all(&self) -> MakeRequest {
         let mut movies = self.movies.lock().unwrap().clone();
         movies.sort();
         movies.dedup();
-        let requests: Vec<Vec<u8>> = movies
-            .iter()
-            .map(|movie| {
-                let path = format!("/api/view-all-tickets?movieId={movie}");
-                request("GET", &path, None)
-            })
-            .collect();
-        Arc::new(move |n| requests[(n as usize) % requests.len()].clone())
+        load::in_turn(load::gets(
+            movies
+                .iter()
+                .map(|movie| format!("/api/view-all-tickets?movieId={movie}")),
+        ))
     }
 }
 
