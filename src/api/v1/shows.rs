@@ -99,6 +99,10 @@ fn state_schema(_: &mut SchemaGenerator) -> Schema {
 /// Only the states change from show to show, so what comes before each
 /// state is written once per screen (see [`SeatHeads`]).
 fn seats_json(seats: &ShowSeats) -> Vec<u8> {
+    // General admission: nothing to write, nothing to keep.
+    if seats.states.is_empty() {
+        return b"[]".to_vec();
+    }
     let heads = SeatHeads::of(&seats.screen);
     let mut out = Vec::with_capacity(heads.text.len() + 24 * seats.states.len() + 2);
     out.push(b'[');
