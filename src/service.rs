@@ -162,6 +162,7 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         .manage(api::ApiDoc(spec))
         .manage(App { config, bookings })
         .manage(Arc::clone(&metrics))
+        .attach(api::shield())
         .attach(api::observe::Observe::new(metrics, Arc::clone(&log)))
         .attach(purge)
         .attach(AdHoc::on_liftoff("announce", move |rocket| {

@@ -200,6 +200,26 @@ fn every_answer_carries_a_request_id_the_client_s_when_it_is_plain() {
 }
 
 #[test]
+fn every_answer_carries_the_security_headers_and_no_obsolete_policy() {
+    let service = local_with(|figment| figment.merge(("api_token", "s3cret")));
+    for uri in ["/livez", "/api/view-all-tickets", "/nowhere", "/v1/shows"] {
+        let response = service.client.get(uri).dispatch();
+        let headers = response.headers();
+        assert_eq!(
+            headers.get_one("X-Content-Type-Options"),
+            Some("nosniff"),
+            "{uri}"
+        );
+        assert_eq!(
+            headers.get_one("X-Frame-Options"),
+            Some("SAMEORIGIN"),
+            "{uri}"
+        );
+        assert_eq!(headers.get_one("Permissions-Policy"), None, "{uri}");
+    }
+}
+
+#[test]
 fn promtool_accepts_the_metrics() {
     let service = local();
     traffic(&service);
