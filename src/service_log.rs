@@ -16,6 +16,8 @@
 //! id, and for a failure its cause. No body, header, name, phone number or
 //! token ever reaches it.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -81,16 +83,69 @@ impl Level {
     }
 }
 
+/// The longest request id kept.
+pub const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// The id a request answers under: a client's `[A-Za-z0-9._-]{1,64}`, or a
+/// minted ULID. Kept inline, so that passing it to the log allocates nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RequestId {
+    len: u8,
+    bytes: [u8; MAX_REQUEST_ID_LEN],
+}
+
+impl RequestId {
+    /// `text` when it is a plain id.
+    pub fn parse(text: &str) -> Option<Self> {
+        let plain = (1..=MAX_REQUEST_ID_LEN).contains(&text.len())
+            && text
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'));
+        plain.then(|| {
+            let mut bytes = [0; MAX_REQUEST_ID_LEN];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Self {
+                len: u8::try_from(text.len()).unwrap_or(u8::MAX),
+                bytes,
+            }
+        })
+    }
+
+    /// A new id: a ULID.
+    pub fn mint() -> Self {
+        let mut text = [0; ulid::ULID_LEN];
+        let text = ulid::Ulid::generate().array_to_str(&mut text);
+        Self::parse(text).expect("a ULID is a plain id")
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever kept.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for RequestId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), formatter)
+    }
+}
+
 /// One answered request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Access {
     pub method: &'static str,
     /// The route template (`/api/user-details`, `/v1/bookings/<id>`), or
     /// `unmatched`.
-    pub route: String,
+    pub route: Cow<'static, str>,
     pub status: u16,
     pub duration: Duration,
-    pub request_id: String,
+    pub request_id: RequestId,
     /// A 5xx: why, as the chain of causes (never the body).
     pub cause: Option<String>,
 }
@@ -227,15 +282,18 @@ fn write_lines(
 ) {
     let mut buffer = Vec::with_capacity(64 << 10);
     let mut flushed = Vec::new();
+    let mut clock = Timestamps::default();
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         // Whether the queue was found empty, rather than the buffer full.
         let mut drained = false;
         while let Some(entry) = next {
             match entry {
-                Entry::Access(at, access) => write_access(&mut buffer, format, at, &access),
+                Entry::Access(at, access) => {
+                    write_access(&mut buffer, format, clock.of(at), &access);
+                }
                 Entry::Event(at, level, message) => {
-                    write_event(&mut buffer, format, at, level, &message);
+                    write_event(&mut buffer, format, clock.of(at), level, &message);
                 }
                 Entry::Flush(done) => flushed.push(done),
             }
@@ -253,7 +311,7 @@ fn write_lines(
             write_event(
                 &mut buffer,
                 format,
-                SystemTime::now(),
+                clock.of(SystemTime::now()),
                 Level::Warn,
                 &message,
             );
@@ -272,8 +330,32 @@ fn write_lines(
     }
 }
 
-fn timestamp(at: SystemTime) -> String {
-    DateTime::<Utc>::from(at).to_rfc3339_opts(SecondsFormat::Millis, true)
+/// Lines' times, RFC 3339 in UTC to the millisecond: the part up to the
+/// second is formatted once per second, not once per line.
+#[derive(Default)]
+struct Timestamps {
+    second: Option<i64>,
+    /// `2030-01-01T00:00:00.`
+    prefix: String,
+    time: String,
+}
+
+impl Timestamps {
+    fn of(&mut self, at: SystemTime) -> &str {
+        let at = DateTime::<Utc>::from(at);
+        let second = at.timestamp();
+        if self.second != Some(second) {
+            let full = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+            // `…:SS.mmmZ`: the last four characters are the milliseconds.
+            self.prefix.clear();
+            self.prefix.push_str(&full[..full.len() - 4]);
+            self.second = Some(second);
+        }
+        self.time.clear();
+        self.time.push_str(&self.prefix);
+        let _ = write!(self.time, "{:03}Z", at.timestamp_subsec_millis().min(999));
+        &self.time
+    }
 }
 
 fn millis(duration: Duration) -> f64 {
@@ -283,7 +365,7 @@ fn millis(duration: Duration) -> f64 {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct AccessJson<'a> {
-    time: String,
+    time: &'a str,
     level: &'static str,
     kind: &'static str,
     method: &'static str,
@@ -297,13 +379,13 @@ struct AccessJson<'a> {
 
 #[derive(Serialize)]
 struct EventJson<'a> {
-    time: String,
+    time: &'a str,
     level: &'static str,
     kind: &'static str,
     message: &'a str,
 }
 
-fn write_access(buffer: &mut Vec<u8>, format: LogFormat, at: SystemTime, access: &Access) {
+fn write_access(buffer: &mut Vec<u8>, format: LogFormat, time: &str, access: &Access) {
     let failed = access.status >= 500;
     match format {
         LogFormat::Text => {
@@ -311,7 +393,7 @@ fn write_access(buffer: &mut Vec<u8>, format: LogFormat, at: SystemTime, access:
             let _ = write!(
                 buffer,
                 "{} {} {} {} {} {:.3}ms id={}",
-                timestamp(at),
+                time,
                 level.upper(),
                 access.method,
                 access.route,
@@ -326,7 +408,7 @@ fn write_access(buffer: &mut Vec<u8>, format: LogFormat, at: SystemTime, access:
         }
         LogFormat::Json => {
             let line = AccessJson {
-                time: timestamp(at),
+                time,
                 level: if failed { "error" } else { "info" },
                 kind: "request",
                 method: access.method,
@@ -334,7 +416,7 @@ fn write_access(buffer: &mut Vec<u8>, format: LogFormat, at: SystemTime, access:
                 status: access.status,
                 // Microseconds are plenty.
                 duration_ms: (millis(access.duration) * 1e3).round() / 1e3,
-                request_id: &access.request_id,
+                request_id: access.request_id.as_str(),
                 cause: access.cause.as_deref(),
             };
             if serde_json::to_writer(&mut *buffer, &line).is_ok() {
@@ -344,20 +426,14 @@ fn write_access(buffer: &mut Vec<u8>, format: LogFormat, at: SystemTime, access:
     }
 }
 
-fn write_event(buffer: &mut Vec<u8>, format: LogFormat, at: SystemTime, level: Level, text: &str) {
+fn write_event(buffer: &mut Vec<u8>, format: LogFormat, time: &str, level: Level, text: &str) {
     match format {
         LogFormat::Text => {
-            let _ = writeln!(
-                buffer,
-                "{} {} {}",
-                timestamp(at),
-                level.upper(),
-                one_line(text)
-            );
+            let _ = writeln!(buffer, "{} {} {}", time, level.upper(), one_line(text));
         }
         LogFormat::Json => {
             let line = EventJson {
-                time: timestamp(at),
+                time,
                 level: level.as_str(),
                 kind: "event",
                 message: text,
@@ -403,7 +479,7 @@ mod tests {
             route: "/api/book-ticket".into(),
             status,
             duration: Duration::from_micros(1_234),
-            request_id: "req-1".into(),
+            request_id: RequestId::parse("req-1").unwrap(),
             cause: cause.map(str::to_owned),
         }
     }
@@ -433,6 +509,43 @@ mod tests {
             "ERROR POST /api/book-ticket 500 1.234ms id=req-1: storage failed: corrupt data: ticket X"
         ));
         assert!(lines[2].ends_with(" INFO purge: deleted 3 expired tickets"));
+    }
+
+    #[test]
+    fn times_are_rfc_3339_to_the_millisecond_within_and_across_seconds() {
+        let mut clock = Timestamps::default();
+        let start = SystemTime::UNIX_EPOCH + Duration::from_millis(1_900_000_000_998);
+        for step in [0, 1, 2, 3, 1_000, 59_999, 60_001, 86_400_000] {
+            let at = start + Duration::from_millis(step);
+            let expected = DateTime::<Utc>::from(at).to_rfc3339_opts(SecondsFormat::Millis, true);
+            assert_eq!(clock.of(at), expected, "{step}");
+        }
+    }
+
+    #[test]
+    fn a_request_id_is_kept_only_when_it_is_plain() {
+        assert_eq!(RequestId::parse("a").unwrap().as_str(), "a");
+        assert_eq!(
+            RequestId::parse("01J8ZQ.req_42-x").unwrap().to_string(),
+            "01J8ZQ.req_42-x"
+        );
+        let longest = "x".repeat(64);
+        assert_eq!(RequestId::parse(&longest).unwrap().as_str(), longest);
+        for bad in [
+            "",
+            &"x".repeat(65),
+            "a b",
+            "a/b",
+            "é",
+            "a\nb",
+            "id=1",
+            "Bearer x",
+        ] {
+            assert!(RequestId::parse(bad).is_none(), "{bad:?}");
+        }
+        let minted = RequestId::mint();
+        assert!(ulid::Ulid::from_string(minted.as_str()).is_ok(), "{minted}");
+        assert_ne!(RequestId::mint(), minted);
     }
 
     #[test]
