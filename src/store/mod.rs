@@ -325,7 +325,12 @@ impl Store {
         txn.set_durability(Durability::Immediate)?;
         let first = ids.last();
         let result = {
-            let mut batch = Batch::new(writes::Tables::open(&txn)?, self.rules, now, ids);
+            let mut batch = Batch::new(
+                writes::Tables::open(&txn, &self.screens)?,
+                self.rules,
+                now,
+                ids,
+            );
             work(&mut batch)?
         };
         if ids.last() != first {

@@ -80,7 +80,16 @@ impl ScreenCache {
         let Some(bytes) = table.get(id.as_u128())? else {
             return Err(missing_screen(show));
         };
-        let bytes = bytes.value();
+        self.decoded(id, bytes.value())
+    }
+
+    /// `bytes`, the stored record of screen `id`, decoded, or the screen
+    /// decoded from the same bytes before.
+    pub(in crate::store) fn decoded(
+        &self,
+        id: ScreenId,
+        bytes: &[u8],
+    ) -> Result<Arc<Screen>, StoreError> {
         let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((stored, screen)) = cache.get(&id.as_u128()) {
             if **stored == *bytes {
@@ -365,5 +374,32 @@ impl Store {
             found.push((ticket, screen));
         }
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cinema::Layout;
+    use crate::store::codec::encode_screen;
+
+    #[test]
+    fn a_screen_is_decoded_again_only_when_its_record_changed() {
+        let id = ScreenId::from_u128(7);
+        let mut screen = Screen {
+            id,
+            name: "One".into(),
+            layout: Layout::General { capacity: 40 },
+        };
+        let cache = ScreenCache::default();
+        let first = cache.decoded(id, &encode_screen(&screen)).unwrap();
+        let again = cache.decoded(id, &encode_screen(&screen)).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(*first, screen);
+        screen.name = "One (renamed)".into();
+        let renamed = cache.decoded(id, &encode_screen(&screen)).unwrap();
+        assert!(!Arc::ptr_eq(&first, &renamed));
+        assert_eq!(*renamed, screen);
+        assert!(cache.decoded(id, &[0xff, 1, 2]).is_err());
     }
 }

@@ -2,6 +2,8 @@
 //! They live in the same transactions as bookings, and every sale counts the
 //! live ones, so no seat is ever in two live bookings or holds.
 
+use std::sync::Arc;
+
 use super::sales::{party, Sold};
 use super::{outcome, Batch, Failure, Outcome};
 use crate::domain::cinema::Screen;
@@ -16,7 +18,7 @@ use crate::usecases::holds::{Confirmation, NewHold};
 /// A hold as it was written, with the screen its seats are named on.
 pub struct Held {
     pub hold: Hold,
-    pub screen: Screen,
+    pub screen: Arc<Screen>,
 }
 
 impl Batch<'_, '_> {

@@ -15,11 +15,13 @@ mod seed;
 pub use holds::Held;
 pub use sales::Sold;
 
+use std::sync::Arc;
+
 use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::codec::{decode_hold, decode_screen, encode_show, encode_ticket};
 use super::error::StoreError;
-use super::reads::{dangling, missing_show, read_show, read_ticket};
+use super::reads::{dangling, missing_show, read_show, read_ticket, ScreenCache};
 use super::tables::{
     FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
     IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, SCREEN_ID_TO_SCREEN,
@@ -123,11 +125,18 @@ pub(super) struct Tables<'txn> {
     hold_expiries: MultimapTable<'txn, i64, u128>,
     answers: Table<'txn, &'static [u8], &'static [u8]>,
     answer_times: MultimapTable<'txn, i64, &'static [u8]>,
+    /// Screens decoded before, by the reads too: a booking on a seat map
+    /// does not decode its hundreds of seats again.
+    decoded_screens: &'txn ScreenCache,
 }
 
 impl<'txn> Tables<'txn> {
-    pub(super) fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
+    pub(super) fn open(
+        txn: &'txn WriteTransaction,
+        decoded_screens: &'txn ScreenCache,
+    ) -> Result<Self, StoreError> {
         Ok(Self {
+            decoded_screens,
             screens: txn.open_table(SCREEN_ID_TO_SCREEN)?,
             films: txn.open_table(FILM_ID_TO_FILM)?,
             shows: txn.open_table(SHOW_ID_TO_SHOW)?,
@@ -176,6 +185,18 @@ impl<'txn> Tables<'txn> {
         }
         match self.screens.get(id.as_u128())? {
             Some(bytes) => Ok(Some(decode_screen(id.as_u128(), bytes.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A stored screen, or the default one with `capacity`, shared with
+    /// whoever decoded the same record before.
+    fn shared_screen(&self, id: ScreenId, rules: Rules) -> Result<Option<Arc<Screen>>, StoreError> {
+        if id.is_default() {
+            return Ok(Some(Arc::new(Screen::default_screen(rules.capacity))));
+        }
+        match self.screens.get(id.as_u128())? {
+            Some(bytes) => Ok(Some(self.decoded_screens.decoded(id, bytes.value())?)),
             None => Ok(None),
         }
     }

@@ -1,6 +1,8 @@
 //! `/v1` bookings: seats by name or the best block for a count, moves that
 //! keep the booking's id, cancellations.
 
+use std::sync::Arc;
+
 use super::{outcome, Batch, Failure, Outcome, Tables};
 use crate::domain::cinema::Screen;
 use crate::domain::rules::is_expired;
@@ -12,7 +14,7 @@ use crate::usecases::cinema::{BookingMove, NewSeatBooking, SeatRequest};
 /// A booking as it was written, with the screen its seats are named on.
 pub struct Sold {
     pub ticket: Ticket,
-    pub screen: Screen,
+    pub screen: Arc<Screen>,
 }
 
 pub(super) fn party(request: &SeatRequest) -> Party<'_> {
@@ -24,8 +26,8 @@ pub(super) fn party(request: &SeatRequest) -> Party<'_> {
 
 impl Tables<'_> {
     /// The screen a show is on.
-    pub(super) fn screen_of(&self, show: &Show, rules: Rules) -> Result<Screen, StoreError> {
-        self.screen(show.screen, rules)?.ok_or_else(|| {
+    pub(super) fn screen_of(&self, show: &Show, rules: Rules) -> Result<Arc<Screen>, StoreError> {
+        self.shared_screen(show.screen, rules)?.ok_or_else(|| {
             StoreError::Corrupt(format!(
                 "show {} is on missing screen {}",
                 show.id, show.screen
@@ -81,7 +83,7 @@ impl Batch<'_, '_> {
     }
 
     pub fn move_booking(&mut self, id: TicketId, to: &BookingMove) -> Outcome<Sold> {
-        let plan = (|| -> Result<(MovePlan, Screen), Failure> {
+        let plan = (|| -> Result<(MovePlan, Arc<Screen>), Failure> {
             let (mut ticket, mut from) = self.tables.ticket_with_show(id)?;
             if is_expired(from.starts_at, self.rules.expire_after_ms, self.now) {
                 return Err(Refusal::TicketExpired.into());
