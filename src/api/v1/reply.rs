@@ -74,15 +74,17 @@ impl<T: Serialize, const STATUS: u16> Reply<T, STATUS> {
 /// Where a 201 on `path` (`/v1/screens`) put what it created: the
 /// answer's `id` under that path.
 pub fn location(path: &str, status: u16, body: &[u8]) -> Option<String> {
+    /// The one field wanted; the rest of the answer is skipped unread.
+    #[derive(Deserialize)]
+    struct Created<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
     if status != 201 {
         return None;
     }
-    let value: Value = serde_json::from_slice(body).ok()?;
-    Some(format!(
-        "{}/{}",
-        path.trim_end_matches('/'),
-        value["id"].as_str()?
-    ))
+    let created: Created<'_> = serde_json::from_slice(body).ok()?;
+    Some(format!("{}/{}", path.trim_end_matches('/'), created.id))
 }
 
 impl<'r, T, const STATUS: u16> Responder<'r, 'static> for Reply<T, STATUS> {
@@ -240,6 +242,19 @@ pub fn ok<T: Serialize>(value: &T) -> Reply<T, 200> {
 mod tests {
     use super::*;
     use crate::domain::time::parse_show_time;
+
+    #[test]
+    fn a_created_answer_is_located_by_its_id_under_the_path() {
+        let body = br#"{"id":"01J8ZQ","seats":[{"id":"x"}],"show":{"id":"y"}}"#;
+        assert_eq!(
+            location("/v1/bookings/", 201, body).as_deref(),
+            Some("/v1/bookings/01J8ZQ")
+        );
+        assert_eq!(location("/v1/bookings", 200, body), None);
+        assert_eq!(location("/v1/bookings", 201, br#"{"seats":[]}"#), None);
+        assert_eq!(location("/v1/bookings", 201, br#"{"id":7}"#), None);
+        assert_eq!(location("/v1/bookings", 201, b"not json"), None);
+    }
 
     #[test]
     fn times_are_written_with_the_venues_offset_to_the_second() {
