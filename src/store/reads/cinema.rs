@@ -32,20 +32,6 @@ fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Pa
     Page { items, next }
 }
 
-fn screen_in(
-    txn: &ReadTransaction,
-    id: ScreenId,
-    rules: Rules,
-) -> Result<Option<Screen>, StoreError> {
-    if id.is_default() {
-        return Ok(Some(Screen::default_screen(rules.capacity)));
-    }
-    match txn.open_table(SCREEN_ID_TO_SCREEN)?.get(id.as_u128())? {
-        Some(bytes) => Ok(Some(decode_screen(id.as_u128(), bytes.value())?)),
-        None => Ok(None),
-    }
-}
-
 /// Decoded screens, each kept with the bytes it was decoded from and given
 /// out again only while the stored bytes are the same: a seat map's hundreds
 /// of seats are decoded once, not on every read that names seats (a show's
@@ -66,21 +52,33 @@ pub type ShowTicketsPage = (Arc<Screen>, Page<Ticket>);
 const CACHED_SCREENS: usize = 256;
 
 impl ScreenCache {
+    /// Screen `id` as `table` (of a read or a write transaction) holds it,
+    /// or the default one with the configured capacity.
+    pub(in crate::store) fn screen(
+        &self,
+        table: &impl ReadableTable<u128, &'static [u8]>,
+        id: ScreenId,
+        rules: Rules,
+    ) -> Result<Option<Arc<Screen>>, StoreError> {
+        if id.is_default() {
+            return Ok(Some(Arc::new(Screen::default_screen(rules.capacity))));
+        }
+        match table.get(id.as_u128())? {
+            Some(bytes) => Ok(Some(self.decoded(id, bytes.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The screen `show` is on; a missing one is damage.
     fn screen_of(
         &self,
         txn: &ReadTransaction,
         show: &Show,
         rules: Rules,
     ) -> Result<Arc<Screen>, StoreError> {
-        let id = show.screen;
-        if id.is_default() {
-            return Ok(Arc::new(Screen::default_screen(rules.capacity)));
-        }
         let table = txn.open_table(SCREEN_ID_TO_SCREEN)?;
-        let Some(bytes) = table.get(id.as_u128())? else {
-            return Err(missing_screen(show));
-        };
-        self.decoded(id, bytes.value())
+        self.screen(&table, show.screen, rules)?
+            .ok_or_else(|| missing_screen(show))
     }
 
     /// `bytes`, the stored record of screen `id`, decoded, or the screen
@@ -105,7 +103,7 @@ impl ScreenCache {
     }
 }
 
-fn missing_screen(show: &Show) -> StoreError {
+pub(in crate::store) fn missing_screen(show: &Show) -> StoreError {
     StoreError::Corrupt(format!(
         "show {} is on missing screen {}",
         show.id, show.screen
@@ -136,7 +134,9 @@ pub(in crate::store) fn holds_of(
 impl Store {
     pub fn screen(&self, id: ScreenId) -> Result<Option<Screen>, StoreError> {
         let txn = self.begin_read()?;
-        screen_in(&txn, id, self.rules)
+        let table = txn.open_table(SCREEN_ID_TO_SCREEN)?;
+        let screen = self.screens.screen(&table, id, self.rules)?;
+        Ok(screen.map(Arc::unwrap_or_clone))
     }
 
     /// Screens in id order, the default one (id 0) first.

@@ -1,5 +1,7 @@
 //! Screens, films and shows: the catalogue a cinema sells from.
 
+use std::sync::Arc;
+
 use redb::{ReadableMultimapTable, ReadableTable};
 
 use super::{outcome, Batch, Failure, Outcome, Tables};
@@ -85,6 +87,7 @@ impl Batch<'_, '_> {
             let mut screen = self
                 .tables
                 .screen(id, self.rules)?
+                .map(Arc::unwrap_or_clone)
                 .ok_or(Refusal::ScreenNotFound)?;
             if let Some(layout) = &patch.layout {
                 // Bookings of its shows name seats of the map they were sold on.

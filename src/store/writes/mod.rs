@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table, WriteTransaction};
 
-use super::codec::{decode_hold, decode_screen, encode_show, encode_ticket};
+use super::codec::{decode_hold, encode_show, encode_ticket};
 use super::error::StoreError;
 use super::reads::{dangling, missing_show, read_show, read_ticket, ScreenCache};
 use super::tables::{
@@ -178,27 +178,10 @@ impl<'txn> Tables<'txn> {
         Ok((ticket, show))
     }
 
-    /// A stored screen, or the default one with `capacity`.
-    fn screen(&self, id: ScreenId, rules: Rules) -> Result<Option<Screen>, StoreError> {
-        if id.is_default() {
-            return Ok(Some(Screen::default_screen(rules.capacity)));
-        }
-        match self.screens.get(id.as_u128())? {
-            Some(bytes) => Ok(Some(decode_screen(id.as_u128(), bytes.value())?)),
-            None => Ok(None),
-        }
-    }
-
     /// A stored screen, or the default one with `capacity`, shared with
-    /// whoever decoded the same record before.
-    fn shared_screen(&self, id: ScreenId, rules: Rules) -> Result<Option<Arc<Screen>>, StoreError> {
-        if id.is_default() {
-            return Ok(Some(Arc::new(Screen::default_screen(rules.capacity))));
-        }
-        match self.screens.get(id.as_u128())? {
-            Some(bytes) => Ok(Some(self.decoded_screens.decoded(id, bytes.value())?)),
-            None => Ok(None),
-        }
+    /// whoever decoded the same record before (the reads too).
+    fn screen(&self, id: ScreenId, rules: Rules) -> Result<Option<Arc<Screen>>, StoreError> {
+        self.decoded_screens.screen(&self.screens, id, rules)
     }
 
     /// Writes a show; a new one also goes into the indexes.
