@@ -5,7 +5,7 @@
 //! Also `GET /metrics`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -58,7 +58,7 @@ pub struct Observe {
     log: Arc<ServiceLog>,
     /// Each mounted route's template, kept for the process's life, so that a
     /// log entry names its route without a copy; filled at liftoff.
-    templates: OnceLock<HashMap<String, &'static str>>,
+    templates: OnceLock<HashSet<&'static str>>,
 }
 
 impl Observe {
@@ -76,7 +76,7 @@ impl Observe {
             .get()
             .and_then(|templates| templates.get(route))
         {
-            Some(template) => Cow::Borrowed(template),
+            Some(template) => Cow::Borrowed(*template),
             None => Cow::Owned(route.to_owned()),
         }
     }
@@ -98,15 +98,13 @@ impl Fairing for Observe {
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let templates = rocket
-            .routes()
-            .map(|route| route.uri.path().to_string())
-            .chain([UNMATCHED.to_owned()])
-            .map(|template| {
-                let kept: &'static str = Box::leak(template.clone().into_boxed_str());
-                (template, kept)
-            })
-            .collect();
+        let mut templates = HashSet::from([UNMATCHED]);
+        for route in rocket.routes() {
+            let template = route.uri.path();
+            if !templates.contains(template) {
+                templates.insert(Box::leak(template.into()));
+            }
+        }
         let _ = self.templates.set(templates);
     }
 
