@@ -11,20 +11,20 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mongo
 
 #[track_caller]
 fn import(dir: &Path, database: &Path, movies: &Path, tickets: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-        .args([
+    boxoffice_command(
+        &[
             "import",
             "--mongoexport",
             movies.to_str().unwrap(),
             tickets.to_str().unwrap(),
             "--database",
             database.to_str().unwrap(),
-        ])
-        .current_dir(dir)
-        .env_remove("ROCKET_DB_PATH")
-        .env("ROCKET_TIMEZONE", "Asia/Kolkata")
-        .output()
-        .expect("the binary runs")
+        ],
+        dir,
+    )
+    .env("ROCKET_TIMEZONE", "Asia/Kolkata")
+    .output()
+    .expect("the binary runs")
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {

@@ -18,6 +18,7 @@ use boxoffice::pg::{PgBackend, PgSettings};
 use boxoffice::usecases::{Backend, Bookings};
 use proptest::test_runner::TestCaseError;
 
+use crate::support::boxoffice_command;
 use crate::{cinema_model, model};
 
 pub const URL_VARIABLE: &str = "BOXOFFICE_TEST_DATABASE_URL";
@@ -228,15 +229,12 @@ fn postgres_cinema_agrees_with_the_model() {
 /// `boxoffice <arguments>` in `dir` with `database_url` set (to a server
 /// that is not there, with a password that must not be printed).
 fn configured_for_postgres(dir: &std::path::Path, arguments: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-        .args(arguments)
-        .current_dir(dir)
+    boxoffice_command(arguments, dir)
         .env(
             "ROCKET_DATABASE_URL",
             "postgres://boxoffice:secret@127.0.0.1:1/chain",
         )
         .env_remove("ROCKET_CONFIG")
-        .env_remove("ROCKET_DB_PATH")
         .output()
         .unwrap()
 }

@@ -25,14 +25,21 @@ pub const HOUR: i64 = 3_600_000;
 /// A show time comfortably after [`NOW`].
 pub const SHOW: &str = "2030-01-02 18:30";
 
-/// Runs the real binary with `args` in `dir`, with no database path from
-/// the environment.
-#[track_caller]
-pub fn boxoffice(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+/// The real binary with `args` in `dir`, with no database path from the
+/// environment.
+pub fn boxoffice_command(args: &[&str], dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
+    command
         .args(args)
         .current_dir(dir)
-        .env_remove("ROCKET_DB_PATH")
+        .env_remove("ROCKET_DB_PATH");
+    command
+}
+
+/// Runs [`boxoffice_command`] to its end.
+#[track_caller]
+pub fn boxoffice(args: &[&str], dir: &Path) -> Output {
+    boxoffice_command(args, dir)
         .output()
         .expect("the binary runs")
 }
