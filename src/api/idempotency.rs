@@ -21,12 +21,15 @@ pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
 pub const MAX_KEY_LEN: usize = 255;
 
 /// What the request said about idempotency: no key, a key, or a malformed one.
-pub struct IdempotencyKey {
-    key: Option<Result<String, ()>>,
+pub struct IdempotencyKey(Option<Sent>);
+
+/// A request that carried the header: what scopes and digests its key.
+struct Sent {
+    key: Result<String, ()>,
     /// `X-Auth-Token`, and the bearer token of `Authorization`, as sent.
     auth_token: Option<String>,
     bearer: Option<String>,
-    method: String,
+    method: &'static str,
     path: String,
 }
 
@@ -56,23 +59,23 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
         let headers = request.headers();
-        let key = headers.get_one(HEADER).map(|key| {
-            if well_formed(key) {
+        // Most writes carry no key: they cost no copies.
+        let Some(key) = headers.get_one(HEADER) else {
+            return Outcome::Success(Self(None));
+        };
+        Outcome::Success(Self(Some(Sent {
+            key: if well_formed(key) {
                 Ok(key.to_owned())
             } else {
                 Err(())
-            }
-        });
-        let bearer = super::auth::bearer_token(request).map(str::to_owned);
-        Outcome::Success(Self {
-            key,
+            },
             auth_token: headers
                 .get_one(super::auth::TOKEN_HEADER)
                 .map(str::to_owned),
-            bearer,
-            method: request.method().as_str().to_owned(),
+            bearer: super::auth::bearer_token(request).map(str::to_owned),
+            method: request.method().as_str(),
             path: request.uri().path().to_string(),
-        })
+        })))
     }
 }
 
@@ -117,18 +120,18 @@ impl IdempotencyKey {
         body: Option<&Value>,
         render: Render<T>,
     ) -> Result<Once<T>, MalformedKey> {
-        let Some(key) = &self.key else {
+        let Some(sent) = &self.0 else {
             return Ok(None);
         };
-        let key = key.as_ref().map_err(|()| MalformedKey)?;
+        let key = sent.key.as_ref().map_err(|()| MalformedKey)?;
         let token = match scope {
-            Scope::AuthTokenOnly => self.auth_token.as_deref(),
-            Scope::AnyToken => self.bearer.as_deref().or(self.auth_token.as_deref()),
+            Scope::AuthTokenOnly => sent.auth_token.as_deref(),
+            Scope::AnyToken => sent.bearer.as_deref().or(sent.auth_token.as_deref()),
         };
         // The token itself is never stored: its digest stands for it.
         let mut scoped = Sha256::digest(token.unwrap_or("").as_bytes()).to_vec();
         scoped.extend_from_slice(key.as_bytes());
-        let mut request = format!("{}\n{}\n", self.method, self.path);
+        let mut request = format!("{}\n{}\n", sent.method, sent.path);
         if let Some(body) = body {
             canonical(body, &mut request);
         }
@@ -141,7 +144,7 @@ impl IdempotencyKey {
     }
 
     pub fn is_malformed(&self) -> bool {
-        matches!(self.key, Some(Err(())))
+        matches!(&self.0, Some(Sent { key: Err(()), .. }))
     }
 }
 

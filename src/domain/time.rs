@@ -6,7 +6,8 @@
 //! inside a fall-back overlap it is read as the earlier of its two instants.
 
 use chrono::{
-    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike,
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike,
 };
 use chrono_tz::Tz;
 
@@ -80,12 +81,42 @@ pub fn parse_show_time(text: &str, zone: Tz) -> Result<Millis, ShowTimeError> {
     Ok(instant)
 }
 
-/// Writes an instant venue-local as `YYYY-MM-DD HH:MM:SS`.
+/// Writes an instant venue-local as `YYYY-MM-DD HH:MM:SS` ([`DISPLAY_FORMAT`]).
+///
+/// Every `/api` answer carries one, so the digits are written directly
+/// rather than through a format string parsed on each call.
 pub fn format_show_time(instant: Millis, zone: Tz) -> String {
-    match DateTime::from_timestamp_millis(instant) {
-        Some(time) => time.with_timezone(&zone).format(DISPLAY_FORMAT).to_string(),
-        // Stored instants come from parse_show_time, which only yields valid ones.
-        None => instant.to_string(),
+    // Stored instants come from parse_show_time, which only yields valid ones.
+    let Some(time) = DateTime::from_timestamp_millis(instant) else {
+        return instant.to_string();
+    };
+    let local = time.with_timezone(&zone).naive_local();
+    let Ok(year) = u32::try_from(local.year()) else {
+        return local.format(DISPLAY_FORMAT).to_string();
+    };
+    if year > 9999 {
+        return local.format(DISPLAY_FORMAT).to_string();
+    }
+    let mut text = String::with_capacity(19);
+    push_digits(&mut text, year, 4);
+    for (separator, value) in [
+        ('-', local.month()),
+        ('-', local.day()),
+        (' ', local.hour()),
+        (':', local.minute()),
+        (':', local.second()),
+    ] {
+        text.push(separator);
+        push_digits(&mut text, value, 2);
+    }
+    text
+}
+
+/// `value` as exactly `width` decimal digits, zero-padded (it has no more).
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place)) % 10;
+        text.push(char::from_digit(digit, 10).unwrap_or('0'));
     }
 }
 
@@ -279,6 +310,27 @@ mod tests {
         assert_eq!(format_show_time(instant, UTC), "2030-06-01 13:00:00");
         let instant = utc_millis("2030-10-27T00:30:00Z");
         assert_eq!(format_show_time(instant, London), "2030-10-27 01:30:00");
+    }
+
+    proptest::proptest! {
+        /// The digits written directly are chrono's own `DISPLAY_FORMAT`,
+        /// across every year chrono keeps (signs and five-digit years included).
+        #[test]
+        fn show_times_are_written_as_the_display_format_says(
+            instant in DateTime::<chrono::Utc>::MIN_UTC.timestamp_millis()
+                ..=DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis(),
+            near_now in 0i64..4_102_444_800_000,
+            zone in proptest::sample::select(vec![UTC, London, Kolkata, chrono_tz::America::St_Johns]),
+        ) {
+            for instant in [instant, near_now] {
+                let expected = DateTime::from_timestamp_millis(instant)
+                    .unwrap()
+                    .with_timezone(&zone)
+                    .format(DISPLAY_FORMAT)
+                    .to_string();
+                proptest::prop_assert_eq!(format_show_time(instant, zone), expected);
+            }
+        }
     }
 
     #[test]
