@@ -56,7 +56,7 @@ impl<'r, T: Fields> FromData<'r> for Checked<T> {
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         let checked = async {
-            let body = read_object(data, T::limit(request))
+            let body = read_object(request, data, T::limit(request))
                 .await
                 .map_err(unreadable)?;
             let app = request
