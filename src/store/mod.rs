@@ -331,7 +331,9 @@ impl Store {
                 now,
                 ids,
             );
-            work(&mut batch)?
+            let result = work(&mut batch)?;
+            batch.finish()?;
+            result
         };
         if ids.last() != first {
             txn.open_table(tables::ID_HIGH_WATER)?

@@ -10,7 +10,6 @@ use crate::domain::seating::{occupies, overlaps, SeatSet};
 use crate::domain::{FilmId, InUse, Millis, Refusal, ScreenId, Show, ShowId};
 use crate::store::codec::{decode_film, encode_film, encode_screen};
 use crate::store::error::StoreError;
-use crate::store::reads::read_show;
 use crate::usecases::cinema::{FilmPatch, NewFilm, NewScreen, NewShow, ScreenPatch};
 
 impl Tables<'_> {
@@ -49,7 +48,7 @@ impl Tables<'_> {
             if Some(show_id) == except {
                 continue;
             }
-            let Some(show) = read_show(&self.shows, show_id)? else {
+            let Some(show) = self.stored_show(show_id)? else {
                 continue;
             };
             let end = show.ends_at.unwrap_or(show.starts_at);
@@ -150,7 +149,7 @@ impl Batch<'_, '_> {
                 if runtime != film.runtime_minutes {
                     for show in self.tables.film_shows.get(id.as_u128())? {
                         let show_id = ShowId::from_u128(show?.value());
-                        let Some(mut show) = read_show(&self.tables.shows, show_id)? else {
+                        let Some(mut show) = self.tables.stored_show(show_id)? else {
                             continue;
                         };
                         let time = occupies(show.starts_at, runtime, turnaround);

@@ -15,6 +15,7 @@ mod seed;
 pub use holds::Held;
 pub use sales::Sold;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table, WriteTransaction};
@@ -128,6 +129,10 @@ pub(super) struct Tables<'txn> {
     /// Screens decoded before, by the reads too: a booking on a seat map
     /// does not decode its hundreds of seats again.
     decoded_screens: &'txn ScreenCache,
+    /// Shows this batch wrote, stored once at its end ([`Tables::store_shows`]):
+    /// twenty bookings of one show in a batch encode and write it once. Every
+    /// read of a show in the batch looks here first.
+    written_shows: BTreeMap<u128, Show>,
 }
 
 impl<'txn> Tables<'txn> {
@@ -137,6 +142,7 @@ impl<'txn> Tables<'txn> {
     ) -> Result<Self, StoreError> {
         Ok(Self {
             decoded_screens,
+            written_shows: BTreeMap::new(),
             screens: txn.open_table(SCREEN_ID_TO_SCREEN)?,
             films: txn.open_table(FILM_ID_TO_FILM)?,
             shows: txn.open_table(SHOW_ID_TO_SHOW)?,
@@ -163,18 +169,28 @@ impl<'txn> Tables<'txn> {
             return Ok(None);
         };
         let id = ShowId::from_u128(id.value());
-        read_show(&self.shows, id)?
+        self.stored_show(id)?
             .map(Some)
             .ok_or_else(|| missing_show(id))
     }
 
+    /// A show as this batch left it so far: written by it, or as stored.
+    fn stored_show(&self, id: ShowId) -> Result<Option<Show>, StoreError> {
+        match self.written_shows.get(&id.as_u128()) {
+            Some(show) => Ok(Some(show.clone())),
+            None => read_show(&self.shows, id),
+        }
+    }
+
     fn show(&self, id: ShowId) -> Result<Show, Failure> {
-        Ok(read_show(&self.shows, id)?.ok_or(Refusal::ShowNotFound)?)
+        Ok(self.stored_show(id)?.ok_or(Refusal::ShowNotFound)?)
     }
 
     fn ticket_with_show(&self, id: TicketId) -> Result<(Ticket, Show), Failure> {
         let ticket = read_ticket(&self.tickets, id)?.ok_or(Refusal::TicketNotFound)?;
-        let show = read_show(&self.shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;
+        let show = self
+            .stored_show(ticket.show_id)?
+            .ok_or_else(|| dangling(&ticket))?;
         Ok((ticket, show))
     }
 
@@ -184,13 +200,12 @@ impl<'txn> Tables<'txn> {
         self.decoded_screens.screen(&self.screens, id, rules)
     }
 
-    /// Writes a show; a new one also goes into the indexes.
+    /// Writes a show (stored at the batch's end); a new one goes into the
+    /// indexes at once.
     fn put_show(&mut self, show: &Show) -> Result<(), StoreError> {
         let id = show.id.as_u128();
-        let is_new = self
-            .shows
-            .insert(id, encode_show(show).as_slice())?
-            .is_none();
+        let is_new = !self.written_shows.contains_key(&id) && self.shows.get(id)?.is_none();
+        self.written_shows.insert(id, show.clone());
         if is_new {
             self.screen_starts
                 .insert((show.screen.as_u128(), show.starts_at), id)?;
@@ -209,6 +224,7 @@ impl<'txn> Tables<'txn> {
             self.remove_hold(&hold)?;
         }
         let id = show.id.as_u128();
+        self.written_shows.remove(&id);
         self.shows.remove(id)?;
         self.screen_starts
             .remove((show.screen.as_u128(), show.starts_at))?;
@@ -252,6 +268,14 @@ impl<'txn> Tables<'txn> {
         self.holds.remove(id)?;
         self.show_holds.remove(hold.show_id.as_u128(), id)?;
         self.hold_expiries.remove(hold.expires_at, id)?;
+        Ok(())
+    }
+
+    /// Stores the shows this batch wrote; the batch writes nothing after.
+    pub(super) fn store_shows(&mut self) -> Result<(), StoreError> {
+        for (id, show) in std::mem::take(&mut self.written_shows) {
+            self.shows.insert(id, encode_show(&show).as_slice())?;
+        }
         Ok(())
     }
 
@@ -315,5 +339,11 @@ impl<'txn, 'ids> Batch<'txn, 'ids> {
     /// The "now" every use case in this batch judges by.
     pub fn now(&self) -> Millis {
         self.now
+    }
+
+    /// Stores what the use cases left for the end of the batch; then only
+    /// the commit follows.
+    pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        self.tables.store_shows()
     }
 }

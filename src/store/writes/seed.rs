@@ -7,7 +7,7 @@ use super::{outcome, Batch, Failure, IdMinter, Outcome, Tables};
 use crate::domain::rules::{self, expiry_cutoff, Move};
 use crate::domain::{Millis, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::error::StoreError;
-use crate::store::reads::{missing_show, read_show};
+use crate::store::reads::missing_show;
 use crate::usecases::{Booked, NewBooking, PurgeReport};
 
 struct BookingPlan {
@@ -231,7 +231,7 @@ fn plan_purge(
                 return Ok((plan, true));
             }
             let id = ShowId::from_u128(id?.value());
-            let mut show = read_show(&tables.shows, id)?.ok_or_else(|| missing_show(id))?;
+            let mut show = tables.stored_show(id)?.ok_or_else(|| missing_show(id))?;
             let mut all = tables.show_tickets.get(id.as_u128())?;
             let mut doomed = Vec::new();
             for entry in all.by_ref().take(left) {
