@@ -248,3 +248,45 @@ fn ids_keep_booking_order_even_when_the_clock_steps_back() {
         [first, second, third]
     );
 }
+
+#[test]
+fn an_id_removed_with_its_record_is_never_minted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    // The newest ticket has an id "from 2100"; then it is deleted, in a
+    // commit of its own that mints nothing.
+    let future =
+        ulid::Ulid::from_datetime(std::time::UNIX_EPOCH + std::time::Duration::from_hours(1139568))
+            .0;
+    let removed = {
+        let store = Store::open(&path, CACHE, RULES).unwrap();
+        let mut ids = store.id_minter().unwrap();
+        booked(execute_one(
+            &store,
+            book("Asha", 1, NOW + HOUR),
+            NOW,
+            &mut ids,
+        ));
+        let mut ahead = IdMinter::after(future);
+        let newest = booked(execute_one(
+            &store,
+            book("Bo", 1, NOW + HOUR),
+            NOW,
+            &mut ahead,
+        ));
+        let mut fresh = store.id_minter().unwrap();
+        assert_eq!(fresh.last(), newest.as_u128(), "the stored records name it");
+        execute_one(&store, Call::Delete(newest), NOW, &mut fresh).unwrap();
+        newest
+    };
+    let store = Store::open(&path, CACHE, RULES).unwrap();
+    let mut ids = store.id_minter().unwrap();
+    assert_eq!(ids.last(), removed.as_u128());
+    let next = booked(execute_one(
+        &store,
+        book("Chen", 1, NOW + HOUR),
+        NOW,
+        &mut ids,
+    ));
+    assert!(next > removed);
+}
