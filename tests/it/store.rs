@@ -209,14 +209,16 @@ fn a_foreign_file_is_refused_clearly() {
         .starts_with("this is not"));
 }
 
+/// An id minted "in 2100", as if the clock had been far ahead at the time.
+fn an_id_from_2100() -> u128 {
+    ulid::Ulid::from_datetime(std::time::UNIX_EPOCH + std::time::Duration::from_hours(1139568)).0
+}
+
 #[test]
 fn ids_keep_booking_order_even_when_the_clock_steps_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.redb");
-    // An id minted "in 2100", as if the clock had been far ahead at the time.
-    let future =
-        ulid::Ulid::from_datetime(std::time::UNIX_EPOCH + std::time::Duration::from_hours(1139568))
-            .0;
+    let future = an_id_from_2100();
     let first = {
         let store = Store::open(&path, CACHE, RULES).unwrap();
         booked(execute_one(
@@ -255,9 +257,7 @@ fn an_id_removed_with_its_record_is_never_minted_again() {
     let path = dir.path().join("db.redb");
     // The newest ticket has an id "from 2100"; then it is deleted, in a
     // commit of its own that mints nothing.
-    let future =
-        ulid::Ulid::from_datetime(std::time::UNIX_EPOCH + std::time::Duration::from_hours(1139568))
-            .0;
+    let future = an_id_from_2100();
     let removed = {
         let store = Store::open(&path, CACHE, RULES).unwrap();
         let mut ids = store.id_minter().unwrap();
