@@ -69,15 +69,14 @@ impl ScreenCache {
         }
     }
 
-    /// The screen `show` is on; a missing one is damage.
-    fn screen_of(
+    /// The screen `show` is on, as `table` holds it; a missing one is damage.
+    pub(in crate::store) fn screen_of(
         &self,
-        txn: &ReadTransaction,
+        table: &impl ReadableTable<u128, &'static [u8]>,
         show: &Show,
         rules: Rules,
     ) -> Result<Arc<Screen>, StoreError> {
-        let table = txn.open_table(SCREEN_ID_TO_SCREEN)?;
-        self.screen(&table, show.screen, rules)?
+        self.screen(table, show.screen, rules)?
             .ok_or_else(|| missing_screen(show))
     }
 
@@ -103,7 +102,7 @@ impl ScreenCache {
     }
 }
 
-pub(in crate::store) fn missing_screen(show: &Show) -> StoreError {
+fn missing_screen(show: &Show) -> StoreError {
     StoreError::Corrupt(format!(
         "show {} is on missing screen {}",
         show.id, show.screen
@@ -132,6 +131,12 @@ pub(in crate::store) fn holds_of(
 }
 
 impl Store {
+    /// The screen `show` is on, in `txn`'s snapshot.
+    fn screen_of(&self, txn: &ReadTransaction, show: &Show) -> Result<Arc<Screen>, StoreError> {
+        let table = txn.open_table(SCREEN_ID_TO_SCREEN)?;
+        self.screens.screen_of(&table, show, self.rules)
+    }
+
     pub fn screen(&self, id: ScreenId) -> Result<Option<Screen>, StoreError> {
         let txn = self.begin_read()?;
         let table = txn.open_table(SCREEN_ID_TO_SCREEN)?;
@@ -211,7 +216,7 @@ impl Store {
             read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, hold.show_id)?.ok_or_else(|| {
                 StoreError::Corrupt(format!("hold {id} is of missing show {}", hold.show_id))
             })?;
-        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
+        let screen = self.screen_of(&txn, &show)?;
         Ok(Some((hold, screen)))
     }
 
@@ -289,7 +294,7 @@ impl Store {
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
-        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
+        let screen = self.screen_of(&txn, &show)?;
         let holds = holds_of(&txn, id)?;
         Ok(Some((show, screen, holds)))
     }
@@ -304,7 +309,7 @@ impl Store {
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
-        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
+        let screen = self.screen_of(&txn, &show)?;
         let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let after = request.after.map_or(0, |cursor| cursor.id);
@@ -343,7 +348,7 @@ impl Store {
         };
         let show = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, ticket.show_id)?
             .ok_or_else(|| dangling(&ticket))?;
-        let screen = self.screens.screen_of(&txn, &show, self.rules)?;
+        let screen = self.screen_of(&txn, &show)?;
         Ok(Some((ticket, screen)))
     }
 
@@ -362,6 +367,7 @@ impl Store {
         let wanted = digits(phone);
         let txn = self.begin_read()?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
+        let screens = txn.open_table(SCREEN_ID_TO_SCREEN)?;
         let mut found = Vec::new();
         for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {
             let (id, bytes) = entry?;
@@ -370,7 +376,7 @@ impl Store {
                 continue;
             }
             let show = read_show(&shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;
-            let screen = self.screens.screen_of(&txn, &show, self.rules)?;
+            let screen = self.screens.screen_of(&screens, &show, self.rules)?;
             found.push((ticket, screen));
         }
         Ok(found)

@@ -3,7 +3,6 @@
 
 mod cinema;
 
-pub(in crate::store) use cinema::missing_screen;
 pub use cinema::ScreenCache;
 
 use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};

@@ -9,7 +9,6 @@ use crate::domain::rules::is_expired;
 use crate::domain::sales::{ensure_on_sale, release, take_seats, Party};
 use crate::domain::{Refusal, Rules, Show, Ticket, TicketId};
 use crate::store::error::StoreError;
-use crate::store::reads::missing_screen;
 use crate::usecases::cinema::{BookingMove, NewSeatBooking, SeatRequest};
 
 /// A booking as it was written, with the screen its seats are named on.
@@ -28,8 +27,7 @@ pub(super) fn party(request: &SeatRequest) -> Party<'_> {
 impl Tables<'_> {
     /// The screen a show is on.
     pub(super) fn screen_of(&self, show: &Show, rules: Rules) -> Result<Arc<Screen>, StoreError> {
-        self.screen(show.screen, rules)?
-            .ok_or_else(|| missing_screen(show))
+        self.decoded_screens.screen_of(&self.screens, show, rules)
     }
 }
 
