@@ -91,12 +91,11 @@ pub fn format_show_time(instant: Millis, zone: Tz) -> String {
         return instant.to_string();
     };
     let local = time.with_timezone(&zone).naive_local();
-    let Ok(year) = u32::try_from(local.year()) else {
-        return local.format(DISPLAY_FORMAT).to_string();
+    // chrono writes a sign and more digits outside 0–9999: its format does.
+    let year = match u32::try_from(local.year()) {
+        Ok(year) if year <= 9999 => year,
+        _ => return local.format(DISPLAY_FORMAT).to_string(),
     };
-    if year > 9999 {
-        return local.format(DISPLAY_FORMAT).to_string();
-    }
     let mut text = String::with_capacity(19);
     push_digits(&mut text, year, 4);
     for (separator, value) in [
