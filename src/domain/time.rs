@@ -183,14 +183,24 @@ fn has_documented_shape(date: &[u8], time: &[u8]) -> bool {
 fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     let separator = text.find([' ', 'T', 't'])?;
     let (date, time) = (&text[..separator], &text[separator + 1..]);
-    if !has_documented_shape(date.as_bytes(), time.as_bytes()) {
+    let (date, time) = (date.as_bytes(), time.as_bytes());
+    if !has_documented_shape(date, time) {
         return None;
     }
-    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    // The shape put digits where the numbers are; the calendar and the
+    // clock judge them, as chrono's `%Y-%m-%d` and `%H:%M[:%S]` would.
+    // Every /api booking reads one, so no format string is parsed here.
+    let number = |bytes: &[u8]| digits(bytes).and_then(|value| u32::try_from(value).ok());
+    let date = NaiveDate::from_ymd_opt(
+        digits(&date[..4])?,
+        number(&date[5..7])?,
+        number(&date[8..10])?,
+    )?;
+    let (hour, minute) = (number(&time[..2])?, number(&time[3..5])?);
     let time = match time.len() {
-        5 => NaiveTime::parse_from_str(time, "%H:%M").ok()?,
-        8 => NaiveTime::parse_from_str(time, "%H:%M:%S").ok()?,
-        _ => NaiveTime::parse_from_str(time, "%H:%M:%S%.f").ok()?,
+        5 => NaiveTime::from_hms_opt(hour, minute, 0)?,
+        8 => NaiveTime::from_hms_opt(hour, minute, number(&time[6..8])?)?,
+        _ => NaiveTime::parse_from_str(std::str::from_utf8(time).ok()?, "%H:%M:%S%.f").ok()?,
     };
     // chrono reads second 60 as a leap second; no show starts in one.
     if time.nanosecond() >= 1_000_000_000 {
@@ -329,6 +339,33 @@ mod tests {
                     .to_string();
                 proptest::prop_assert_eq!(format_show_time(instant, zone), expected);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Dates and times read digit by digit are the ones chrono's
+        /// `%Y-%m-%d %H:%M[:%S]` reads, and refused where it refuses them:
+        /// months past 12, days past a month's end, hour 24, minute 60,
+        /// second 60 (a leap second to chrono; no show starts in one).
+        #[test]
+        fn show_times_are_read_as_chrono_reads_them(
+            year in 0u32..=9999,
+            month in 0u32..=19,
+            day in 0u32..=39,
+            hour in 0u32..=29,
+            minute in 0u32..=69,
+            second in proptest::option::of(0u32..=69),
+        ) {
+            let date = format!("{year:04}-{month:02}-{day:02}");
+            let (time, format) = match second {
+                Some(second) => (format!("{hour:02}:{minute:02}:{second:02}"), "%Y-%m-%d %H:%M:%S"),
+                None => (format!("{hour:02}:{minute:02}"), "%Y-%m-%d %H:%M"),
+            };
+            let text = format!("{date} {time}");
+            let expected = NaiveDateTime::parse_from_str(&text, format)
+                .ok()
+                .filter(|naive| naive.nanosecond() < 1_000_000_000);
+            proptest::prop_assert_eq!(parse_naive(&text), expected);
         }
     }
 
