@@ -183,8 +183,8 @@ fn has_documented_shape(date: &[u8], time: &[u8]) -> bool {
 fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     let separator = text.find([' ', 'T', 't'])?;
     let (date, time) = (&text[..separator], &text[separator + 1..]);
-    let (date, time) = (date.as_bytes(), time.as_bytes());
-    if !has_documented_shape(date, time) {
+    let (date_digits, clock_digits) = (date.as_bytes(), time.as_bytes());
+    if !has_documented_shape(date_digits, clock_digits) {
         return None;
     }
     // The shape put digits where the numbers are; the calendar and the
@@ -192,15 +192,20 @@ fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     // Every /api booking reads one, so no format string is parsed here.
     let number = |bytes: &[u8]| digits(bytes).and_then(|value| u32::try_from(value).ok());
     let date = NaiveDate::from_ymd_opt(
-        digits(&date[..4])?,
-        number(&date[5..7])?,
-        number(&date[8..10])?,
+        digits(&date_digits[..4])?,
+        number(&date_digits[5..7])?,
+        number(&date_digits[8..10])?,
     )?;
-    let (hour, minute) = (number(&time[..2])?, number(&time[3..5])?);
-    let time = match time.len() {
-        5 => NaiveTime::from_hms_opt(hour, minute, 0)?,
-        8 => NaiveTime::from_hms_opt(hour, minute, number(&time[6..8])?)?,
-        _ => NaiveTime::parse_from_str(std::str::from_utf8(time).ok()?, "%H:%M:%S%.f").ok()?,
+    let time = match clock_digits {
+        [h1, h2, b':', m1, m2] => {
+            NaiveTime::from_hms_opt(number(&[*h1, *h2])?, number(&[*m1, *m2])?, 0)?
+        }
+        [h1, h2, b':', m1, m2, b':', s1, s2] => NaiveTime::from_hms_opt(
+            number(&[*h1, *h2])?,
+            number(&[*m1, *m2])?,
+            number(&[*s1, *s2])?,
+        )?,
+        _ => NaiveTime::parse_from_str(time, "%H:%M:%S%.f").ok()?,
     };
     // chrono reads second 60 as a leap second; no show starts in one.
     if time.nanosecond() >= 1_000_000_000 {
