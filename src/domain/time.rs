@@ -182,9 +182,9 @@ fn has_documented_shape(date: &[u8], time: &[u8]) -> bool {
 
 fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     let separator = text.find([' ', 'T', 't'])?;
-    let (date, time) = (&text[..separator], &text[separator + 1..]);
-    let (date_digits, clock_digits) = (date.as_bytes(), time.as_bytes());
-    if !has_documented_shape(date_digits, clock_digits) {
+    let (date, time) = (&text.as_bytes()[..separator], &text[separator + 1..]);
+    let clock = time.as_bytes();
+    if !has_documented_shape(date, clock) {
         return None;
     }
     // The shape put digits where the numbers are; the calendar and the
@@ -192,20 +192,15 @@ fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     // Every /api booking reads one, so no format string is parsed here.
     let number = |bytes: &[u8]| digits(bytes).and_then(|value| u32::try_from(value).ok());
     let date = NaiveDate::from_ymd_opt(
-        digits(&date_digits[..4])?,
-        number(&date_digits[5..7])?,
-        number(&date_digits[8..10])?,
+        digits(&date[..4])?,
+        number(&date[5..7])?,
+        number(&date[8..10])?,
     )?;
-    let time = match clock_digits {
-        [h1, h2, b':', m1, m2] => {
-            NaiveTime::from_hms_opt(number(&[*h1, *h2])?, number(&[*m1, *m2])?, 0)?
-        }
-        [h1, h2, b':', m1, m2, b':', s1, s2] => NaiveTime::from_hms_opt(
-            number(&[*h1, *h2])?,
-            number(&[*m1, *m2])?,
-            number(&[*s1, *s2])?,
-        )?,
-        _ => NaiveTime::parse_from_str(time, "%H:%M:%S%.f").ok()?,
+    let time = if clock.len() <= "HH:MM:SS".len() {
+        let second = clock.get(6..8).map_or(Some(0), number)?;
+        NaiveTime::from_hms_opt(number(&clock[..2])?, number(&clock[3..5])?, second)?
+    } else {
+        NaiveTime::parse_from_str(time, "%H:%M:%S%.f").ok()?
     };
     // chrono reads second 60 as a leap second; no show starts in one.
     if time.nanosecond() >= 1_000_000_000 {
