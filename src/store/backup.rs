@@ -55,9 +55,34 @@ pub fn back_up(from: &Path, to: &Path) -> Result<BackupReport, BackupError> {
         }));
     }
     let snapshot = Snapshot::open(from).map_err(BackupError::Source)?;
+    copy_snapshot(snapshot.txn(), to, started)
+}
+
+/// Like [`back_up`], from a snapshot taken already (by the service, for
+/// `backup` while it runs).
+pub fn back_up_snapshot(
+    txn: &ReadTransaction,
+    from: &Path,
+    to: &Path,
+) -> Result<BackupReport, BackupError> {
+    let started = Instant::now();
+    if same_file(from, to) {
+        return Err(BackupError::Copy(StoreError::Copy {
+            to: to.to_owned(),
+            why: "it is the database itself".into(),
+            source: None,
+        }));
+    }
+    copy_snapshot(txn, to, started)
+}
+
+fn copy_snapshot(
+    txn: &ReadTransaction,
+    to: &Path,
+    started: Instant,
+) -> Result<BackupReport, BackupError> {
     let partial = partial_path(to);
-    let written = write_copy(snapshot.txn(), &partial);
-    drop(snapshot);
+    let written = write_copy(txn, &partial);
     let (tables, entries) = match written {
         Ok(counts) => counts,
         Err(error) => {

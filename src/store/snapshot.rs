@@ -14,7 +14,7 @@ use super::error::StoreError;
 use super::schema;
 
 /// How the service and every reader beside it share a file.
-pub const CONCURRENCY_MODE: ConcurrencyMode = ConcurrencyMode::SingleWriter;
+pub const CONCURRENCY_MODE: ConcurrencyMode = ConcurrencyMode::ExclusiveWriter;
 
 /// Page cache of a reader: it reads each page about once.
 const READER_CACHE: usize = 8 << 20;
