@@ -1,10 +1,11 @@
-//! One consistent snapshot of a database file, read by another process
-//! while the service may be writing it: `check`, `backup` and `export`.
+//! One consistent snapshot of a database file no service holds: `check`,
+//! `backup` and `export` (while a service runs, they ask it instead: see
+//! [`super::control`]).
 //!
-//! The service opens its file in redb's `SingleWriter` concurrency mode, so a
-//! second process may open it read-only in the same mode. Its read
-//! transaction sees the last commit made before it began, whatever the
-//! service commits meanwhile, and never changes the file.
+//! The service opens its file in redb's exclusive mode (its commits leave
+//! the flush to the journal, which the shared modes refuse), so another
+//! process cannot open the file while it runs: it is told the database is
+//! already open, and asks the service.
 
 use std::path::Path;
 
@@ -13,7 +14,7 @@ use redb::{Builder, ConcurrencyMode, ReadOnlyDatabase, ReadTransaction, Readable
 use super::error::StoreError;
 use super::schema;
 
-/// How the service and every reader beside it share a file.
+/// How the service holds its file: alone.
 pub const CONCURRENCY_MODE: ConcurrencyMode = ConcurrencyMode::ExclusiveWriter;
 
 /// Page cache of a reader: it reads each page about once.
