@@ -47,13 +47,7 @@ pub enum BackupError {
 /// `to` (replaced whole, or left as it was).
 pub fn back_up(from: &Path, to: &Path) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
-    if same_file(from, to) {
-        return Err(BackupError::Copy(StoreError::Copy {
-            to: to.to_owned(),
-            why: "it is the database itself".into(),
-            source: None,
-        }));
-    }
+    refuse_itself(from, to)?;
     let snapshot = Snapshot::open(from).map_err(BackupError::Source)?;
     copy_snapshot(snapshot.txn(), to, started)
 }
@@ -66,13 +60,7 @@ pub fn back_up_snapshot(
     to: &Path,
 ) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
-    if same_file(from, to) {
-        return Err(BackupError::Copy(StoreError::Copy {
-            to: to.to_owned(),
-            why: "it is the database itself".into(),
-            source: None,
-        }));
-    }
+    refuse_itself(from, to)?;
     copy_snapshot(txn, to, started)
 }
 
@@ -120,6 +108,18 @@ fn copy_snapshot(
         bytes,
         took: started.elapsed(),
     })
+}
+
+/// A backup never overwrites its own database.
+fn refuse_itself(from: &Path, to: &Path) -> Result<(), BackupError> {
+    if same_file(from, to) {
+        return Err(BackupError::Copy(StoreError::Copy {
+            to: to.to_owned(),
+            why: "it is the database itself".into(),
+            source: None,
+        }));
+    }
+    Ok(())
 }
 
 /// `<to>.partial`, beside the copy, so that the rename stays on one file system.

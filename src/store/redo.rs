@@ -103,6 +103,24 @@ impl<'r, T> Logged<'r, T> {
     }
 }
 
+impl<T> Logged<'_, T> {
+    /// Records one change: `op` of `key` (and `value`, where it has one).
+    fn note<K: Value + 'static, V: Value + 'static>(
+        &self,
+        op: u8,
+        key: &K::SelfType<'_>,
+        value: Option<&V::SelfType<'_>>,
+    ) {
+        let value = value.map(|value| V::as_bytes(value));
+        self.redo.record(
+            op,
+            self.tag,
+            K::as_bytes(key).as_ref(),
+            value.as_ref().map(AsRef::as_ref),
+        );
+    }
+}
+
 impl<T> Deref for Logged<'_, T> {
     type Target = T;
 
@@ -117,12 +135,7 @@ impl<K: Key + 'static, V: Value + 'static> Logged<'_, Table<'_, K, V>> {
         key: impl Borrow<K::SelfType<'k>>,
         value: impl Borrow<V::SelfType<'v>>,
     ) -> Result<Option<AccessGuard<'_, V>>, StorageError> {
-        self.redo.record(
-            INSERT,
-            self.tag,
-            K::as_bytes(key.borrow()).as_ref(),
-            Some(V::as_bytes(value.borrow()).as_ref()),
-        );
+        self.note::<K, V>(INSERT, key.borrow(), Some(value.borrow()));
         self.table.insert(key, value)
     }
 
@@ -130,8 +143,7 @@ impl<K: Key + 'static, V: Value + 'static> Logged<'_, Table<'_, K, V>> {
         &mut self,
         key: impl Borrow<K::SelfType<'k>>,
     ) -> Result<Option<AccessGuard<'_, V>>, StorageError> {
-        self.redo
-            .record(REMOVE, self.tag, K::as_bytes(key.borrow()).as_ref(), None);
+        self.note::<K, V>(REMOVE, key.borrow(), None);
         self.table.remove(key)
     }
 }
@@ -142,12 +154,7 @@ impl<K: Key + 'static, V: Key + 'static> Logged<'_, MultimapTable<'_, K, V>> {
         key: impl Borrow<K::SelfType<'k>>,
         value: impl Borrow<V::SelfType<'v>>,
     ) -> Result<bool, StorageError> {
-        self.redo.record(
-            INSERT,
-            self.tag,
-            K::as_bytes(key.borrow()).as_ref(),
-            Some(V::as_bytes(value.borrow()).as_ref()),
-        );
+        self.note::<K, V>(INSERT, key.borrow(), Some(value.borrow()));
         self.table.insert(key, value)
     }
 
@@ -156,12 +163,7 @@ impl<K: Key + 'static, V: Key + 'static> Logged<'_, MultimapTable<'_, K, V>> {
         key: impl Borrow<K::SelfType<'k>>,
         value: impl Borrow<V::SelfType<'v>>,
     ) -> Result<bool, StorageError> {
-        self.redo.record(
-            REMOVE,
-            self.tag,
-            K::as_bytes(key.borrow()).as_ref(),
-            Some(V::as_bytes(value.borrow()).as_ref()),
-        );
+        self.note::<K, V>(REMOVE, key.borrow(), Some(value.borrow()));
         self.table.remove(key, value)
     }
 
@@ -169,12 +171,7 @@ impl<K: Key + 'static, V: Key + 'static> Logged<'_, MultimapTable<'_, K, V>> {
         &mut self,
         key: impl Borrow<K::SelfType<'k>>,
     ) -> Result<MultimapValue<'_, V>, StorageError> {
-        self.redo.record(
-            REMOVE_ALL,
-            self.tag,
-            K::as_bytes(key.borrow()).as_ref(),
-            None,
-        );
+        self.note::<K, V>(REMOVE_ALL, key.borrow(), None);
         self.table.remove_all(key)
     }
 }
