@@ -439,9 +439,9 @@ impl Store {
     }
 
     /// Makes a batch durable: by its journal record, then a commit without
-    /// a flush; or, when the journal is full (or there is none, or the batch
-    /// wrote nothing), by a durable commit, which takes in everything
-    /// journaled before it (a checkpoint).
+    /// a flush; or, when the journal is full (or there is none), by a durable
+    /// commit, which takes in everything journaled before it (a checkpoint).
+    /// A batch that wrote nothing is not committed.
     fn commit(&self, mut txn: redb::WriteTransaction, writes: &[u8]) -> Result<(), StoreError> {
         let Some(journal) = &self.journal else {
             txn.set_durability(Durability::Immediate)?;
@@ -450,22 +450,26 @@ impl Store {
         let mut journal = journal
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !writes.is_empty() {
-            match journal.append(writes) {
-                Ok(()) => {
-                    txn.set_durability(Durability::None)?;
-                    return txn.commit().map_err(|error| {
-                        self.behind.store(true, std::sync::atomic::Ordering::SeqCst);
-                        error.into()
-                    });
-                }
-                Err(Ok(journal::Full)) => {}
-                Err(Err(source)) => {
-                    return Err(StoreError::Journal {
-                        path: journal.path().to_owned(),
-                        source,
-                    })
-                }
+        if writes.is_empty() {
+            // Nothing changed (every use case was refused or replayed, or the
+            // probe after a reopen, whose replay committed durably already).
+            txn.abort()?;
+            return Ok(());
+        }
+        match journal.append(writes) {
+            Ok(()) => {
+                txn.set_durability(Durability::None)?;
+                return txn.commit().map_err(|error| {
+                    self.behind.store(true, std::sync::atomic::Ordering::SeqCst);
+                    error.into()
+                });
+            }
+            Err(Ok(journal::Full)) => {}
+            Err(Err(source)) => {
+                return Err(StoreError::Journal {
+                    path: journal.path().to_owned(),
+                    source,
+                })
             }
         }
         txn.set_durability(Durability::Immediate)?;
