@@ -361,19 +361,16 @@ fn report_export(
             ));
             0
         }
-        Err(error @ StoreError::Copy { .. }) => {
-            out.error_line(&format!(
-                "boxoffice: export failed: {}",
-                crate::error_chain(&error)
-            ));
-            EXIT_PROBLEMS
-        }
         Err(error) => {
             out.error_line(&format!(
                 "boxoffice: export failed: {}",
                 crate::error_chain(&error)
             ));
-            EXIT_CANNOT_OPEN
+            if matches!(error, StoreError::Copy { .. }) {
+                EXIT_PROBLEMS
+            } else {
+                EXIT_CANNOT_OPEN
+            }
         }
     }
 }

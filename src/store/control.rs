@@ -141,22 +141,14 @@ pub fn ask(database: &Path, request: &Request) -> Option<u8> {
     let mut reader = BufReader::with_capacity(256 << 10, stream);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(256 << 10, stdout.lock());
-    let mut header = [0u8; 5];
     let mut bytes = Vec::new();
     loop {
-        if reader.read_exact(&mut header).is_err() {
+        let Ok(kind) = read_frame(&mut reader, &mut bytes) else {
             let _ = out.flush();
             eprintln!("boxoffice: the service stopped answering");
             return Some(2);
-        }
-        let len = u32::from_le_bytes([header[1], header[2], header[3], header[4]]) as usize;
-        bytes.resize(len, 0);
-        if reader.read_exact(&mut bytes).is_err() {
-            let _ = out.flush();
-            eprintln!("boxoffice: the service stopped answering");
-            return Some(2);
-        }
-        match header[0] {
+        };
+        match kind {
             b'o' => {
                 if out.write_all(&bytes).is_err() {
                     return Some(1);
@@ -177,4 +169,14 @@ pub fn ask(database: &Path, request: &Request) -> Option<u8> {
             }
         }
     }
+}
+
+/// Reads one frame into `bytes`; its kind.
+fn read_frame(reader: &mut impl Read, bytes: &mut Vec<u8>) -> io::Result<u8> {
+    let mut header = [0u8; 5];
+    reader.read_exact(&mut header)?;
+    let len = u32::from_le_bytes([header[1], header[2], header[3], header[4]]) as usize;
+    bytes.resize(len, 0);
+    reader.read_exact(bytes)?;
+    Ok(header[0])
 }

@@ -36,6 +36,8 @@ pub struct Journal {
     capacity: u64,
     /// Where the next record goes.
     end: u64,
+    /// The record being written, kept so that an append allocates nothing.
+    record: Vec<u8>,
     /// The next record's sequence number; each record's is one more than
     /// the one before it.
     next: u64,
@@ -79,16 +81,13 @@ impl Journal {
             path: path.to_owned(),
             capacity,
             end: 0,
+            record: Vec::new(),
             // A new random start each time it is opened: a record left over
             // from an earlier run then never follows a newer one by chance,
             // even when the first record was torn and no older number is known.
             next: u64::try_from(ulid::Ulid::generate().0 & u128::from(u64::MAX >> 1)).unwrap_or(1),
         };
         Ok((journal, records))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Appends one record and flushes it. `Err(Ok(Full))` when it does not
@@ -99,17 +98,26 @@ impl Journal {
         if self.end + size > self.capacity {
             return Err(Ok(Full));
         }
-        let mut record = Vec::with_capacity(HEADER + writes.len());
+        let record = &mut self.record;
+        record.clear();
         record.extend_from_slice(&MAGIC.to_le_bytes());
         record.extend_from_slice(&len.to_le_bytes());
         record.extend_from_slice(&self.next.to_le_bytes());
         record.extend_from_slice(&checksum(len, self.next, writes).to_le_bytes());
         record.extend_from_slice(writes);
-        self.file.write_all_at(&record, self.end).map_err(Err)?;
+        self.file.write_all_at(record, self.end).map_err(Err)?;
         self.file.sync_data().map_err(Err)?;
         self.end += size;
         self.next += 1;
         Ok(())
+    }
+
+    /// A failure of its file, naming it.
+    pub fn failed(&self, source: io::Error) -> super::StoreError {
+        super::StoreError::Journal {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Every record in it now, read from the file.

@@ -191,10 +191,7 @@ impl Store {
         }
         txn.set_durability(Durability::Immediate)?;
         txn.commit()?;
-        journal.clear().map_err(|source| StoreError::Journal {
-            path: journal.path().to_owned(),
-            source,
-        })?;
+        journal.clear().map_err(|error| journal.failed(error))?;
         self.behind
             .store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(())
@@ -229,10 +226,7 @@ impl Store {
             let journal = journal
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            journal.records().map_err(|source| StoreError::Journal {
-                path: journal.path().to_owned(),
-                source,
-            })?
+            journal.records().map_err(|error| journal.failed(error))?
         };
         self.replay(&records)
     }
@@ -465,12 +459,7 @@ impl Store {
                 });
             }
             Err(Ok(journal::Full)) => {}
-            Err(Err(source)) => {
-                return Err(StoreError::Journal {
-                    path: journal.path().to_owned(),
-                    source,
-                })
-            }
+            Err(Err(error)) => return Err(journal.failed(error)),
         }
         txn.set_durability(Durability::Immediate)?;
         txn.commit()?;
@@ -495,19 +484,8 @@ impl Drop for Store {
             return;
         }
         self.latest.committed();
-        let Ok(db) = self.database() else { return };
-        let Ok(mut txn) = db.begin_write() else {
-            return;
-        };
-        if txn.set_durability(Durability::Immediate).is_err() || txn.commit().is_err() {
-            return;
-        }
-        if let Some(journal) = self.journal.as_mut() {
-            let journal = journal
-                .get_mut()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let _ = journal.clear();
-        }
+        // Nothing to apply: a durable commit, then the journal cleared.
+        let _ = self.replay(&[]);
     }
 }
 
