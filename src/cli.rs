@@ -3,14 +3,12 @@
 //! 0 done, 1 problems found or input refused, 2 the database cannot be
 //! opened (and 70 when the writer thread dies).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
-use crate::store::{control, Store, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -158,123 +156,30 @@ fn config_and_path(named: Option<PathBuf>) -> Result<(Config, PathBuf), ExitCode
     }
 }
 
-/// Where a command's report goes: this process's output, or the socket of
-/// the process that asked the service (see [`control`]).
-trait Report: Write {
-    fn error_line(&mut self, line: &str);
-}
-
-struct Local<W: Write>(W);
-
-impl<W: Write> Write for Local<W> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write(bytes)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl<W: Write> Report for Local<W> {
-    fn error_line(&mut self, line: &str) {
-        let _ = self.0.flush();
-        eprintln!("{line}");
-    }
-}
-
-impl Report for control::Answer<'_> {
-    fn error_line(&mut self, line: &str) {
-        let _ = self.err_line(line);
-    }
-}
-
-/// The database is held by a running service: ask it.
-fn held_by_service(error: &StoreError) -> bool {
-    matches!(
-        error,
-        StoreError::Open {
-            source: redb::DatabaseError::DatabaseAlreadyOpen,
-            ..
-        }
-    )
-}
-
-fn ask_service(path: &Path, request: &control::Request, error: &StoreError) -> ExitCode {
-    if let Some(code) = control::ask(path, request) {
-        ExitCode::from(code)
-    } else {
-        eprintln!("boxoffice: {}", crate::error_chain(error));
-        ExitCode::from(EXIT_CANNOT_OPEN)
-    }
-}
-
-/// Runs a request from another process on a snapshot of the service's own.
-pub fn run_in_service(
-    store: &Store,
-    database: &Path,
-    request: &control::Request,
-    answer: &mut control::Answer<'_>,
-) -> u8 {
-    let txn = match store.snapshot() {
-        Ok(txn) => txn,
-        Err(error) => {
-            answer.error_line(&format!("boxoffice: {}", crate::error_chain(&error)));
-            return EXIT_CANNOT_OPEN;
-        }
-    };
-    match request {
-        control::Request::Check => report_check(database, crate::store::problems(&txn), answer),
-        control::Request::Backup(to) => report_backup(
-            database,
-            to,
-            crate::store::back_up_snapshot(&txn, database, to),
-            answer,
-        ),
-        control::Request::Export => {
-            let exported = crate::store::export_snapshot(&txn, database, answer);
-            report_export(database, exported, answer)
-        }
-    }
-}
-
 fn check(file: Option<PathBuf>) -> ExitCode {
     let path = match database_path(file) {
         Ok(path) => path,
         Err(code) => return code,
     };
     match crate::store::check_file(&path) {
-        Err(error) if held_by_service(&error) => {
-            ask_service(&path, &control::Request::Check, &error)
-        }
-        result => ExitCode::from(report_check(
-            &path,
-            result,
-            &mut Local(std::io::stdout().lock()),
-        )),
-    }
-}
-
-fn report_check(path: &Path, result: Result<Vec<String>, StoreError>, out: &mut dyn Report) -> u8 {
-    match result {
         Ok(problems) if problems.is_empty() => {
-            let _ = writeln!(out, "{}: every invariant holds", path.display());
-            0
+            println!("{}: every invariant holds", path.display());
+            ExitCode::SUCCESS
         }
         Ok(problems) => {
             for problem in &problems {
-                let _ = writeln!(out, "{}: {problem}", path.display());
+                println!("{}: {problem}", path.display());
             }
-            out.error_line(&format!(
+            eprintln!(
                 "boxoffice: {} problems found in {}",
                 problems.len(),
                 path.display()
-            ));
-            EXIT_PROBLEMS
+            );
+            ExitCode::from(EXIT_PROBLEMS)
         }
         Err(error) => {
-            out.error_line(&format!("boxoffice: {}", crate::error_chain(&error)));
-            EXIT_CANNOT_OPEN
+            eprintln!("boxoffice: {}", crate::error_chain(&error));
+            ExitCode::from(EXIT_CANNOT_OPEN)
         }
     }
 }
@@ -285,29 +190,8 @@ fn backup(to: &Path, database: Option<PathBuf>) -> ExitCode {
         Err(code) => return code,
     };
     match crate::store::back_up(&from, to) {
-        Err(crate::store::BackupError::Source(error)) if held_by_service(&error) => {
-            let to = std::path::absolute(to).unwrap_or_else(|_| to.to_owned());
-            ask_service(&from, &control::Request::Backup(to), &error)
-        }
-        result => ExitCode::from(report_backup(
-            &from,
-            to,
-            result,
-            &mut Local(std::io::stdout().lock()),
-        )),
-    }
-}
-
-fn report_backup(
-    from: &Path,
-    to: &Path,
-    result: Result<crate::store::BackupReport, crate::store::BackupError>,
-    out: &mut dyn Report,
-) -> u8 {
-    match result {
         Ok(report) => {
-            let _ = writeln!(
-                out,
+            println!(
                 "boxoffice: backed up {} to {}: {} entries in {} tables, {} bytes, in {:.3} s",
                 from.display(),
                 to.display(),
@@ -316,17 +200,14 @@ fn report_backup(
                 report.bytes,
                 report.took.as_secs_f64()
             );
-            0
+            ExitCode::SUCCESS
         }
         Err(error) => {
-            out.error_line(&format!(
-                "boxoffice: backup failed: {}",
-                crate::error_chain(&error)
-            ));
-            match error {
+            eprintln!("boxoffice: backup failed: {}", crate::error_chain(&error));
+            ExitCode::from(match error {
                 crate::store::BackupError::Source(_) => EXIT_CANNOT_OPEN,
                 crate::store::BackupError::Copy(_) => EXIT_PROBLEMS,
-            }
+            })
         }
     }
 }
@@ -337,40 +218,23 @@ fn export(database: Option<PathBuf>) -> ExitCode {
         Err(code) => return code,
     };
     let stdout = std::io::stdout();
-    let mut out = Local(std::io::BufWriter::with_capacity(256 << 10, stdout.lock()));
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, stdout.lock());
     match crate::store::export(&path, &mut out) {
-        Err(error) if held_by_service(&error) => {
-            drop(out);
-            ask_service(&path, &control::Request::Export, &error)
-        }
-        result => ExitCode::from(report_export(&path, result, &mut out)),
-    }
-}
-
-fn report_export(
-    path: &Path,
-    result: Result<crate::store::Exported, StoreError>,
-    out: &mut dyn Report,
-) -> u8 {
-    match result {
         Ok(exported) => {
-            out.error_line(&format!(
+            eprintln!(
                 "boxoffice: exported {} lines from {}",
                 exported.lines,
                 path.display()
-            ));
-            0
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error @ crate::store::StoreError::Copy { .. }) => {
+            eprintln!("boxoffice: export failed: {}", crate::error_chain(&error));
+            ExitCode::from(EXIT_PROBLEMS)
         }
         Err(error) => {
-            out.error_line(&format!(
-                "boxoffice: export failed: {}",
-                crate::error_chain(&error)
-            ));
-            if matches!(error, StoreError::Copy { .. }) {
-                EXIT_PROBLEMS
-            } else {
-                EXIT_CANNOT_OPEN
-            }
+            eprintln!("boxoffice: export failed: {}", crate::error_chain(&error));
+            ExitCode::from(EXIT_CANNOT_OPEN)
         }
     }
 }

@@ -141,14 +141,6 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
             Box::new(exit_on_writer_death),
             Arc::clone(&metrics),
         );
-        // `check`, `backup` and `export` from other processes ask through it.
-        bookings
-            .store()
-            .serve_control(&config.db_path, crate::cli::run_in_service)
-            .map_err(|source| StoreError::Control {
-                path: crate::store::control::socket_beside(&config.db_path),
-                source,
-            })?;
         (Arc::new(bookings), writer_thread)
     };
     let api::Routes { seed, v1, spec } = api::routes(&config);

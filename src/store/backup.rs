@@ -47,30 +47,17 @@ pub enum BackupError {
 /// `to` (replaced whole, or left as it was).
 pub fn back_up(from: &Path, to: &Path) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
-    refuse_itself(from, to)?;
+    if same_file(from, to) {
+        return Err(BackupError::Copy(StoreError::Copy {
+            to: to.to_owned(),
+            why: "it is the database itself".into(),
+            source: None,
+        }));
+    }
     let snapshot = Snapshot::open(from).map_err(BackupError::Source)?;
-    copy_snapshot(snapshot.txn(), to, started)
-}
-
-/// Like [`back_up`], from a snapshot taken already (by the service, for
-/// `backup` while it runs).
-pub fn back_up_snapshot(
-    txn: &ReadTransaction,
-    from: &Path,
-    to: &Path,
-) -> Result<BackupReport, BackupError> {
-    let started = Instant::now();
-    refuse_itself(from, to)?;
-    copy_snapshot(txn, to, started)
-}
-
-fn copy_snapshot(
-    txn: &ReadTransaction,
-    to: &Path,
-    started: Instant,
-) -> Result<BackupReport, BackupError> {
     let partial = partial_path(to);
-    let written = write_copy(txn, &partial);
+    let written = write_copy(snapshot.txn(), &partial);
+    drop(snapshot);
     let (tables, entries) = match written {
         Ok(counts) => counts,
         Err(error) => {
@@ -108,18 +95,6 @@ fn copy_snapshot(
         bytes,
         took: started.elapsed(),
     })
-}
-
-/// A backup never overwrites its own database.
-fn refuse_itself(from: &Path, to: &Path) -> Result<(), BackupError> {
-    if same_file(from, to) {
-        return Err(BackupError::Copy(StoreError::Copy {
-            to: to.to_owned(),
-            why: "it is the database itself".into(),
-            source: None,
-        }));
-    }
-    Ok(())
 }
 
 /// `<to>.partial`, beside the copy, so that the rename stays on one file system.

@@ -166,22 +166,12 @@ pub struct Exported {
 /// snapshot taken when the export begins.
 pub fn export(path: &std::path::Path, out: &mut dyn Write) -> Result<Exported, StoreError> {
     let snapshot = Snapshot::open(path)?;
-    export_snapshot(snapshot.txn(), path, out)
-}
-
-/// Like [`export`], from a snapshot taken already (by the service, for
-/// `export` while it runs); `path` names the database in messages.
-pub fn export_snapshot(
-    txn: &redb::ReadTransaction,
-    path: &std::path::Path,
-    out: &mut dyn Write,
-) -> Result<Exported, StoreError> {
     let mut writer = Writer {
         out,
         lines: 0,
         to: path.to_owned(),
     };
-    write_all(txn, &mut writer)?;
+    write_all(snapshot.txn(), &mut writer)?;
     writer.out.flush().map_err(|error| writer.failed(error))?;
     Ok(Exported {
         lines: writer.lines,

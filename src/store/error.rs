@@ -44,20 +44,6 @@ pub enum StoreError {
     },
     #[error("storage error")]
     Redb(#[from] redb::Error),
-    /// The socket beside the database that other processes ask through.
-    #[error("cannot listen on {}", .path.display())]
-    Control {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The journal beside the database could not be opened, read or written.
-    #[error("journal {}", .path.display())]
-    Journal {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Clock(#[from] crate::clock::ClockUnusable),
     /// The database is being reopened after an I/O error.

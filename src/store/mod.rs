@@ -6,15 +6,12 @@
 mod backup;
 mod check;
 pub(crate) mod codec;
-pub mod control;
 mod dump;
 mod error;
 mod import;
-mod journal;
 mod latest;
 mod readers;
 mod reads;
-mod redo;
 mod schema;
 pub(crate) mod service;
 mod snapshot;
@@ -33,9 +30,9 @@ use redb::{
 
 use crate::domain::{Millis, Rules};
 
-pub use backup::{back_up, back_up_snapshot, BackupError, BackupReport};
-pub use check::{check_file, problems};
-pub use dump::{export, export_snapshot, read as read_dump, BadLine, Exported};
+pub use backup::{back_up, BackupError, BackupReport};
+pub use check::check_file;
+pub use dump::{export, read as read_dump, BadLine, Exported};
 pub use error::StoreError;
 pub use import::{import, ImportError, Records};
 pub use schema::{backup_path, SCHEMA_VERSION};
@@ -70,15 +67,6 @@ pub struct Store {
     /// Screens as last decoded, each with the bytes it was decoded from.
     screens: reads::ScreenCache,
     rules: Rules,
-    /// For a file: what makes each batch durable (see [`journal`]); a test
-    /// backend has none, and every commit of its own is durable.
-    journal: Option<Mutex<journal::Journal>>,
-    /// The socket `check`, `backup` and `export` ask through while the
-    /// service runs (see [`control`]); removed when the store closes.
-    control_socket: Mutex<Option<std::path::PathBuf>>,
-    /// A batch reached the journal but its commit failed: the database is
-    /// reopened (and the journal replayed) before the next write.
-    behind: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -160,75 +148,9 @@ impl Store {
                     })
             })
         };
-        let journal_path = journal::path_beside(path);
-        let (journal, records) =
-            journal::Journal::open(&journal_path, journal::CAPACITY).map_err(|source| {
-                StoreError::Journal {
-                    path: journal_path.clone(),
-                    source,
-                }
-            })?;
         let mut store = Self::over(db, opener, Box::new(probe), rules);
         store.open_reader = Some(open_reader);
-        store.journal = Some(Mutex::new(journal));
-        store.replay(&records)?;
         Ok(store)
-    }
-
-    /// Applies what the journal holds (a crash left it, or a commit failed
-    /// after its batch was journaled) in one durable commit, and starts the
-    /// journal again. Entries the database already has change nothing.
-    fn replay(&self, records: &[Vec<u8>]) -> Result<(), StoreError> {
-        let Some(journal) = &self.journal else {
-            return Ok(());
-        };
-        let mut journal = journal
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut txn = self.database()?.begin_write()?;
-        for record in records {
-            redo::apply(&txn, record)?;
-        }
-        txn.set_durability(Durability::Immediate)?;
-        txn.commit()?;
-        journal.clear().map_err(|error| journal.failed(error))?;
-        self.behind
-            .store(false, std::sync::atomic::Ordering::SeqCst);
-        Ok(())
-    }
-
-    /// One snapshot of everything committed so far.
-    pub fn snapshot(&self) -> Result<Arc<ReadTransaction>, StoreError> {
-        self.begin_read()
-    }
-
-    /// Answers `check`, `backup` and `export` from other processes while
-    /// this store is open (see [`control`]).
-    pub fn serve_control(
-        self: &Arc<Self>,
-        database: &Path,
-        run: control::Runner,
-    ) -> std::io::Result<()> {
-        let socket = control::serve(self, database, run)?;
-        *self
-            .control_socket
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(socket);
-        Ok(())
-    }
-
-    /// Reads the journal again and replays it.
-    fn catch_up(&self) -> Result<(), StoreError> {
-        let Some(journal) = &self.journal else {
-            return Ok(());
-        };
-        let records = {
-            let journal = journal
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            journal.records().map_err(|error| journal.failed(error))?
-        };
-        self.replay(&records)
     }
 
     fn over(db: Database, reopen: Opener, can_write: WriteProbe, rules: Rules) -> Self {
@@ -241,9 +163,6 @@ impl Store {
             latest: latest::Latest::default(),
             screens: reads::ScreenCache::default(),
             rules,
-            journal: None,
-            control_socket: Mutex::new(None),
-            behind: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -361,8 +280,7 @@ impl Store {
             match (self.reopen)() {
                 Ok(db) => {
                     *slot = Some(Arc::new(db));
-                    drop(slot);
-                    return self.catch_up();
+                    return Ok(());
                 }
                 Err(StoreError::Open {
                     source: redb::DatabaseError::DatabaseAlreadyOpen,
@@ -403,15 +321,12 @@ impl Store {
         ids: &mut IdMinter,
         work: impl FnOnce(&mut Batch<'_, '_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        if self.behind.load(std::sync::atomic::Ordering::SeqCst) {
-            self.reopen()?;
-        }
-        let txn = self.database()?.begin_write()?;
-        let redo = redo::Redo::default();
+        let mut txn = self.database()?.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
         let first = ids.last();
         let result = {
             let mut batch = Batch::new(
-                writes::Tables::open(&txn, &self.screens, &redo)?,
+                writes::Tables::open(&txn, &self.screens)?,
                 self.rules,
                 now,
                 ids,
@@ -421,71 +336,11 @@ impl Store {
             result
         };
         if ids.last() != first {
-            redo::Logged::new(
-                txn.open_table(tables::ID_HIGH_WATER)?,
-                redo::Tag::IdHighWater,
-                &redo,
-            )
-            .insert(tables::LAST_ID_KEY, ids.last())?;
+            txn.open_table(tables::ID_HIGH_WATER)?
+                .insert(tables::LAST_ID_KEY, ids.last())?;
         }
-        self.commit(txn, &redo.take())?;
-        Ok(result)
-    }
-
-    /// Makes a batch durable: by its journal record, then a commit without
-    /// a flush; or, when the journal is full (or there is none), by a durable
-    /// commit, which takes in everything journaled before it (a checkpoint).
-    /// A batch that wrote nothing is not committed.
-    fn commit(&self, mut txn: redb::WriteTransaction, writes: &[u8]) -> Result<(), StoreError> {
-        let Some(journal) = &self.journal else {
-            txn.set_durability(Durability::Immediate)?;
-            return Ok(txn.commit()?);
-        };
-        let mut journal = journal
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if writes.is_empty() {
-            // Nothing changed (every use case was refused or replayed, or the
-            // probe after a reopen, whose replay committed durably already).
-            txn.abort()?;
-            return Ok(());
-        }
-        match journal.append(writes) {
-            Ok(()) => {
-                txn.set_durability(Durability::None)?;
-                return txn.commit().map_err(|error| {
-                    self.behind.store(true, std::sync::atomic::Ordering::SeqCst);
-                    error.into()
-                });
-            }
-            Err(Ok(journal::Full)) => {}
-            Err(Err(error)) => return Err(journal.failed(error)),
-        }
-        txn.set_durability(Durability::Immediate)?;
         txn.commit()?;
-        journal.restart();
-        Ok(())
-    }
-}
-
-impl Drop for Store {
-    /// A last checkpoint, so that the file alone holds every commit and the
-    /// journal need not be replayed.
-    fn drop(&mut self) {
-        if let Some(socket) = self
-            .control_socket
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-        {
-            let _ = std::fs::remove_file(socket);
-        }
-        if self.journal.is_none() {
-            return;
-        }
-        self.latest.committed();
-        // Nothing to apply: a durable commit, then the journal cleared.
-        let _ = self.replay(&[]);
+        Ok(result)
     }
 }
 

@@ -1,11 +1,10 @@
-//! One consistent snapshot of a database file no service holds: `check`,
-//! `backup` and `export` (while a service runs, they ask it instead: see
-//! [`super::control`]).
+//! One consistent snapshot of a database file, read by another process
+//! while the service may be writing it: `check`, `backup` and `export`.
 //!
-//! The service opens its file in redb's exclusive mode (its commits leave
-//! the flush to the journal, which the shared modes refuse), so another
-//! process cannot open the file while it runs: it is told the database is
-//! already open, and asks the service.
+//! The service opens its file in redb's `SingleWriter` concurrency mode, so a
+//! second process may open it read-only in the same mode. Its read
+//! transaction sees the last commit made before it began, whatever the
+//! service commits meanwhile, and never changes the file.
 
 use std::path::Path;
 
@@ -14,8 +13,8 @@ use redb::{Builder, ConcurrencyMode, ReadOnlyDatabase, ReadTransaction, Readable
 use super::error::StoreError;
 use super::schema;
 
-/// How the service holds its file: alone.
-pub const CONCURRENCY_MODE: ConcurrencyMode = ConcurrencyMode::ExclusiveWriter;
+/// How the service and every reader beside it share a file.
+pub const CONCURRENCY_MODE: ConcurrencyMode = ConcurrencyMode::SingleWriter;
 
 /// Page cache of a reader: it reads each page about once.
 const READER_CACHE: usize = 8 << 20;

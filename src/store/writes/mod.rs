@@ -23,7 +23,6 @@ use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table, WriteTran
 use super::codec::{decode_hold, encode_show, encode_ticket};
 use super::error::StoreError;
 use super::reads::{dangling, missing_show, read_show, read_ticket, ScreenCache};
-use super::redo::{Logged, Redo, Tag};
 use super::tables::{
     FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
     IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, SCREEN_ID_TO_SCREEN,
@@ -112,22 +111,21 @@ fn outcome<T, P>(
     }
 }
 
-/// The tables of one write transaction, opened once for a whole batch;
-/// every change to them is recorded for the journal.
+/// The tables of one write transaction, opened once for a whole batch.
 pub(super) struct Tables<'txn> {
-    screens: Logged<'txn, Table<'txn, u128, &'static [u8]>>,
-    films: Logged<'txn, Table<'txn, u128, &'static [u8]>>,
-    shows: Logged<'txn, Table<'txn, u128, &'static [u8]>>,
-    screen_starts: Logged<'txn, Table<'txn, (u128, i64), u128>>,
-    starts: Logged<'txn, MultimapTable<'txn, i64, u128>>,
-    film_shows: Logged<'txn, MultimapTable<'txn, u128, u128>>,
-    tickets: Logged<'txn, Table<'txn, u128, &'static [u8]>>,
-    show_tickets: Logged<'txn, MultimapTable<'txn, u128, u128>>,
-    holds: Logged<'txn, Table<'txn, u128, &'static [u8]>>,
-    show_holds: Logged<'txn, MultimapTable<'txn, u128, u128>>,
-    hold_expiries: Logged<'txn, MultimapTable<'txn, i64, u128>>,
-    answers: Logged<'txn, Table<'txn, &'static [u8], &'static [u8]>>,
-    answer_times: Logged<'txn, MultimapTable<'txn, i64, &'static [u8]>>,
+    screens: Table<'txn, u128, &'static [u8]>,
+    films: Table<'txn, u128, &'static [u8]>,
+    shows: Table<'txn, u128, &'static [u8]>,
+    screen_starts: Table<'txn, (u128, i64), u128>,
+    starts: MultimapTable<'txn, i64, u128>,
+    film_shows: MultimapTable<'txn, u128, u128>,
+    tickets: Table<'txn, u128, &'static [u8]>,
+    show_tickets: MultimapTable<'txn, u128, u128>,
+    holds: Table<'txn, u128, &'static [u8]>,
+    show_holds: MultimapTable<'txn, u128, u128>,
+    hold_expiries: MultimapTable<'txn, i64, u128>,
+    answers: Table<'txn, &'static [u8], &'static [u8]>,
+    answer_times: MultimapTable<'txn, i64, &'static [u8]>,
     /// Screens decoded before, by the reads too: a booking on a seat map
     /// does not decode its hundreds of seats again.
     decoded_screens: &'txn ScreenCache,
@@ -141,56 +139,23 @@ impl<'txn> Tables<'txn> {
     pub(super) fn open(
         txn: &'txn WriteTransaction,
         decoded_screens: &'txn ScreenCache,
-        redo: &'txn Redo,
     ) -> Result<Self, StoreError> {
         Ok(Self {
             decoded_screens,
             written_shows: BTreeMap::new(),
-            screens: Logged::new(txn.open_table(SCREEN_ID_TO_SCREEN)?, Tag::Screens, redo),
-            films: Logged::new(txn.open_table(FILM_ID_TO_FILM)?, Tag::Films, redo),
-            shows: Logged::new(txn.open_table(SHOW_ID_TO_SHOW)?, Tag::Shows, redo),
-            screen_starts: Logged::new(
-                txn.open_table(SCREEN_START_TO_SHOW_ID)?,
-                Tag::ScreenStarts,
-                redo,
-            ),
-            starts: Logged::new(
-                txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?,
-                Tag::Starts,
-                redo,
-            ),
-            film_shows: Logged::new(
-                txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?,
-                Tag::FilmShows,
-                redo,
-            ),
-            tickets: Logged::new(txn.open_table(TICKET_ID_TO_TICKET)?, Tag::Tickets, redo),
-            show_tickets: Logged::new(
-                txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?,
-                Tag::ShowTickets,
-                redo,
-            ),
-            holds: Logged::new(txn.open_table(HOLD_ID_TO_HOLD)?, Tag::Holds, redo),
-            show_holds: Logged::new(
-                txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?,
-                Tag::ShowHolds,
-                redo,
-            ),
-            hold_expiries: Logged::new(
-                txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?,
-                Tag::HoldExpiries,
-                redo,
-            ),
-            answers: Logged::new(
-                txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?,
-                Tag::Answers,
-                redo,
-            ),
-            answer_times: Logged::new(
-                txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
-                Tag::AnswerTimes,
-                redo,
-            ),
+            screens: txn.open_table(SCREEN_ID_TO_SCREEN)?,
+            films: txn.open_table(FILM_ID_TO_FILM)?,
+            shows: txn.open_table(SHOW_ID_TO_SHOW)?,
+            screen_starts: txn.open_table(SCREEN_START_TO_SHOW_ID)?,
+            starts: txn.open_multimap_table(SHOW_START_TO_SHOW_IDS)?,
+            film_shows: txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?,
+            tickets: txn.open_table(TICKET_ID_TO_TICKET)?,
+            show_tickets: txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?,
+            holds: txn.open_table(HOLD_ID_TO_HOLD)?,
+            show_holds: txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?,
+            hold_expiries: txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?,
+            answers: txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?,
+            answer_times: txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
         })
     }
 
@@ -213,7 +178,7 @@ impl<'txn> Tables<'txn> {
     fn stored_show(&self, id: ShowId) -> Result<Option<Show>, StoreError> {
         match self.written_shows.get(&id.as_u128()) {
             Some(show) => Ok(Some(show.clone())),
-            None => read_show(&*self.shows, id),
+            None => read_show(&self.shows, id),
         }
     }
 
@@ -222,7 +187,7 @@ impl<'txn> Tables<'txn> {
     }
 
     fn ticket_with_show(&self, id: TicketId) -> Result<(Ticket, Show), Failure> {
-        let ticket = read_ticket(&*self.tickets, id)?.ok_or(Refusal::TicketNotFound)?;
+        let ticket = read_ticket(&self.tickets, id)?.ok_or(Refusal::TicketNotFound)?;
         let show = self
             .stored_show(ticket.show_id)?
             .ok_or_else(|| dangling(&ticket))?;
@@ -232,7 +197,7 @@ impl<'txn> Tables<'txn> {
     /// A stored screen, or the default one with `capacity`, shared with
     /// whoever decoded the same record before (the reads too).
     fn screen(&self, id: ScreenId, rules: Rules) -> Result<Option<Arc<Screen>>, StoreError> {
-        self.decoded_screens.screen(&*self.screens, id, rules)
+        self.decoded_screens.screen(&self.screens, id, rules)
     }
 
     /// Writes a show (stored at the batch's end); a new one goes into the

@@ -27,7 +27,7 @@ pub(super) fn party(request: &SeatRequest) -> Party<'_> {
 impl Tables<'_> {
     /// The screen a show is on.
     pub(super) fn screen_of(&self, show: &Show, rules: Rules) -> Result<Arc<Screen>, StoreError> {
-        self.decoded_screens.screen_of(&*self.screens, show, rules)
+        self.decoded_screens.screen_of(&self.screens, show, rules)
     }
 }
 

@@ -236,7 +236,7 @@ fn plan_purge(
             let mut doomed = Vec::new();
             for entry in all.by_ref().take(left) {
                 let ticket = TicketId::from_u128(entry?.value());
-                let ticket = crate::store::reads::read_ticket(&*tables.tickets, ticket)?
+                let ticket = crate::store::reads::read_ticket(&tables.tickets, ticket)?
                     .ok_or_else(|| {
                         StoreError::Corrupt(format!("show {id} lists missing ticket {ticket}"))
                     })?;
