@@ -5,7 +5,7 @@
 //! another process may be writing.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use redb::{
@@ -15,6 +15,7 @@ use redb::{
 };
 
 use super::error::StoreError;
+use super::files;
 use super::snapshot::Snapshot;
 use super::tables::{
     FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
@@ -47,15 +48,15 @@ pub enum BackupError {
 /// `to` (replaced whole, or left as it was).
 pub fn back_up(from: &Path, to: &Path) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
-    if same_file(from, to) {
+    if files::is_database_or_beside(from, to) {
         return Err(BackupError::Copy(StoreError::Copy {
             to: to.to_owned(),
-            why: "it is the database itself".into(),
+            why: "it is the database itself or a file the service keeps beside it".into(),
             source: None,
         }));
     }
     let snapshot = Snapshot::open(from).map_err(BackupError::Source)?;
-    let partial = partial_path(to);
+    let partial = files::partial_beside(to);
     let written = write_copy(snapshot.txn(), &partial);
     drop(snapshot);
     let (tables, entries) = match written {
@@ -78,16 +79,9 @@ pub fn back_up(from: &Path, to: &Path) -> Result<BackupReport, BackupError> {
         .and_then(|file| file.sync_all())
         .map_err(io("cannot sync the copy"))
         .map_err(BackupError::Copy)?;
-    std::fs::rename(&partial, to)
+    files::move_into_place(&partial, to)
         .map_err(io("cannot move the copy into place"))
         .map_err(BackupError::Copy)?;
-    if let Some(folder) = to.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-        // The rename is durable once the folder is.
-        std::fs::File::open(folder)
-            .and_then(|folder| folder.sync_all())
-            .map_err(io("cannot sync the folder of the copy"))
-            .map_err(BackupError::Copy)?;
-    }
     let bytes = std::fs::metadata(to).map_or(0, |meta| meta.len());
     Ok(BackupReport {
         tables,
@@ -97,27 +91,22 @@ pub fn back_up(from: &Path, to: &Path) -> Result<BackupReport, BackupError> {
     })
 }
 
-/// `<to>.partial`, beside the copy, so that the rename stays on one file system.
-fn partial_path(to: &Path) -> PathBuf {
-    let mut name = to.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
 /// Writes every table of `source` into a fresh database at `path`, in one
 /// durable write transaction; the number of tables and entries copied.
 fn write_copy(source: &ReadTransaction, path: &Path) -> Result<(usize, u64), StoreError> {
-    let _ = std::fs::remove_file(path);
     let what = format!("database {}", path.display());
+    // A new private file, never one found at the name (nor a link's target).
+    let file = files::create_new(path).map_err(|source| StoreError::Copy {
+        to: path.to_owned(),
+        why: "cannot create the copy".into(),
+        source: Some(source),
+    })?;
+    let backend = redb::backends::FileBackend::new(file).map_err(|source| StoreError::Open {
+        what: what.clone(),
+        source,
+    })?;
     let copy = Builder::new()
-        .create(path)
+        .create_with_backend(backend)
         .map_err(|source| StoreError::Open { what, source })?;
     let counts = copy_every_table(source, &copy)?;
     drop(copy);

@@ -29,7 +29,7 @@ pub fn check_file(path: &Path) -> Result<Vec<String>, StoreError> {
     problems(snapshot.txn())
 }
 
-fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
+pub(super) fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
     let mut found = Vec::new();
     let mut screens: BTreeSet<u128> = BTreeSet::from([ScreenId::DEFAULT.as_u128()]);
     for entry in txn.open_table(SCREEN_ID_TO_SCREEN)?.iter()? {

@@ -165,17 +165,41 @@ pub struct Exported {
 /// Writes every record of the database at `path` to `out`, from one
 /// snapshot taken when the export begins.
 pub fn export(path: &std::path::Path, out: &mut dyn Write) -> Result<Exported, StoreError> {
-    let snapshot = Snapshot::open(path)?;
-    let mut writer = Writer {
+    // The snapshot is read into a private spill file and let go before a
+    // byte goes out: a reader of the output that stalls (`export | less`)
+    // must not pin the snapshot, or the service's file grows with every
+    // commit meanwhile.
+    let spill_failed = |source: std::io::Error| StoreError::Copy {
+        to: std::env::temp_dir(),
+        why: "cannot write the export's spill file".into(),
+        source: Some(source),
+    };
+    let spill_path =
+        std::env::temp_dir().join(format!(".boxoffice-export-{}", ulid::Ulid::generate()));
+    let mut spill = super::files::create_new(&spill_path).map_err(spill_failed)?;
+    // Unnamed from here on: nothing is left behind, whatever happens.
+    std::fs::remove_file(&spill_path).map_err(spill_failed)?;
+    let lines = {
+        let snapshot = Snapshot::open(path)?;
+        let mut buffered = std::io::BufWriter::with_capacity(256 << 10, &mut spill);
+        let mut writer = Writer {
+            out: &mut buffered,
+            lines: 0,
+            to: std::env::temp_dir(),
+        };
+        write_all(snapshot.txn(), &mut writer)?;
+        writer.out.flush().map_err(spill_failed)?;
+        writer.lines
+    };
+    let writer = Writer {
         out,
-        lines: 0,
+        lines,
         to: path.to_owned(),
     };
-    write_all(snapshot.txn(), &mut writer)?;
+    std::io::Seek::rewind(&mut spill).map_err(spill_failed)?;
+    std::io::copy(&mut spill, writer.out).map_err(|error| writer.failed(error))?;
     writer.out.flush().map_err(|error| writer.failed(error))?;
-    Ok(Exported {
-        lines: writer.lines,
-    })
+    Ok(Exported { lines })
 }
 
 struct Writer<'a> {

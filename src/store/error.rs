@@ -11,6 +11,27 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot create {}", .path.display())]
+    CreateFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The journal an earlier release kept beside the database could not be
+    /// read or removed.
+    #[error("journal {}", .path.display())]
+    Journal {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process holds a lock on the file: another service on it, or a
+    /// program that locked it.
+    #[error(
+        "{what} is locked by another process (another boxoffice serving it, or a program \
+         holding a lock on the file); stop that process and start again"
+    )]
+    Locked { what: String },
     #[error("cannot open {what}")]
     Open {
         what: String,

@@ -8,8 +8,10 @@ mod check;
 pub(crate) mod codec;
 mod dump;
 mod error;
+pub(crate) mod files;
 mod import;
 mod latest;
+mod legacy_journal;
 mod readers;
 mod reads;
 mod schema;
@@ -77,10 +79,31 @@ impl Store {
             .parent()
             .filter(|folder| !folder.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(folder).map_err(|source| StoreError::CreateFolder {
+            files::create_folder(folder).map_err(|source| StoreError::CreateFolder {
                 folder: folder.to_owned(),
                 source,
             })?;
+        }
+        match legacy_journal::retire(path)? {
+            legacy_journal::Retired::Replayed { records } => say(&format!(
+                "boxoffice: replayed {records} record(s) of the journal an earlier release left \
+                 beside database {} after a crash; the file passed the check, and the journal \
+                 is retired",
+                path.display()
+            )),
+            legacy_journal::Retired::Empty | legacy_journal::Retired::None => {}
+        }
+        // A new database is created private to its user, whatever the umask
+        // (redb would create it as the umask leaves it).
+        match files::create_new(path) {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => {
+                return Err(StoreError::CreateFile {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
         }
         let what = format!("database {}", path.display());
         let opener: Opener = {
@@ -114,7 +137,13 @@ impl Store {
                 }
             }
         }
-        let mut db = open()?;
+        let mut db = open().map_err(|error| match error {
+            StoreError::Open {
+                what,
+                source: redb::DatabaseError::DatabaseAlreadyOpen,
+            } => StoreError::Locked { what },
+            other => other,
+        })?;
         match schema::plan(&db, &what)? {
             schema::Plan::Create => schema::create(&db)?,
             schema::Plan::Current => {}
@@ -348,10 +377,11 @@ impl Store {
 /// disk has room again and the file system is writable.
 fn folder_takes_writes(folder: &Path, name: Option<&std::ffi::OsStr>) -> bool {
     use std::io::Write;
-    let mut probe_name = name.map_or_else(|| "boxoffice".into(), std::ffi::OsStr::to_os_string);
-    probe_name.push(".probe");
-    let probe = folder.join(probe_name);
-    let written = std::fs::File::create(&probe)
+    let name = name.map_or_else(|| "boxoffice".into(), |name| name.to_string_lossy());
+    // A new name each time, created exclusively: nothing planted at a known
+    // name is ever followed or overwritten.
+    let probe = folder.join(format!(".{name}.{}.probe", ulid::Ulid::generate()));
+    let written = files::create_new(&probe)
         .and_then(|mut file| {
             file.write_all(&vec![0u8; 64 << 10])?;
             file.sync_all()
@@ -372,6 +402,13 @@ fn say_repair(what: String) -> impl Fn(&mut redb::RepairSession) + 'static {
             );
         }
     }
+}
+
+/// A line said at any log level (a closed standard output must not stop the
+/// service).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// An upgrade is said at any log level: the operator should know the file changed.

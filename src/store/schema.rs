@@ -161,19 +161,14 @@ pub fn back_up(path: &Path, version: u64, what: &str) -> Result<PathBuf, StoreEr
         to: to.clone(),
         source,
     };
-    let mut partial = to.clone().into_os_string();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    std::fs::copy(path, &partial).map_err(failed)?;
-    std::fs::File::open(&partial)
-        .and_then(|file| file.sync_all())
-        .map_err(failed)?;
-    std::fs::rename(&partial, &to).map_err(failed)?;
-    if let Some(folder) = to.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-        // The rename is durable once the folder is.
-        std::fs::File::open(folder)
-            .and_then(|folder| folder.sync_all())
-            .map_err(failed)?;
+    let partial = super::files::partial_beside(&to);
+    let copied = super::files::create_new(&partial).and_then(|mut copy| {
+        std::io::copy(&mut std::fs::File::open(path)?, &mut copy)?;
+        copy.sync_all()
+    });
+    if let Err(error) = copied.and_then(|()| super::files::move_into_place(&partial, &to)) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(failed(error));
     }
     Ok(to)
 }

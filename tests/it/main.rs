@@ -28,6 +28,7 @@ mod faults;
 mod group_commit;
 mod hostile;
 mod hostile_http;
+mod legacy_journal;
 mod lifecycle;
 mod limits;
 mod metrics;
