@@ -423,3 +423,23 @@ fn announce_upgrade(what: &str, from: u64, copy: Option<&Path>) {
         "boxoffice: upgraded {what} from schema {from} to {SCHEMA_VERSION}{kept}"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_disk_probe_never_writes_through_a_link_planted_beside_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("precious");
+        std::fs::write(&target, b"keep").unwrap();
+        for planted in ["boxoffice.redb.probe", ".boxoffice.redb.probe"] {
+            std::os::unix::fs::symlink(&target, dir.path().join(planted)).unwrap();
+        }
+        let name = std::ffi::OsStr::new("boxoffice.redb");
+        assert!(folder_takes_writes(dir.path(), Some(name)));
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(left, 3, "the probe leaves nothing behind");
+    }
+}

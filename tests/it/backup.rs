@@ -179,3 +179,63 @@ fn a_backup_refuses_to_overwrite_its_database_and_a_missing_one_is_exit_code_2()
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(ticket_ids(&copy).len(), 1);
 }
+
+#[test]
+fn a_backup_refuses_every_file_the_service_keeps_beside_its_database() {
+    let service = local();
+    service.book("Asha", 2, SHOW);
+    let folder = service.close();
+    let db = folder.path().join("boxoffice.redb");
+    let db_text = db.to_str().unwrap();
+    for side in ["journal", "control", "probe", "v2.bak"] {
+        let target = folder.path().join(format!("boxoffice.redb.{side}"));
+        std::fs::write(&target, b"kept").unwrap();
+        let output = boxoffice(
+            &["backup", target.to_str().unwrap(), "--database", db_text],
+            folder.path(),
+        );
+        assert_eq!(output.status.code(), Some(1), "{side}");
+        let said = text(&output.stderr);
+        assert!(
+            said.contains("a file the service keeps beside it"),
+            "{said}"
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"kept", "{side} untouched");
+    }
+    // Nothing half-written is left behind by the refusals.
+    let names: Vec<String> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[test]
+fn a_backup_is_private_and_replaces_a_link_at_its_name_instead_of_writing_through_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let service = local();
+    service.book("Asha", 2, SHOW);
+    let folder = service.close();
+    let db = folder.path().join("boxoffice.redb");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("precious");
+    std::fs::write(&target, b"not a backup").unwrap();
+    let copy = folder.path().join("copy.redb");
+    std::os::unix::fs::symlink(&target, &copy).unwrap();
+    let output = boxoffice(
+        &[
+            "backup",
+            copy.to_str().unwrap(),
+            "--database",
+            db.to_str().unwrap(),
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read(&target).unwrap(), b"not a backup");
+    let meta = std::fs::symlink_metadata(&copy).unwrap();
+    assert!(meta.file_type().is_file(), "the link itself was replaced");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(ticket_ids(&copy).len(), 1);
+}
