@@ -341,3 +341,61 @@ fn export_reads_one_snapshot_of_a_running_service() {
     );
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn an_export_whose_reader_stalls_does_not_make_the_service_file_grow() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("boxoffice.redb");
+    let server = Server::start(&db, &[("ROCKET_CAPACITY", "100000")]);
+    let agent = agent();
+    // More than a pipe holds, so the export blocks on its output.
+    for i in 0..400 {
+        let (status, body) = call(
+            &agent,
+            "POST",
+            &server.url("/api/book-ticket"),
+            Some(&booking(&format!("Guest {i}"), 1, SHOW)),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let mut export = boxoffice_command(&["export", "--database", db.to_str().unwrap()], dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first bytes are out: from here on nobody reads.
+    let mut stdout = export.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).unwrap();
+    let before = std::fs::metadata(&db).unwrap().len();
+    for i in 0..600 {
+        let (status, body) = call(
+            &agent,
+            "POST",
+            &server.url("/api/book-ticket"),
+            Some(&booking(&format!("Walk-in {i}"), 1, SHOW)),
+        );
+        assert_eq!(status, 200, "{body}");
+        let id = body["data"]["ticketId"].as_str().unwrap();
+        let (status, body) = call(
+            &agent,
+            "DELETE",
+            &server.url("/api/delete-ticket"),
+            Some(&serde_json::json!({ "ticketId": id })),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let after = std::fs::metadata(&db).unwrap().len();
+    assert!(
+        export.try_wait().unwrap().is_none(),
+        "the export still waits on its reader"
+    );
+    let _ = export.kill();
+    let _ = export.wait();
+    eprintln!("while the export stalled the file went from {before} to {after} bytes");
+    assert!(
+        after < before + (4 << 20),
+        "the file grew from {before} to {after} bytes while the export stalled"
+    );
+}
