@@ -68,6 +68,26 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         database: Option<PathBuf>,
     },
+    /// The service's clock.
+    Clock {
+        #[command(subcommand)]
+        command: ClockCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClockCommand {
+    /// Say that this machine's wall clock is right now. After a start on a
+    /// clock far ahead of the last trusted time, the purge deletes only what
+    /// that time would, for 24 h; this ends it at once. A running service
+    /// takes it at its next purge; a stopped one at its next start. Exit 0:
+    /// said; 2: the database cannot be opened.
+    Trust {
+        /// The database; defaults to the configured `db_path` (or
+        /// `database_url`).
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
 }
 
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -85,6 +105,94 @@ pub fn main() -> ExitCode {
             mongoexport,
             database,
         } => import(&files, mongoexport, database),
+        Command::Clock {
+            command: ClockCommand::Trust { database },
+        } => trust_clock(database),
+    }
+}
+
+fn trust_clock(database: Option<PathBuf>) -> ExitCode {
+    let config = match Config::from_figment(&config::figment()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("boxoffice: {error}");
+            return ExitCode::from(EXIT_CANNOT_OPEN);
+        }
+    };
+    let now = match crate::clock::system().now() {
+        Ok(now) => now,
+        Err(unusable) => {
+            eprintln!("boxoffice: cannot trust the clock: {unusable}");
+            return ExitCode::from(EXIT_PROBLEMS);
+        }
+    };
+    let at = chrono::DateTime::from_timestamp_millis(now).map_or_else(
+        || now.to_string(),
+        |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    let within = format!("{} s", config.purge_interval.as_secs().max(1));
+    if let (None, Some(url)) = (&database, &config.database_url) {
+        return match crate::pg::PgBackend::trust_clock(url, now) {
+            Ok(()) => {
+                println!(
+                    "boxoffice: the clock is trusted from {at}: every running process takes it \
+                     within {within}, and every later start begins from it"
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!(
+                    "boxoffice: cannot trust the clock: {}",
+                    crate::error_chain(&error)
+                );
+                ExitCode::from(EXIT_CANNOT_OPEN)
+            }
+        };
+    }
+    let path = database.unwrap_or_else(|| config.db_path.clone());
+    if !path.exists() {
+        eprintln!("boxoffice: no database at {}", path.display());
+        return ExitCode::from(EXIT_CANNOT_OPEN);
+    }
+    match crate::store::Store::open(&path, 1 << 20, config.rules()) {
+        Ok(store) => match store.store_trusted_time(now) {
+            Ok(()) => {
+                println!(
+                    "boxoffice: the clock is trusted from {at}: the next start begins from it"
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!(
+                    "boxoffice: cannot trust the clock: {}",
+                    crate::error_chain(&error)
+                );
+                ExitCode::from(EXIT_CANNOT_OPEN)
+            }
+        },
+        // A service runs on it: it takes the request at its next purge.
+        Err(crate::store::StoreError::Locked { .. }) => {
+            let request = crate::store::trust_request_beside(&path);
+            match crate::store::create_private_file(&request) {
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(error) => {
+                    eprintln!("boxoffice: cannot write {}: {error}", request.display());
+                    return ExitCode::from(EXIT_CANNOT_OPEN);
+                }
+            }
+            println!(
+                "boxoffice: the clock is trusted from {at}: the running service takes it within {within}"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!(
+                "boxoffice: cannot trust the clock: {}",
+                crate::error_chain(&error)
+            );
+            ExitCode::from(EXIT_CANNOT_OPEN)
+        }
     }
 }
 

@@ -8,21 +8,44 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::domain::Millis;
 
-/// Where the service's one "now" comes from.
+/// Where the service's times come from: "now" for the rules (refusals and
+/// `expired` flags: the wall clock, so that a clock set right books again at
+/// once), and the trusted time the purge deletes by (never ahead of the wall
+/// clock, and wary of a wall clock found far ahead at start-up).
 pub trait Clock: Send + Sync + 'static {
-    /// Unix milliseconds, UTC; an error while no time can be trusted.
+    /// Unix milliseconds, UTC; an error while the clock reads before 1970.
     fn now(&self) -> Result<Millis, ClockUnusable>;
 
-    /// Now, or while no time can be trusted the last trusted one: for reads,
+    /// Now, or while the clock is unusable the last good reading: for reads,
     /// which judge flags such as `expired` and go on whatever the clock says.
     fn now_or_last(&self) -> Millis {
         self.now().unwrap_or(0)
     }
 
-    /// From here on, never earlier than `at_least` (the newest stored record,
-    /// at start-up).
-    fn floor(&self, _at_least: Millis) {}
+    /// The time the purge deletes by: never later than [`Clock::now`].
+    fn purge_now(&self) -> Result<Millis, ClockUnusable> {
+        self.now()
+    }
+
+    /// At start-up: `last_trusted` is the newest trusted time stored (the
+    /// purge's heartbeat); `synchronised` whether the kernel reports the
+    /// clock NTP-synchronised; a wall clock more than `tolerance` ahead of
+    /// `last_trusted` on an unsynchronised clock is not trusted for a while.
+    fn begin(&self, _last_trusted: Millis, _synchronised: bool, _tolerance: Millis) {}
+
+    /// An operator says the wall clock is right: the purge follows it at once.
+    fn trust(&self) {}
+
+    /// What an operator should know about the clock now (for `/readyz` and
+    /// the log), one sentence each.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
+
+/// How long after a start on a clock found far ahead the purge keeps to the
+/// last trusted time plus the time since start, unless told otherwise.
+pub const DISTRUST_FOR: Duration = Duration::from_hours(24);
 
 pub type SharedClock = Arc<dyn Clock>;
 
@@ -60,14 +83,15 @@ impl Clock for ManualClock {
     }
 }
 
-// The trusted clock (SPEC, Part 2, "Time").
-//
-// One trusted "now" serves every rule. It is judged from two raw readings: the
+// The trusted clock. The rules read the wall clock itself (refusals and
+// `expired` flags: a clock set right books again at once); trusted time is
+// what the purge deletes by, so that a wrong clock never deletes at once what
+// a right one would keep. It is judged from two raw readings: the
 // wall clock, which an operator or NTP may set at any moment, and a monotonic
 // clock, which only runs. With `last` the previous trusted now and `elapsed`
 // the monotonic time since it, in whole milliseconds, the next trusted now is
 //
-//     max(floor, clamp(wall, last + elapsed, last + (1 + CATCH_UP) * elapsed))
+//     clamp(wall, last + elapsed, last + (1 + CATCH_UP) * elapsed)
 //
 // so that:
 // - a wall clock that runs true is followed exactly;
@@ -84,7 +108,14 @@ impl Clock for ManualClock {
 // - a wall reading before 1970 gives no trusted time at all
 //   (`ClockUnusable`) while it lasts; the next good reading is judged as
 //   above, against the last trusted now;
-// - `floor` is a lower bound (the newest stored record's time at start-up).
+// - at start-up (`begin`), a wall clock that the kernel does not report
+//   NTP-synchronised and that reads more than the purge interval ahead of
+//   the last trusted time stored (the purge's heartbeat) is not followed for
+//   `DISTRUST_FOR` (24 h): trusted time runs from the heartbeat with the
+//   monotonic clock alone, and the purge deletes only what it would; `trust`
+//   (an operator's word) or the 24 h ending makes it follow the wall at once;
+// - the purge takes the earlier of trusted time and the wall clock, so it
+//   never deletes by a time the wall clock has not reached.
 // A difference of more than `JUMP` between the wall and trusted time is a
 // jump: it is logged once when it starts and once when it is over; smaller
 // ones are made up silently.
@@ -162,15 +193,28 @@ fn whole_millis(duration: Duration) -> Millis {
 
 impl<S: TimeSource> Clock for TrustedClock<S> {
     fn now(&self) -> Result<Millis, ClockUnusable> {
-        TrustedClock::now(self)
+        self.readings().map(|(wall, _)| wall)
     }
 
     fn now_or_last(&self) -> Millis {
-        TrustedClock::now(self).unwrap_or_else(|_| self.last())
+        self.readings()
+            .map_or_else(|_| self.last_wall(), |(wall, _)| wall)
     }
 
-    fn floor(&self, at_least: Millis) {
-        TrustedClock::floor(self, at_least);
+    fn purge_now(&self) -> Result<Millis, ClockUnusable> {
+        self.readings().map(|(wall, trusted)| trusted.min(wall))
+    }
+
+    fn begin(&self, last_trusted: Millis, synchronised: bool, tolerance: Millis) {
+        TrustedClock::begin(self, last_trusted, synchronised, tolerance);
+    }
+
+    fn trust(&self) {
+        TrustedClock::trust(self);
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        TrustedClock::warnings(self)
     }
 }
 
@@ -270,7 +314,7 @@ impl<S: TimeSource> TrustedClock<S> {
     }
 
     /// Trusted now, in Unix milliseconds, UTC: never earlier than any earlier
-    /// answer or than the floor.
+    /// answer.
     pub fn now(&self) -> Result<Millis, ClockUnusable> {
         let (now, notices) = self.read();
         for notice in notices {
@@ -279,16 +323,72 @@ impl<S: TimeSource> TrustedClock<S> {
         now
     }
 
-    /// Trusted now is never earlier than `at_least` from here on.
-    pub fn floor(&self, at_least: Millis) {
-        let mut state = self.lock();
-        state.floor = state.floor.max(at_least);
+    /// The wall clock and trusted time, read together, with what is worth
+    /// logging logged.
+    fn readings(&self) -> Result<(Millis, Millis), ClockUnusable> {
+        let (trusted, notices) = self.read();
+        for notice in notices {
+            notice.log();
+        }
+        let trusted = trusted?;
+        Ok((self.last_wall(), trusted))
     }
 
-    /// The last trusted now given (or the floor, or 0 before any).
-    pub fn last(&self) -> Millis {
+    /// The last usable wall reading (0 before any).
+    pub fn last_wall(&self) -> Millis {
+        self.lock().wall.max(0)
+    }
+
+    /// At start-up (see [`Clock::begin`]): a wall clock that the kernel does
+    /// not report synchronised and that reads more than `tolerance` ahead
+    /// of `last_trusted` is not followed for [`DISTRUST_FOR`]: trusted time
+    /// runs on from `last_trusted` with the monotonic clock meanwhile.
+    pub fn begin(&self, last_trusted: Millis, synchronised: bool, tolerance: Millis) {
+        let wall = self.source.wall();
+        let monotonic = self.source.monotonic();
+        if synchronised || wall <= last_trusted.saturating_add(tolerance) {
+            return;
+        }
+        let mut state = self.lock();
+        state.last = Some((last_trusted, monotonic));
+        state.distrust_until = Some(monotonic.saturating_add(DISTRUST_FOR));
+        state.wall = wall;
+        drop(state);
+        for warning in self.warnings() {
+            rocket::warn!("{warning}");
+        }
+    }
+
+    /// An operator says the wall clock is right: trusted time follows it from
+    /// the next reading on.
+    pub fn trust(&self) {
+        let mut state = self.lock();
+        if state.distrust_until.take().is_some() {
+            state.leap = true;
+            state.course = Course::InStep;
+            drop(state);
+            rocket::warn!("the system clock is trusted again by an operator: the purge follows it");
+        }
+    }
+
+    /// While the wall clock is not trusted after a start: why, and until when.
+    pub fn warnings(&self) -> Vec<String> {
         let state = self.lock();
-        state.last.map_or(state.floor.max(0), |(now, _)| now)
+        let (Some(until), Some((trusted, taken_at))) = (state.distrust_until, state.last) else {
+            return Vec::new();
+        };
+        let monotonic = self.source.monotonic();
+        let trusted = trusted.saturating_add(whole_millis(monotonic.saturating_sub(taken_at)));
+        let left = whole_millis(until.saturating_sub(monotonic));
+        vec![format!(
+            "the system clock reads {}, {} ahead of trusted time {}, and the kernel does not \
+             report it NTP-synchronised: for {} more, unless `boxoffice clock trust` says it \
+             is right, the purge deletes only what trusted time would",
+            instant(state.wall),
+            span(state.wall.saturating_sub(trusted)),
+            instant(trusted),
+            span(left)
+        )]
     }
 
     /// Trusted now, and what is worth logging about it (logged by the caller,
@@ -316,7 +416,13 @@ impl<S: TimeSource> TrustedClock<S> {
 struct State {
     /// The last trusted now and the monotonic reading it was taken at.
     last: Option<(Millis, Duration)>,
-    floor: Millis,
+    /// The last usable wall reading.
+    wall: Millis,
+    /// After a start on a clock found far ahead: until this monotonic
+    /// reading, trusted time runs with the monotonic clock alone.
+    distrust_until: Option<Duration>,
+    /// The distrust just ended: the next reading follows the wall clock.
+    leap: bool,
     course: Course,
     unusable: bool,
 }
@@ -325,7 +431,9 @@ impl Default for State {
     fn default() -> Self {
         Self {
             last: None,
-            floor: Millis::MIN,
+            wall: 0,
+            distrust_until: None,
+            leap: false,
             course: Course::InStep,
             unusable: false,
         }
@@ -346,11 +454,28 @@ enum Course {
 /// Something worth one log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Notice {
-    Unusable { wall: Millis },
-    Usable { wall: Millis },
-    Ahead { wall: Millis, trusted: Millis },
-    Behind { wall: Millis, trusted: Millis },
-    InStep { trusted: Millis },
+    Unusable {
+        wall: Millis,
+    },
+    Usable {
+        wall: Millis,
+    },
+    Ahead {
+        wall: Millis,
+        trusted: Millis,
+    },
+    Behind {
+        wall: Millis,
+        trusted: Millis,
+    },
+    InStep {
+        trusted: Millis,
+    },
+    /// The time a wall clock found far ahead at start-up was distrusted for
+    /// is over.
+    Trusted {
+        wall: Millis,
+    },
 }
 
 impl State {
@@ -371,15 +496,31 @@ impl State {
             self.unusable = false;
             notices.push(Notice::Usable { wall });
         }
+        self.wall = wall;
+        if self.distrust_until.is_some_and(|until| monotonic >= until) {
+            self.distrust_until = None;
+            self.leap = true;
+            notices.push(Notice::Trusted { wall });
+        }
+        let distrusted = self.distrust_until.is_some();
+        // Once the distrust is over, trusted time leaps to the wall clock
+        // (but never back).
+        let leap = std::mem::take(&mut self.leap);
         let (trusted, taken_at) = match self.last {
-            None => (wall.max(self.floor), monotonic),
+            None => (wall, monotonic),
             Some((last, taken_at)) => {
                 let elapsed = whole_millis(monotonic.saturating_sub(taken_at));
                 let slowest = last.saturating_add(elapsed);
-                let fastest = last.saturating_add(elapsed.saturating_mul(1 + CATCH_UP));
+                let fastest = if distrusted {
+                    slowest
+                } else if leap {
+                    Millis::MAX
+                } else {
+                    last.saturating_add(elapsed.saturating_mul(1 + CATCH_UP))
+                };
                 // Not `clamp`, which panics should its bounds ever cross.
                 let followed = wall.min(fastest).max(slowest);
-                let trusted = followed.max(self.floor);
+                let trusted = followed;
                 // Where trusted time was computed from the elapsed whole
                 // milliseconds, the fraction left over counts towards the next
                 // reading, so that frequent readings still add up.
@@ -393,7 +534,9 @@ impl State {
             }
         };
         self.last = Some((trusted, taken_at));
-        self.steer(wall, trusted, notices);
+        if !distrusted {
+            self.steer(wall, trusted, notices);
+        }
         Ok(trusted)
     }
 
@@ -450,6 +593,11 @@ impl Notice {
             Self::InStep { trusted } => rocket::warn!(
                 "the system clock and trusted time agree again at {}",
                 instant(trusted)
+            ),
+            Self::Trusted { wall } => rocket::warn!(
+                "the system clock ({}) has been distrusted for {}: the purge follows it again",
+                instant(wall),
+                span(whole_millis(DISTRUST_FOR))
             ),
         }
     }
@@ -734,48 +882,81 @@ mod tests {
     }
 
     #[test]
-    fn the_floor_is_a_lower_bound_for_trusted_time() {
+    fn a_clock_far_ahead_and_unsynchronised_at_start_is_distrusted_for_a_day() {
         let clock = clock();
-        // The newest stored record is an hour ahead of the wall clock.
-        clock.floor(T0 + HOUR);
-        let (trusted, notices) = read(&clock);
-        assert_eq!(trusted, T0 + HOUR);
+        // The heartbeat says two days ago; the kernel does not vouch for the
+        // wall clock.
+        Clock::begin(&clock, T0 - 2 * DAY, false, MINUTE);
+        assert_eq!(Clock::now(&clock), Ok(T0), "the rules read the wall clock");
+        assert_eq!(Clock::purge_now(&clock), Ok(T0 - 2 * DAY));
+        assert_eq!(clock.warnings().len(), 1);
+        pass(&clock, HOUR);
         assert_eq!(
-            notices,
-            [Notice::Behind {
-                wall: T0,
-                trusted: T0 + HOUR
-            }]
+            Clock::purge_now(&clock),
+            Ok(T0 - 2 * DAY + HOUR),
+            "no catching up"
         );
-        pass(&clock, SECOND);
-        assert_eq!(read(&clock), (T0 + HOUR + SECOND, vec![]));
-        // A floor below trusted now changes nothing.
-        clock.floor(T0);
-        pass(&clock, SECOND);
-        assert_eq!(now(&clock), T0 + HOUR + 2 * SECOND);
-        // Raised while running: trusted now is at least the floor at once.
-        clock.floor(T0 + DAY);
-        assert_eq!(now(&clock), T0 + DAY);
+        pass(&clock, DAY);
+        assert_eq!(
+            Clock::purge_now(&clock),
+            Ok(T0 + DAY + HOUR),
+            "a day later it follows"
+        );
+        assert!(clock.warnings().is_empty());
     }
 
     #[test]
-    fn a_floor_behind_the_wall_clock_changes_nothing() {
+    fn an_operator_trusting_the_clock_ends_the_distrust_at_once() {
         let clock = clock();
-        clock.floor(T0 - DAY);
-        assert_eq!(read(&clock), (T0, vec![]));
+        Clock::begin(&clock, T0 - 365 * DAY, false, MINUTE);
+        pass(&clock, MINUTE);
+        assert_eq!(Clock::purge_now(&clock), Ok(T0 - 365 * DAY + MINUTE));
+        Clock::trust(&clock);
+        assert_eq!(Clock::purge_now(&clock), Ok(T0 + MINUTE));
+        assert!(clock.warnings().is_empty());
+    }
+
+    #[test]
+    fn a_synchronised_or_nearly_right_clock_is_followed_from_the_start() {
+        for (last, synchronised) in [
+            (T0 - 2 * DAY, true),
+            (T0 - 30 * SECOND, false),
+            (T0 + DAY, false),
+        ] {
+            let clock = clock();
+            Clock::begin(&clock, last, synchronised, MINUTE);
+            assert_eq!(Clock::purge_now(&clock), Ok(T0), "{last} {synchronised}");
+            assert!(clock.warnings().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_purge_never_runs_ahead_of_the_wall_clock() {
+        let clock = clock();
+        now(&clock);
+        // Set back an hour: trusted time runs on, the purge keeps to the wall.
+        clock.source().set_wall(T0 - HOUR);
+        pass(&clock, SECOND);
+        assert_eq!(Clock::now(&clock), Ok(T0 - HOUR + SECOND));
+        assert_eq!(Clock::purge_now(&clock), Ok(T0 - HOUR + SECOND));
+        assert_eq!(
+            now(&clock),
+            T0 + SECOND,
+            "trusted time itself never goes back"
+        );
     }
 
     #[test]
     fn frequent_readings_under_a_millisecond_apart_still_add_up() {
         let clock = clock();
-        clock.floor(T0 + HOUR);
         now(&clock);
+        clock.source().set_wall(T0 - HOUR);
         // Holding: trusted time runs on the monotonic clock alone.
         for _ in 0..100 {
             clock.source().pass_monotonic(Duration::from_micros(300));
             now(&clock);
         }
-        assert_eq!(now(&clock), T0 + HOUR + 30, "100 x 0.3 ms = 30 ms");
+        assert_eq!(now(&clock), T0 + 30, "100 x 0.3 ms = 30 ms");
     }
 
     #[test]
@@ -798,9 +979,9 @@ mod tests {
             Duration::from_secs(u64::MAX / 2),
             Duration::MAX,
         ];
-        for floor in [Millis::MIN, 0, T0, Millis::MAX] {
+        for distrust_until in [None, Some(Duration::from_hours(24))] {
             let mut state = State {
-                floor,
+                distrust_until,
                 ..State::default()
             };
             let mut last = Millis::MIN;
@@ -809,7 +990,6 @@ mod tests {
                 for monotonic in monotonics.iter().chain(monotonics.iter().rev()) {
                     if let Ok(trusted) = state.judge(wall, *monotonic, &mut notices) {
                         assert!(trusted >= last, "{trusted} after {last}");
-                        assert!(trusted >= floor);
                         last = trusted;
                     }
                 }

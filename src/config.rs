@@ -63,6 +63,28 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Most PostgreSQL connections of this process.
     pub database_pool: usize,
+    /// Whether the kernel's word that the clock is NTP-synchronised is taken.
+    pub clock_sync: ClockSync,
+}
+
+/// `clock_sync`: whom to ask whether the wall clock is synchronised at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockSync {
+    /// The kernel (`adjtimex`): NTP-synchronised or not.
+    Kernel,
+    /// Nobody: the clock is taken as unsynchronised (a machine whose kernel
+    /// reports a synchronisation it does not have, such as some containers).
+    Never,
+}
+
+impl ClockSync {
+    /// Whether the wall clock counts as NTP-synchronised now.
+    pub fn synchronised(self) -> bool {
+        match self {
+            Self::Kernel => crate::ntp::kernel_reports_synchronised(),
+            Self::Never => false,
+        }
+    }
 }
 
 /// A key whose value cannot be used; start-up stops with this one line.
@@ -160,6 +182,17 @@ impl Config {
             key: "log_format".into(),
             reason: format!("{log_format:?} is neither \"text\" nor \"json\""),
         })?;
+        let clock_sync: String = key(figment, "clock_sync")?.unwrap_or_else(|| "kernel".into());
+        let clock_sync = match clock_sync.as_str() {
+            "kernel" => ClockSync::Kernel,
+            "never" => ClockSync::Never,
+            other => {
+                return Err(ConfigError {
+                    key: "clock_sync".into(),
+                    reason: format!("{other:?} is neither \"kernel\" nor \"never\""),
+                })
+            }
+        };
         Ok(Self {
             db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
             api_token: token(figment, "api_token")?,
@@ -178,6 +211,7 @@ impl Config {
             log_format,
             database_url,
             database_pool,
+            clock_sync,
         })
     }
 

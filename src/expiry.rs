@@ -16,6 +16,8 @@ use crate::usecases::{Bookings, Error, PurgeReport};
 pub const PURGE_BATCH: usize = 1_000;
 /// How long shutdown waits for a purge batch in flight.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a standing warning (a distrusted clock) is logged again.
+const WARN_EVERY: Duration = Duration::from_hours(1);
 
 pub struct Purge {
     bookings: Arc<dyn Bookings>,
@@ -74,10 +76,29 @@ impl Fairing for Purge {
         let task = tokio::spawn(async move {
             let mut ticks = tokio::time::interval(interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut warned: Option<tokio::time::Instant> = None;
             loop {
                 tokio::select! {
                     () = &mut shutdown => break,
                     _ = ticks.tick() => {}
+                }
+                let mut warnings = bookings.warnings();
+                if !warnings.is_empty() {
+                    if let Err(error) = bookings.take_clock_trust().await {
+                        log.error(format!(
+                            "cannot read whether the clock is trusted: {}",
+                            crate::error_chain(&error)
+                        ));
+                    }
+                    warnings = bookings.warnings();
+                }
+                if warnings.is_empty() {
+                    warned = None;
+                } else if warned.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+                    warned = Some(tokio::time::Instant::now());
+                    for warning in warnings {
+                        log.warn(warning);
+                    }
                 }
                 match purge_expired(bookings.as_ref()).await {
                     Ok(report)

@@ -17,6 +17,7 @@ pub mod expiry;
 pub mod memory;
 pub mod metrics;
 pub mod mongoexport;
+pub mod ntp;
 pub mod os_limits;
 pub mod pg;
 pub mod service;

@@ -104,6 +104,18 @@ fn database_name(config: &Config) -> String {
     )
 }
 
+/// Where trusted time starts from: `last_trusted`, unless the wall clock is
+/// synchronised or within a purge interval of it (see [`crate::clock`]).
+fn begin_clock(clock: &SharedClock, last_trusted: Option<crate::domain::Millis>, config: &Config) {
+    // A new database has nothing a wrong clock could purge.
+    let Some(last_trusted) = last_trusted else {
+        return;
+    };
+    let tolerance =
+        crate::domain::Millis::try_from(config.purge_interval.as_millis()).unwrap_or(i64::MAX);
+    clock.begin(last_trusted, config.clock_sync.synchronised(), tolerance);
+}
+
 /// The service's own log, at Rocket's `log_level` (`off` silences it).
 fn service_log(figment: &Figment, config: &Config) -> ServiceLog {
     let level = figment
@@ -118,18 +130,22 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
     let metrics = Arc::new(Metrics::new());
     let log = Arc::new(service_log(&figment, &config));
     let (bookings, writer_thread): (Arc<dyn Backend>, _) = if let Some(url) = &config.database_url {
-        // Sets the clock's floor to the newest record stored, as below.
         let settings = PgSettings {
             pool_size: config.database_pool,
             ..PgSettings::default()
         };
-        let (bookings, probe) =
-            PgBackend::open(url, config.rules(), clock, settings, Arc::clone(&metrics))?;
+        let (bookings, probe) = PgBackend::open(
+            url,
+            config.rules(),
+            Arc::clone(&clock),
+            settings,
+            Arc::clone(&metrics),
+        )?;
+        begin_clock(&clock, bookings.last_trusted(), &config);
         (Arc::new(bookings), probe)
     } else {
         let store = Store::open(&config.db_path, config.cache_size, config.rules())?;
-        // Trusted time never goes back before what is already stored.
-        clock.floor(store.newest_instant()?);
+        begin_clock(&clock, store.last_trusted()?, &config);
         let settings = WriterSettings {
             max_batch: config.max_batch,
             queue_limit: config.queue_limit,

@@ -9,12 +9,16 @@ use serde::{Deserialize, Serialize};
 use crate::service::App;
 use crate::usecases::Readiness;
 
-/// `{"status": "pass" | "fail", "reason"?}`
+/// `{"status": "pass" | "fail", "reason"?, "warnings"?}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What an operator should know that does not stop writes; absent when
+    /// there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Health {
@@ -22,6 +26,7 @@ impl Health {
         Self {
             status: "pass".into(),
             reason: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -33,13 +38,21 @@ fn livez() -> Json<Health> {
 
 #[get("/readyz")]
 fn readyz(app: &State<App>) -> (Status, Json<Health>) {
+    let warnings = app.bookings.warnings();
     match app.bookings.readiness() {
-        Readiness::Ready => (Status::Ok, Json(Health::pass())),
+        Readiness::Ready => (
+            Status::Ok,
+            Json(Health {
+                warnings,
+                ..Health::pass()
+            }),
+        ),
         Readiness::NotReady(reason) => (
             Status::ServiceUnavailable,
             Json(Health {
                 status: "fail".into(),
                 reason: Some(reason),
+                warnings,
             }),
         ),
     }

@@ -116,6 +116,10 @@ pub struct PgBackend {
     clock: SharedClock,
     rules: Rules,
     ids: Ids,
+    /// Where trusted time starts from (none for a new database).
+    last_trusted: Option<Millis>,
+    /// The wall clock when this process opened the database.
+    started_at: Millis,
     metrics: Arc<Metrics>,
     shared: Arc<Shared>,
 }
@@ -183,9 +187,12 @@ impl PgBackend {
             if found < SCHEMA_VERSION {
                 rocket::info!("upgraded the database from schema {found} to {SCHEMA_VERSION}");
             }
-            reads::newest_instant(&client).await
+            let newest = reads::newest_instant(&client).await?;
+            let trusted = reads::trusted_time(&client).await?;
+            Ok::<_, PgError>((newest, trusted))
         })?;
-        clock.floor(newest);
+        let (newest, trusted) = newest;
+        let started_at = clock.now_or_last();
         let manager = Manager::from_config(
             config.clone(),
             NoTls,
@@ -213,6 +220,10 @@ impl PgBackend {
                 ids: Ids {
                     last_ms: AtomicI64::new(newest),
                 },
+                // The purge's heartbeat, or for a database that has none
+                // yet, the newest record.
+                last_trusted: trusted.or(Some(newest).filter(|newest| *newest > 0)),
+                started_at,
                 metrics,
                 shared,
             },
@@ -222,6 +233,34 @@ impl PgBackend {
 
     pub fn rules(&self) -> Rules {
         self.rules
+    }
+
+    /// Where trusted time starts from (see [`crate::clock::Clock::begin`]).
+    pub fn last_trusted(&self) -> Option<Millis> {
+        self.last_trusted
+    }
+
+    /// The wall clock when this process opened the database.
+    pub fn started_at(&self) -> Millis {
+        self.started_at
+    }
+
+    /// `boxoffice clock trust`: the wall clock is right from `now` on, for
+    /// every process (each takes it at its next purge) and every later start.
+    pub fn trust_clock(url: &str, now: Millis) -> Result<(), PgError> {
+        let config = parse_url(url)?;
+        on_own_runtime(async move {
+            let mut client = connect(&config).await?;
+            schema::migrate(&mut client).await?;
+            client
+                .execute(
+                    "INSERT INTO meta (key, value) VALUES ('clock_trusted_at', $1), ('trusted_time', $1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[&now],
+                )
+                .await?;
+            Ok(())
+        })
     }
 
     fn readiness(&self) -> Readiness {

@@ -28,6 +28,14 @@ fn limit(request: PageRequest) -> i64 {
     i64::try_from(request.limit.saturating_add(1)).unwrap_or(i64::MAX)
 }
 
+/// The trusted time the last purge stored, if any.
+pub async fn trusted_time(client: &tokio_postgres::Client) -> Result<Option<Millis>, PgError> {
+    let row = client
+        .query_opt("SELECT value FROM meta WHERE key = 'trusted_time'", &[])
+        .await?;
+    Ok(row.map(|row| row.try_get(0)).transpose()?)
+}
+
 /// The instant of the newest id stored: nothing stored is newer.
 pub async fn newest_instant(client: &tokio_postgres::Client) -> Result<Millis, PgError> {
     let row = client
@@ -52,6 +60,15 @@ pub async fn newest_instant(client: &tokio_postgres::Client) -> Result<Millis, P
 }
 
 impl Db<'_> {
+    /// When `boxoffice clock trust` last said the wall clock is right.
+    pub async fn clock_trusted_at(&self) -> Result<Option<Millis>, PgError> {
+        let row = self
+            .tx
+            .query_opt("SELECT value FROM meta WHERE key = 'clock_trusted_at'", &[])
+            .await?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?)
+    }
+
     /// The show a ticket belongs to; a missing one is damage.
     async fn show_of(&self, ticket: &Ticket) -> Result<Show, PgError> {
         self.show(ticket.show_id, false)

@@ -13,7 +13,7 @@ use tokio_postgres::Client;
 use super::error::PgError;
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -69,6 +69,11 @@ const MIGRATIONS: &[&str] = &[
          body bytea
      );
      CREATE INDEX answers_by_time ON answers (stored_at, key);",
+    // 2: facts about the database as a whole (the purge's heartbeat).
+    "CREATE TABLE meta (
+         key text PRIMARY KEY,
+         value bigint NOT NULL
+     );",
 ];
 
 /// Creates or upgrades the schema; returns the version found before.

@@ -312,10 +312,12 @@ impl Bookings for PgBackend {
     }
 
     async fn purge_expired(&self, budget: usize) -> Result<PurgeReport, Error> {
+        // An unusable clock deletes nothing (and the write is refused anyway).
+        let at = self.clock.purge_now().unwrap_or(Millis::MIN);
         let report = self
             .write(
-                budget,
-                |db, budget| Box::pin(async move { db.purge(*budget).await.map(Ok) }),
+                (budget, at),
+                |db, (budget, at)| Box::pin(async move { db.purge(*budget, *at).await.map(Ok) }),
                 None,
             )
             .await?
@@ -353,6 +355,21 @@ impl Bookings for PgBackend {
 
     fn readiness(&self) -> Readiness {
         PgBackend::readiness(self)
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.clock.warnings()
+    }
+
+    async fn take_clock_trust(&self) -> Result<(), Error> {
+        let started = self.started_at();
+        let said = self
+            .read((), |db, ()| Box::pin(db.clock_trusted_at()))
+            .await?;
+        if said.is_some_and(|at| at >= started) {
+            self.clock.trust();
+        }
+        Ok(())
     }
 }
 

@@ -168,8 +168,21 @@ impl Db<'_> {
     /// `budget`, and a show goes only once all its tickets have. Then, with
     /// what is left, holds that expired and idempotency records past their
     /// time. Rows another process is purging now are skipped, never waited for.
-    pub async fn purge(&self, budget: usize) -> Result<PurgeReport, PgError> {
-        let cutoff = expiry_cutoff(self.now, self.rules.expire_after_ms);
+    ///
+    /// It deletes by `at`, trusted time (never later than the transaction's
+    /// now), which it stores as the heartbeat a restart starts trusted time
+    /// from (the latest any process stored).
+    pub async fn purge(&self, budget: usize, at: Millis) -> Result<PurgeReport, PgError> {
+        let at = at.min(self.now);
+        if at >= 0 {
+            self.exec(
+                "INSERT INTO meta (key, value) VALUES ('trusted_time', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = greatest(meta.value, excluded.value)",
+                &[&at],
+            )
+            .await?;
+        }
+        let cutoff = expiry_cutoff(at, self.rules.expire_after_ms);
         let limit = i64::try_from(budget).unwrap_or(i64::MAX);
         let rows = self
             .rows(
@@ -219,7 +232,7 @@ impl Db<'_> {
                     "DELETE FROM holds WHERE id IN (
                          SELECT id FROM holds WHERE expires_at <= $1
                          ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)",
-                    &[&self.now, &i64::try_from(left).unwrap_or(i64::MAX)],
+                    &[&at, &i64::try_from(left).unwrap_or(i64::MAX)],
                 )
                 .await?;
             report.holds = usize::try_from(holds).unwrap_or(usize::MAX);
@@ -227,7 +240,7 @@ impl Db<'_> {
             left -= report.holds.min(left);
         }
         if !report.more {
-            let answers_cutoff = self.now.saturating_sub(self.rules.idempotency_ttl_ms);
+            let answers_cutoff = at.saturating_sub(self.rules.idempotency_ttl_ms);
             let answers = self
                 .exec(
                     "DELETE FROM answers WHERE key IN (

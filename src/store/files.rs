@@ -84,10 +84,18 @@ pub fn move_into_place(partial: &Path, to: &Path) -> io::Result<()> {
     sync_folder(folder_of(to))
 }
 
+/// `<database>.trust`: left by `boxoffice clock trust` for a running service,
+/// which takes it (removes it) and trusts its wall clock.
+pub fn trust_request_beside(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".trust");
+    PathBuf::from(name)
+}
+
 /// The files the service keeps beside its database `<db>`: `<db>.<suffix>`
 /// for each of these (and older releases' ones), which no backup or export
 /// may be written over.
-const SIDE_SUFFIXES: [&str; 4] = ["journal", "control", "probe", "lock"];
+const SIDE_SUFFIXES: [&str; 5] = ["journal", "control", "probe", "lock", "trust"];
 
 /// Whether `to` is the database at `database` or one of the files the
 /// service keeps beside it (compared as the same file, or as the same name

@@ -36,6 +36,7 @@ pub use backup::{back_up, BackupError, BackupReport};
 pub use check::check_file;
 pub use dump::{export, read as read_dump, BadLine, Exported};
 pub use error::StoreError;
+pub use files::{create_new as create_private_file, trust_request_beside};
 pub use import::{import, ImportError, Records};
 pub use schema::{backup_path, SCHEMA_VERSION};
 pub use service::RedbBookings;
@@ -69,6 +70,8 @@ pub struct Store {
     /// Screens as last decoded, each with the bytes it was decoded from.
     screens: reads::ScreenCache,
     rules: Rules,
+    /// The file, when the database is one (not a test backend).
+    path: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -178,6 +181,7 @@ impl Store {
             })
         };
         let mut store = Self::over(db, opener, Box::new(probe), rules);
+        store.path = Some(path.to_owned());
         store.open_reader = Some(open_reader);
         Ok(store)
     }
@@ -192,7 +196,30 @@ impl Store {
             latest: latest::Latest::default(),
             screens: reads::ScreenCache::default(),
             rules,
+            path: None,
         }
+    }
+
+    /// Whether an operator asked, by `boxoffice clock trust`, that the wall
+    /// clock be trusted (a request file beside the database, taken once).
+    pub fn take_clock_trust(&self) -> bool {
+        let Some(request) = self.path.as_deref().map(files::trust_request_beside) else {
+            return false;
+        };
+        std::fs::remove_file(request).is_ok()
+    }
+
+    /// Stores `at` as the last trusted time (the heartbeat a start begins
+    /// trusted time from), durably.
+    pub fn store_trusted_time(&self, at: Millis) -> Result<(), StoreError> {
+        let Ok(at) = u64::try_from(at) else {
+            return Ok(());
+        };
+        let txn = self.database()?.begin_write()?;
+        txn.open_table(tables::META)?
+            .insert(tables::TRUSTED_TIME_KEY, at)?;
+        txn.commit()?;
+        Ok(())
     }
 
     /// Tells the store how to see that its backend takes writes again (by
@@ -353,7 +380,7 @@ impl Store {
         let mut txn = self.database()?.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
         let first = ids.last();
-        let result = {
+        let (result, heartbeat) = {
             let mut batch = Batch::new(
                 writes::Tables::open(&txn, &self.screens)?,
                 self.rules,
@@ -361,9 +388,14 @@ impl Store {
                 ids,
             );
             let result = work(&mut batch)?;
+            let heartbeat = batch.heartbeat();
             batch.finish()?;
-            result
+            (result, heartbeat)
         };
+        if let Some(at) = heartbeat.and_then(|at| u64::try_from(at).ok()) {
+            txn.open_table(tables::META)?
+                .insert(tables::TRUSTED_TIME_KEY, at)?;
+        }
         if ids.last() != first {
             txn.open_table(tables::ID_HIGH_WATER)?
                 .insert(tables::LAST_ID_KEY, ids.last())?;

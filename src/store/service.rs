@@ -149,9 +149,12 @@ impl Bookings for RedbBookings {
     }
 
     async fn purge_expired(&self, budget: usize) -> Result<PurgeReport, Error> {
+        // An unusable clock deletes nothing (and the writer refuses the
+        // batch anyway).
+        let at = self.clock.purge_now().unwrap_or(Millis::MIN);
         let report = self
             .writer
-            .write(move |batch| batch.purge(budget).map(Ok))
+            .write(move |batch| batch.purge(budget, at).map(Ok))
             .await?;
         self.metrics.purged(&report);
         Ok(report)
@@ -177,6 +180,17 @@ impl Bookings for RedbBookings {
 
     async fn all_shows(&self) -> Result<Vec<(Show, Vec<Ticket>)>, Error> {
         self.read(Store::all_shows).await
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.clock.warnings()
+    }
+
+    async fn take_clock_trust(&self) -> Result<(), Error> {
+        if self.store.take_clock_trust() {
+            self.clock.trust();
+        }
+        Ok(())
     }
 
     fn readiness(&self) -> Readiness {

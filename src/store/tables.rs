@@ -9,6 +9,9 @@ use redb::{MultimapTableDefinition, TableDefinition};
 /// `schema_version` → the layout this file was written with.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
+/// The trusted time the last purge deleted by (Unix ms): where trusted time
+/// starts from after a restart.
+pub const TRUSTED_TIME_KEY: &str = "trusted_time";
 
 /// `last` → the largest id ever minted, so that an id is never minted
 /// again, even after the record that had it was deleted.

@@ -111,4 +111,16 @@ pub trait Bookings: Send + Sync + 'static {
 
     /// Whether writes can be taken now (cheap; for `/readyz`).
     fn readiness(&self) -> Readiness;
+
+    /// What an operator should know that does not stop writes (a clock
+    /// being distrusted), one sentence each; for `/readyz` and the log.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Takes an operator's word, left by `boxoffice clock trust`, that the
+    /// wall clock is right, if there is one: the clock trusts it from now on.
+    async fn take_clock_trust(&self) -> Result<(), Error> {
+        Ok(())
+    }
 }

@@ -121,7 +121,7 @@ pub fn in_batch(batch: &mut Batch<'_, '_>, call: &Call) -> Result<Outcome, Store
             batch.move_ticket(*ticket, *starts_at)?.map(Answer::Booked)
         }
         Call::Delete(ticket) => batch.delete_ticket(*ticket)?.map(|()| Answer::Deleted),
-        Call::Purge(budget) => Ok(Answer::Purged(batch.purge(*budget)?)),
+        Call::Purge(budget) => Ok(Answer::Purged(batch.purge(*budget, batch.now())?)),
     })
 }
 

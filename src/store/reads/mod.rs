@@ -10,8 +10,9 @@ use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use super::codec::{decode_show, decode_ticket};
 use super::error::StoreError;
 use super::tables::{
-    FILM_ID_TO_FILM, ID_HIGH_WATER, LAST_ID_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, ID_HIGH_WATER, LAST_ID_KEY, META, SCREEN_ID_TO_SCREEN,
+    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
+    TICKET_ID_TO_TICKET, TRUSTED_TIME_KEY,
 };
 use super::writes::IdMinter;
 use super::Store;
@@ -110,6 +111,22 @@ impl Store {
     pub fn newest_instant(&self) -> Result<Millis, StoreError> {
         let last = self.id_minter()?.last();
         Ok(i64::try_from(ulid::Ulid(last).timestamp_ms()).unwrap_or(i64::MAX))
+    }
+
+    /// Where trusted time starts from after a start: the purge's heartbeat,
+    /// or for a file that has none yet, the newest record; none for a new
+    /// file.
+    pub fn last_trusted(&self) -> Result<Option<Millis>, StoreError> {
+        let stored = {
+            let txn = self.begin_read()?;
+            let meta = txn.open_table(META)?;
+            let value = meta.get(TRUSTED_TIME_KEY)?.map(|guard| guard.value());
+            value
+        };
+        match stored.and_then(|at| Millis::try_from(at).ok()) {
+            Some(at) => Ok(Some(at)),
+            None => Ok(Some(self.newest_instant()?).filter(|newest| *newest > 0)),
+        }
     }
 
     /// How many tickets are stored.

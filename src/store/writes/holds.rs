@@ -9,7 +9,7 @@ use super::{outcome, Batch, Failure, Outcome};
 use crate::domain::cinema::Screen;
 use crate::domain::holds::{expiry, Hold};
 use crate::domain::sales::{ensure_on_sale, sell_held, take_seats};
-use crate::domain::{HoldId, Refusal, Show, Ticket, TicketId};
+use crate::domain::{HoldId, Millis, Refusal, Show, Ticket, TicketId};
 use crate::store::codec::encode_hold;
 use crate::store::error::StoreError;
 use crate::usecases::cinema::SeatRequest;
@@ -105,10 +105,14 @@ impl Batch<'_, '_> {
 
     /// Deletes up to `budget` holds that expired, oldest first; whether more
     /// may be waiting.
-    pub(super) fn purge_holds(&mut self, budget: usize) -> Result<(usize, bool), StoreError> {
+    pub(super) fn purge_holds(
+        &mut self,
+        budget: usize,
+        at: Millis,
+    ) -> Result<(usize, bool), StoreError> {
         use redb::ReadableMultimapTable;
         let mut doomed = Vec::new();
-        'expiries: for entry in self.tables.hold_expiries.range(..=self.now)? {
+        'expiries: for entry in self.tables.hold_expiries.range(..=at)? {
             for id in entry?.1 {
                 if doomed.len() == budget {
                     break 'expiries;

@@ -5,7 +5,7 @@
 use redb::{ReadableMultimapTable, ReadableTable};
 
 use super::Batch;
-use crate::domain::Refusal;
+use crate::domain::{Millis, Refusal};
 use crate::store::codec::{decode_answer, encode_answer, AnswerRecord};
 use crate::store::error::StoreError;
 use crate::usecases::Replay;
@@ -70,8 +70,12 @@ impl Batch<'_, '_> {
 
     /// Deletes up to `budget` answers past their time, oldest first; whether
     /// more may be waiting.
-    pub(super) fn purge_answers(&mut self, budget: usize) -> Result<(usize, bool), StoreError> {
-        let cutoff = self.now.saturating_sub(self.rules.idempotency_ttl_ms);
+    pub(super) fn purge_answers(
+        &mut self,
+        budget: usize,
+        at: Millis,
+    ) -> Result<(usize, bool), StoreError> {
+        let cutoff = at.saturating_sub(self.rules.idempotency_ttl_ms);
         let mut doomed: Vec<(i64, Vec<u8>)> = Vec::new();
         'times: for entry in self.tables.answer_times.range(..=cutoff)? {
             let (at, keys) = entry?;

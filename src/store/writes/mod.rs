@@ -319,6 +319,8 @@ pub struct Batch<'txn, 'ids> {
     rules: Rules,
     now: Millis,
     ids: &'ids mut IdMinter,
+    /// The trusted time a purge in this batch deleted by, stored with it.
+    heartbeat: Option<Millis>,
 }
 
 impl<'txn, 'ids> Batch<'txn, 'ids> {
@@ -333,7 +335,13 @@ impl<'txn, 'ids> Batch<'txn, 'ids> {
             rules,
             now,
             ids,
+            heartbeat: None,
         }
+    }
+
+    /// The trusted time to store with this batch, if a purge set one.
+    pub(super) fn heartbeat(&self) -> Option<Millis> {
+        self.heartbeat
     }
 
     /// The "now" every use case in this batch judges by.

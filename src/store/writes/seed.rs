@@ -110,8 +110,13 @@ impl Batch<'_, '_> {
     /// `budget`, and a show goes only once all its tickets have. Then, with
     /// what is left of the budget, holds that expired and idempotency records
     /// past their time.
-    pub fn purge(&mut self, budget: usize) -> Result<PurgeReport, StoreError> {
-        let cutoff = expiry_cutoff(self.now, self.rules.expire_after_ms);
+    ///
+    /// It deletes by `at`, trusted time (never later than the batch's now),
+    /// which it stores as the heartbeat a restart starts trusted time from.
+    pub fn purge(&mut self, budget: usize, at: Millis) -> Result<PurgeReport, StoreError> {
+        let at = at.min(self.now);
+        self.heartbeat = Some(at);
+        let cutoff = expiry_cutoff(at, self.rules.expire_after_ms);
         let (plan, more) = plan_purge(&self.tables, cutoff, budget)
             .map_err(|error| StoreError::Unplanned(Box::new(error)))?;
         let spent: usize = plan
@@ -121,13 +126,13 @@ impl Batch<'_, '_> {
         let mut report = self.apply_purge(plan, more)?;
         let mut left = budget - spent;
         if !report.more {
-            let (holds, more) = self.purge_holds(left)?;
+            let (holds, more) = self.purge_holds(left, at)?;
             report.holds = holds;
             report.more = more;
             left -= holds;
         }
         if !report.more {
-            let (answers, more) = self.purge_answers(left)?;
+            let (answers, more) = self.purge_answers(left, at)?;
             report.answers = answers;
             report.more = more;
         }
