@@ -94,6 +94,7 @@ pub const EXIT_PROBLEMS: u8 = 1;
 pub const EXIT_CANNOT_OPEN: u8 = 2;
 
 pub fn main() -> ExitCode {
+    crate::panics::say_in_one_line();
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => rocket::execute(serve()),
@@ -202,10 +203,27 @@ async fn serve() -> ExitCode {
         eprintln!("boxoffice: cannot start: {unusable}; set the clock right and start again");
         return ExitCode::FAILURE;
     }
-    let service = match crate::build(config::figment(), clock) {
-        Ok(service) => service,
-        Err(error) => {
+    // A damaged file can make the storage engine panic while it is opened
+    // and read: that is one line naming the file, not a Rust backtrace.
+    let built = crate::panics::quietly(|| crate::build(config::figment(), clock));
+    let service = match built {
+        Ok(Ok(service)) => service,
+        Ok(Err(error)) => {
             eprintln!("boxoffice: {}", crate::error_chain(&error));
+            return ExitCode::FAILURE;
+        }
+        Err(panic) => {
+            let database = Config::from_figment(&config::figment()).map_or_else(
+                |_| "the database".to_owned(),
+                |config| match config.database_url {
+                    Some(_) => "the PostgreSQL database".to_owned(),
+                    None => format!("database {}", config.db_path.display()),
+                },
+            );
+            eprintln!(
+                "boxoffice: cannot start: {database} cannot be read, it is damaged ({panic}); \
+                 `boxoffice check` lists what it finds; restore it from a backup"
+            );
             return ExitCode::FAILURE;
         }
     };

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod mongoexport;
 pub mod ntp;
 pub mod os_limits;
+pub mod panics;
 pub mod pg;
 pub mod service;
 pub mod service_log;

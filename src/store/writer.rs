@@ -373,8 +373,19 @@ fn run(store: &Store, clock: &SharedClock, queue: &Queue<'_>, max_batch: usize, 
             }
         };
         let began = std::time::Instant::now();
-        let committed = store.in_one_commit(now, &mut ids, |transaction| {
-            batch.iter_mut().try_for_each(|job| job.run(transaction))
+        // A damaged page can make the storage engine panic inside a
+        // transaction: the batch fails (its transaction is dropped, so
+        // aborted) and the writer goes on with the next one.
+        let committed = panic::catch_unwind(AssertUnwindSafe(|| {
+            store.in_one_commit(now, &mut ids, |transaction| {
+                batch.iter_mut().try_for_each(|job| job.run(transaction))
+            })
+        }))
+        .unwrap_or_else(|payload| {
+            Err(StoreError::Corrupt(format!(
+                "a write transaction failed on damaged data: {}",
+                crate::panics::message(payload.as_ref())
+            )))
         });
         metrics.commit(batch.len(), began.elapsed().as_secs_f64());
         let failure = match committed {

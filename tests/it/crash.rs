@@ -212,7 +212,7 @@ const SECTOR: usize = 512;
 /// issues; the power fails somewhere among that many per commit, so that
 /// cuts fall all along a history, now and then after its end.
 const CHANGES_PER_COMMIT: usize = 7;
-const POWER_CUT_CASES: u32 = 64;
+const POWER_CUT_CASES: u32 = 128;
 
 /// The fate of one sector written after the last sync.
 #[derive(Clone, Copy, Debug)]
