@@ -414,6 +414,11 @@ pub fn read(input: impl BufRead) -> Result<Records, BadLine> {
                     "the first line must be the dump's header ({{\"kind\":\"{MAGIC}\",...}})"
                 )))
             }
+            Line::Meta { key, value } if key == super::tables::TRUSTED_TIME_KEY => {
+                if records.trusted_time.replace(value).is_some() {
+                    return Err(bad(format!("a second meta {key}")));
+                }
+            }
             Line::Meta { key, value } => {
                 if key != "schema_version" || value != SCHEMA_VERSION {
                     return Err(bad(format!("meta {key} = {value} is not this build's")));

@@ -30,6 +30,8 @@ use crate::domain::{Rules, Show, Ticket};
 #[derive(Debug, Default)]
 pub struct Records {
     pub last_id: Option<u128>,
+    /// The purge's heartbeat (see [`crate::clock`]), when the dump has one.
+    pub trusted_time: Option<u64>,
     pub screens: Vec<(String, Screen)>,
     pub films: Vec<(String, Film)>,
     pub shows: Vec<(String, Show)>,
@@ -288,8 +290,17 @@ fn validate_sales(
 fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
     let _ = std::fs::remove_file(path);
     let what = format!("database {}", path.display());
+    // Private to its user, whatever the umask.
+    let file = super::files::create_new(path).map_err(|source| StoreError::CreateFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let backend = redb::backends::FileBackend::new(file).map_err(|source| StoreError::Open {
+        what: what.clone(),
+        source,
+    })?;
     let db = Builder::new()
-        .create(path)
+        .create_with_backend(backend)
         .map_err(|source| StoreError::Open { what, source })?;
     schema::create(&db)?;
     let mut txn = db.begin_write()?;
@@ -297,6 +308,10 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
     {
         if let Some(last) = records.last_id {
             txn.open_table(ID_HIGH_WATER)?.insert(LAST_ID_KEY, last)?;
+        }
+        if let Some(at) = records.trusted_time {
+            txn.open_table(super::tables::META)?
+                .insert(super::tables::TRUSTED_TIME_KEY, at)?;
         }
         let mut screens = txn.open_table(SCREEN_ID_TO_SCREEN)?;
         for (_, screen) in &records.screens {
