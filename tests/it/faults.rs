@@ -337,6 +337,35 @@ fn a_real_disk_filled_up_and_freed_again() {
     );
     assert_eq!(status, 200, "reads go on while the disk is full");
 
+    // Some space comes back (600 KiB), not much: whatever is answered comes
+    // from a state no older than the last acknowledged commit.
+    let left = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .and_then(|file| file.set_len(left.saturating_sub(600 << 10)))
+        .unwrap();
+    for i in 0..20 {
+        let (status, _, body) = book(&format!("partly freed {i}"));
+        match status {
+            200 => acknowledged.push(body["data"]["ticketId"].as_str().unwrap().to_owned()),
+            503 => {}
+            other => panic!("{other}: {body}"),
+        }
+        for id in &acknowledged {
+            let (status, body) = call(
+                &agent,
+                "GET",
+                &server.url(&format!("/api/user-details?ticketId={id}")),
+                None,
+            );
+            assert!(
+                status == 200 || status == 503,
+                "acknowledged ticket {id} answered {status} on a partly freed disk: {body}"
+            );
+        }
+    }
+
     std::fs::remove_file(&filler).unwrap();
     let freed = Instant::now();
     let took = wait_until(
