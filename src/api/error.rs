@@ -217,7 +217,7 @@ impl<'r> Responder<'r, 'static> for Error {
 /// list to the ones it really can.
 pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (400, "Malformed request: body not JSON, parameter missing, or show time in the past."),
-    (401, "`api_token` is set and `X-Auth-Token` is missing or wrong."),
+    (401, "`api_token` or `admin_token` is set and `X-Auth-Token` is missing or wrong."),
     (404, "The ticket or show does not exist (or was purged)."),
     (406, "A field is missing, mistyped or out of range, an id is malformed, or the show would exceed capacity."),
     (410, "The ticket has expired and cannot be changed."),
