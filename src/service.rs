@@ -151,6 +151,7 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
     )
     .logging_to(Arc::clone(&log));
     let announcing = Arc::clone(&log);
+    let host_check = api::hosts::HostCheck::new(&config.allowed_hosts);
     let rocket = rocket::custom(figment)
         .mount(api::API_BASE, seed)
         .mount(api::V1_BASE, v1)
@@ -162,6 +163,7 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         .manage(api::ApiDoc(spec))
         .manage(App { config, bookings })
         .manage(Arc::clone(&metrics))
+        .attach(host_check)
         .attach(api::shield())
         .attach(api::observe::Observe::new(metrics, Arc::clone(&log)))
         .attach(purge)

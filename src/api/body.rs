@@ -1,12 +1,15 @@
-//! Request bodies: read within the configured limit, parsed as a JSON object
-//! whatever the Content-Type (old clients were lax about it), then checked
-//! field by field into a command, so every refusal has the SPEC's status.
+//! Request bodies: read within the configured limit, taken only when sent
+//! as JSON (`Content-Type: application/json` or `application/*+json`: a
+//! form or `text/plain`, which any web page can make a browser send, is
+//! 415), parsed as one JSON object, then checked field by field into a
+//! command, so every refusal has the SPEC's status.
 
 use rocket::data::{self, ByteUnit, Data, FromData};
+use rocket::http::MediaType;
 use rocket::request::Request;
 use rocket::tokio::io::AsyncReadExt;
 use rocket_okapi::gen::OpenApiGenerator;
-use rocket_okapi::okapi::openapi3::{MediaType, RequestBody};
+use rocket_okapi::okapi::openapi3::{MediaType as DocumentedType, RequestBody};
 use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
@@ -77,6 +80,16 @@ pub(crate) async fn read_object(
     if ByteUnit::from(bytes.len()) > limit {
         return Err(Error::PayloadTooLarge);
     }
+    // No body and no type says only that the body is missing.
+    let content_type = request.content_type();
+    if bytes.is_empty() && content_type.is_none() {
+        return Err(Error::bad_request(
+            "Request body is empty; send a JSON object.",
+        ));
+    }
+    if !content_type.is_some_and(|content_type| is_json(content_type.media_type())) {
+        return Err(Error::UnsupportedMediaType);
+    }
     if bytes.is_empty() {
         return Err(Error::bad_request(
             "Request body is empty; send a JSON object.",
@@ -91,6 +104,16 @@ pub(crate) async fn read_object(
     }
 }
 
+/// `application/json` or `application/<anything>+json`, in any case and
+/// with any parameters (`; charset=utf-8`).
+pub(crate) fn is_json(media_type: &MediaType) -> bool {
+    let sub = media_type.sub().as_str();
+    media_type.top() == "application"
+        && (sub.eq_ignore_ascii_case("json")
+            || (sub.len() > "+json".len()
+                && sub[sub.len() - "+json".len()..].eq_ignore_ascii_case("+json")))
+}
+
 impl<T: Validate> OpenApiFromData<'_> for Valid<T> {
     fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
         Ok(json_request_body::<T>(gen, T::example()))
@@ -103,15 +126,46 @@ pub fn json_request_body<T: JsonSchema>(gen: &mut OpenApiGenerator, example: Val
     let mut content = rocket_okapi::okapi::Map::new();
     content.insert(
         "application/json".to_owned(),
-        MediaType {
+        DocumentedType {
             schema: Some(gen.json_schema::<T>()),
             example: Some(example),
-            ..MediaType::default()
+            ..DocumentedType::default()
         },
     );
     RequestBody {
         content,
         required: true,
         ..RequestBody::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_its_suffix_types_are_json_in_any_case() {
+        for json in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "APPLICATION/JSON",
+            "application/merge-patch+json",
+            "application/problem+JSON",
+        ] {
+            let media_type = MediaType::parse_flexible(json).unwrap();
+            assert!(is_json(&media_type), "{json}");
+        }
+        for other in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "text/json",
+            "application/jsonp",
+            "application/+json",
+            "application/xml",
+        ] {
+            let media_type = MediaType::parse_flexible(other).unwrap();
+            assert!(!is_json(&media_type), "{other}");
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! whole route table, so a new route cannot slip out); writes take JSON
 //! only; the service answers only the hosts it is meant to.
 
-use rocket::http::Status;
-use serde_json::json;
+use rocket::http::{Header, Status};
+use serde_json::{json, Value};
 
 use crate::support::*;
 
@@ -154,4 +154,335 @@ fn the_cashier_token_finds_bookings_by_phone() {
         let answer = service.request("POST", "/v1/bookings/search", Some(&search), &headers);
         assert_eq!(answer.status, status, "{token:?}: {}", answer.text);
     }
+}
+
+/// Sends `body` with exactly `content_type` (none when `None`).
+#[track_caller]
+fn typed(
+    service: &Local,
+    method: &str,
+    uri: &str,
+    content_type: Option<&str>,
+    body: &str,
+) -> Received {
+    let mut request = service
+        .client
+        .req(method.parse().expect("method"), uri.to_owned())
+        .body(body);
+    if let Some(content_type) = content_type {
+        request = request.header(Header::new("Content-Type", content_type.to_owned()));
+    }
+    let response = request.dispatch();
+    let status = response.status();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|header| (header.name().to_string(), header.value().to_string()))
+        .collect();
+    let text = response.into_string().unwrap_or_default();
+    Received {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
+}
+
+/// Everything the service holds, as `/api` and `/v1` read it.
+fn everything(service: &Local) -> String {
+    let (_, shows) = service.get("/v1/shows");
+    let mut seen = shows.to_string();
+    for show in shows["items"].as_array().unwrap() {
+        let id = show["id"].as_str().unwrap();
+        let (_, bookings) = service.get(&format!("/v1/shows/{id}/bookings"));
+        seen.push_str(&bookings.to_string());
+    }
+    seen
+}
+
+const NOT_JSON: &[Option<&str>] = &[
+    None,
+    Some("text/plain"),
+    Some("text/plain; charset=utf-8"),
+    Some("application/x-www-form-urlencoded"),
+    Some("multipart/form-data; boundary=----x"),
+    Some("text/json"),
+    Some("application/xml"),
+];
+
+#[test]
+fn a_body_not_sent_as_json_is_415_in_each_surfaces_shape_and_changes_nothing() {
+    let service = local();
+    let booked = service.book("Asha Rao", 1, SHOW);
+    let ticket = booked["ticketId"].as_str().unwrap();
+    let before = everything(&service);
+    let api_writes = [
+        ("POST", "/api/book-ticket", booking("Ravi", 2, SHOW)),
+        (
+            "PUT",
+            "/api/update-timing",
+            json!({"ticketId": ticket, "newShowTime": "2030-01-03 18:30"}),
+        ),
+        (
+            "DELETE",
+            "/api/delete-ticket",
+            json!({ "ticketId": ticket }),
+        ),
+        ("PUT", "/api/delete-ticket", json!({ "ticketId": ticket })),
+    ];
+    for (method, uri, body) in &api_writes {
+        for content_type in NOT_JSON {
+            let answer = typed(&service, method, uri, *content_type, &body.to_string());
+            let what = format!("{method} {uri} as {content_type:?}");
+            assert_eq!(
+                answer.status,
+                Status::UnsupportedMediaType,
+                "{what}: {}",
+                answer.text
+            );
+            assert_eq!(
+                answer.header("Content-Type"),
+                Some("application/json"),
+                "{what}"
+            );
+            assert_eq!(answer.body["success"], false, "{what}");
+            assert_eq!(
+                answer.body["message"],
+                "Send the body as JSON, with Content-Type: application/json.",
+                "{what}"
+            );
+        }
+    }
+    let v1_writes = [
+        (
+            "POST",
+            "/v1/screens".to_owned(),
+            json!({"name": "Hall", "capacity": 10}),
+        ),
+        (
+            "POST",
+            "/v1/films".to_owned(),
+            json!({"title": "Rope", "runtimeMinutes": 80}),
+        ),
+        (
+            "POST",
+            "/v1/bookings/search".to_owned(),
+            json!({"phoneNumber": "9876543210"}),
+        ),
+        (
+            "PATCH",
+            format!("/v1/bookings/{ticket}"),
+            json!({"count": 3}),
+        ),
+    ];
+    for (method, uri, body) in &v1_writes {
+        for content_type in NOT_JSON {
+            let answer = typed(&service, method, uri, *content_type, &body.to_string());
+            let what = format!("{method} {uri} as {content_type:?}");
+            assert_eq!(
+                answer.status,
+                Status::UnsupportedMediaType,
+                "{what}: {}",
+                answer.text
+            );
+            assert_eq!(
+                answer.header("Content-Type"),
+                Some("application/problem+json"),
+                "{what}"
+            );
+            assert_eq!(
+                answer.body["type"], "urn:boxoffice:unsupported-media-type",
+                "{what}"
+            );
+        }
+    }
+    assert_eq!(
+        everything(&service),
+        before,
+        "a refused write changed something"
+    );
+}
+
+#[test]
+fn json_with_parameters_or_a_json_suffix_is_taken() {
+    let service = local();
+    for (index, content_type) in [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.boxoffice+json",
+        "application/merge-patch+json",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = booking(&format!("Guest {index}"), 1, SHOW).to_string();
+        let answer = typed(
+            &service,
+            "POST",
+            "/api/book-ticket",
+            Some(content_type),
+            &body,
+        );
+        assert_eq!(answer.status, Status::Ok, "{content_type}: {}", answer.text);
+        let screen = json!({"name": format!("Hall {index}"), "capacity": 10}).to_string();
+        let answer = typed(&service, "POST", "/v1/screens", Some(content_type), &screen);
+        assert_eq!(
+            answer.status,
+            Status::Created,
+            "{content_type}: {}",
+            answer.text
+        );
+    }
+}
+
+#[test]
+fn a_write_that_takes_no_body_needs_no_content_type() {
+    let service = local();
+    let screen = typed(
+        &service,
+        "POST",
+        "/v1/screens",
+        Some("application/json"),
+        &json!({"name": "Hall", "capacity": 10}).to_string(),
+    );
+    let film = typed(
+        &service,
+        "POST",
+        "/v1/films",
+        Some("application/json"),
+        &json!({"title": "Rope", "runtimeMinutes": 80}).to_string(),
+    );
+    let show = typed(
+        &service,
+        "POST",
+        "/v1/shows",
+        Some("application/json"),
+        &json!({"screenId": screen.body["id"], "filmId": film.body["id"], "start": SHOW})
+            .to_string(),
+    );
+    assert_eq!(show.status, Status::Created, "{}", show.text);
+    let hold = service.request(
+        "POST",
+        "/v1/holds",
+        Some(&json!({"showId": show.body["id"], "count": 1}).to_string()),
+        &[],
+    );
+    assert_eq!(hold.status, Status::Created, "{}", hold.text);
+    let booking = service.request(
+        "POST",
+        "/v1/bookings",
+        Some(
+            &json!({"showId": show.body["id"], "count": 1, "userName": "Asha",
+                    "phoneNumber": "9876543210"})
+            .to_string(),
+        ),
+        &[],
+    );
+    assert_eq!(booking.status, Status::Created, "{}", booking.text);
+    for uri in [
+        format!("/v1/holds/{}", hold.body["id"].as_str().unwrap()),
+        format!("/v1/bookings/{}", booking.body["id"].as_str().unwrap()),
+    ] {
+        let answer = typed(&service, "DELETE", &uri, None, "");
+        assert_eq!(answer.status, Status::NoContent, "{uri}: {}", answer.text);
+    }
+}
+
+#[test]
+fn only_addresses_localhost_and_allowed_hosts_are_answered() {
+    let service = local_with(|figment| figment.merge(("allowed_hosts", ["boxoffice.example"])));
+    let booked = service.book("Asha Rao", 1, SHOW);
+    let before = everything(&service);
+    for host in [
+        "127.0.0.1:5000",
+        "[::1]:5000",
+        "10.0.0.7",
+        "localhost:5000",
+        "boxoffice.example",
+        "BOXOFFICE.EXAMPLE:8443",
+    ] {
+        for uri in [
+            "/livez",
+            "/api/view-all-tickets?showTime=2030-01-02%2018:30",
+            "/v1/shows",
+        ] {
+            let answer = service.request("GET", uri, None, &[("Host", host)]);
+            assert_eq!(answer.status, Status::Ok, "{host} {uri}: {}", answer.text);
+        }
+    }
+    let ticket = booked["ticketId"].as_str().unwrap();
+    for host in [
+        "attacker.example",
+        "attacker.example:5000",
+        "localhost.attacker.example",
+        "::",
+    ] {
+        let headers = [("Host", host)];
+        let api = service.request(
+            "DELETE",
+            "/api/delete-ticket",
+            Some(&json!({ "ticketId": ticket }).to_string()),
+            &headers,
+        );
+        assert_eq!(
+            api.status,
+            Status::MisdirectedRequest,
+            "{host}: {}",
+            api.text
+        );
+        assert_eq!(api.body["success"], false);
+        assert!(api.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowed_hosts"));
+        let v1 = service.request("DELETE", &format!("/v1/bookings/{ticket}"), None, &headers);
+        assert_eq!(v1.status, Status::MisdirectedRequest, "{host}: {}", v1.text);
+        assert_eq!(v1.header("Content-Type"), Some("application/problem+json"));
+        assert_eq!(v1.body["type"], "urn:boxoffice:misdirected-request");
+        for uri in [
+            "/v1/no-such-route",
+            "/nowhere",
+            "/kiosk",
+            "/openapi.json",
+            "/readyz",
+        ] {
+            let answer = service.request("GET", uri, None, &headers);
+            assert_eq!(answer.status, Status::MisdirectedRequest, "{host} {uri}");
+            assert_ne!(
+                answer.body,
+                Value::Null,
+                "{host} {uri}: JSON, {}",
+                answer.text
+            );
+        }
+    }
+    assert_eq!(
+        everything(&service),
+        before,
+        "a misdirected write changed something"
+    );
+}
+
+#[test]
+fn the_real_server_refuses_a_rebound_host_and_answers_http_1_0_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("boxoffice.redb"), &[]);
+    let base = server.url("");
+    let rebound = raw_http(
+        &base,
+        b"GET /v1/shows HTTP/1.1\r\nHost: attacker.example:5000\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    assert_eq!(rebound.status, Some(421), "{}", rebound.head);
+    let old = raw_http(&base, b"GET /v1/shows HTTP/1.0\r\n\r\n".to_vec());
+    assert!(old.head.starts_with("HTTP/1.0 200 "), "{}", old.head);
+    let own = raw_http(
+        &base,
+        format!(
+            "GET /v1/shows HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            base.trim_start_matches("http://")
+        )
+        .into_bytes(),
+    );
+    assert_eq!(own.status, Some(200), "{}", own.head);
 }

@@ -118,8 +118,9 @@ impl Op {
             kinds.push(Kind::Forbidden);
         }
         kinds.extend_from_slice(self.refusals);
+        kinds.push(Kind::Misdirected);
         if self.body {
-            kinds.extend([Kind::TooLarge, Kind::Invalid]);
+            kinds.extend([Kind::TooLarge, Kind::UnsupportedMediaType, Kind::Invalid]);
         }
         if self.write {
             kinds.extend([Kind::Invalid, Kind::IdempotencyMismatch, Kind::Busy]);
@@ -161,6 +162,8 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::Expired => "the show's tickets have expired",
     Kind::HoldExpired => "the hold ran out at its `expiresAt`; its seats may already be someone else's",
     Kind::TooLarge => "the body is larger than the configured limit",
+    Kind::UnsupportedMediaType => "the body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)",
+    Kind::Misdirected => "the `Host` header names a host this service does not answer to (only IP addresses, `localhost` and `allowed_hosts`)",
     Kind::Invalid => "a field is missing, mistyped or out of range, a rule refused the request as sent (the detail says which), or the `Idempotency-Key` is malformed",
     Kind::Busy => "too many writes are waiting; nothing was changed (`Retry-After`)",
     Kind::StorageUnavailable => "storage cannot take a write now: it was not acknowledged and may or may not have been stored; retry with the same `Idempotency-Key` (`Retry-After`)",
