@@ -1,5 +1,7 @@
 //! `GET /livez` (the process answers) and `GET /readyz` (writes can be taken
-//! now), for supervisors and load balancers; no token needed.
+//! now), for supervisors and load balancers; no token needed. `/readyz`
+//! also carries `warnings`, things an operator should know that do not stop
+//! the service (it stays 200); the key is left out when there are none.
 
 use rocket::http::Status;
 use rocket::serde::json::Json;
@@ -9,12 +11,15 @@ use serde::{Deserialize, Serialize};
 use crate::service::App;
 use crate::usecases::Readiness;
 
-/// `{"status": "pass" | "fail", "reason"?}`
+/// `{"status": "pass" | "fail", "reason"?, "warnings"?: [...]}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// One sentence each; absent when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Health {
@@ -22,6 +27,7 @@ impl Health {
         Self {
             status: "pass".into(),
             reason: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -33,13 +39,21 @@ fn livez() -> Json<Health> {
 
 #[get("/readyz")]
 fn readyz(app: &State<App>) -> (Status, Json<Health>) {
+    let warnings = app.warnings.clone();
     match app.bookings.readiness() {
-        Readiness::Ready => (Status::Ok, Json(Health::pass())),
+        Readiness::Ready => (
+            Status::Ok,
+            Json(Health {
+                warnings,
+                ..Health::pass()
+            }),
+        ),
         Readiness::NotReady(reason) => (
             Status::ServiceUnavailable,
             Json(Health {
                 status: "fail".into(),
                 reason: Some(reason),
+                warnings,
             }),
         ),
     }

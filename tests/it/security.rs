@@ -486,3 +486,27 @@ fn the_real_server_refuses_a_rebound_host_and_answers_http_1_0_without_one() {
     );
     assert_eq!(own.status, Some(200), "{}", own.head);
 }
+
+#[test]
+fn an_open_service_beyond_loopback_is_ready_with_a_warning() {
+    let quiet = local();
+    let (status, body) = quiet.get("/readyz");
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body, json!({"status": "pass"}), "no warnings, no key");
+    let open = local_with(|figment| figment.merge(("address", "0.0.0.0")));
+    let (status, body) = open.get("/readyz");
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["status"], "pass");
+    let warnings = body["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{body}");
+    assert!(
+        warnings[0].as_str().unwrap().contains("api_token"),
+        "{body}"
+    );
+    let closed = local_with(|figment| {
+        figment
+            .merge(("address", "0.0.0.0"))
+            .merge(("api_token", "cashier"))
+    });
+    assert_eq!(closed.get("/readyz").1, json!({"status": "pass"}));
+}
