@@ -510,3 +510,29 @@ fn an_open_service_beyond_loopback_is_ready_with_a_warning() {
     });
     assert_eq!(closed.get("/readyz").1, json!({"status": "pass"}));
 }
+
+#[test]
+fn a_token_in_a_query_string_never_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_logging(&dir.path().join("boxoffice.redb"), &[], Some("normal"));
+    let agent = agent();
+    for uri in [
+        "/v1/shows?token=sup3rs3cret&limit=5",
+        "/v1/shows?limit=5&Access_Token=sup3rs3cret",
+        "/api/view-all-tickets?showTime=2030-01-02%2018:30&api_token=sup3rs3cret",
+        "/livez?key=sup3rs3cret",
+        "/nowhere?auth=sup3rs3cret",
+    ] {
+        let answer = send(&agent, "GET", &server.url(uri), &[], None).expect("an answer");
+        assert_ne!(answer.status, 500, "{uri}");
+    }
+    let output = std::sync::Arc::clone(&server.output);
+    server.terminate();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = output.lock().unwrap().join("\n");
+    assert!(!log.contains("sup3rs3cret"), "{log}");
+    assert!(
+        log.contains("token=REDACTED"),
+        "Rocket's own request lines: {log}"
+    );
+}
