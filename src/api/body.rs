@@ -12,6 +12,7 @@ use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{MediaType as DocumentedType, RequestBody};
 use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::api::error::Error;
@@ -95,12 +96,93 @@ pub(crate) async fn read_object(
             "Request body is empty; send a JSON object.",
         ));
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match strict_json(&bytes) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(Error::bad_request("Request body must be a JSON object.")),
+        // Only the duplicate check below raises a data error.
+        Err(error) if error.is_data() => Err(Error::bad_request(format!(
+            "Request body names a key twice: {error}."
+        ))),
         Err(error) => Err(Error::bad_request(format!(
             "Request body is not valid JSON: {error}."
         ))),
+    }
+}
+
+/// Parses JSON as `serde_json` does, but refuses an object that names a
+/// key twice (at any depth): `serde_json` would keep the last one silently,
+/// so a check and what is stored could read different values.
+pub(crate) fn strict_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue.deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// A JSON value whose objects have each key once.
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(value) = items.next_element_seed(StrictValue)? {
+            values.push(value);
+        }
+        Ok(Value::Array(values))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = entries.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{key:?} appears twice")));
+            }
+            let value = entries.next_value_seed(StrictValue)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -142,6 +224,30 @@ pub fn json_request_body<T: JsonSchema>(gen: &mut OpenApiGenerator, example: Val
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_named_twice_at_any_depth_is_refused() {
+        let same = r#"{"a": 1, "b": [true, null, {"c": "x", "d": 1.5}], "e": {"f": -2}}"#;
+        assert_eq!(
+            strict_json(same.as_bytes()).unwrap(),
+            serde_json::from_str::<Value>(same).unwrap()
+        );
+        for twice in [
+            r#"{"a": 1, "a": 2}"#,
+            r#"{"a": 1, "b": {"c": 1, "c": 1}}"#,
+            r#"{"a": [{"x": 1, "y": 2, "x": 3}]}"#,
+            r#"{"a": 1, "\u0061": 2}"#,
+        ] {
+            let error = strict_json(twice.as_bytes()).unwrap_err();
+            assert!(error.is_data(), "{twice}: {error}");
+        }
+        for broken in ["{", "[1,]", "{\"a\": 1} x", "1e400"] {
+            assert!(
+                !strict_json(broken.as_bytes()).unwrap_err().is_data(),
+                "{broken}"
+            );
+        }
+    }
 
     #[test]
     fn json_and_its_suffix_types_are_json_in_any_case() {

@@ -536,3 +536,96 @@ fn a_token_in_a_query_string_never_reaches_the_log() {
         "Rocket's own request lines: {log}"
     );
 }
+
+#[test]
+fn names_are_normalised_and_hidden_text_is_refused_on_both_surfaces() {
+    let service = local();
+    let decomposed = booking("Ame\u{301}lie", 1, SHOW);
+    let (status, body) = service.post("/api/book-ticket", &decomposed);
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["data"]["userName"], "Amélie");
+    let screen = service.request(
+        "POST",
+        "/v1/screens",
+        Some(&json!({"name": "Salle E\u{301}toile", "capacity": 10}).to_string()),
+        &[],
+    );
+    assert_eq!(screen.status, Status::Created, "{}", screen.text);
+    assert_eq!(screen.body["name"], "Salle Étoile");
+    let film = service.request(
+        "POST",
+        "/v1/films",
+        Some(
+            &json!({"title": "Ame\u{301}lie", "runtimeMinutes": 120, "rating": "U\u{200b}"})
+                .to_string(),
+        ),
+        &[],
+    );
+    assert_eq!(film.status, Status::Created, "{}", film.text);
+    assert_eq!(film.body["title"], "Amélie");
+    assert_eq!(film.body["rating"], "U");
+    let before = everything(&service);
+    for (name, says) in [
+        ("\u{200b}\u{200c}\u{200d}", "visible"),
+        ("\u{2060}", "visible"),
+        ("Asha\u{202e}ahsA", "bidirectional"),
+        ("\u{2066}Asha\u{2069}", "bidirectional"),
+        ("\u{feff}Asha", "byte-order mark"),
+        ("As\u{7}ha", "control"),
+    ] {
+        let (status, body) = service.post("/api/book-ticket", &booking(name, 1, SHOW));
+        assert_eq!(status, Status::NotAcceptable, "{name:?}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("userName ") && message.contains(says),
+            "{message}"
+        );
+        for (uri, body) in [
+            ("/v1/screens", json!({"name": name, "capacity": 10})),
+            ("/v1/films", json!({"title": name, "runtimeMinutes": 90})),
+            (
+                "/v1/films",
+                json!({"title": "Rope", "runtimeMinutes": 90, "rating": name}),
+            ),
+        ] {
+            let answer = service.request("POST", uri, Some(&body.to_string()), &[]);
+            assert_eq!(answer.status, Status::UnprocessableEntity, "{uri} {name:?}");
+            assert_eq!(answer.body["type"], "urn:boxoffice:invalid");
+        }
+    }
+    assert_eq!(
+        everything(&service),
+        before,
+        "a refused name changed something"
+    );
+}
+
+#[test]
+fn a_key_named_twice_is_400_and_changes_nothing() {
+    let service = local();
+    let before = everything(&service);
+    let api = r#"{"userName": "Asha", "phoneNumber": 9876543210, "ticketCount": 1,
+                 "ticketCount": 500, "showTime": "2030-01-02 18:30"}"#;
+    let (status, body) = service.send("POST", "/api/book-ticket", Some(api), None);
+    assert_eq!(status, Status::BadRequest, "{body}");
+    assert_eq!(body["success"], false);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"ticketCount\" appears twice"),
+        "{body}"
+    );
+    let v1 = r#"{"name": "Hall", "capacity": 10, "seatMap": null, "name": "Other"}"#;
+    let answer = service.request("POST", "/v1/screens", Some(v1), &[]);
+    assert_eq!(answer.status, Status::BadRequest, "{}", answer.text);
+    assert_eq!(answer.body["type"], "urn:boxoffice:bad-request");
+    assert!(answer.text.contains("appears twice"), "{}", answer.text);
+    assert_eq!(everything(&service), before);
+    let (_, screens) = service.get("/v1/screens");
+    assert_eq!(
+        screens["items"].as_array().map(Vec::len),
+        Some(1),
+        "the default screen only"
+    );
+}
