@@ -65,6 +65,8 @@ pub struct Config {
     pub database_pool: usize,
     /// Whether the kernel's word that the clock is NTP-synchronised is taken.
     pub clock_sync: ClockSync,
+    /// Host names answered besides IP addresses and `localhost` (lower case).
+    pub allowed_hosts: Vec<String>,
 }
 
 /// `clock_sync`: whom to ask whether the wall clock is synchronised at start.
@@ -212,6 +214,7 @@ impl Config {
             database_url,
             database_pool,
             clock_sync,
+            allowed_hosts: allowed_hosts(figment)?,
         })
     }
 
@@ -310,6 +313,59 @@ fn database_url(figment: &Figment) -> Result<Option<String>, ConfigError> {
     Ok(Some(url))
 }
 
+/// `allowed_hosts`: a list of host names, or one string of them separated
+/// by commas or spaces (handier in `ROCKET_ALLOWED_HOSTS`). Names only: any
+/// port is answered, and IP addresses and `localhost` always are.
+fn allowed_hosts(figment: &Figment) -> Result<Vec<String>, ConfigError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Hosts {
+        List(Vec<String>),
+        Text(String),
+    }
+    let refused = |reason: String| ConfigError {
+        key: "allowed_hosts".into(),
+        reason,
+    };
+    let hosts = key::<Hosts>(figment, "allowed_hosts").map_err(|_| {
+        refused("must be a list of host names, such as [\"boxoffice.example\"]".into())
+    })?;
+    let names: Vec<String> = match hosts {
+        None => Vec::new(),
+        Some(Hosts::List(names)) => names,
+        Some(Hosts::Text(text)) => text
+            .split([',', ' '])
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let bare = name.strip_suffix('.').unwrap_or(&name);
+            let well_formed = !bare.is_empty()
+                && bare.len() <= 253
+                && bare.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if well_formed {
+                Ok(bare.to_ascii_lowercase())
+            } else {
+                Err(refused(format!(
+                    "{name:?} is not a host name (write a name such as boxoffice.example, \
+                     without a scheme or a port)"
+                )))
+            }
+        })
+        .collect()
+}
+
 fn token(figment: &Figment, name: &'static str) -> Result<Option<String>, ConfigError> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -370,6 +426,15 @@ mod tests {
         assert_eq!(config.hold_for, Duration::from_mins(10));
         assert_eq!(config.hold_max, Duration::from_mins(30));
         assert_eq!(config.log_format, LogFormat::Text);
+        assert!(config.allowed_hosts.is_empty());
+    }
+
+    #[test]
+    fn allowed_hosts_are_a_list_or_one_string_of_names() {
+        let listed = with(&[("allowed_hosts", r#"["Boxoffice.Example", "till.local."]"#)]).unwrap();
+        assert_eq!(listed.allowed_hosts, ["boxoffice.example", "till.local"]);
+        let text = with(&[("allowed_hosts", r#""a.example, b.example""#)]).unwrap();
+        assert_eq!(text.allowed_hosts, ["a.example", "b.example"]);
     }
 
     #[test]
@@ -469,6 +534,11 @@ mod tests {
             ("database_url", "42"),
             ("database_pool", "0"),
             ("database_pool", "many"),
+            ("allowed_hosts", r#"["http://boxoffice.example"]"#),
+            ("allowed_hosts", r#"["boxoffice.example:8000"]"#),
+            ("allowed_hosts", r#"["*"]"#),
+            ("allowed_hosts", r#"[""]"#),
+            ("allowed_hosts", "42"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

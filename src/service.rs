@@ -3,6 +3,7 @@
 //! `main.rs` and the tests share [`build`].
 
 use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -25,6 +26,8 @@ use crate::usecases::{Backend, Bookings};
 pub struct App {
     pub config: Config,
     pub bookings: Arc<dyn Backend>,
+    /// Found at start-up, said once on standard error and on every `/readyz`.
+    pub warnings: Vec<String>,
 }
 
 /// A configured service, ready to launch.
@@ -116,6 +119,19 @@ fn begin_clock(clock: &SharedClock, last_trusted: Option<crate::domain::Millis>,
     clock.begin(last_trusted, config.clock_sync.synchronised(), tolerance);
 }
 
+/// The warning for a service anyone on the network may use: it listens on
+/// an address other than loopback and no token is configured.
+pub fn open_service_warning(address: IpAddr, config: &Config) -> Option<String> {
+    let closed = config.api_token.is_some() || config.admin_token.is_some();
+    (!closed && !address.to_canonical().is_loopback()).then(|| {
+        format!(
+            "boxoffice is open: it listens on {address}, beyond this machine, and no token is \
+             configured, so anyone who can reach the port can read and change every booking; \
+             set api_token (and admin_token), or listen on 127.0.0.1"
+        )
+    })
+}
+
 /// The service's own log, at Rocket's `log_level` (`off` silences it).
 fn service_log(figment: &Figment, config: &Config) -> ServiceLog {
     let level = figment
@@ -167,6 +183,14 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
     )
     .logging_to(Arc::clone(&log));
     let announcing = Arc::clone(&log);
+    let host_check = api::hosts::HostCheck::new(&config.allowed_hosts);
+    let address = figment
+        .extract_inner::<IpAddr>("address")
+        .unwrap_or(Ipv4Addr::LOCALHOST.into());
+    let warnings: Vec<String> = open_service_warning(address, &config).into_iter().collect();
+    for warning in &warnings {
+        eprintln!("boxoffice: warning: {warning}");
+    }
     let rocket = rocket::custom(figment)
         .mount(api::API_BASE, seed)
         .mount(api::V1_BASE, v1)
@@ -176,8 +200,13 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         .mount("/", api::observe::routes())
         .register("/", api::error::catchers())
         .manage(api::ApiDoc(spec))
-        .manage(App { config, bookings })
+        .manage(App {
+            config,
+            bookings,
+            warnings,
+        })
         .manage(Arc::clone(&metrics))
+        .attach(host_check)
         .attach(api::shield())
         .attach(api::observe::Observe::new(metrics, Arc::clone(&log)))
         .attach(purge)
@@ -189,4 +218,32 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         writer_thread,
         log,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(token: Option<&str>) -> Config {
+        let figment = crate::config::figment().merge(("db_path", "unused.redb"));
+        let mut config = Config::from_figment(&figment).expect("a valid configuration");
+        config.admin_token = token.map(str::to_owned);
+        config
+    }
+
+    #[test]
+    fn only_an_open_service_beyond_loopback_is_warned_about() {
+        let open = config(None);
+        let everywhere: IpAddr = "0.0.0.0".parse().unwrap();
+        let lan: IpAddr = "192.168.1.20".parse().unwrap();
+        for address in [everywhere, lan, "::".parse().unwrap()] {
+            let warning = open_service_warning(address, &open).expect("a warning");
+            assert!(warning.contains(&address.to_string()), "{warning}");
+            assert!(!warning.contains('\n'));
+        }
+        for loopback in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
+            assert_eq!(open_service_warning(loopback.parse().unwrap(), &open), None);
+        }
+        assert_eq!(open_service_warning(lan, &config(Some("boss"))), None);
+    }
 }

@@ -1,5 +1,6 @@
-//! The optional API token: when `api_token` is set, every API route needs
-//! `X-Auth-Token: <token>`.
+//! The optional tokens on `/api`: when `api_token` or `admin_token` is set,
+//! every `/api` route needs `X-Auth-Token` with one of them (there is no
+//! 403 on `/api`: either token may do everything there).
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
@@ -21,16 +22,19 @@ impl<'r> FromRequest<'r> for Authorized {
     type Error = Error;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let config = request.rocket().state::<App>().map(|app| &app.config);
-        let Some(expected) = config.and_then(|config| config.api_token.as_deref()) else {
-            return Outcome::Success(Authorized);
+        let Some(config) = request.rocket().state::<App>().map(|app| &app.config) else {
+            return Outcome::Error((Status::InternalServerError, Error::internal("no state")));
         };
+        if config.api_token.is_none() && config.admin_token.is_none() {
+            return Outcome::Success(Authorized);
+        }
         let given = request.headers().get_one(TOKEN_HEADER).unwrap_or("");
         // The admin token can do everything the API token can.
-        let admin = config.and_then(|config| config.admin_token.as_deref());
-        let is_api = constant_time_eq(given.as_bytes(), expected.as_bytes());
-        let is_admin =
-            admin.is_some_and(|admin| constant_time_eq(given.as_bytes(), admin.as_bytes()));
+        let matches = |expected: Option<&str>| {
+            expected.is_some_and(|expected| constant_time_eq(given.as_bytes(), expected.as_bytes()))
+        };
+        let is_api = matches(config.api_token.as_deref());
+        let is_admin = matches(config.admin_token.as_deref());
         if is_api | is_admin {
             Outcome::Success(Authorized)
         } else {
@@ -70,7 +74,7 @@ impl OpenApiFromRequest<'_> for Authorized {
     ) -> rocket_okapi::Result<RequestHeaderInput> {
         let scheme = SecurityScheme {
             description: Some(
-                "Needed only when the server sets `api_token`; the documents stay public.".into(),
+                "Needed only when the server sets `api_token` or `admin_token`; the documents stay public.".into(),
             ),
             data: SecuritySchemeData::ApiKey {
                 name: TOKEN_HEADER.into(),

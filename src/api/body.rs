@@ -1,14 +1,18 @@
-//! Request bodies: read within the configured limit, parsed as a JSON object
-//! whatever the Content-Type (old clients were lax about it), then checked
-//! field by field into a command, so every refusal has the SPEC's status.
+//! Request bodies: read within the configured limit, taken only when sent
+//! as JSON (`Content-Type: application/json` or `application/*+json`: a
+//! form or `text/plain`, which any web page can make a browser send, is
+//! 415), parsed as one JSON object, then checked field by field into a
+//! command, so every refusal has the SPEC's status.
 
 use rocket::data::{self, ByteUnit, Data, FromData};
+use rocket::http::MediaType;
 use rocket::request::Request;
 use rocket::tokio::io::AsyncReadExt;
 use rocket_okapi::gen::OpenApiGenerator;
-use rocket_okapi::okapi::openapi3::{MediaType, RequestBody};
+use rocket_okapi::okapi::openapi3::{MediaType as DocumentedType, RequestBody};
 use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::api::error::Error;
@@ -77,18 +81,119 @@ pub(crate) async fn read_object(
     if ByteUnit::from(bytes.len()) > limit {
         return Err(Error::PayloadTooLarge);
     }
+    // No body and no type says only that the body is missing.
+    let content_type = request.content_type();
+    if bytes.is_empty() && content_type.is_none() {
+        return Err(Error::bad_request(
+            "Request body is empty; send a JSON object.",
+        ));
+    }
+    if !content_type.is_some_and(|content_type| is_json(content_type.media_type())) {
+        return Err(Error::UnsupportedMediaType);
+    }
     if bytes.is_empty() {
         return Err(Error::bad_request(
             "Request body is empty; send a JSON object.",
         ));
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match strict_json(&bytes) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(Error::bad_request("Request body must be a JSON object.")),
+        // Only the duplicate check below raises a data error.
+        Err(error) if error.is_data() => Err(Error::bad_request(format!(
+            "Request body names a key twice: {error}."
+        ))),
         Err(error) => Err(Error::bad_request(format!(
             "Request body is not valid JSON: {error}."
         ))),
     }
+}
+
+/// Parses JSON as `serde_json` does, but refuses an object that names a
+/// key twice (at any depth): `serde_json` would keep the last one silently,
+/// so a check and what is stored could read different values.
+pub(crate) fn strict_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue.deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// A JSON value whose objects have each key once.
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(value) = items.next_element_seed(StrictValue)? {
+            values.push(value);
+        }
+        Ok(Value::Array(values))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = entries.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{key:?} appears twice")));
+            }
+            let value = entries.next_value_seed(StrictValue)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// `application/json` or `application/<anything>+json`, in any case and
+/// with any parameters (`; charset=utf-8`).
+pub(crate) fn is_json(media_type: &MediaType) -> bool {
+    let sub = media_type.sub().as_str();
+    media_type.top() == "application"
+        && (sub.eq_ignore_ascii_case("json")
+            || (sub.len() > "+json".len()
+                && sub[sub.len() - "+json".len()..].eq_ignore_ascii_case("+json")))
 }
 
 impl<T: Validate> OpenApiFromData<'_> for Valid<T> {
@@ -103,15 +208,70 @@ pub fn json_request_body<T: JsonSchema>(gen: &mut OpenApiGenerator, example: Val
     let mut content = rocket_okapi::okapi::Map::new();
     content.insert(
         "application/json".to_owned(),
-        MediaType {
+        DocumentedType {
             schema: Some(gen.json_schema::<T>()),
             example: Some(example),
-            ..MediaType::default()
+            ..DocumentedType::default()
         },
     );
     RequestBody {
         content,
         required: true,
         ..RequestBody::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_named_twice_at_any_depth_is_refused() {
+        let same = r#"{"a": 1, "b": [true, null, {"c": "x", "d": 1.5}], "e": {"f": -2}}"#;
+        assert_eq!(
+            strict_json(same.as_bytes()).unwrap(),
+            serde_json::from_str::<Value>(same).unwrap()
+        );
+        for twice in [
+            r#"{"a": 1, "a": 2}"#,
+            r#"{"a": 1, "b": {"c": 1, "c": 1}}"#,
+            r#"{"a": [{"x": 1, "y": 2, "x": 3}]}"#,
+            r#"{"a": 1, "\u0061": 2}"#,
+        ] {
+            let error = strict_json(twice.as_bytes()).unwrap_err();
+            assert!(error.is_data(), "{twice}: {error}");
+        }
+        for broken in ["{", "[1,]", "{\"a\": 1} x", "1e400"] {
+            assert!(
+                !strict_json(broken.as_bytes()).unwrap_err().is_data(),
+                "{broken}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_and_its_suffix_types_are_json_in_any_case() {
+        for json in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "APPLICATION/JSON",
+            "application/merge-patch+json",
+            "application/problem+JSON",
+        ] {
+            let media_type = MediaType::parse_flexible(json).unwrap();
+            assert!(is_json(&media_type), "{json}");
+        }
+        for other in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "text/json",
+            "application/jsonp",
+            "application/+json",
+            "application/xml",
+        ] {
+            let media_type = MediaType::parse_flexible(other).unwrap();
+            assert!(!is_json(&media_type), "{other}");
+        }
     }
 }

@@ -17,12 +17,15 @@ use crate::domain::patterns;
 /// Error statuses each operation can answer, besides 200 (401 only when a
 /// token is configured).
 const OPERATION_ERRORS: &[(&str, &[u16])] = &[
-    ("bookTicket", &[400, 401, 406, 413, 503]),
-    ("updateTiming", &[400, 401, 404, 406, 410, 413, 503]),
-    ("viewAllTickets", &[400, 401, 404, 406]),
-    ("deleteTicket", &[400, 401, 404, 406, 413, 503]),
-    ("deleteTicketPut", &[400, 401, 404, 406, 413, 503]),
-    ("userDetails", &[400, 401, 404, 406]),
+    ("bookTicket", &[400, 401, 406, 413, 415, 421, 503]),
+    (
+        "updateTiming",
+        &[400, 401, 404, 406, 410, 413, 415, 421, 503],
+    ),
+    ("viewAllTickets", &[400, 401, 404, 406, 421]),
+    ("deleteTicket", &[400, 401, 404, 406, 413, 415, 421, 503]),
+    ("deleteTicketPut", &[400, 401, 404, 406, 413, 415, 421, 503]),
+    ("userDetails", &[400, 401, 404, 406, 421]),
 ];
 
 /// Query parameters: description, pattern, required, example.
@@ -87,8 +90,8 @@ pub fn finish(seed: OpenApi, v1: OpenApi, config: &Config) -> OpenApi {
         RefOr::Object(SecurityScheme {
             description: Some(
                 "`/v1` only: `Authorization: Bearer <token>`, the same token as `X-Auth-Token`. \
-                 Needed only when the server sets `api_token` (or, for catalogue changes and \
-                 searches, `admin_token`)."
+                 Needed once the server sets `api_token` or `admin_token`; catalogue changes \
+                 need `admin_token` when it is set."
                     .into(),
             ),
             data: SecuritySchemeData::Http {
@@ -134,7 +137,7 @@ const TAGS: &[(&str, &str)] = &[
 /// ticket count its upper bound, and the token is required in the document
 /// only when the server requires it.
 fn finish_seed(mut spec: OpenApi, config: &Config) -> OpenApi {
-    let api_token_set = config.api_token.is_some();
+    let token_set = config.api_token.is_some() || config.admin_token.is_some();
     spec.info = Info {
         title: "boxoffice".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -167,9 +170,9 @@ fn finish_seed(mut spec: OpenApi, config: &Config) -> OpenApi {
                 code == "200"
                     || code
                         .parse::<u16>()
-                        .is_ok_and(|code| allowed.contains(&code) && (code != 401 || api_token_set))
+                        .is_ok_and(|code| allowed.contains(&code) && (code != 401 || token_set))
             });
-            if !api_token_set {
+            if !token_set {
                 operation.security = None;
             }
             if matches!(id.as_str(), "bookTicket" | "updateTiming") {

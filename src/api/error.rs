@@ -47,6 +47,10 @@ pub enum Error {
     TicketExpired,
     /// 413
     PayloadTooLarge,
+    /// 415: a body not sent as JSON.
+    UnsupportedMediaType,
+    /// 421: a `Host` this service does not answer to.
+    Misdirected,
     /// 503: too many writes are waiting; nothing was changed.
     Busy,
     /// 503: storage cannot take writes now, and says why.
@@ -83,6 +87,8 @@ impl Error {
             Self::Unprocessable(_) => Status::UnprocessableEntity,
             Self::TicketExpired => Status::Gone,
             Self::PayloadTooLarge => Status::PayloadTooLarge,
+            Self::UnsupportedMediaType => Status::UnsupportedMediaType,
+            Self::Misdirected => Status::MisdirectedRequest,
             Self::Busy | Self::Unavailable(_) => Status::ServiceUnavailable,
             Self::Internal(_) => Status::InternalServerError,
             Self::Other(code) => Status::new(*code),
@@ -105,6 +111,10 @@ impl Error {
             Self::TicketLimitExceeded => "Ticket limit exceeded.".into(),
             Self::TicketExpired => "Ticket has expired and cannot be changed.".into(),
             Self::PayloadTooLarge => "Request body is larger than the configured limit.".into(),
+            Self::UnsupportedMediaType => {
+                "Send the body as JSON, with Content-Type: application/json.".into()
+            }
+            Self::Misdirected => super::hosts::MESSAGE.into(),
             Self::Busy => {
                 "The service is busy: too many writes are waiting. Nothing was changed; retry in a moment.".into()
             }
@@ -217,11 +227,13 @@ impl<'r> Responder<'r, 'static> for Error {
 /// list to the ones it really can.
 pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (400, "Malformed request: body not JSON, parameter missing, or show time in the past."),
-    (401, "`api_token` is set and `X-Auth-Token` is missing or wrong."),
+    (401, "`api_token` or `admin_token` is set and `X-Auth-Token` is missing or wrong."),
     (404, "The ticket or show does not exist (or was purged)."),
     (406, "A field is missing, mistyped or out of range, an id is malformed, or the show would exceed capacity."),
     (410, "The ticket has expired and cannot be changed."),
     (413, "The body is larger than the configured JSON limit."),
+    (415, "The body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)."),
+    (421, "The `Host` header names a host this service does not answer to: only IP addresses, `localhost` and the names in `allowed_hosts`."),
     (503, "Too many writes are waiting, or the database cannot take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
 ];
 
@@ -260,8 +272,25 @@ pub fn catchers() -> Vec<Catcher> {
 /// A catcher's answer: the envelope, or a problem under `/v1`.
 type Caught = Either<Error, Problem>;
 
+/// A request whose host was refused, answered 421 in the shape of the
+/// surface it asked for (the envelope outside `/v1`).
+fn misdirected(request: &Request<'_>) -> Option<Caught> {
+    let path = super::hosts::misdirected(request)?;
+    Some(if v1::is_v1(path) {
+        Either::Right(Problem::new(
+            v1::problem::Kind::Misdirected,
+            super::hosts::MESSAGE,
+        ))
+    } else {
+        Either::Left(Error::Misdirected)
+    })
+}
+
 #[catch(404)]
 fn not_found(request: &Request<'_>) -> Caught {
+    if let Some(refused) = misdirected(request) {
+        return refused;
+    }
     v1::caught(Status::NotFound, request).map_or_else(
         || Either::Left(wrong_method_or_no_route(request)),
         Either::Right,
@@ -302,12 +331,18 @@ pub fn allow_header(methods: &mut Vec<Method>) -> String {
 
 #[catch(401)]
 fn unauthorized(request: &Request<'_>) -> Caught {
+    if let Some(refused) = misdirected(request) {
+        return refused;
+    }
     v1::caught(Status::Unauthorized, request)
         .map_or(Either::Left(Error::Unauthorized), Either::Right)
 }
 
 #[catch(default)]
 fn default_catcher(status: Status, request: &Request<'_>) -> Caught {
+    if let Some(refused) = misdirected(request) {
+        return refused;
+    }
     v1::caught(status, request).map_or_else(
         || Either::Left(envelope_for(status, request)),
         Either::Right,

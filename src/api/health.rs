@@ -1,5 +1,7 @@
 //! `GET /livez` (the process answers) and `GET /readyz` (writes can be taken
-//! now), for supervisors and load balancers; no token needed.
+//! now), for supervisors and load balancers; no token needed. `/readyz`
+//! also carries `warnings`, things an operator should know that do not stop
+//! the service (it stays 200); the key is left out when there are none.
 
 use rocket::http::Status;
 use rocket::serde::json::Json;
@@ -38,7 +40,8 @@ fn livez() -> Json<Health> {
 
 #[get("/readyz")]
 fn readyz(app: &State<App>) -> (Status, Json<Health>) {
-    let warnings = app.bookings.warnings();
+    let mut warnings = app.warnings.clone();
+    warnings.extend(app.bookings.warnings());
     match app.bookings.readiness() {
         Readiness::Ready => (
             Status::Ok,

@@ -6,6 +6,7 @@ pub mod body;
 mod docs;
 pub mod error;
 pub mod health;
+pub mod hosts;
 pub mod idempotency;
 pub mod observe;
 pub mod pages;

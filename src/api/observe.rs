@@ -3,6 +3,12 @@
 //! included; its count and latency by route template in the metrics; its
 //! access-log line; and for a 5xx, the cause a handler or catcher recorded.
 //! Also `GET /metrics`.
+//!
+//! The access log names route templates, never query strings; but a client
+//! may still put a token in one (`?token=…`), and Rocket's own log, at its
+//! `normal` level, prints the request line as it came. So before anything
+//! sees the request, the value of every query parameter whose name looks
+//! like a secret becomes `REDACTED` (no route takes a token in its query).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -10,7 +16,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{ContentType, Header};
+use rocket::http::uri::Origin;
+use rocket::http::{ContentType, Header, RawStr};
 use rocket::{get, routes, Data, Orbit, Request, Response, Rocket, Route, State};
 
 use crate::metrics::{Metrics, CONTENT_TYPE, UNMATCHED};
@@ -110,6 +117,19 @@ impl Fairing for Observe {
 
     async fn on_request(&self, request: &mut Request<'_>, _data: &mut Data<'_>) {
         request.local_cache(|| Seen::now(request));
+        let redacted = request
+            .uri()
+            .query()
+            .and_then(|query| redact_query(query.as_str()));
+        if let Some(query) = redacted {
+            let path = request.uri().path().as_str();
+            // A query that no longer parses is dropped whole rather than kept.
+            let uri = Origin::parse_owned(format!("{path}?{query}"))
+                .or_else(|_| Origin::parse_owned(path.to_owned()));
+            if let Ok(uri) = uri {
+                request.set_uri(uri);
+            }
+        }
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
@@ -152,6 +172,47 @@ impl Fairing for Observe {
     }
 }
 
+/// What a secret's value is replaced with.
+pub const REDACTED: &str = "REDACTED";
+
+/// Whether a query parameter's name looks like it carries a secret:
+/// `token`, `api_token`, `access_token`, `key`, `auth`, `password` and the like,
+/// in any case.
+fn looks_secret(name: &str) -> bool {
+    const SECRET: &[&str] = &[
+        "token",
+        "key",
+        "auth",
+        "pass",
+        "pwd",
+        "secret",
+        "session",
+        "signature",
+        "credential",
+    ];
+    let name = RawStr::new(name).url_decode_lossy().to_ascii_lowercase();
+    SECRET.iter().any(|secret| name.contains(secret))
+}
+
+/// `query` with every secret-looking parameter's value `REDACTED`; `None`
+/// when it has none.
+pub fn redact_query(query: &str) -> Option<String> {
+    let mut changed = false;
+    let parts: Vec<Cow<'_, str>> = query
+        .split('&')
+        .map(|part| {
+            let name = part.split_once('=').map_or(part, |(name, _)| name);
+            if looks_secret(name) {
+                changed = true;
+                Cow::Owned(format!("{name}={REDACTED}"))
+            } else {
+                Cow::Borrowed(part)
+            }
+        })
+        .collect();
+    changed.then(|| parts.join("&"))
+}
+
 /// `GET /metrics`: the Prometheus text format; no token, no personal data.
 #[get("/metrics")]
 fn metrics(metrics: &State<Arc<Metrics>>) -> (ContentType, String) {
@@ -161,4 +222,31 @@ fn metrics(metrics: &State<Arc<Metrics>>) -> (ContentType, String) {
 
 pub fn routes() -> Vec<Route> {
     routes![metrics]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_like_parameters_are_redacted_and_the_rest_kept() {
+        assert_eq!(
+            redact_query("movieId=01J&token=s3cret").as_deref(),
+            Some("movieId=01J&token=REDACTED")
+        );
+        assert_eq!(
+            redact_query("API_TOKEN=a&access_token=b&key=c&Auth=d&x-api-key=e&limit=5").as_deref(),
+            Some(
+                "API_TOKEN=REDACTED&access_token=REDACTED&key=REDACTED&Auth=REDACTED\
+                 &x-api-key=REDACTED&limit=5"
+            )
+        );
+        assert_eq!(
+            redact_query("%74oken=s3cret").as_deref(),
+            Some("%74oken=REDACTED")
+        );
+        assert_eq!(redact_query("token").as_deref(), Some("token=REDACTED"));
+        assert_eq!(redact_query("movieId=01J&cursor=abc&limit=5"), None);
+        assert_eq!(redact_query(""), None);
+    }
 }

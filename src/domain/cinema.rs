@@ -66,30 +66,11 @@ pub struct Film {
     pub rating: Option<String>,
 }
 
-/// What is wrong with a name, title or rating.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TextError {
-    #[error("is empty")]
-    Empty,
-    #[error("is longer than {0} characters")]
-    TooLong(usize),
-    #[error("contains a control character")]
-    ControlCharacter,
-}
+pub use super::text::TextError;
 
-/// Trimmed text of 1..=`max` characters without control characters.
+/// Names, titles and ratings, as [`super::text::clean`] keeps them.
 pub fn text(value: &str, max: usize) -> Result<String, TextError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(TextError::Empty);
-    }
-    if value.chars().count() > max {
-        return Err(TextError::TooLong(max));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(TextError::ControlCharacter);
-    }
-    Ok(value.to_owned())
+    super::text::clean(value, max)
 }
 
 /// When a show of `runtime_minutes` that starts at `start` ends.

@@ -9,6 +9,7 @@ pub mod refusal;
 pub mod rules;
 pub mod sales;
 pub mod seating;
+pub mod text;
 pub mod time;
 
 pub use ids::{FilmId, HoldId, ScreenId, ShowId, TicketId};

@@ -12,10 +12,30 @@ macro_rules! white_space {
     };
 }
 
-/// A character that is neither white space nor a control character.
+/// What `text::is_invisible` names: trimmed at the edges like white space.
+macro_rules! invisible {
+    () => {
+        r"\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2060-\u2064\u206A-\u206F\u3164\uFE00-\uFE0F\uFFA0"
+    };
+}
+
+/// Refused anywhere in free text: control characters, bidirectional
+/// overrides and isolates, the byte-order mark.
+macro_rules! refused {
+    () => {
+        r"\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFEFF"
+    };
+}
+
+/// A character that is neither white space, invisible, nor refused.
 macro_rules! visible {
     () => {
-        r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        concat!(
+            r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000",
+            invisible!(),
+            refused!(),
+            "]"
+        )
     };
 }
 
@@ -27,17 +47,20 @@ pub const ULID: &str = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
 /// (either case) of a `MongoDB` `ObjectId` kept by an import from the old service.
 pub const ID: &str = r"^(?:[0-7][0-9A-HJKMNP-TV-Z]{25}|[0-9A-Fa-f]{24})$";
 
-/// `userName`: 1 to 100 characters once trimmed, none of them a control
-/// character.
+/// `userName`: free text (see [`text`]) of 1 to 100 characters.
 pub const USER_NAME: &str = concat!(
     "^[",
     white_space!(),
+    invisible!(),
     "]*",
     visible!(),
-    r"(?:[^\u0000-\u001F\u007F-\u009F]{0,98}",
+    "(?:[^",
+    refused!(),
+    "]{0,98}",
     visible!(),
     ")?[",
     white_space!(),
+    invisible!(),
     "]*$"
 );
 
@@ -69,19 +92,25 @@ pub const SHOW_TIME: &str = concat!(
     "]*$"
 );
 
-/// Names, titles and ratings: 1 to `max_chars` characters once trimmed, none
-/// of them a control character (`userName` is this with 100).
+/// Names, titles and ratings: 1 to `max_chars` characters once trimmed of
+/// white space and invisible characters, with a visible one, and no control
+/// character, bidirectional override or isolate, or byte-order mark
+/// (`userName` is this with 100; see `domain::text`).
 pub fn text(max_chars: usize) -> String {
     format!(
         concat!(
             "^[",
             white_space!(),
+            invisible!(),
             "]*",
             visible!(),
-            r"(?:[^\u0000-\u001F\u007F-\u009F]{{0,{middle}}}",
+            "(?:[^",
+            refused!(),
+            "]{{0,{middle}}}",
             visible!(),
             ")?[",
             white_space!(),
+            invisible!(),
             "]*$"
         ),
         middle = max_chars.saturating_sub(2)

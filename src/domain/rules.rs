@@ -2,6 +2,7 @@
 //! Every backend reads the state a use case needs, asks these what to do,
 //! and writes only what they decided.
 
+use super::text::TextError;
 use super::time::Millis;
 use super::{Refusal, Show, Ticket};
 
@@ -42,25 +43,28 @@ impl Rules {
 pub enum NameError {
     #[error("the name is empty")]
     Empty,
+    #[error("the name has no visible character")]
+    Invisible,
     #[error("the name is longer than {MAX_USER_NAME_CHARS} characters")]
     TooLong,
     #[error("the name contains a control character")]
     ControlCharacter,
+    #[error("the name contains a bidirectional override or isolate")]
+    Bidirectional,
+    #[error("the name contains a byte-order mark")]
+    ByteOrderMark,
 }
 
-/// A holder's name: trimmed, 1..=100 characters, no control characters.
+/// A holder's name: free text of 1..=100 characters (see [`super::text`]).
 pub fn user_name(text: &str) -> Result<String, NameError> {
-    let name = text.trim();
-    if name.is_empty() {
-        return Err(NameError::Empty);
-    }
-    if name.chars().count() > MAX_USER_NAME_CHARS {
-        return Err(NameError::TooLong);
-    }
-    if name.chars().any(char::is_control) {
-        return Err(NameError::ControlCharacter);
-    }
-    Ok(name.to_owned())
+    super::text::clean(text, MAX_USER_NAME_CHARS).map_err(|error| match error {
+        TextError::Empty => NameError::Empty,
+        TextError::Invisible => NameError::Invisible,
+        TextError::TooLong(_) => NameError::TooLong,
+        TextError::ControlCharacter => NameError::ControlCharacter,
+        TextError::Bidirectional => NameError::Bidirectional,
+        TextError::ByteOrderMark => NameError::ByteOrderMark,
+    })
 }
 
 /// Seats a show has sold after `requested` more, or `LimitExceeded` when that

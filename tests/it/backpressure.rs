@@ -270,6 +270,27 @@ fn a_dead_writer_ends_the_process_with_a_line_saying_why() {
     );
     let (status, _) = call(&agent(), "GET", &server.url("/livez"), None);
     assert_eq!(status, 200, "reads are served until the first write");
+    // The purge at start is the writer's first job (it lets that one be):
+    // the booking below must come after it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let metrics = ureq::get(&server.url("/metrics"))
+            .call()
+            .ok()
+            .and_then(|answer| answer.into_string().ok())
+            .unwrap_or_default();
+        let committed = metrics.lines().any(|line| {
+            line.starts_with("boxoffice_commit_duration_seconds_count ") && !line.ends_with(" 0")
+        });
+        if committed {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the purge at start never ran: {metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let answer = try_call(
         &agent(),
         "POST",

@@ -51,7 +51,8 @@ const FIELDS: &[(&str, &str, Accepts)] = &[
 const EDGES: &[char] = &[
     '0', '1', '2', '3', '5', '6', '9', ':', '-', '+', ' ', '.', 'T', 't', 'Z', 'z', 'A', 'I', 'L',
     'O', 'U', 'a', 'x', '\t', '\n', '\u{0}', '\u{1f}', '\u{7f}', '\u{85}', '\u{a0}', '\u{9f}',
-    '\u{2028}', '\u{3000}', '\u{feff}', '٣', 'é', '😀',
+    '\u{2028}', '\u{3000}', '\u{feff}', '٣', 'é', '😀', '\u{200b}', '\u{200d}', '\u{ad}',
+    '\u{202e}', '\u{2066}', '\u{2069}', '\u{301}',
 ];
 
 /// A string the pattern matches, without its `^…$` anchors (the generator
@@ -142,6 +143,13 @@ fn hand_picked_edges_agree() {
         ("userName", &format!(" {} ", "a".repeat(100))),
         ("userName", &"a".repeat(101)),
         ("userName", "😀"),
+        ("userName", "\u{200b}\u{200c}\u{200d}"),
+        ("userName", "\u{200b}Asha\u{2060}"),
+        ("userName", "क्\u{200d}ष"),
+        ("userName", "Asha\u{202e}ahsA"),
+        ("userName", "\u{2066}Asha"),
+        ("userName", "As\u{feff}ha"),
+        ("userName", &format!("\u{200b}{}\u{200b}", "a".repeat(100))),
         ("phoneNumber", "\t+ 1234567 \n"),
         ("phoneNumber", "+-1234567"),
         ("phoneNumber", "-+1234567"),

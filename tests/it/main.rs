@@ -40,6 +40,7 @@ mod pages;
 mod pg;
 mod privacy;
 mod races;
+mod security;
 mod store;
 mod time;
 mod upgrade;

@@ -27,6 +27,13 @@ pub fn user_name_from_json(value: Option<&Value>) -> Result<String, Error> {
                 format!("userName must be at most {MAX_USER_NAME_CHARS} characters.")
             }
             NameError::ControlCharacter => "userName cannot contain control characters.".into(),
+            NameError::Invisible => {
+                "userName must have a visible character, not only invisible ones.".into()
+            }
+            NameError::Bidirectional => {
+                "userName cannot contain bidirectional override or isolate characters.".into()
+            }
+            NameError::ByteOrderMark => "userName cannot contain a byte-order mark.".into(),
         })
     })
 }

@@ -1,9 +1,11 @@
 //! Roles on `/v1`. The token comes as `Authorization: Bearer <token>` or as
-//! `X-Auth-Token` (Bearer first when both are sent). `api_token`, when set,
-//! may read and book; `admin_token`, when set, may also change the
-//! catalogue and search bookings; when it is not set, those need
-//! `api_token` like the rest. A route that needs no token ignores one.
-//! A refusal goes to the catchers (401 or 403) before the body is read.
+//! `X-Auth-Token` (Bearer first when both are sent). With no token
+//! configured everything is open. Once either token is set, every route
+//! needs one: `api_token` (the cashier's key) may read, book and search
+//! bookings; `admin_token` may also change the catalogue; without
+//! `admin_token`, `api_token` does that too (it is then the admin key).
+//! A route that needs no token ignores one. A refusal goes to the catchers
+//! (401 or 403) before the body is read.
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
@@ -17,9 +19,9 @@ use crate::service::App;
 /// What a route needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
-    /// Reading and booking: `api_token` when it is set.
+    /// Reading, booking and finding bookings: either token, once one is set.
     Clerk,
-    /// The catalogue and searches: `admin_token` when it is set, else as `Clerk`.
+    /// The catalogue: `admin_token` when it is set, else as `Clerk`.
     Admin,
 }
 
@@ -35,10 +37,9 @@ pub enum Refused {
 impl Role {
     /// Whether this route needs a token at all as `config` sets it up.
     pub fn needs_token(self, config: &Config) -> bool {
-        match self {
-            Self::Clerk => config.api_token.is_some(),
-            Self::Admin => config.admin_token.is_some() || config.api_token.is_some(),
-        }
+        // Bookings carry names and phone numbers: an `admin_token` alone
+        // closes them too, not only the catalogue.
+        config.admin_token.is_some() || config.api_token.is_some()
     }
 
     /// Whether a valid `api_token` can be refused here (403).
@@ -82,10 +83,10 @@ fn guard(request: &Request<'_>, role: Role) -> Outcome<(), ()> {
     }
 }
 
-/// May read and book. Handlers take it as a parameter.
+/// May read, book and find bookings. Handlers take it as a parameter.
 pub struct Clerk;
 
-/// May change the catalogue and search bookings.
+/// May change the catalogue.
 pub struct Admin;
 
 #[rocket::async_trait]
@@ -176,13 +177,15 @@ mod tests {
     }
 
     #[test]
-    fn an_admin_token_alone_guards_only_the_catalogue() {
+    fn an_admin_token_alone_guards_everything() {
         let admin_only = config(None, Some("boss"));
-        assert_eq!(Role::Clerk.admits(&admin_only, None), Ok(()));
-        assert_eq!(Role::Admin.admits(&admin_only, Some("boss")), Ok(()));
-        assert_eq!(
-            Role::Admin.admits(&admin_only, Some("clerk")),
-            Err(Refused::Unauthorized)
-        );
+        for role in [Role::Clerk, Role::Admin] {
+            assert_eq!(role.admits(&admin_only, Some("boss")), Ok(()));
+            assert_eq!(role.admits(&admin_only, None), Err(Refused::Unauthorized));
+            assert_eq!(
+                role.admits(&admin_only, Some("clerk")),
+                Err(Refused::Unauthorized)
+            );
+        }
     }
 }

@@ -95,7 +95,7 @@ const OPERATIONS: &[Op] = &[
     op("bookingQr", Clerk, &[NotFound]),
     op("moveBooking", Clerk, SALE).with_body().writes(),
     op("cancelBooking", Clerk, &[NotFound]).writes(),
-    op("searchBookings", Admin, &[]).with_body(),
+    op("searchBookings", Clerk, &[]).with_body(),
     op("createHold", Clerk, SALE).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),
@@ -118,8 +118,9 @@ impl Op {
             kinds.push(Kind::Forbidden);
         }
         kinds.extend_from_slice(self.refusals);
+        kinds.push(Kind::Misdirected);
         if self.body {
-            kinds.extend([Kind::TooLarge, Kind::Invalid]);
+            kinds.extend([Kind::TooLarge, Kind::UnsupportedMediaType, Kind::Invalid]);
         }
         if self.write {
             kinds.extend([Kind::Invalid, Kind::IdempotencyMismatch, Kind::Busy]);
@@ -149,7 +150,7 @@ fn meaning(kind: Kind) -> &'static str {
     match kind {
     Kind::BadRequest => "the body is not a JSON object, or a query parameter is malformed",
     Kind::Unauthorized => "the token is missing or wrong",
-    Kind::Forbidden => "the token is valid but its role may not do this (catalogue writes and searches need `admin_token`)",
+    Kind::Forbidden => "the token is valid but its role may not do this (catalogue writes need `admin_token`)",
     Kind::NotFound => "no such screen, film, show, booking or hold (a malformed id in the path included)",
     Kind::MethodNotAllowed => "the path does not serve this method (`Allow` lists those it does)",
     Kind::SeatsTaken => "a named seat is sold or blocked; `seats` lists them",
@@ -161,6 +162,8 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::Expired => "the show's tickets have expired",
     Kind::HoldExpired => "the hold ran out at its `expiresAt`; its seats may already be someone else's",
     Kind::TooLarge => "the body is larger than the configured limit",
+    Kind::UnsupportedMediaType => "the body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)",
+    Kind::Misdirected => "the `Host` header names a host this service does not answer to (only IP addresses, `localhost` and `allowed_hosts`)",
     Kind::Invalid => "a field is missing, mistyped or out of range, a rule refused the request as sent (the detail says which), or the `Idempotency-Key` is malformed",
     Kind::Busy => "too many writes are waiting; nothing was changed (`Retry-After`)",
     Kind::StorageUnavailable => "storage cannot take a write now: it was not acknowledged and may or may not have been stored; retry with the same `Idempotency-Key` (`Retry-After`)",

@@ -46,6 +46,10 @@ fn unreadable(error: SeedError) -> Problem {
             Kind::TooLarge,
             "The request body is larger than the configured limit.",
         ),
+        SeedError::UnsupportedMediaType => Problem::new(
+            Kind::UnsupportedMediaType,
+            "Send the body as JSON, with Content-Type: application/json.",
+        ),
         other => Problem::bad_request(other.message()),
     }
 }

@@ -89,7 +89,7 @@ pub fn caught(status: Status, request: &Request<'_>) -> Option<Problem> {
         ),
         403 => Problem::new(
             Kind::Forbidden,
-            "This token may not do this: catalogue changes and searches need the admin token.",
+            "This token may not do this: catalogue changes need the admin token.",
         ),
         413 => Problem::new(
             Kind::TooLarge,

@@ -36,6 +36,8 @@ pub enum Kind {
     Expired,
     HoldExpired,
     TooLarge,
+    UnsupportedMediaType,
+    Misdirected,
     Invalid,
     Busy,
     StorageUnavailable,
@@ -59,6 +61,8 @@ impl Kind {
             | Self::InUse => 409,
             Self::Expired | Self::HoldExpired => 410,
             Self::TooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::Misdirected => 421,
             Self::Invalid | Self::IdempotencyMismatch => 422,
             Self::Busy | Self::StorageUnavailable => 503,
             Self::Other(code) => code,
@@ -82,6 +86,8 @@ impl Kind {
             Self::Expired => "expired",
             Self::HoldExpired => "hold-expired",
             Self::TooLarge => "too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::Misdirected => "misdirected-request",
             Self::Invalid => "invalid",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
@@ -113,6 +119,8 @@ impl Kind {
             Self::Expired => "Expired",
             Self::HoldExpired => "Hold expired",
             Self::TooLarge => "Body too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::Misdirected => "Misdirected request",
             Self::Invalid => "Invalid request",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
@@ -320,7 +328,7 @@ impl<'r> Responder<'r, 'static> for Problem {
 
 /// The error statuses a `/v1` route may answer with; `v1::docs` keeps
 /// those each operation can give and says which types each stands for.
-const STATUSES: &[u16] = &[400, 401, 403, 404, 409, 410, 413, 422, 503];
+const STATUSES: &[u16] = &[400, 401, 403, 404, 409, 410, 413, 415, 421, 422, 503];
 
 impl OpenApiResponderInner for Problem {
     fn responses(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {
