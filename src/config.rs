@@ -12,6 +12,7 @@ use rocket::figment::{Figment, Profile};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::domain::limits::Limits;
 use crate::domain::Rules;
 use crate::service_log::LogFormat;
 
@@ -34,6 +35,8 @@ pub const DEFAULT_MAX_BATCH: usize = 256;
 pub const DEFAULT_QUEUE_LIMIT: usize = 4096;
 /// PostgreSQL connections per process unless `database_pool` says otherwise.
 pub const DEFAULT_DATABASE_POOL: usize = 16;
+/// The limits on one client's holds and stored answers.
+pub const DEFAULT_LIMITS: Limits = Limits::DEFAULT;
 /// A booking body is a few hundred bytes; anything near this is hostile.
 pub const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(16);
 
@@ -63,6 +66,60 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Most PostgreSQL connections of this process.
     pub database_pool: usize,
+    /// Proxies whose `X-Forwarded-For` names the client; none: the peer is.
+    pub trusted_proxies: Vec<Cidr>,
+    /// What one limited client may take.
+    pub limits: Limits,
+}
+
+/// An address block (`10.0.0.0/8`, `2001:db8::/32`); a bare address is a
+/// block of one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = address.trim().parse().ok()?;
+        let most = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(prefix) if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) => {
+                prefix.parse::<u8>().ok().filter(|prefix| *prefix <= most)?
+            }
+            Some(_) => return None,
+            None => most,
+        };
+        Some(Self { network, prefix })
+    }
+
+    pub fn contains(&self, address: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let (network, address, bits) = match (self.network, address) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => (
+                u128::from(network.to_bits()),
+                u128::from(address.to_bits()),
+                32,
+            ),
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                (network.to_bits(), address.to_bits(), 128)
+            }
+            (IpAddr::V4(_), IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+                Some(v4) => return self.contains(IpAddr::V4(v4)),
+                None => return false,
+            },
+            (IpAddr::V6(_), IpAddr::V4(v4)) => {
+                return self.contains(IpAddr::V6(v4.to_ipv6_mapped()))
+            }
+        };
+        let shift = bits - u32::from(self.prefix);
+        shift >= bits || (network >> shift) == (address >> shift)
+    }
 }
 
 /// A key whose value cannot be used; start-up stops with this one line.
@@ -155,6 +212,7 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
+        let limits = limits(figment)?;
         let log_format: String = key(figment, "log_format")?.unwrap_or_else(|| "text".into());
         let log_format = LogFormat::parse(&log_format).ok_or_else(|| ConfigError {
             key: "log_format".into(),
@@ -178,6 +236,8 @@ impl Config {
             log_format,
             database_url,
             database_pool,
+            trusted_proxies: trusted_proxies(figment)?,
+            limits,
         })
     }
 
@@ -194,6 +254,7 @@ impl Config {
             idempotency_ttl_ms: millis(self.idempotency_ttl),
             hold_for_ms: millis(self.hold_for),
             hold_max_ms: millis(self.hold_max),
+            limits: self.limits,
         }
     }
 }
@@ -245,6 +306,105 @@ fn duration_or_zero(
             reason: format!("{}; write a duration such as 90s, 1m or 8h", error.reason),
         }),
     }
+}
+
+/// `trusted_proxies`: a list of addresses and blocks (one alone may be
+/// written as a string).
+fn trusted_proxies(figment: &Figment) -> Result<Vec<Cidr>, ConfigError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let refused = |reason: String| ConfigError {
+        key: "trusted_proxies".into(),
+        reason,
+    };
+    let list = match key::<OneOrMany>(figment, "trusted_proxies").map_err(|_| {
+        refused(
+            "must be a list of addresses or blocks such as [\"10.0.0.1\", \"10.1.0.0/16\"]".into(),
+        )
+    })? {
+        None => return Ok(Vec::new()),
+        Some(OneOrMany::One(one)) => vec![one],
+        Some(OneOrMany::Many(many)) => many,
+    };
+    list.iter()
+        .map(|entry| {
+            Cidr::parse(entry).ok_or_else(|| {
+                refused(format!(
+                    "{entry:?} is not an IP address or block (10.0.0.1, 10.1.0.0/16, ::1)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A whole number of at least 1 (at most `most`), or the default.
+fn positive(
+    figment: &Figment,
+    name: &'static str,
+    default: u32,
+    most: u32,
+) -> Result<u32, ConfigError> {
+    let value = key::<u32>(figment, name)?.unwrap_or(default);
+    if value == 0 || value > most {
+        return Err(ConfigError {
+            key: name.into(),
+            reason: format!("must be a whole number from 1 to {most}"),
+        });
+    }
+    Ok(value)
+}
+
+/// The limits on one limited client.
+fn limits(figment: &Figment) -> Result<Limits, ConfigError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Percent {
+        Number(u32),
+        Text(String),
+    }
+    let share_refused = || ConfigError {
+        key: "hold_share".into(),
+        reason: "must be a percentage from 1 to 100, such as 25 or \"25%\"".into(),
+    };
+    let hold_share_percent =
+        match key::<Percent>(figment, "hold_share").map_err(|_| share_refused())? {
+            None => DEFAULT_LIMITS.hold_share_percent,
+            Some(Percent::Number(number)) => number,
+            Some(Percent::Text(text)) => text
+                .trim()
+                .trim_end_matches('%')
+                .trim_end()
+                .parse()
+                .map_err(|_| share_refused())?,
+        };
+    if !(1..=100).contains(&hold_share_percent) {
+        return Err(share_refused());
+    }
+    let cooldown = duration_or_zero(
+        figment,
+        "hold_cooldown",
+        Duration::from_millis(DEFAULT_LIMITS.hold_cooldown_ms.unsigned_abs()),
+    )?;
+    Ok(Limits {
+        hold_share_percent,
+        holds_per_client: positive(
+            figment,
+            "holds_per_client",
+            DEFAULT_LIMITS.holds_per_client,
+            1_000,
+        )?,
+        hold_cooldown_ms: millis(cooldown),
+        idempotency_per_client: positive(
+            figment,
+            "idempotency_per_client",
+            DEFAULT_LIMITS.idempotency_per_client,
+            1_000_000,
+        )?,
+    })
 }
 
 /// The environment is parsed as TOML, so `ROCKET_API_TOKEN=12345` arrives as
@@ -336,6 +496,11 @@ mod tests {
         assert_eq!(config.hold_for, Duration::from_mins(10));
         assert_eq!(config.hold_max, Duration::from_mins(30));
         assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.trusted_proxies, Vec::new());
+        assert_eq!(config.limits.hold_share_percent, 25);
+        assert_eq!(config.limits.holds_per_client, 2);
+        assert_eq!(config.limits.hold_cooldown_ms, 60_000);
+        assert_eq!(config.limits.idempotency_per_client, 1_000);
     }
 
     #[test]
@@ -356,6 +521,11 @@ mod tests {
             ("hold_for", "2m"),
             ("hold_max", "5m"),
             ("log_format", "json"),
+            ("trusted_proxies", r#"["10.0.0.1", "10.1.0.0/16", "::1"]"#),
+            ("hold_share", r#""40%""#),
+            ("holds_per_client", "3"),
+            ("hold_cooldown", "0s"),
+            ("idempotency_per_client", "50"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -373,6 +543,42 @@ mod tests {
         assert_eq!(config.hold_for, Duration::from_mins(2));
         assert_eq!(config.hold_max, Duration::from_mins(5));
         assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert_eq!(config.limits.hold_share_percent, 40);
+        assert_eq!(config.limits.holds_per_client, 3);
+        assert_eq!(config.limits.hold_cooldown_ms, 0);
+        assert_eq!(config.limits.idempotency_per_client, 50);
+        assert_eq!(
+            with(&[("hold_share", "10")])
+                .unwrap()
+                .limits
+                .hold_share_percent,
+            10
+        );
+    }
+
+    #[test]
+    fn address_blocks_hold_what_they_should() {
+        let block = Cidr::parse("10.1.0.0/16").unwrap();
+        assert!(block.contains("10.1.200.3".parse().unwrap()));
+        assert!(block.contains("::ffff:10.1.0.9".parse().unwrap()));
+        assert!(!block.contains("10.2.0.1".parse().unwrap()));
+        let one = Cidr::parse("::1").unwrap();
+        assert!(one.contains("::1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("203.0.113.9".parse().unwrap()));
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "10.0.0/8",
+            "host",
+            "::1/129",
+            "1.2.3.4/+8",
+        ] {
+            assert_eq!(Cidr::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -435,6 +641,17 @@ mod tests {
             ("database_url", "42"),
             ("database_pool", "0"),
             ("database_pool", "many"),
+            ("trusted_proxies", r#"["10.0.0.1", "proxy.local"]"#),
+            ("trusted_proxies", "42"),
+            ("trusted_proxies", r#""10.0.0.0/40""#),
+            ("hold_share", "0"),
+            ("hold_share", "101"),
+            ("hold_share", r#""lots""#),
+            ("holds_per_client", "0"),
+            ("holds_per_client", "-1"),
+            ("hold_cooldown", "soon"),
+            ("idempotency_per_client", "0"),
+            ("idempotency_per_client", "many"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

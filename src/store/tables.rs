@@ -45,6 +45,18 @@ pub const SHOW_ID_TO_HOLD_IDS: MultimapTableDefinition<u128, u128> =
 pub const HOLD_EXPIRY_TO_HOLD_IDS: MultimapTableDefinition<i64, u128> =
     MultimapTableDefinition::new("hold_expiry_to_hold_ids");
 
+/// A limited client's holds (its `ClientId` bytes → hold ids), live or
+/// expired until the purge takes them: what its next hold is judged on.
+pub const CLIENT_TO_HOLD_IDS: MultimapTableDefinition<&[u8], u128> =
+    MultimapTableDefinition::new("client_to_hold_ids");
+/// Seats a limited client released, out of its reach for a while:
+/// (client, show, hold) bytes → cooldown record.
+pub const COOLDOWN_KEY_TO_COOLDOWN: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("cooldown_key_to_cooldown");
+/// When each cooldown ends, for the purge.
+pub const COOLDOWN_END_TO_KEYS: MultimapTableDefinition<i64, &[u8]> =
+    MultimapTableDefinition::new("cooldown_end_to_keys");
+
 /// A keyed write's answer: (scope digest, key) bytes → answer record.
 pub const IDEMPOTENCY_KEY_TO_ANSWER: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("idempotency_key_to_answer");

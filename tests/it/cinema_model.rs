@@ -858,6 +858,7 @@ impl Model {
                     show,
                     seats: self.seat_request(seats, show, now),
                     hold_for_ms: *hold_for_ms,
+                    client: None,
                 })
             }
             Op::Release { hold } => Call::Release(self.pick_hold(*hold)),
@@ -1489,10 +1490,13 @@ impl Model {
             report.shows += 1;
             left -= 1;
         }
+        // An expired hold is kept for the cooldown: its seats stay out of
+        // its client's reach until then.
+        let hold_cutoff = now - self.rules.limits.hold_cooldown_ms;
         let mut expired: Vec<(Millis, HoldId)> = self
             .holds
             .iter()
-            .filter(|(_, hold)| hold.expires_at <= now)
+            .filter(|(_, hold)| hold.expires_at <= hold_cutoff)
             .map(|(id, hold)| (hold.expires_at, *id))
             .collect();
         expired.sort_unstable();
@@ -1514,7 +1518,10 @@ impl Model {
             left -= 1;
         }
         let remaining = self.shows.values().any(|show| show.starts_at <= cutoff)
-            || self.holds.values().any(|hold| hold.expires_at <= now)
+            || self
+                .holds
+                .values()
+                .any(|hold| hold.expires_at <= hold_cutoff)
             || self
                 .answers
                 .values()

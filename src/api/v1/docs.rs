@@ -62,10 +62,19 @@ impl Op {
 
 use Kind::{
     Expired, HoldExpired, InUse, NotEnoughSeats, NotFound, ScreenBusy, SeatsTaken, ShowStarted,
+    TooManyHolds,
 };
 use Role::{Admin, Clerk};
 
 const SALE: &[Kind] = &[NotFound, SeatsTaken, NotEnoughSeats, ShowStarted, Expired];
+const HOLD: &[Kind] = &[
+    NotFound,
+    SeatsTaken,
+    NotEnoughSeats,
+    ShowStarted,
+    Expired,
+    TooManyHolds,
+];
 
 const OPERATIONS: &[Op] = &[
     op("listScreens", Clerk, &[]).with_query(),
@@ -96,7 +105,7 @@ const OPERATIONS: &[Op] = &[
     op("moveBooking", Clerk, SALE).with_body().writes(),
     op("cancelBooking", Clerk, &[NotFound]).writes(),
     op("searchBookings", Admin, &[]).with_body(),
-    op("createHold", Clerk, SALE).with_body().writes(),
+    op("createHold", Clerk, HOLD).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),
     op("confirmHold", Clerk, &[NotFound, HoldExpired])
@@ -162,6 +171,7 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::HoldExpired => "the hold ran out at its `expiresAt`; its seats may already be someone else's",
     Kind::TooLarge => "the body is larger than the configured limit",
     Kind::Invalid => "a field is missing, mistyped or out of range, a rule refused the request as sent (the detail says which), or the `Idempotency-Key` is malformed",
+    Kind::TooManyHolds => "this client (anonymous or `kiosk`) keeps as many live holds as it may (`holds_per_client`), holds its share of the show (`hold_share`), or asked for seats it released or let expire within `hold_cooldown`; nothing was changed (`Retry-After`)",
     Kind::Busy => "too many writes are waiting; nothing was changed (`Retry-After`)",
     Kind::StorageUnavailable => "storage cannot take a write now: it was not acknowledged and may or may not have been stored; retry with the same `Idempotency-Key` (`Retry-After`)",
     Kind::Other(_) => "see `title`",
@@ -235,7 +245,7 @@ fn describe_responses(operation: &mut Operation, op: &Op, config: &Config) {
             .collect();
         response.description = describe(&of_status);
         match code.as_str() {
-            "503" => {
+            "503" | "429" => {
                 response.headers.insert(
                     "Retry-After".into(),
                     header("Seconds to wait before a retry.", "^[0-9]+$"),

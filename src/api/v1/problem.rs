@@ -37,6 +37,8 @@ pub enum Kind {
     HoldExpired,
     TooLarge,
     Invalid,
+    /// A limited client asked for more than it may have now (429).
+    TooManyHolds,
     Busy,
     StorageUnavailable,
     /// Any other status Rocket itself answers with (431, 500, ...), typed
@@ -60,6 +62,7 @@ impl Kind {
             Self::Expired | Self::HoldExpired => 410,
             Self::TooLarge => 413,
             Self::Invalid | Self::IdempotencyMismatch => 422,
+            Self::TooManyHolds => 429,
             Self::Busy | Self::StorageUnavailable => 503,
             Self::Other(code) => code,
         }
@@ -83,6 +86,7 @@ impl Kind {
             Self::HoldExpired => "hold-expired",
             Self::TooLarge => "too-large",
             Self::Invalid => "invalid",
+            Self::TooManyHolds => "too-many-holds",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
             Self::Other(_) => return None,
@@ -114,6 +118,7 @@ impl Kind {
             Self::HoldExpired => "Hold expired",
             Self::TooLarge => "Body too large",
             Self::Invalid => "Invalid request",
+            Self::TooManyHolds => "Too many holds",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
             Self::Other(code) => {
@@ -136,6 +141,8 @@ pub struct Problem {
     pub seats: Option<Vec<String>>,
     /// For 405: the methods the path serves.
     pub allow: Option<String>,
+    /// For 429: whole seconds until a retry may succeed.
+    pub retry_after: Option<u64>,
 }
 
 /// A problem document (RFC 9457).
@@ -174,6 +181,7 @@ impl Problem {
             detail: detail.into(),
             seats: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -245,6 +253,14 @@ impl From<Refusal> for Problem {
             | Refusal::StartInPast
             | Refusal::ShowTimeInPast => Kind::Invalid,
             Refusal::IdempotencyMismatch => Kind::IdempotencyMismatch,
+            Refusal::TooManyHolds {
+                retry_after_seconds,
+            } => {
+                return Self {
+                    retry_after: Some(*retry_after_seconds),
+                    ..Self::new(Kind::TooManyHolds, detail)
+                }
+            }
         };
         Self::new(kind, detail)
     }
@@ -314,13 +330,16 @@ impl<'r> Responder<'r, 'static> for Problem {
         if let Some(allow) = self.allow {
             response.header(Header::new("Allow", allow));
         }
+        if let Some(seconds) = self.retry_after {
+            response.header(Header::new("Retry-After", seconds.to_string()));
+        }
         Ok(response.finalize())
     }
 }
 
 /// The error statuses a `/v1` route may answer with; `v1::docs` keeps
 /// those each operation can give and says which types each stands for.
-const STATUSES: &[u16] = &[400, 401, 403, 404, 409, 410, 413, 422, 503];
+const STATUSES: &[u16] = &[400, 401, 403, 404, 409, 410, 413, 422, 429, 503];
 
 impl OpenApiResponderInner for Problem {
     fn responses(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {

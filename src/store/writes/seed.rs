@@ -130,6 +130,12 @@ impl Batch<'_, '_> {
             let (answers, more) = self.purge_answers(left)?;
             report.answers = answers;
             report.more = more;
+            left -= answers;
+        }
+        if !report.more {
+            // Ended cooldowns are bookkeeping, not reported.
+            let (_, more) = self.purge_cooldowns(left)?;
+            report.more = more;
         }
         Ok(report)
     }
