@@ -17,11 +17,11 @@ use crate::domain::patterns;
 /// Error statuses each operation can answer, besides 200 (401 only when a
 /// token is configured).
 const OPERATION_ERRORS: &[(&str, &[u16])] = &[
-    ("bookTicket", &[400, 401, 406, 413, 503]),
-    ("updateTiming", &[400, 401, 404, 406, 410, 413, 503]),
+    ("bookTicket", &[400, 401, 406, 413, 429, 503]),
+    ("updateTiming", &[400, 401, 404, 406, 410, 413, 429, 503]),
     ("viewAllTickets", &[400, 401, 404, 406]),
-    ("deleteTicket", &[400, 401, 404, 406, 413, 503]),
-    ("deleteTicketPut", &[400, 401, 404, 406, 413, 503]),
+    ("deleteTicket", &[400, 401, 404, 406, 413, 429, 503]),
+    ("deleteTicketPut", &[400, 401, 404, 406, 413, 429, 503]),
     ("userDetails", &[400, 401, 404, 406]),
 ];
 

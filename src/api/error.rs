@@ -47,6 +47,9 @@ pub enum Error {
     TicketExpired,
     /// 413
     PayloadTooLarge,
+    /// 429: the client keeps as many `Idempotency-Key` answers as it may;
+    /// retry after this many seconds.
+    TooManyKeys(u64),
     /// 503: too many writes are waiting; nothing was changed.
     Busy,
     /// 503: storage cannot take writes now, and says why.
@@ -83,6 +86,7 @@ impl Error {
             Self::Unprocessable(_) => Status::UnprocessableEntity,
             Self::TicketExpired => Status::Gone,
             Self::PayloadTooLarge => Status::PayloadTooLarge,
+            Self::TooManyKeys(_) => Status::TooManyRequests,
             Self::Busy | Self::Unavailable(_) => Status::ServiceUnavailable,
             Self::Internal(_) => Status::InternalServerError,
             Self::Other(code) => Status::new(*code),
@@ -105,6 +109,9 @@ impl Error {
             Self::TicketLimitExceeded => "Ticket limit exceeded.".into(),
             Self::TicketExpired => "Ticket has expired and cannot be changed.".into(),
             Self::PayloadTooLarge => "Request body is larger than the configured limit.".into(),
+            Self::TooManyKeys(seconds) => format!(
+                "Too many Idempotency-Key answers are kept for this client. Nothing was changed; retry in {seconds} s."
+            ),
             Self::Busy => {
                 "The service is busy: too many writes are waiting. Nothing was changed; retry in a moment.".into()
             }
@@ -138,6 +145,9 @@ impl From<Refusal> for Error {
             Refusal::TicketExpired => Self::TicketExpired,
             Refusal::ShowNotFound => Self::ShowNotFound,
             Refusal::IdempotencyMismatch => Self::Unprocessable(refusal.to_string()),
+            Refusal::TooManyKeys {
+                retry_after_seconds,
+            } => Self::TooManyKeys(retry_after_seconds),
             // The seed routes never ask for these; say them plainly if they come.
             other => Self::Unprocessable(other.to_string()),
         }
@@ -207,6 +217,9 @@ impl<'r> Responder<'r, 'static> for Error {
             Self::Busy | Self::Unavailable(_) => {
                 response.header(Header::new("Retry-After", "1"));
             }
+            Self::TooManyKeys(seconds) => {
+                response.header(Header::new("Retry-After", seconds.to_string()));
+            }
             _ => {}
         }
         Ok(response.finalize())
@@ -222,6 +235,7 @@ pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (406, "A field is missing, mistyped or out of range, an id is malformed, or the show would exceed capacity."),
     (410, "The ticket has expired and cannot be changed."),
     (413, "The body is larger than the configured JSON limit."),
+    (429, "Too many `Idempotency-Key` answers are kept for this client (`idempotency_per_client`); nothing was changed. `Retry-After` says when to try again."),
     (503, "Too many writes are waiting, or the database cannot take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
 ];
 

@@ -60,6 +60,10 @@ pub enum Refusal {
     /// of the show, or asked again for seats it gave back too recently.
     #[error("this client holds as many seats as it may now; retry in {retry_after_seconds} s")]
     TooManyHolds { retry_after_seconds: u64 },
+    /// The client keeps as many `Idempotency-Key` answers as it may; the
+    /// request was not run.
+    #[error("this client keeps as many Idempotency-Key answers as it may; retry in {retry_after_seconds} s")]
+    TooManyKeys { retry_after_seconds: u64 },
     /// An `Idempotency-Key` reused for another request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,

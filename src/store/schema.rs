@@ -12,11 +12,11 @@ use redb::{
 use super::codec::{decode_legacy_show, decode_legacy_ticket, encode_show, encode_ticket};
 use super::error::StoreError;
 use super::tables::{
-    CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS, COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM,
-    FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER,
-    IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN,
-    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
-    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
+    COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
+    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META,
+    SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS,
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 
 /// The layout this build reads and writes.
@@ -202,13 +202,15 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
 }
 
 /// Schema 4 knows which limited client each hold counts against (a hold
-/// record of version 3), and the seats a client released and may not hold
-/// again yet. Holds stored before count against no client, so the new
-/// tables start empty.
+/// record of version 3), the seats a client released and may not hold
+/// again yet, and whose stored answers are whose. Holds and answers stored
+/// before are no limited client's, so the new tables start empty.
 fn limits_per_client(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_multimap_table(CLIENT_TO_HOLD_IDS)?;
     txn.open_table(COOLDOWN_KEY_TO_COOLDOWN)?;
     txn.open_multimap_table(COOLDOWN_END_TO_KEYS)?;
+    txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?;
+    txn.open_table(ANSWER_KEY_TO_CLIENT)?;
     Ok(())
 }
 

@@ -60,6 +60,13 @@ pub const COOLDOWN_END_TO_KEYS: MultimapTableDefinition<i64, &[u8]> =
 /// A keyed write's answer: (scope digest, key) bytes → answer record.
 pub const IDEMPOTENCY_KEY_TO_ANSWER: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("idempotency_key_to_answer");
+/// A limited client's stored answers, oldest first: (client, biased
+/// big-endian first use, scoped key) bytes. How many are live is a range.
+pub const CLIENT_TIME_KEY_TO_UNIT: TableDefinition<&[u8], ()> =
+    TableDefinition::new("client_time_key_to_unit");
+/// The limited client whose answer a scoped key holds, for the purge.
+pub const ANSWER_KEY_TO_CLIENT: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("answer_key_to_client");
 /// When each key was first used, for the purge.
 pub const IDEMPOTENCY_TIME_TO_KEYS: MultimapTableDefinition<i64, &[u8]> =
     MultimapTableDefinition::new("idempotency_time_to_keys");

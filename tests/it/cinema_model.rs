@@ -230,6 +230,7 @@ fn once<T: Clone + Send + 'static>(
         render: Box::new(move |outcome: &Result<T, Refusal>| {
             Some(render(success, &outcome.clone().map(answer)))
         }),
+        client: None,
     })
 }
 

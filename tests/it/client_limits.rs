@@ -309,3 +309,116 @@ fn staff_tokens_are_not_limited() {
         }
     }
 }
+
+#[test]
+fn a_client_keeps_at_most_its_cap_of_idempotency_answers() {
+    fn three(figment: rocket::figment::Figment) -> rocket::figment::Figment {
+        figment
+            .merge(("idempotency_per_client", 3))
+            .merge(("api_token", "clerk"))
+    }
+    fn open(figment: rocket::figment::Figment) -> rocket::figment::Figment {
+        figment.merge(("idempotency_per_client", 3))
+    }
+    for (service, _database) in services("key_cap", three) {
+        let unknown = "/v1/bookings/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        let delete = |key: &str, headers: &[(&str, &str)]| {
+            let mut all = vec![("Idempotency-Key", key)];
+            all.extend_from_slice(headers);
+            service.request("DELETE", unknown, None, &all)
+        };
+        // The token opens the API; with it the client is staff: unlimited.
+        for n in 0..5 {
+            let answer = delete(&format!("staff-{n}"), &[("X-Auth-Token", "clerk")]);
+            assert_eq!(answer.status, Status::NotFound, "{}", answer.text);
+        }
+    }
+    for (service, _database) in services("key_cap_open", open) {
+        let unknown = "/v1/bookings/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        let delete = |key: &str, client: &str| {
+            service.request(
+                "DELETE",
+                unknown,
+                None,
+                &[("Idempotency-Key", key), ("X-Forwarded-For", client)],
+            )
+        };
+        for n in 0..3 {
+            assert_eq!(
+                delete(&format!("k{n}"), "203.0.113.1").status,
+                Status::NotFound
+            );
+        }
+        let refused = delete("k3", "203.0.113.1");
+        assert_eq!(refused.status.code, 429, "{}", refused.text);
+        assert_eq!(refused.body["type"], "urn:boxoffice:too-many-keys");
+        assert_eq!(refused.header("Retry-After"), Some("86400"));
+        // A key it has is answered again; another client has its own cap.
+        let again = delete("k0", "203.0.113.1");
+        assert_eq!(again.status, Status::NotFound);
+        assert_eq!(again.header("Idempotent-Replayed"), Some("true"));
+        assert_eq!(delete("k3", "203.0.113.2").status, Status::NotFound);
+        // `/api` answers in its envelope; nothing was booked.
+        let book = service.request(
+            "POST",
+            "/api/book-ticket",
+            Some(&booking("Asha", 1, "2030-06-01 18:30").to_string()),
+            &[
+                ("Idempotency-Key", "api-1"),
+                ("X-Forwarded-For", "203.0.113.1"),
+            ],
+        );
+        assert_eq!(book.status.code, 429, "{}", book.text);
+        assert_eq!(book.body["success"], false);
+        assert_eq!(book.header("Retry-After"), Some("86400"));
+        let listed = service.request(
+            "GET",
+            "/api/view-all-tickets?showTime=2030-06-01%2018:30",
+            None,
+            &[],
+        );
+        assert_eq!(listed.status, Status::NotFound, "{}", listed.text);
+        // Without a key a write is not capped; once the oldest answers end
+        // (idempotency_ttl), new keys are taken again.
+        let unkeyed = service.request(
+            "DELETE",
+            unknown,
+            None,
+            &[("X-Forwarded-For", "203.0.113.1")],
+        );
+        assert_eq!(unkeyed.status, Status::NotFound);
+        service.clock.advance(24 * 60 * MINUTE);
+        assert_eq!(delete("k4", "203.0.113.1").status, Status::NotFound);
+    }
+}
+
+#[test]
+fn a_flood_of_idempotency_keys_keeps_the_database_small() {
+    let service = local();
+    let unknown = "/v1/bookings/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    let mut answered = 0;
+    let mut refused = 0;
+    for n in 0..5_000 {
+        // The longest keys a client may send.
+        let key = format!("{n:0>255}");
+        let answer = if n % 5 == 0 {
+            service.request(
+                "POST",
+                "/api/book-ticket",
+                Some(&booking("Flood", 1, "2030-06-01 18:30").to_string()),
+                &[("Idempotency-Key", &key)],
+            )
+        } else {
+            service.request("DELETE", unknown, None, &[("Idempotency-Key", &key)])
+        };
+        match answer.status.code {
+            429 => refused += 1,
+            200 | 404 | 406 => answered += 1,
+            other => panic!("{other}: {}", answer.text),
+        }
+    }
+    assert_eq!((answered, refused), (1_000, 4_000));
+    let file = service.dir.path().join("boxoffice.redb");
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size < 4 << 20, "the database grew to {size} bytes");
+}

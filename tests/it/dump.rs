@@ -164,6 +164,7 @@ fn populated(dir: &Path) -> PathBuf {
                     body: br#"{"success":true,"data":{"userName":"Chen"}}"#.to_vec(),
                 })
             }),
+            client: None,
         };
         bookings
             .book(

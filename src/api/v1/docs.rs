@@ -131,7 +131,12 @@ impl Op {
             kinds.extend([Kind::TooLarge, Kind::Invalid]);
         }
         if self.write {
-            kinds.extend([Kind::Invalid, Kind::IdempotencyMismatch, Kind::Busy]);
+            kinds.extend([
+                Kind::Invalid,
+                Kind::IdempotencyMismatch,
+                Kind::TooManyKeys,
+                Kind::Busy,
+            ]);
         }
         kinds.push(Kind::StorageUnavailable);
         let mut unique = Vec::with_capacity(kinds.len());
@@ -172,6 +177,7 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::TooLarge => "the body is larger than the configured limit",
     Kind::Invalid => "a field is missing, mistyped or out of range, a rule refused the request as sent (the detail says which), or the `Idempotency-Key` is malformed",
     Kind::TooManyHolds => "this client (anonymous or `kiosk`) keeps as many live holds as it may (`holds_per_client`), holds its share of the show (`hold_share`), or asked for seats it released or let expire within `hold_cooldown`; nothing was changed (`Retry-After`)",
+    Kind::TooManyKeys => "this client (anonymous or `kiosk`) keeps as many `Idempotency-Key` answers as it may (`idempotency_per_client`); the request was not run and nothing was changed (`Retry-After`)",
     Kind::Busy => "too many writes are waiting; nothing was changed (`Retry-After`)",
     Kind::StorageUnavailable => "storage cannot take a write now: it was not acknowledged and may or may not have been stored; retry with the same `Idempotency-Key` (`Retry-After`)",
     Kind::Other(_) => "see `title`",

@@ -39,6 +39,8 @@ pub enum Kind {
     Invalid,
     /// A limited client asked for more than it may have now (429).
     TooManyHolds,
+    /// A limited client keeps as many `Idempotency-Key` answers as it may (429).
+    TooManyKeys,
     Busy,
     StorageUnavailable,
     /// Any other status Rocket itself answers with (431, 500, ...), typed
@@ -62,7 +64,7 @@ impl Kind {
             Self::Expired | Self::HoldExpired => 410,
             Self::TooLarge => 413,
             Self::Invalid | Self::IdempotencyMismatch => 422,
-            Self::TooManyHolds => 429,
+            Self::TooManyHolds | Self::TooManyKeys => 429,
             Self::Busy | Self::StorageUnavailable => 503,
             Self::Other(code) => code,
         }
@@ -87,6 +89,7 @@ impl Kind {
             Self::TooLarge => "too-large",
             Self::Invalid => "invalid",
             Self::TooManyHolds => "too-many-holds",
+            Self::TooManyKeys => "too-many-keys",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
             Self::Other(_) => return None,
@@ -119,6 +122,7 @@ impl Kind {
             Self::TooLarge => "Body too large",
             Self::Invalid => "Invalid request",
             Self::TooManyHolds => "Too many holds",
+            Self::TooManyKeys => "Too many idempotency keys",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
             Self::Other(code) => {
@@ -259,6 +263,14 @@ impl From<Refusal> for Problem {
                 return Self {
                     retry_after: Some(*retry_after_seconds),
                     ..Self::new(Kind::TooManyHolds, detail)
+                }
+            }
+            Refusal::TooManyKeys {
+                retry_after_seconds,
+            } => {
+                return Self {
+                    retry_after: Some(*retry_after_seconds),
+                    ..Self::new(Kind::TooManyKeys, detail)
                 }
             }
         };
