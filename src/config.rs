@@ -37,6 +37,11 @@ pub const DEFAULT_QUEUE_LIMIT: usize = 4096;
 pub const DEFAULT_DATABASE_POOL: usize = 16;
 /// The limits on one client's holds and stored answers.
 pub const DEFAULT_LIMITS: Limits = Limits::DEFAULT;
+/// The largest answer: a page of a list is cut to fit.
+pub const DEFAULT_MAX_ANSWER: ByteUnit = ByteUnit::Mebibyte(4);
+/// `max_answer` is at least this, so that the largest single record (a
+/// screen of `MAX_SEATS` seats) always fits.
+pub const MIN_MAX_ANSWER: ByteUnit = ByteUnit::Mebibyte(1);
 /// A booking body is a few hundred bytes; anything near this is hostile.
 pub const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(16);
 
@@ -68,8 +73,28 @@ pub struct Config {
     pub database_pool: usize,
     /// Proxies whose `X-Forwarded-For` names the client; none: the peer is.
     pub trusted_proxies: Vec<Cidr>,
-    /// What one limited client may take.
+    /// What one limited client may take, and how many screens a venue has.
     pub limits: Limits,
+    /// The largest answer sent; list pages are cut to fit.
+    pub max_answer: usize,
+    /// How large a seat map may be.
+    pub seat_maps: SeatMapLimits,
+}
+
+/// How large a seat map may be: rows, seats in a row, seats in all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeatMapLimits {
+    pub rows: usize,
+    pub row_seats: usize,
+    pub screen_seats: usize,
+}
+
+impl SeatMapLimits {
+    pub const DEFAULT: Self = Self {
+        rows: 100,
+        row_seats: 100,
+        screen_seats: 5_000,
+    };
 }
 
 /// An address block (`10.0.0.0/8`, `2001:db8::/32`); a bare address is a
@@ -213,6 +238,16 @@ impl Config {
             });
         }
         let limits = limits(figment)?;
+        let max_answer: ByteUnit = key(figment, "max_answer")?.unwrap_or(DEFAULT_MAX_ANSWER);
+        if max_answer < MIN_MAX_ANSWER {
+            return Err(ConfigError {
+                key: "max_answer".into(),
+                reason: format!(
+                    "must be at least {MIN_MAX_ANSWER} (the largest screen fits in it)"
+                ),
+            });
+        }
+        let seat_maps = seat_map_limits(figment)?;
         let log_format: String = key(figment, "log_format")?.unwrap_or_else(|| "text".into());
         let log_format = LogFormat::parse(&log_format).ok_or_else(|| ConfigError {
             key: "log_format".into(),
@@ -238,6 +273,8 @@ impl Config {
             database_pool,
             trusted_proxies: trusted_proxies(figment)?,
             limits,
+            max_answer: usize::try_from(max_answer.as_u64()).unwrap_or(usize::MAX),
+            seat_maps,
         })
     }
 
@@ -404,6 +441,21 @@ fn limits(figment: &Figment) -> Result<Limits, ConfigError> {
             DEFAULT_LIMITS.idempotency_per_client,
             1_000_000,
         )?,
+        max_screens: positive(figment, "max_screens", DEFAULT_LIMITS.max_screens, 100_000)?,
+    })
+}
+
+/// How large a seat map may be; never more than a map can hold at all.
+fn seat_map_limits(figment: &Figment) -> Result<SeatMapLimits, ConfigError> {
+    let most = u32::try_from(crate::domain::seating::MAX_SEATS).unwrap_or(u32::MAX);
+    let read = |name, default: usize| {
+        positive(figment, name, u32::try_from(default).unwrap_or(most), most)
+            .map(|value| value as usize)
+    };
+    Ok(SeatMapLimits {
+        rows: read("max_rows", SeatMapLimits::DEFAULT.rows)?,
+        row_seats: read("max_row_seats", SeatMapLimits::DEFAULT.row_seats)?,
+        screen_seats: read("max_screen_seats", SeatMapLimits::DEFAULT.screen_seats)?,
     })
 }
 
@@ -501,6 +553,17 @@ mod tests {
         assert_eq!(config.limits.holds_per_client, 2);
         assert_eq!(config.limits.hold_cooldown_ms, 60_000);
         assert_eq!(config.limits.idempotency_per_client, 1_000);
+        assert_eq!(config.limits.max_screens, 100);
+        assert_eq!(config.max_answer, 4 << 20);
+        assert_eq!(config.seat_maps, SeatMapLimits::DEFAULT);
+        assert_eq!(
+            (
+                config.seat_maps.rows,
+                config.seat_maps.row_seats,
+                config.seat_maps.screen_seats
+            ),
+            (100, 100, 5_000)
+        );
     }
 
     #[test]
@@ -526,6 +589,11 @@ mod tests {
             ("holds_per_client", "3"),
             ("hold_cooldown", "0s"),
             ("idempotency_per_client", "50"),
+            ("max_screens", "7"),
+            ("max_answer", r#""2 MiB""#),
+            ("max_rows", "20"),
+            ("max_row_seats", "30"),
+            ("max_screen_seats", "10000"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -548,6 +616,16 @@ mod tests {
         assert_eq!(config.limits.holds_per_client, 3);
         assert_eq!(config.limits.hold_cooldown_ms, 0);
         assert_eq!(config.limits.idempotency_per_client, 50);
+        assert_eq!(config.limits.max_screens, 7);
+        assert_eq!(config.max_answer, 2 << 20);
+        assert_eq!(
+            config.seat_maps,
+            SeatMapLimits {
+                rows: 20,
+                row_seats: 30,
+                screen_seats: 10_000
+            }
+        );
         assert_eq!(
             with(&[("hold_share", "10")])
                 .unwrap()
@@ -652,6 +730,12 @@ mod tests {
             ("hold_cooldown", "soon"),
             ("idempotency_per_client", "0"),
             ("idempotency_per_client", "many"),
+            ("max_screens", "0"),
+            ("max_answer", r#""64 KiB""#),
+            ("max_answer", r#""huge""#),
+            ("max_rows", "0"),
+            ("max_row_seats", "-5"),
+            ("max_screen_seats", "10001"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

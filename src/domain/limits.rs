@@ -66,6 +66,8 @@ pub struct Limits {
     pub hold_cooldown_ms: i64,
     /// Live `Idempotency-Key` answers kept for one client.
     pub idempotency_per_client: u32,
+    /// Screens one venue may have, the default one aside.
+    pub max_screens: u32,
 }
 
 impl Limits {
@@ -74,6 +76,7 @@ impl Limits {
         holds_per_client: 2,
         hold_cooldown_ms: 60_000,
         idempotency_per_client: 1_000,
+        max_screens: 100,
     };
 
     /// Seats one client may hold of a show of `capacity`: its share rounded

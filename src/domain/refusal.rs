@@ -64,6 +64,9 @@ pub enum Refusal {
     /// request was not run.
     #[error("this client keeps as many Idempotency-Key answers as it may; retry in {retry_after_seconds} s")]
     TooManyKeys { retry_after_seconds: u64 },
+    /// The venue has as many screens as it may (`max_screens`).
+    #[error("the venue has {max} screens, as many as it may")]
+    TooManyScreens { max: u32 },
     /// An `Idempotency-Key` reused for another request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,

@@ -19,6 +19,9 @@ use crate::usecases::cinema::{
 use crate::usecases::holds::{Confirmation, NewHold};
 use crate::usecases::{Booked, NewBooking, PurgeReport};
 
+/// The advisory lock that makes screen creations take turns: "screens".
+const SCREEN_COUNT_LOCK: i64 = 0x0073_6372_6565_6e73;
+
 /// A use case's answer: refused (nothing written) or done, once committed.
 pub type Outcome<T> = Result<Result<T, Refusal>, PgError>;
 
@@ -262,6 +265,19 @@ impl Db<'_> {
     // ---- the catalogue ----
 
     pub async fn create_screen(&self, new: &NewScreen) -> Outcome<Screen> {
+        // One new screen at a time, so that the count holds across processes.
+        self.rows("SELECT pg_advisory_xact_lock($1)", &[&SCREEN_COUNT_LOCK])
+            .await?;
+        let max = self.rules.limits.max_screens;
+        let count: i64 = self
+            .rows("SELECT count(*) FROM screens", &[])
+            .await?
+            .first()
+            .ok_or_else(|| PgError::Corrupt("count gave no row".into()))?
+            .try_get(0)?;
+        if count >= i64::from(max) {
+            refuse!(Refusal::TooManyScreens { max });
+        }
         let screen = Screen {
             id: ScreenId::from_u128(self.mint().await?),
             name: new.name.clone(),

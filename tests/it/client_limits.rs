@@ -422,3 +422,106 @@ fn a_flood_of_idempotency_keys_keeps_the_database_small() {
     let size = std::fs::metadata(&file).unwrap().len();
     assert!(size < 4 << 20, "the database grew to {size} bytes");
 }
+
+/// A seat map of `rows` rows of `seats` seats.
+fn rows(rows: usize, seats: usize) -> Value {
+    let label = |n: usize| {
+        let letters = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'J', 'K'];
+        format!("{}{}", letters[n / 10 % 10], letters[n % 10])
+    };
+    (0..rows)
+        .map(|row| {
+            let seats: Vec<Value> = (1..=seats)
+                .map(|n| json!({ "number": n.to_string() }))
+                .collect();
+            json!({ "label": label(row), "seats": seats })
+        })
+        .collect()
+}
+
+#[test]
+fn seat_maps_and_screens_are_capped_and_a_refusal_changes_nothing() {
+    fn two(figment: rocket::figment::Figment) -> rocket::figment::Figment {
+        figment.merge(("max_screens", 2))
+    }
+    for (service, _database) in services("screen_caps", two) {
+        let post = |body: Value| send(&service, "POST", "/v1/screens", Some(&body), "192.0.2.1");
+        for (map, key) in [
+            (rows(101, 1), "max_rows"),
+            (rows(1, 101), "max_row_seats"),
+            (rows(51, 100), "max_screen_seats"),
+        ] {
+            let refused = post(json!({ "name": "Too big", "rows": map }));
+            assert_eq!(refused.status.code, 422, "{}", refused.text);
+            assert_eq!(refused.body["type"], "urn:boxoffice:invalid");
+            assert!(refused.text.contains(key), "{}", refused.text);
+        }
+        let first = post(json!({ "name": "Largest", "rows": rows(50, 100) }));
+        assert_eq!(first.status, Status::Created, "{}", first.text);
+        assert_eq!(first.body["capacity"], 5_000);
+        assert_eq!(
+            post(json!({ "name": "Two", "capacity": 9 })).status,
+            Status::Created
+        );
+        let third = post(json!({ "name": "Three", "capacity": 9 }));
+        assert_eq!(third.status.code, 409, "{}", third.text);
+        assert_eq!(third.body["type"], "urn:boxoffice:too-many-screens");
+        let listed = send(&service, "GET", "/v1/screens", None, "192.0.2.1");
+        assert_eq!(
+            listed.body["items"].as_array().unwrap().len(),
+            3,
+            "the default one too"
+        );
+        let path = format!("/v1/screens/{}", first.body["id"].as_str().unwrap());
+        assert_eq!(
+            send(&service, "DELETE", &path, None, "192.0.2.1").status,
+            Status::NoContent
+        );
+        assert_eq!(
+            post(json!({ "name": "Three", "capacity": 9 })).status,
+            Status::Created
+        );
+    }
+}
+
+#[test]
+fn list_pages_are_cut_to_max_answer_and_go_on_at_the_first_item_left_out() {
+    fn small(figment: rocket::figment::Figment) -> rocket::figment::Figment {
+        figment.merge(("max_answer", "1 MiB"))
+    }
+    for (service, _database) in services("max_answer", small) {
+        let mut made = Vec::new();
+        for n in 0..7 {
+            let screen = created(
+                &service,
+                "/v1/screens",
+                &json!({ "name": format!("Big {n}"), "rows": rows(50, 100) }),
+            );
+            made.push(screen["id"].as_str().unwrap().to_owned());
+        }
+        let mut seen = Vec::new();
+        let mut uri = "/v1/screens?limit=500".to_owned();
+        let mut pages = 0;
+        loop {
+            let page = send(&service, "GET", &uri, None, "192.0.2.1");
+            assert_eq!(page.status, Status::Ok, "{}", page.text);
+            assert!(page.text.len() <= 1 << 20, "{} bytes", page.text.len());
+            let items = page.body["items"].as_array().unwrap();
+            assert!(!items.is_empty());
+            seen.extend(
+                items
+                    .iter()
+                    .map(|item| item["id"].as_str().unwrap().to_owned()),
+            );
+            pages += 1;
+            match page.body["nextCursor"].as_str() {
+                Some(cursor) => uri = format!("/v1/screens?limit=500&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert!(pages >= 3, "{pages} pages");
+        let mut expected = vec!["default".to_owned()];
+        expected.extend(made);
+        assert_eq!(seen, expected, "every screen once, in order");
+    }
+}

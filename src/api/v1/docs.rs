@@ -78,7 +78,9 @@ const HOLD: &[Kind] = &[
 
 const OPERATIONS: &[Op] = &[
     op("listScreens", Clerk, &[]).with_query(),
-    op("createScreen", Admin, &[]).with_body().writes(),
+    op("createScreen", Admin, &[Kind::TooManyScreens])
+        .with_body()
+        .writes(),
     op("getScreen", Clerk, &[NotFound]),
     op("updateScreen", Admin, &[NotFound, InUse])
         .with_body()
@@ -178,6 +180,7 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::Invalid => "a field is missing, mistyped or out of range, a rule refused the request as sent (the detail says which), or the `Idempotency-Key` is malformed",
     Kind::TooManyHolds => "this client (anonymous or `kiosk`) keeps as many live holds as it may (`holds_per_client`), holds its share of the show (`hold_share`), or asked for seats it released or let expire within `hold_cooldown`; nothing was changed (`Retry-After`)",
     Kind::TooManyKeys => "this client (anonymous or `kiosk`) keeps as many `Idempotency-Key` answers as it may (`idempotency_per_client`); the request was not run and nothing was changed (`Retry-After`)",
+    Kind::TooManyScreens => "the venue has as many screens as it may (`max_screens`); delete one first",
     Kind::Busy => "too many writes are waiting; nothing was changed (`Retry-After`)",
     Kind::StorageUnavailable => "storage cannot take a write now: it was not acknowledged and may or may not have been stored; retry with the same `Idempotency-Key` (`Retry-After`)",
     Kind::Other(_) => "see `title`",

@@ -41,6 +41,8 @@ pub enum Kind {
     TooManyHolds,
     /// A limited client keeps as many `Idempotency-Key` answers as it may (429).
     TooManyKeys,
+    /// The venue has as many screens as it may (409).
+    TooManyScreens,
     Busy,
     StorageUnavailable,
     /// Any other status Rocket itself answers with (431, 500, ...), typed
@@ -60,7 +62,8 @@ impl Kind {
             | Self::NotEnoughSeats
             | Self::ShowStarted
             | Self::ScreenBusy
-            | Self::InUse => 409,
+            | Self::InUse
+            | Self::TooManyScreens => 409,
             Self::Expired | Self::HoldExpired => 410,
             Self::TooLarge => 413,
             Self::Invalid | Self::IdempotencyMismatch => 422,
@@ -90,6 +93,7 @@ impl Kind {
             Self::Invalid => "invalid",
             Self::TooManyHolds => "too-many-holds",
             Self::TooManyKeys => "too-many-keys",
+            Self::TooManyScreens => "too-many-screens",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
             Self::Other(_) => return None,
@@ -123,6 +127,7 @@ impl Kind {
             Self::Invalid => "Invalid request",
             Self::TooManyHolds => "Too many holds",
             Self::TooManyKeys => "Too many idempotency keys",
+            Self::TooManyScreens => "Too many screens",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
             Self::Other(code) => {
@@ -257,6 +262,7 @@ impl From<Refusal> for Problem {
             | Refusal::StartInPast
             | Refusal::ShowTimeInPast => Kind::Invalid,
             Refusal::IdempotencyMismatch => Kind::IdempotencyMismatch,
+            Refusal::TooManyScreens { .. } => Kind::TooManyScreens,
             Refusal::TooManyHolds {
                 retry_after_seconds,
             } => {
