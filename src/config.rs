@@ -12,6 +12,7 @@ use rocket::figment::{Figment, Profile};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::domain::limits::Limits;
 use crate::domain::Rules;
 use crate::service_log::LogFormat;
 
@@ -34,6 +35,13 @@ pub const DEFAULT_MAX_BATCH: usize = 256;
 pub const DEFAULT_QUEUE_LIMIT: usize = 4096;
 /// PostgreSQL connections per process unless `database_pool` says otherwise.
 pub const DEFAULT_DATABASE_POOL: usize = 16;
+/// The limits on one client's holds and stored answers.
+pub const DEFAULT_LIMITS: Limits = Limits::DEFAULT;
+/// The largest answer: a page of a list is cut to fit.
+pub const DEFAULT_MAX_ANSWER: ByteUnit = ByteUnit::Mebibyte(4);
+/// `max_answer` is at least this, so that the largest single record (a
+/// screen of `MAX_SEATS` seats) always fits.
+pub const MIN_MAX_ANSWER: ByteUnit = ByteUnit::Mebibyte(1);
 /// A booking body is a few hundred bytes; anything near this is hostile.
 pub const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(16);
 
@@ -67,6 +75,14 @@ pub struct Config {
     pub clock_sync: ClockSync,
     /// Host names answered besides IP addresses and `localhost` (lower case).
     pub allowed_hosts: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client; none: the peer is.
+    pub trusted_proxies: Vec<Cidr>,
+    /// What one limited client may take, and how many screens a venue has.
+    pub limits: Limits,
+    /// The largest answer sent; list pages are cut to fit.
+    pub max_answer: usize,
+    /// How large a seat map may be.
+    pub seat_maps: SeatMapLimits,
 }
 
 /// `clock_sync`: whom to ask whether the wall clock is synchronised at start.
@@ -86,6 +102,85 @@ impl ClockSync {
             Self::Kernel => crate::ntp::kernel_reports_synchronised(),
             Self::Never => false,
         }
+    }
+}
+
+/// How large a seat map may be: rows, seats in a row, seats in all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeatMapLimits {
+    pub rows: usize,
+    pub row_seats: usize,
+    pub screen_seats: usize,
+}
+
+impl SeatMapLimits {
+    pub const DEFAULT: Self = Self {
+        rows: 100,
+        row_seats: 100,
+        screen_seats: 5_000,
+    };
+}
+
+/// An address block (`10.0.0.0/8`, `2001:db8::/32`); a bare address is a
+/// block of one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = address.trim().parse().ok()?;
+        let most = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(prefix) if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) => {
+                prefix.parse::<u8>().ok().filter(|prefix| *prefix <= most)?
+            }
+            Some(_) => return None,
+            None => most,
+        };
+        Some(Self { network, prefix })
+    }
+
+    pub fn contains(&self, address: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let (network, address, bits) = match (self.network, address) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => (
+                u128::from(network.to_bits()),
+                u128::from(address.to_bits()),
+                32,
+            ),
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                (network.to_bits(), address.to_bits(), 128)
+            }
+            (IpAddr::V4(_), IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+                Some(v4) => return self.contains(IpAddr::V4(v4)),
+                None => return false,
+            },
+            (IpAddr::V6(_), IpAddr::V4(v4)) => {
+                return self.contains(IpAddr::V6(v4.to_ipv6_mapped()))
+            }
+        };
+        let shift = bits - u32::from(self.prefix);
+        shift >= bits || (network >> shift) == (address >> shift)
+    }
+}
+
+/// `clock_sync`: `kernel` (the default) or `never`.
+fn clock_sync(figment: &Figment) -> Result<ClockSync, ConfigError> {
+    let value: String = key(figment, "clock_sync")?.unwrap_or_else(|| "kernel".into());
+    match value.as_str() {
+        "kernel" => Ok(ClockSync::Kernel),
+        "never" => Ok(ClockSync::Never),
+        other => Err(ConfigError {
+            key: "clock_sync".into(),
+            reason: format!("{other:?} is neither \"kernel\" nor \"never\""),
+        }),
     }
 }
 
@@ -179,22 +274,22 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
+        let limits = limits(figment)?;
+        let max_answer: ByteUnit = key(figment, "max_answer")?.unwrap_or(DEFAULT_MAX_ANSWER);
+        if max_answer < MIN_MAX_ANSWER {
+            return Err(ConfigError {
+                key: "max_answer".into(),
+                reason: format!(
+                    "must be at least {MIN_MAX_ANSWER} (the largest screen fits in it)"
+                ),
+            });
+        }
+        let seat_maps = seat_map_limits(figment)?;
         let log_format: String = key(figment, "log_format")?.unwrap_or_else(|| "text".into());
         let log_format = LogFormat::parse(&log_format).ok_or_else(|| ConfigError {
             key: "log_format".into(),
             reason: format!("{log_format:?} is neither \"text\" nor \"json\""),
         })?;
-        let clock_sync: String = key(figment, "clock_sync")?.unwrap_or_else(|| "kernel".into());
-        let clock_sync = match clock_sync.as_str() {
-            "kernel" => ClockSync::Kernel,
-            "never" => ClockSync::Never,
-            other => {
-                return Err(ConfigError {
-                    key: "clock_sync".into(),
-                    reason: format!("{other:?} is neither \"kernel\" nor \"never\""),
-                })
-            }
-        };
         Ok(Self {
             db_path: key(figment, "db_path")?.unwrap_or_else(|| DEFAULT_DB_PATH.into()),
             api_token: token(figment, "api_token")?,
@@ -213,8 +308,12 @@ impl Config {
             log_format,
             database_url,
             database_pool,
-            clock_sync,
+            clock_sync: clock_sync(figment)?,
             allowed_hosts: allowed_hosts(figment)?,
+            trusted_proxies: trusted_proxies(figment)?,
+            limits,
+            max_answer: usize::try_from(max_answer.as_u64()).unwrap_or(usize::MAX),
+            seat_maps,
         })
     }
 
@@ -231,6 +330,7 @@ impl Config {
             idempotency_ttl_ms: millis(self.idempotency_ttl),
             hold_for_ms: millis(self.hold_for),
             hold_max_ms: millis(self.hold_max),
+            limits: self.limits,
         }
     }
 }
@@ -282,6 +382,120 @@ fn duration_or_zero(
             reason: format!("{}; write a duration such as 90s, 1m or 8h", error.reason),
         }),
     }
+}
+
+/// `trusted_proxies`: a list of addresses and blocks (one alone may be
+/// written as a string).
+fn trusted_proxies(figment: &Figment) -> Result<Vec<Cidr>, ConfigError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let refused = |reason: String| ConfigError {
+        key: "trusted_proxies".into(),
+        reason,
+    };
+    let list = match key::<OneOrMany>(figment, "trusted_proxies").map_err(|_| {
+        refused(
+            "must be a list of addresses or blocks such as [\"10.0.0.1\", \"10.1.0.0/16\"]".into(),
+        )
+    })? {
+        None => return Ok(Vec::new()),
+        Some(OneOrMany::One(one)) => vec![one],
+        Some(OneOrMany::Many(many)) => many,
+    };
+    list.iter()
+        .map(|entry| {
+            Cidr::parse(entry).ok_or_else(|| {
+                refused(format!(
+                    "{entry:?} is not an IP address or block (10.0.0.1, 10.1.0.0/16, ::1)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A whole number of at least 1 (at most `most`), or the default.
+fn positive(
+    figment: &Figment,
+    name: &'static str,
+    default: u32,
+    most: u32,
+) -> Result<u32, ConfigError> {
+    let value = key::<u32>(figment, name)?.unwrap_or(default);
+    if value == 0 || value > most {
+        return Err(ConfigError {
+            key: name.into(),
+            reason: format!("must be a whole number from 1 to {most}"),
+        });
+    }
+    Ok(value)
+}
+
+/// The limits on one limited client.
+fn limits(figment: &Figment) -> Result<Limits, ConfigError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Percent {
+        Number(u32),
+        Text(String),
+    }
+    let share_refused = || ConfigError {
+        key: "hold_share".into(),
+        reason: "must be a percentage from 1 to 100, such as 25 or \"25%\"".into(),
+    };
+    let hold_share_percent =
+        match key::<Percent>(figment, "hold_share").map_err(|_| share_refused())? {
+            None => DEFAULT_LIMITS.hold_share_percent,
+            Some(Percent::Number(number)) => number,
+            Some(Percent::Text(text)) => text
+                .trim()
+                .trim_end_matches('%')
+                .trim_end()
+                .parse()
+                .map_err(|_| share_refused())?,
+        };
+    if !(1..=100).contains(&hold_share_percent) {
+        return Err(share_refused());
+    }
+    let cooldown = duration_or_zero(
+        figment,
+        "hold_cooldown",
+        Duration::from_millis(DEFAULT_LIMITS.hold_cooldown_ms.unsigned_abs()),
+    )?;
+    Ok(Limits {
+        hold_share_percent,
+        holds_per_client: positive(
+            figment,
+            "holds_per_client",
+            DEFAULT_LIMITS.holds_per_client,
+            1_000,
+        )?,
+        hold_cooldown_ms: millis(cooldown),
+        idempotency_per_client: positive(
+            figment,
+            "idempotency_per_client",
+            DEFAULT_LIMITS.idempotency_per_client,
+            1_000_000,
+        )?,
+        max_screens: positive(figment, "max_screens", DEFAULT_LIMITS.max_screens, 100_000)?,
+    })
+}
+
+/// How large a seat map may be; never more than a map can hold at all.
+fn seat_map_limits(figment: &Figment) -> Result<SeatMapLimits, ConfigError> {
+    let most = u32::try_from(crate::domain::seating::MAX_SEATS).unwrap_or(u32::MAX);
+    let read = |name, default: usize| {
+        positive(figment, name, u32::try_from(default).unwrap_or(most), most)
+            .map(|value| value as usize)
+    };
+    Ok(SeatMapLimits {
+        rows: read("max_rows", SeatMapLimits::DEFAULT.rows)?,
+        row_seats: read("max_row_seats", SeatMapLimits::DEFAULT.row_seats)?,
+        screen_seats: read("max_screen_seats", SeatMapLimits::DEFAULT.screen_seats)?,
+    })
 }
 
 /// The environment is parsed as TOML, so `ROCKET_API_TOKEN=12345` arrives as
@@ -427,6 +641,22 @@ mod tests {
         assert_eq!(config.hold_max, Duration::from_mins(30));
         assert_eq!(config.log_format, LogFormat::Text);
         assert!(config.allowed_hosts.is_empty());
+        assert_eq!(config.trusted_proxies, Vec::new());
+        assert_eq!(config.limits.hold_share_percent, 25);
+        assert_eq!(config.limits.holds_per_client, 2);
+        assert_eq!(config.limits.hold_cooldown_ms, 60_000);
+        assert_eq!(config.limits.idempotency_per_client, 1_000);
+        assert_eq!(config.limits.max_screens, 100);
+        assert_eq!(config.max_answer, 4 << 20);
+        assert_eq!(config.seat_maps, SeatMapLimits::DEFAULT);
+        assert_eq!(
+            (
+                config.seat_maps.rows,
+                config.seat_maps.row_seats,
+                config.seat_maps.screen_seats
+            ),
+            (100, 100, 5_000)
+        );
     }
 
     #[test]
@@ -455,6 +685,16 @@ mod tests {
             ("hold_for", "2m"),
             ("hold_max", "5m"),
             ("log_format", "json"),
+            ("trusted_proxies", r#"["10.0.0.1", "10.1.0.0/16", "::1"]"#),
+            ("hold_share", r#""40%""#),
+            ("holds_per_client", "3"),
+            ("hold_cooldown", "0s"),
+            ("idempotency_per_client", "50"),
+            ("max_screens", "7"),
+            ("max_answer", r#""2 MiB""#),
+            ("max_rows", "20"),
+            ("max_row_seats", "30"),
+            ("max_screen_seats", "10000"),
         ])
         .unwrap();
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
@@ -472,6 +712,52 @@ mod tests {
         assert_eq!(config.hold_for, Duration::from_mins(2));
         assert_eq!(config.hold_max, Duration::from_mins(5));
         assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert_eq!(config.limits.hold_share_percent, 40);
+        assert_eq!(config.limits.holds_per_client, 3);
+        assert_eq!(config.limits.hold_cooldown_ms, 0);
+        assert_eq!(config.limits.idempotency_per_client, 50);
+        assert_eq!(config.limits.max_screens, 7);
+        assert_eq!(config.max_answer, 2 << 20);
+        assert_eq!(
+            config.seat_maps,
+            SeatMapLimits {
+                rows: 20,
+                row_seats: 30,
+                screen_seats: 10_000
+            }
+        );
+        assert_eq!(
+            with(&[("hold_share", "10")])
+                .unwrap()
+                .limits
+                .hold_share_percent,
+            10
+        );
+    }
+
+    #[test]
+    fn address_blocks_hold_what_they_should() {
+        let block = Cidr::parse("10.1.0.0/16").unwrap();
+        assert!(block.contains("10.1.200.3".parse().unwrap()));
+        assert!(block.contains("::ffff:10.1.0.9".parse().unwrap()));
+        assert!(!block.contains("10.2.0.1".parse().unwrap()));
+        let one = Cidr::parse("::1").unwrap();
+        assert!(one.contains("::1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("203.0.113.9".parse().unwrap()));
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "10.0.0/8",
+            "host",
+            "::1/129",
+            "1.2.3.4/+8",
+        ] {
+            assert_eq!(Cidr::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -539,6 +825,24 @@ mod tests {
             ("allowed_hosts", r#"["*"]"#),
             ("allowed_hosts", r#"[""]"#),
             ("allowed_hosts", "42"),
+            ("clock_sync", r#""sometimes""#),
+            ("trusted_proxies", r#"["10.0.0.1", "proxy.local"]"#),
+            ("trusted_proxies", "42"),
+            ("trusted_proxies", r#""10.0.0.0/40""#),
+            ("hold_share", "0"),
+            ("hold_share", "101"),
+            ("hold_share", r#""lots""#),
+            ("holds_per_client", "0"),
+            ("holds_per_client", "-1"),
+            ("hold_cooldown", "soon"),
+            ("idempotency_per_client", "0"),
+            ("idempotency_per_client", "many"),
+            ("max_screens", "0"),
+            ("max_answer", r#""64 KiB""#),
+            ("max_answer", r#""huge""#),
+            ("max_rows", "0"),
+            ("max_row_seats", "-5"),
+            ("max_screen_seats", "10001"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.key, name, "{name} = {value}: {error}");

@@ -17,14 +17,20 @@ use crate::domain::patterns;
 /// Error statuses each operation can answer, besides 200 (401 only when a
 /// token is configured).
 const OPERATION_ERRORS: &[(&str, &[u16])] = &[
-    ("bookTicket", &[400, 401, 406, 413, 415, 421, 503]),
+    ("bookTicket", &[400, 401, 406, 413, 415, 421, 429, 503]),
     (
         "updateTiming",
-        &[400, 401, 404, 406, 410, 413, 415, 421, 503],
+        &[400, 401, 404, 406, 410, 413, 415, 421, 429, 503],
     ),
     ("viewAllTickets", &[400, 401, 404, 406, 421]),
-    ("deleteTicket", &[400, 401, 404, 406, 413, 415, 421, 503]),
-    ("deleteTicketPut", &[400, 401, 404, 406, 413, 415, 421, 503]),
+    (
+        "deleteTicket",
+        &[400, 401, 404, 406, 413, 415, 421, 429, 503],
+    ),
+    (
+        "deleteTicketPut",
+        &[400, 401, 404, 406, 413, 415, 421, 429, 503],
+    ),
     ("userDetails", &[400, 401, 404, 406, 421]),
 ];
 

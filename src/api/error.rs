@@ -51,6 +51,9 @@ pub enum Error {
     UnsupportedMediaType,
     /// 421: a `Host` this service does not answer to.
     Misdirected,
+    /// 429: the client keeps as many `Idempotency-Key` answers as it may;
+    /// retry after this many seconds.
+    TooManyKeys(u64),
     /// 503: too many writes are waiting; nothing was changed.
     Busy,
     /// 503: storage cannot take writes now, and says why.
@@ -89,6 +92,7 @@ impl Error {
             Self::PayloadTooLarge => Status::PayloadTooLarge,
             Self::UnsupportedMediaType => Status::UnsupportedMediaType,
             Self::Misdirected => Status::MisdirectedRequest,
+            Self::TooManyKeys(_) => Status::TooManyRequests,
             Self::Busy | Self::Unavailable(_) => Status::ServiceUnavailable,
             Self::Internal(_) => Status::InternalServerError,
             Self::Other(code) => Status::new(*code),
@@ -115,6 +119,9 @@ impl Error {
                 "Send the body as JSON, with Content-Type: application/json.".into()
             }
             Self::Misdirected => super::hosts::MESSAGE.into(),
+            Self::TooManyKeys(seconds) => format!(
+                "Too many Idempotency-Key answers are kept for this client. Nothing was changed; retry in {seconds} s."
+            ),
             Self::Busy => {
                 "The service is busy: too many writes are waiting. Nothing was changed; retry in a moment.".into()
             }
@@ -148,6 +155,9 @@ impl From<Refusal> for Error {
             Refusal::TicketExpired => Self::TicketExpired,
             Refusal::ShowNotFound => Self::ShowNotFound,
             Refusal::IdempotencyMismatch => Self::Unprocessable(refusal.to_string()),
+            Refusal::TooManyKeys {
+                retry_after_seconds,
+            } => Self::TooManyKeys(retry_after_seconds),
             // The seed routes never ask for these; say them plainly if they come.
             other => Self::Unprocessable(other.to_string()),
         }
@@ -217,6 +227,9 @@ impl<'r> Responder<'r, 'static> for Error {
             Self::Busy | Self::Unavailable(_) => {
                 response.header(Header::new("Retry-After", "1"));
             }
+            Self::TooManyKeys(seconds) => {
+                response.header(Header::new("Retry-After", seconds.to_string()));
+            }
             _ => {}
         }
         Ok(response.finalize())
@@ -234,6 +247,7 @@ pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (413, "The body is larger than the configured JSON limit."),
     (415, "The body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)."),
     (421, "The `Host` header names a host this service does not answer to: only IP addresses, `localhost` and the names in `allowed_hosts`."),
+    (429, "Too many `Idempotency-Key` answers are kept for this client (`idempotency_per_client`); nothing was changed. `Retry-After` says when to try again."),
     (503, "Too many writes are waiting, or the database cannot take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
 ];
 

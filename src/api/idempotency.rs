@@ -14,6 +14,9 @@ use rocket_okapi::response::OpenApiResponderInner;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::api::client::client_of;
+use crate::domain::limits::ClientId;
+use crate::service::App;
 use crate::usecases::{Keyed, Once, Render, Replay};
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -31,6 +34,7 @@ struct Sent {
     bearer: Option<String>,
     method: &'static str,
     path: String,
+    client: Option<ClientId>,
 }
 
 /// Why a key cannot be used.
@@ -75,6 +79,10 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
             bearer: super::auth::bearer_token(request).map(str::to_owned),
             method: request.method().as_str(),
             path: request.uri().path().to_string(),
+            client: request
+                .rocket()
+                .state::<App>()
+                .and_then(|app| client_of(request, &app.config)),
         })))
     }
 }
@@ -140,6 +148,7 @@ impl IdempotencyKey {
             key: scoped,
             fingerprint,
             render,
+            client: sent.client,
         }))
     }
 

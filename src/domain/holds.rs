@@ -3,6 +3,7 @@
 //! instant it expires, judged by the trusted now inside each transaction, so
 //! an expired hold stops counting at once, whenever the purge gets to it.
 
+use super::limits::ClientId;
 use super::seating::{SeatIndex, SeatSet};
 use super::time::Millis;
 use super::{HoldId, Rules, ShowId};
@@ -16,6 +17,8 @@ pub struct Hold {
     pub count: u32,
     pub expires_at: Millis,
     pub created_at: Millis,
+    /// The limited client whose share it counts against; `None` for staff.
+    pub client: Option<ClientId>,
 }
 
 impl Hold {
@@ -69,6 +72,7 @@ mod tests {
             count,
             expires_at,
             created_at: 0,
+            client: None,
         }
     }
 

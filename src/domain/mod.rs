@@ -3,6 +3,7 @@
 pub mod cinema;
 pub mod holds;
 pub mod ids;
+pub mod limits;
 pub mod patterns;
 pub mod phone;
 pub mod refusal;

@@ -56,6 +56,17 @@ pub enum Refusal {
     /// A new show must start after now.
     #[error("the show would start in the past")]
     StartInPast,
+    /// The client keeps as many live holds as it may, holds its whole share
+    /// of the show, or asked again for seats it gave back too recently.
+    #[error("this client holds as many seats as it may now; retry in {retry_after_seconds} s")]
+    TooManyHolds { retry_after_seconds: u64 },
+    /// The client keeps as many `Idempotency-Key` answers as it may; the
+    /// request was not run.
+    #[error("this client keeps as many Idempotency-Key answers as it may; retry in {retry_after_seconds} s")]
+    TooManyKeys { retry_after_seconds: u64 },
+    /// The venue has as many screens as it may (`max_screens`).
+    #[error("the venue has {max} screens, as many as it may")]
+    TooManyScreens { max: u32 },
     /// An `Idempotency-Key` reused for another request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,

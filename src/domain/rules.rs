@@ -2,6 +2,7 @@
 //! Every backend reads the state a use case needs, asks these what to do,
 //! and writes only what they decided.
 
+use super::limits::Limits;
 use super::text::TextError;
 use super::time::Millis;
 use super::{Refusal, Show, Ticket};
@@ -22,6 +23,8 @@ pub struct Rules {
     /// How long a hold keeps its seats unless asked otherwise, and at most.
     pub hold_for_ms: i64,
     pub hold_max_ms: i64,
+    /// What one limited client may take.
+    pub limits: Limits,
 }
 
 impl Rules {
@@ -34,6 +37,7 @@ impl Rules {
             idempotency_ttl_ms: 24 * 3_600_000,
             hold_for_ms: 10 * 60_000,
             hold_max_ms: 30 * 60_000,
+            limits: Limits::DEFAULT,
         }
     }
 }

@@ -9,9 +9,9 @@ use std::collections::HashSet;
 
 use super::time::Millis;
 
-/// Most seats one map may have. Keeps a `SeatIndex` in a `u16` and a show's
-/// taken set at most 256 bytes.
-pub const MAX_SEATS: usize = 2000;
+/// Most seats one map may ever have (`max_screen_seats` may ask for fewer).
+/// Keeps a `SeatIndex` in a `u16` and a show's taken set at most 1,256 bytes.
+pub const MAX_SEATS: usize = 10_000;
 
 const MAX_LABEL_LETTERS: usize = 3;
 const MAX_NUMBER_DIGITS: usize = 4;
@@ -720,9 +720,9 @@ mod tests {
 
     #[test]
     fn a_map_holds_at_most_max_seats() {
-        assert_eq!(map(vec![row("A", 1000), row("B", 1000)]).len(), MAX_SEATS);
+        assert_eq!(map(vec![row("A", 5000), row("B", 5000)]).len(), MAX_SEATS);
         assert_eq!(
-            SeatMap::new(vec![row("A", 1000), row("B", 1001)]),
+            SeatMap::new(vec![row("A", 5000), row("B", 5001)]),
             Err(SeatMapError::TooManySeats { max: MAX_SEATS })
         );
     }

@@ -10,12 +10,14 @@ use super::error::PgError;
 use super::Ids;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
 };
 use crate::store::codec::{
-    decode_film, decode_hold, decode_screen, decode_show, decode_ticket, encode_film, encode_hold,
-    encode_screen, encode_show, encode_ticket,
+    cooldown_key, decode_cooldown, decode_film, decode_hold, decode_screen, decode_show,
+    decode_ticket, encode_cooldown, encode_film, encode_hold, encode_screen, encode_show,
+    encode_ticket,
 };
 
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -354,13 +356,76 @@ impl Db<'_> {
     }
 
     pub async fn insert_hold(&self, hold: &Hold) -> Result<(), PgError> {
+        let client = hold.client.map(|client| client.as_bytes().to_vec());
         self.exec(
-            "INSERT INTO holds (id, show_id, expires_at, record) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO holds (id, show_id, expires_at, record, client)
+             VALUES ($1, $2, $3, $4, $5)",
             &[
                 &key(hold.id.as_u128()),
                 &key(hold.show_id.as_u128()),
                 &hold.expires_at,
                 &encode_hold(hold),
+                &client,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Every stored hold of a limited client, live or not, on any show.
+    pub async fn holds_of_client(&self, client: ClientId) -> Result<Vec<Hold>, PgError> {
+        let rows = self
+            .rows(
+                "SELECT id, record FROM holds WHERE client = $1 ORDER BY id",
+                &[&client.as_bytes().as_slice()],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| Ok(decode_hold(id_at(row, 0)?, row.try_get(1)?)?))
+            .collect()
+    }
+
+    /// Takes a client's turn: until this transaction ends, no other may
+    /// judge a hold or key of the same client, so its limits hold across
+    /// processes.
+    pub async fn lock_client(&self, client: ClientId) -> Result<(), PgError> {
+        // Any 64 bits of the id do: two clients sharing them only wait
+        // for each other.
+        let digest = crc32c::crc32c(client.as_bytes());
+        let lock = (i64::from(digest) << 8) | 0x4c; // 'L'imits
+        self.rows("SELECT pg_advisory_xact_lock($1)", &[&lock])
+            .await?;
+        Ok(())
+    }
+
+    /// The cooldowns of a client on one show, ended or not.
+    pub async fn cooldowns_of(
+        &self,
+        client: ClientId,
+        show: ShowId,
+    ) -> Result<Vec<Cooldown>, PgError> {
+        let rows = self
+            .rows(
+                "SELECT key, record FROM cooldowns WHERE client = $1 AND show_id = $2",
+                &[&client.as_bytes().as_slice(), &key(show.as_u128())],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| Ok(decode_cooldown(row.try_get(0)?, row.try_get(1)?)?))
+            .collect()
+    }
+
+    pub async fn put_cooldown(&self, cooldown: &Cooldown) -> Result<(), PgError> {
+        self.exec(
+            "INSERT INTO cooldowns (key, client, show_id, until, record)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (key) DO UPDATE SET until = excluded.until, record = excluded.record",
+            &[
+                &cooldown_key(cooldown.client, cooldown.show, cooldown.hold),
+                &cooldown.client.as_bytes().as_slice(),
+                &key(cooldown.show.as_u128()),
+                &cooldown.until,
+                &encode_cooldown(cooldown),
             ],
         )
         .await?;

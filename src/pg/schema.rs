@@ -13,7 +13,7 @@ use tokio_postgres::Client;
 use super::error::PgError;
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -74,6 +74,22 @@ const MIGRATIONS: &[&str] = &[
          key text PRIMARY KEY,
          value bigint NOT NULL
      );",
+    // 3: the limits on one client: which client a hold counts against, the
+    // seats a client released and may not hold again yet, and whose
+    // answers the stored ones are.
+    "ALTER TABLE holds ADD COLUMN client bytea;
+     CREATE INDEX holds_by_client ON holds (client) WHERE client IS NOT NULL;
+     CREATE TABLE cooldowns (
+         key bytea PRIMARY KEY,
+         client bytea NOT NULL,
+         show_id bytea NOT NULL,
+         until bigint NOT NULL,
+         record bytea NOT NULL
+     );
+     CREATE INDEX cooldowns_by_client ON cooldowns (client, show_id);
+     CREATE INDEX cooldowns_by_end ON cooldowns (until);
+     ALTER TABLE answers ADD COLUMN client bytea;
+     CREATE INDEX answers_by_client ON answers (client, stored_at) WHERE client IS NOT NULL;",
 ];
 
 /// Creates or upgrades the schema; returns the version found before.

@@ -12,6 +12,7 @@ use super::records::Db;
 use super::writes::{Outcome, Sold};
 use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
+use crate::domain::limits::ClientId;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
 };
@@ -46,12 +47,18 @@ impl Db<'_> {
     /// Claims `key` for this transaction: a new key gets a placeholder row
     /// (the same key on another connection waits on it, then replays what
     /// we stored); a known key's row is locked and judged.
-    async fn claim(&self, key: &[u8], fingerprint: &[u8; 32]) -> Result<Claim, PgError> {
+    async fn claim(
+        &self,
+        key: &[u8],
+        fingerprint: &[u8; 32],
+        client: Option<ClientId>,
+    ) -> Result<Claim, PgError> {
+        let client = client.map(|client| client.as_bytes().to_vec());
         let inserted = self
             .exec(
-                "INSERT INTO answers (key, fingerprint, stored_at) VALUES ($1, $2, $3)
+                "INSERT INTO answers (key, fingerprint, stored_at, client) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (key) DO NOTHING",
-                &[&key, &fingerprint.as_slice(), &self.now],
+                &[&key, &fingerprint.as_slice(), &self.now, &client],
             )
             .await?;
         if inserted == 1 {
@@ -90,9 +97,12 @@ impl Db<'_> {
         key: &[u8],
         fingerprint: &[u8; 32],
         answer: &Replay,
+        client: Option<ClientId>,
     ) -> Result<(), PgError> {
+        let client = client.map(|client| client.as_bytes().to_vec());
         self.exec(
-            "UPDATE answers SET fingerprint = $2, stored_at = $3, status = $4, body = $5
+            "UPDATE answers SET fingerprint = $2, stored_at = $3, status = $4, body = $5,
+                 client = $6
              WHERE key = $1",
             &[
                 &key,
@@ -100,10 +110,48 @@ impl Db<'_> {
                 &self.now,
                 &i32::from(answer.status),
                 &answer.body,
+                &client,
             ],
         )
         .await?;
         Ok(())
+    }
+
+    /// A refusal when `client` keeps as many live answers (other than
+    /// `key`'s) as it may: a new key of it is not run. It may retry once
+    /// its oldest answer ends. The caller holds the client's lock.
+    async fn answers_full(&self, client: ClientId, key: &[u8]) -> Result<Option<Refusal>, PgError> {
+        let cap = i64::from(self.rules.limits.idempotency_per_client);
+        let ttl = self.rules.idempotency_ttl_ms;
+        let row = self
+            .rows(
+                "SELECT count(*), min(stored_at) FROM (
+                     SELECT stored_at FROM answers
+                     WHERE client = $1 AND stored_at > $2 AND key <> $3 AND status IS NOT NULL
+                     ORDER BY stored_at LIMIT $4) AS live",
+                &[
+                    &client.as_bytes().as_slice(),
+                    &self.now.saturating_sub(ttl),
+                    &key,
+                    &cap,
+                ],
+            )
+            .await?;
+        let row = row
+            .first()
+            .ok_or_else(|| PgError::Corrupt("count gave no row".into()))?;
+        let live: i64 = row.try_get(0)?;
+        if live < cap {
+            return Ok(None);
+        }
+        let oldest: Option<i64> = row.try_get(1)?;
+        let ends = oldest.unwrap_or(self.now).saturating_add(ttl);
+        let seconds = u64::try_from(ends.saturating_sub(self.now).max(1))
+            .unwrap_or(1)
+            .div_ceil(1_000);
+        Ok(Some(Refusal::TooManyKeys {
+            retry_after_seconds: seconds.max(1),
+        }))
     }
 }
 
@@ -145,7 +193,8 @@ impl PgBackend {
                 key,
                 fingerprint,
                 render,
-            }) => (Some((key, fingerprint)), Some(render)),
+                client,
+            }) => (Some((key, fingerprint, client)), Some(render)),
             None => (None, None),
         };
         let began = Instant::now();
@@ -181,7 +230,7 @@ impl PgBackend {
         now: Millis,
         input: &I,
         work: &W,
-        keyed: Option<&(Vec<u8>, [u8; 32])>,
+        keyed: Option<&(Vec<u8>, [u8; 32], Option<ClientId>)>,
         render: &mut Option<Render<T>>,
     ) -> Result<Result<Written<T>, Error>, PgError>
     where
@@ -202,8 +251,19 @@ impl PgBackend {
             ids: &self.ids,
         };
         let mut placeholder = false;
-        if let Some((key, fingerprint)) = keyed {
-            match db.claim(key, fingerprint).await? {
+        if let Some((key, fingerprint, client)) = keyed {
+            if let Some(client) = client {
+                // Its count and its new answer, one at a time per client.
+                db.lock_client(*client).await?;
+            }
+            let claim = db.claim(key, fingerprint, *client).await?;
+            if let (Claim::New | Claim::Expired, Some(client)) = (&claim, client) {
+                if let Some(refusal) = db.answers_full(*client, key).await? {
+                    // Nothing was written: the transaction rolls back.
+                    return Ok(Err(Error::Refused(refusal)));
+                }
+            }
+            match claim {
                 Claim::New => placeholder = true,
                 Claim::Expired => {}
                 Claim::Replay(replay) => {
@@ -215,12 +275,12 @@ impl PgBackend {
             }
         }
         let answer = work(&db, input).await?;
-        if let Some((key, fingerprint)) = keyed {
+        if let Some((key, fingerprint, client)) = keyed {
             let render = render
                 .take()
                 .ok_or_else(|| PgError::Corrupt("an answer was rendered twice".into()))?;
             match render(&answer) {
-                Some(replay) => db.remember(key, fingerprint, &replay).await?,
+                Some(replay) => db.remember(key, fingerprint, &replay, *client).await?,
                 None if placeholder => {
                     db.exec("DELETE FROM answers WHERE key = $1", &[key])
                         .await?;

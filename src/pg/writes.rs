@@ -6,6 +6,7 @@ use super::error::PgError;
 use super::records::{key, Db, Lock};
 use crate::domain::cinema::{show_end, Film, Layout, Screen, MAX_RUNTIME_MINUTES};
 use crate::domain::holds::{expiry, held, Hold};
+use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
 use crate::domain::rules::{self, expiry_cutoff, is_expired, Move};
 use crate::domain::sales::{ensure_on_sale, release, sell_held, take_seats, Party};
 use crate::domain::seating::{occupies, overlaps, SeatSet};
@@ -17,6 +18,9 @@ use crate::usecases::cinema::{
 };
 use crate::usecases::holds::{Confirmation, NewHold};
 use crate::usecases::{Booked, NewBooking, PurgeReport};
+
+/// The advisory lock that makes screen creations take turns: "screens".
+const SCREEN_COUNT_LOCK: i64 = 0x0073_6372_6565_6e73;
 
 /// A use case's answer: refused (nothing written) or done, once committed.
 pub type Outcome<T> = Result<Result<T, Refusal>, PgError>;
@@ -227,12 +231,15 @@ impl Db<'_> {
         }
         report.more = stopped || left == 0;
         if !report.more {
+            // A hold is kept `hold_cooldown` past its expiry: until then its
+            // seats are out of its client's reach.
+            let holds_cutoff = at.saturating_sub(self.rules.limits.hold_cooldown_ms);
             let holds = self
                 .exec(
                     "DELETE FROM holds WHERE id IN (
                          SELECT id FROM holds WHERE expires_at <= $1
                          ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)",
-                    &[&at, &i64::try_from(left).unwrap_or(i64::MAX)],
+                    &[&holds_cutoff, &i64::try_from(left).unwrap_or(i64::MAX)],
                 )
                 .await?;
             report.holds = usize::try_from(holds).unwrap_or(usize::MAX);
@@ -251,6 +258,19 @@ impl Db<'_> {
                 .await?;
             report.answers = usize::try_from(answers).unwrap_or(usize::MAX);
             report.more = report.answers == left;
+            left -= report.answers.min(left);
+        }
+        if !report.more {
+            // Ended cooldowns are bookkeeping, not reported.
+            let cooldowns = self
+                .exec(
+                    "DELETE FROM cooldowns WHERE key IN (
+                         SELECT key FROM cooldowns WHERE until <= $1
+                         ORDER BY until, key LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                    &[&at, &i64::try_from(left).unwrap_or(i64::MAX)],
+                )
+                .await?;
+            report.more = usize::try_from(cooldowns).unwrap_or(usize::MAX) == left;
         }
         Ok(report)
     }
@@ -258,6 +278,19 @@ impl Db<'_> {
     // ---- the catalogue ----
 
     pub async fn create_screen(&self, new: &NewScreen) -> Outcome<Screen> {
+        // One new screen at a time, so that the count holds across processes.
+        self.rows("SELECT pg_advisory_xact_lock($1)", &[&SCREEN_COUNT_LOCK])
+            .await?;
+        let max = self.rules.limits.max_screens;
+        let count: i64 = self
+            .rows("SELECT count(*) FROM screens", &[])
+            .await?
+            .first()
+            .ok_or_else(|| PgError::Corrupt("count gave no row".into()))?
+            .try_get(0)?;
+        if count >= i64::from(max) {
+            refuse!(Refusal::TooManyScreens { max });
+        }
         let screen = Screen {
             id: ScreenId::from_u128(self.mint().await?),
             name: new.name.clone(),
@@ -556,20 +589,38 @@ impl Db<'_> {
     // ---- holds ----
 
     pub async fn create_hold(&self, new: &NewHold) -> Outcome<(Hold, Screen)> {
+        // The client's turn first, then the show's: its holds on other
+        // shows count too. Only holds take client locks, always first.
+        if let Some(client) = new.client {
+            self.lock_client(client).await?;
+        }
         let Some(show) = self.show(new.show, true).await? else {
             refuse!(Refusal::ShowNotFound);
         };
         rule!(ensure_on_sale(&show, self.now, self.rules.expire_after_ms));
         let screen = self.screen_of(&show).await?;
         let (kept_seats, kept_count) = self.held(&show).await?;
-        // The seats are worked out on a copy: a hold sells nothing.
-        let mut scratch = show.clone();
-        let seats = rule!(take_seats(
-            &mut scratch,
+        let allowance = match new.client {
+            Some(client) => Some(rule!(allowance(
+                self.rules.limits,
+                self.now,
+                (
+                    show.id,
+                    show.capacity,
+                    kept_seats.as_ref().map(SeatSet::map_len)
+                ),
+                &self.holds_of_client(client).await?,
+                &self.cooldowns_of(client, show.id).await?,
+            ))),
+            None => None,
+        };
+        let seats = rule!(pick_held_seats(
+            &show,
             screen.layout.seat_map(),
             party(&new.seats),
-            kept_seats.as_ref(),
-            kept_count,
+            (kept_seats.as_ref(), kept_count),
+            allowance.as_ref(),
+            self.now,
         ));
         let hold = Hold {
             id: HoldId::from_u128(self.mint().await?),
@@ -578,15 +629,24 @@ impl Db<'_> {
             seats,
             expires_at: expiry(self.now, new.hold_for_ms, self.rules, show.starts_at),
             created_at: self.now,
+            client: new.client,
         };
         self.insert_hold(&hold).await?;
         Ok(Ok((hold, screen)))
     }
 
-    /// Releases a hold; one that expired is released all the same.
+    /// Releases a hold; one that expired is released all the same. A
+    /// limited client's seats stay out of its own reach for the cooldown.
     pub async fn release_hold(&self, id: HoldId) -> Outcome<()> {
-        if self.delete_hold(id).await? == 0 {
+        let Some(hold) = self.hold(id).await? else {
             refuse!(Refusal::HoldNotFound);
+        };
+        if self.delete_hold(id).await? == 0 {
+            // Released, confirmed or purged since it was read.
+            refuse!(Refusal::HoldNotFound);
+        }
+        if let Some(cooldown) = cooldown_after_release(&hold, self.now, self.rules.limits) {
+            self.put_cooldown(&cooldown).await?;
         }
         Ok(Ok(()))
     }

@@ -1,8 +1,9 @@
 //! Stored records: postcard behind a version byte of our own, converted to and
 //! from the domain types here so that the domain never sees redb or postcard.
 //! Version 1 is what schema 1 and 2 wrote (read only by the upgrade). Every
-//! record of schema 3 is version 2: the version byte, a CRC-32C (little
-//! endian) over the record's key and its postcard body, then the body. A
+//! record since schema 3 is version 2 (a hold since schema 4: version 3, with
+//! its client): the version byte, a CRC-32C (little endian) over the
+//! record's key and its postcard body, then the body. A
 //! record whose checksum does not match is an error naming the record, never
 //! data.
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::cinema::{Film, Layout, Screen};
 use crate::domain::holds::Hold;
 use crate::domain::ids::spell;
+use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 
@@ -57,10 +59,15 @@ fn checksum(key: &[u8], body: &[u8]) -> u32 {
 
 /// A version-2 record of `key`.
 fn encode<T: Serialize>(key: &[u8], record: &T) -> Vec<u8> {
+    encode_as(RECORD_VERSION, key, record)
+}
+
+/// A checksummed record of `key` behind `version`.
+fn encode_as<T: Serialize>(version: u8, key: &[u8], record: &T) -> Vec<u8> {
     // Serializing plain structs into a Vec cannot fail.
     let body = postcard::to_stdvec(record).expect("postcard encodes plain structs");
     let mut bytes = Vec::with_capacity(5 + body.len());
-    bytes.push(RECORD_VERSION);
+    bytes.push(version);
     bytes.extend_from_slice(&checksum(key, &body).to_le_bytes());
     bytes.extend_from_slice(&body);
     bytes
@@ -72,25 +79,48 @@ fn decode<'a, T: Deserialize<'a>>(
     key: &[u8],
     bytes: &'a [u8],
 ) -> Result<T, DecodeError> {
-    let failed = |why: String| DecodeError(format!("{}: {why}", named(kind, key)));
-    let body = match bytes.split_first() {
-        Some((&RECORD_VERSION, rest)) if rest.len() >= 4 => {
+    let (_, body) = checked(kind, key, bytes, &[RECORD_VERSION])?;
+    postcard::from_bytes(body).map_err(|error| failed(kind, key, &error.to_string()))
+}
+
+fn failed(kind: &str, key: &[u8], why: &str) -> DecodeError {
+    DecodeError(format!("{}: {why}", named(kind, key)))
+}
+
+/// The version and body of a checksummed record of `key`, whose version is
+/// one of `versions`.
+fn checked<'a>(
+    kind: &str,
+    key: &[u8],
+    bytes: &'a [u8],
+    versions: &[u8],
+) -> Result<(u8, &'a [u8]), DecodeError> {
+    match bytes.split_first() {
+        Some((version, rest)) if versions.contains(version) && rest.len() >= 4 => {
             let (stored, body) = rest.split_at(4);
             let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
             if stored != checksum(key, body) {
-                return Err(failed("checksum mismatch (the record is damaged)".into()));
+                return Err(failed(
+                    kind,
+                    key,
+                    "checksum mismatch (the record is damaged)",
+                ));
             }
-            body
+            Ok((*version, body))
         }
-        Some((&RECORD_VERSION, _)) => return Err(failed("truncated record".into())),
-        Some((found, _)) => {
-            return Err(failed(format!(
-                "record version {found}, expected {RECORD_VERSION}"
-            )))
+        Some((version, _)) if versions.contains(version) => {
+            Err(failed(kind, key, "truncated record"))
         }
-        None => return Err(failed("empty record".into())),
-    };
-    postcard::from_bytes(body).map_err(|error| failed(error.to_string()))
+        Some((found, _)) => Err(failed(
+            kind,
+            key,
+            &format!(
+                "record version {found}, expected {}",
+                versions.last().copied().unwrap_or(RECORD_VERSION)
+            ),
+        )),
+        None => Err(failed(kind, key, "empty record")),
+    }
 }
 
 /// A version-1 record, as schema 1 and 2 wrote them (no checksum).
@@ -387,8 +417,9 @@ pub fn decode_film(id: u128, bytes: &[u8]) -> Result<Film, DecodeError> {
 
 // ---- holds ------------------------------------------------------------------------
 
+/// A hold as schema 3 wrote it (record version 2): no client.
 #[derive(Serialize, Deserialize)]
-struct HoldRecord {
+struct HoldRecordV2 {
     show: u128,
     seats: Vec<u16>,
     count: u32,
@@ -396,8 +427,23 @@ struct HoldRecord {
     created_at: Millis,
 }
 
+/// Record version 3 of a hold: with the limited client it counts against.
+/// Holds written before it (version 2) count against no client.
+const HOLD_RECORD_VERSION: u8 = 3;
+
+#[derive(Serialize, Deserialize)]
+struct HoldRecord {
+    show: u128,
+    seats: Vec<u16>,
+    count: u32,
+    expires_at: Millis,
+    created_at: Millis,
+    client: Option<[u8; ClientId::LEN]>,
+}
+
 pub fn encode_hold(hold: &Hold) -> Vec<u8> {
-    encode(
+    encode_as(
+        HOLD_RECORD_VERSION,
         &hold.id.as_u128().to_be_bytes(),
         &HoldRecord {
             show: hold.show_id.as_u128(),
@@ -405,12 +451,35 @@ pub fn encode_hold(hold: &Hold) -> Vec<u8> {
             count: hold.count,
             expires_at: hold.expires_at,
             created_at: hold.created_at,
+            client: hold.client.map(|client| *client.as_bytes()),
         },
     )
 }
 
 pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
-    let record: HoldRecord = decode("hold", &id.to_be_bytes(), bytes)?;
+    let key = id.to_be_bytes();
+    let (version, body) = checked("hold", &key, bytes, &[RECORD_VERSION, HOLD_RECORD_VERSION])?;
+    let bad = |error: postcard::Error| failed("hold", &key, &error.to_string());
+    let record = if version == RECORD_VERSION {
+        let old: HoldRecordV2 = postcard::from_bytes(body).map_err(bad)?;
+        HoldRecord {
+            show: old.show,
+            seats: old.seats,
+            count: old.count,
+            expires_at: old.expires_at,
+            created_at: old.created_at,
+            client: None,
+        }
+    } else {
+        postcard::from_bytes(body).map_err(bad)?
+    };
+    let client = match record.client {
+        Some(bytes) => Some(
+            ClientId::from_bytes(&bytes)
+                .ok_or_else(|| failed("hold", &key, "an unknown kind of client"))?,
+        ),
+        None => None,
+    };
     Ok(Hold {
         id: HoldId::from_u128(id),
         show_id: ShowId::from_u128(record.show),
@@ -418,6 +487,57 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
         count: record.count,
         expires_at: record.expires_at,
         created_at: record.created_at,
+        client,
+    })
+}
+
+// ---- cooldowns ----------------------------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+struct CooldownRecord {
+    until: Millis,
+    seats: Vec<u16>,
+    count: u32,
+}
+
+/// The key of a cooldown: client, show and hold, so that one client's
+/// cooldowns on one show are one range.
+pub fn cooldown_key(client: ClientId, show: ShowId, hold: HoldId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(ClientId::LEN + 32);
+    key.extend_from_slice(client.as_bytes());
+    key.extend_from_slice(&show.as_u128().to_be_bytes());
+    key.extend_from_slice(&hold.as_u128().to_be_bytes());
+    key
+}
+
+pub fn encode_cooldown(cooldown: &Cooldown) -> Vec<u8> {
+    encode(
+        &cooldown_key(cooldown.client, cooldown.show, cooldown.hold),
+        &CooldownRecord {
+            until: cooldown.until,
+            seats: cooldown.seats.iter().map(|seat| seat.0).collect(),
+            count: cooldown.count,
+        },
+    )
+}
+
+pub fn decode_cooldown(key: &[u8], bytes: &[u8]) -> Result<Cooldown, DecodeError> {
+    let record: CooldownRecord = decode("cooldown", key, bytes)?;
+    let (client, rest) = key.split_at_checked(ClientId::LEN).unzip();
+    let ids = rest
+        .filter(|rest| rest.len() == 32)
+        .map(|rest| rest.split_at(16));
+    let (Some(client), Some((show, hold))) = (client.and_then(ClientId::from_bytes), ids) else {
+        return Err(failed("cooldown", key, "a key of the wrong shape"));
+    };
+    let id = |bytes: &[u8]| u128::from_be_bytes(bytes.try_into().unwrap_or_default());
+    Ok(Cooldown {
+        client,
+        show: ShowId::from_u128(id(show)),
+        hold: HoldId::from_u128(id(hold)),
+        until: record.until,
+        seats: record.seats.into_iter().map(SeatIndex).collect(),
+        count: record.count,
     })
 }
 
@@ -538,8 +658,41 @@ mod tests {
             count: 1,
             expires_at: 2_000,
             created_at: 1_000,
+            client: Some(ClientId::address([192, 0, 2, 7].into())),
         };
         assert_eq!(decode_hold(5, &encode_hold(&hold)).unwrap(), hold);
+        // A hold of schema 3 (record version 2) counts against no client.
+        let old = encode(
+            &5u128.to_be_bytes(),
+            &HoldRecordV2 {
+                show: 8,
+                seats: vec![1],
+                count: 1,
+                expires_at: 2_000,
+                created_at: 1_000,
+            },
+        );
+        assert_eq!(
+            decode_hold(5, &old).unwrap(),
+            Hold {
+                client: None,
+                ..hold.clone()
+            }
+        );
+        let cooldown = Cooldown {
+            client: hold.client.unwrap(),
+            show: hold.show_id,
+            hold: hold.id,
+            until: 9_000,
+            seats: vec![SeatIndex(1)],
+            count: 1,
+        };
+        let key = cooldown_key(cooldown.client, cooldown.show, cooldown.hold);
+        assert_eq!(
+            decode_cooldown(&key, &encode_cooldown(&cooldown)).unwrap(),
+            cooldown
+        );
+        assert!(decode_cooldown(&key[1..], &encode_cooldown(&cooldown)).is_err());
     }
 
     #[test]

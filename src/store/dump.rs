@@ -588,6 +588,9 @@ fn hold(line: HoldLine) -> Result<Hold, String> {
         count: line.count,
         expires_at: parse_instant(&line.expires_at)?,
         created_at: parse_instant(&line.created_at)?,
+        // Who held it is the limits' bookkeeping, not exported: an imported
+        // hold counts against no client.
+        client: None,
     })
 }
 

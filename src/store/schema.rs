@@ -12,14 +12,15 @@ use redb::{
 use super::codec::{decode_legacy_show, decode_legacy_ticket, encode_show, encode_ticket};
 use super::error::StoreError;
 use super::tables::{
-    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
-    IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META, SCHEMA_VERSION_KEY,
-    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW,
-    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
+    COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
+    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META,
+    SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS,
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -40,6 +41,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 2,
         apply: shows_on_the_default_screen,
+    },
+    Migration {
+        from: 3,
+        apply: limits_per_client,
     },
 ];
 
@@ -188,6 +193,19 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
     txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?;
     txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?;
+    limits_per_client(txn)
+}
+
+/// Schema 4 knows which limited client each hold counts against (a hold
+/// record of version 3), the seats a client released and may not hold
+/// again yet, and whose stored answers are whose. Holds and answers stored
+/// before are no limited client's, so the new tables start empty.
+fn limits_per_client(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_multimap_table(CLIENT_TO_HOLD_IDS)?;
+    txn.open_table(COOLDOWN_KEY_TO_COOLDOWN)?;
+    txn.open_multimap_table(COOLDOWN_END_TO_KEYS)?;
+    txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?;
+    txn.open_table(ANSWER_KEY_TO_CLIENT)?;
     Ok(())
 }
 

@@ -48,9 +48,28 @@ pub const SHOW_ID_TO_HOLD_IDS: MultimapTableDefinition<u128, u128> =
 pub const HOLD_EXPIRY_TO_HOLD_IDS: MultimapTableDefinition<i64, u128> =
     MultimapTableDefinition::new("hold_expiry_to_hold_ids");
 
+/// A limited client's holds (its `ClientId` bytes → hold ids), live or
+/// expired until the purge takes them: what its next hold is judged on.
+pub const CLIENT_TO_HOLD_IDS: MultimapTableDefinition<&[u8], u128> =
+    MultimapTableDefinition::new("client_to_hold_ids");
+/// Seats a limited client released, out of its reach for a while:
+/// (client, show, hold) bytes → cooldown record.
+pub const COOLDOWN_KEY_TO_COOLDOWN: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("cooldown_key_to_cooldown");
+/// When each cooldown ends, for the purge.
+pub const COOLDOWN_END_TO_KEYS: MultimapTableDefinition<i64, &[u8]> =
+    MultimapTableDefinition::new("cooldown_end_to_keys");
+
 /// A keyed write's answer: (scope digest, key) bytes → answer record.
 pub const IDEMPOTENCY_KEY_TO_ANSWER: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("idempotency_key_to_answer");
+/// A limited client's stored answers, oldest first: (client, biased
+/// big-endian first use, scoped key) bytes. How many are live is a range.
+pub const CLIENT_TIME_KEY_TO_UNIT: TableDefinition<&[u8], ()> =
+    TableDefinition::new("client_time_key_to_unit");
+/// The limited client whose answer a scoped key holds, for the purge.
+pub const ANSWER_KEY_TO_CLIENT: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("answer_key_to_client");
 /// When each key was first used, for the purge.
 pub const IDEMPOTENCY_TIME_TO_KEYS: MultimapTableDefinition<i64, &[u8]> =
     MultimapTableDefinition::new("idempotency_time_to_keys");

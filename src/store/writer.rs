@@ -138,7 +138,23 @@ where
                 Err(error) => return self.alone(StoreError::Unplanned(Box::new(error))),
             };
             match stored {
-                Ok(None) => {}
+                Ok(None) => {
+                    // A new key of a limited client that keeps as many
+                    // answers as it may is not run at all.
+                    let full = match keyed.client {
+                        Some(client) => match batch.answers_full(client) {
+                            Ok(full) => full,
+                            Err(error) => {
+                                return self.alone(StoreError::Unplanned(Box::new(error)))
+                            }
+                        },
+                        None => None,
+                    };
+                    if let Some(refusal) = full {
+                        self.answer = Some(Err(refusal));
+                        return Ok(());
+                    }
+                }
                 Ok(Some(replay)) => {
                     self.answer = Some(Ok(Written::Replayed(replay)));
                     return Ok(());
@@ -155,7 +171,7 @@ where
         };
         if let Some(keyed) = self.once.take() {
             if let Some(replay) = (keyed.render)(&answer) {
-                batch.remember(&keyed.key, keyed.fingerprint, replay)?;
+                batch.remember(&keyed.key, keyed.fingerprint, replay, keyed.client)?;
             }
         }
         self.answer = Some(answer.map(Written::Fresh));

@@ -3,6 +3,7 @@
 
 use super::cinema::{Booking, SeatRequest};
 use super::{Error, Once, Written};
+use crate::domain::limits::ClientId;
 use crate::domain::{HoldId, Millis, Phone, ShowId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,6 +12,9 @@ pub struct NewHold {
     pub seats: SeatRequest,
     /// How long to keep them (capped by `hold_max`); `None`: `hold_for`.
     pub hold_for_ms: Option<i64>,
+    /// The limited client asking, whose share and cooldowns the hold is
+    /// judged on and counts against; `None` for staff, who are not limited.
+    pub client: Option<ClientId>,
 }
 
 /// Who a confirmed hold is booked for.

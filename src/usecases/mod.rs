@@ -6,6 +6,7 @@ pub mod cinema;
 pub mod holds;
 pub mod seed;
 
+use crate::domain::limits::ClientId;
 use crate::domain::Refusal;
 
 pub use cinema::Cinema;
@@ -85,6 +86,9 @@ pub struct Keyed<T> {
     pub key: Vec<u8>,
     pub fingerprint: [u8; 32],
     pub render: Render<T>,
+    /// The limited client sending it, whose live answers are capped
+    /// (`idempotency_per_client`); `None` for staff.
+    pub client: Option<ClientId>,
 }
 
 /// `None`: the write has no `Idempotency-Key`.

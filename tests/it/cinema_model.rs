@@ -2,6 +2,8 @@
 //! seat-map screen and a general-admission one, bookings by seat or by
 //! count, moves, cancellations, holds that run out or are confirmed,
 //! `/api` bookings and moves on the default screen, purges, retries with an
+//! `Idempotency-Key`, holds by staff and by two limited clients (their
+//! share of a show, their live holds, the cooldown on what they gave back),
 //! `Idempotency-Key`, clock steps and reopenings, run through the `Cinema`,
 //! `Holds` and `Bookings` interfaces of a backend and on a plain in-memory
 //! model that applies the contract's rules by itself. After every step the
@@ -22,6 +24,7 @@ use std::thread::JoinHandle;
 
 use boxoffice::clock::{ManualClock, SharedClock};
 use boxoffice::domain::cinema::{Film, Layout, Screen};
+use boxoffice::domain::limits::{ClientId, Limits};
 use boxoffice::domain::seating::{
     best_available, Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet,
 };
@@ -70,9 +73,16 @@ const UNKNOWN_SEATS: [&str; 4] = ["A7", "D1", "B0", "a1"];
 /// (its time is 1970).
 const NEVER_MINTED: u128 = 1;
 
+/// One live hold per limited client and a long cooldown, so that the
+/// limits bind often.
 fn rules() -> Rules {
     Rules {
         idempotency_ttl_ms: ANSWER_TTL,
+        limits: Limits {
+            holds_per_client: 1,
+            hold_cooldown_ms: 10 * MINUTE,
+            ..Limits::DEFAULT
+        },
         ..Rules::new(DEFAULT_CAPACITY, EXPIRE_AFTER)
     }
 }
@@ -230,6 +240,7 @@ fn once<T: Clone + Send + 'static>(
         render: Box::new(move |outcome: &Result<T, Refusal>| {
             Some(render(success, &outcome.clone().map(answer)))
         }),
+        client: None,
     })
 }
 
@@ -354,6 +365,17 @@ struct ModelHold {
     seats: Vec<SeatIndex>,
     count: u32,
     expires_at: Millis,
+    client: Option<ClientId>,
+}
+
+/// What a limited client released, out of its reach until `until`.
+#[derive(Clone, Debug)]
+struct ModelCooldown {
+    client: ClientId,
+    show: ShowId,
+    until: Millis,
+    seats: Vec<SeatIndex>,
+    count: u32,
 }
 
 /// One seat of the map as the model knows it, by its position in row order.
@@ -388,6 +410,7 @@ pub struct Model {
     shows: BTreeMap<ShowId, ModelShow>,
     bookings: BTreeMap<TicketId, ModelBooking>,
     holds: BTreeMap<HoldId, ModelHold>,
+    cooldowns: Vec<ModelCooldown>,
     /// Every id the backend handed out, live or gone, in order.
     show_ids: Vec<ShowId>,
     booking_ids: Vec<TicketId>,
@@ -449,6 +472,7 @@ impl Model {
             shows: BTreeMap::new(),
             bookings: BTreeMap::new(),
             holds: BTreeMap::new(),
+            cooldowns: Vec::new(),
             show_ids: Vec::new(),
             booking_ids: Vec::new(),
             hold_ids: Vec::new(),
@@ -852,12 +876,14 @@ impl Model {
                 show,
                 seats,
                 hold_for_ms,
+                client,
             } => {
                 let show = self.pick_show(*show, now);
                 Call::Hold(NewHold {
                     show,
                     seats: self.seat_request(seats, show, now),
                     hold_for_ms: *hold_for_ms,
+                    client: client.map(|last| ClientId::address([10, 0, 0, last].into())),
                 })
             }
             Op::Release { hold } => Call::Release(self.pick_hold(*hold)),
@@ -1121,7 +1147,19 @@ impl Model {
             }),
             Call::Hold(new) => self.hold(new, now, observed),
             Call::Release(id) => Ok(match self.holds.remove(id) {
-                Some(_) => Ok(Answer::Done),
+                Some(hold) => {
+                    let until = now.min(hold.expires_at) + self.rules.limits.hold_cooldown_ms;
+                    if let (Some(client), true) = (hold.client, until > now) {
+                        self.cooldowns.push(ModelCooldown {
+                            client,
+                            show: hold.show,
+                            until,
+                            seats: hold.seats,
+                            count: hold.count,
+                        });
+                    }
+                    Ok(Answer::Done)
+                }
                 None => Err(Refusal::HoldNotFound),
             }),
             Call::Confirm(id, who) => self.confirm(*id, who, now, observed),
@@ -1287,8 +1325,114 @@ impl Model {
         Ok(Answer::Booking(self.booking_view(id).expect("live")))
     }
 
+    /// A hold of a limited client, judged as the contract says: at most
+    /// `holds_per_client` live holds, at most its share of the show, and
+    /// none of what it gave back within the cooldown.
+    fn decide_limited_hold(
+        &self,
+        new: &NewHold,
+        client: ClientId,
+        now: Millis,
+    ) -> Result<(Vec<SeatIndex>, u32), Refusal> {
+        let show = self.shows.get(&new.show).ok_or(Refusal::ShowNotFound)?;
+        self.on_sale(show, now)?;
+        let limits = self.rules.limits;
+        let retry = |at: Millis| Refusal::TooManyHolds {
+            retry_after_seconds: u64::try_from((at - now).max(1))
+                .unwrap()
+                .div_ceil(1_000)
+                .max(1),
+        };
+        let mine: Vec<&ModelHold> = self
+            .holds
+            .values()
+            .filter(|hold| hold.client == Some(client))
+            .collect();
+        let live: Vec<&ModelHold> = mine
+            .iter()
+            .copied()
+            .filter(|hold| now < hold.expires_at)
+            .collect();
+        if live.len() >= limits.holds_per_client as usize {
+            return Err(retry(
+                live.iter().map(|hold| hold.expires_at).min().unwrap(),
+            ));
+        }
+        let seated = show.room == Room::Seated;
+        let mut cooled: Vec<(Millis, Vec<SeatIndex>, u32)> = mine
+            .iter()
+            .filter(|hold| hold.show == new.show && now >= hold.expires_at)
+            .map(|hold| (hold.expires_at + limits.hold_cooldown_ms, hold))
+            .filter(|(until, _)| *until > now)
+            .map(|(until, hold)| (until, hold.seats.clone(), hold.count))
+            .collect();
+        cooled.extend(
+            self.cooldowns
+                .iter()
+                .filter(|c| c.client == client && c.show == new.show && c.until > now)
+                .map(|c| (c.until, c.seats.clone(), c.count)),
+        );
+        let here: Vec<&&ModelHold> = live.iter().filter(|hold| hold.show == new.show).collect();
+        let mut retry_at = here.iter().map(|hold| hold.expires_at).min();
+        let mut cooled_places = 0;
+        if !seated {
+            cooled_places = cooled.iter().map(|(_, _, count)| count).sum();
+            retry_at = retry_at.into_iter().chain(cooled.iter().map(|c| c.0)).min();
+        }
+        let retry_at = retry_at.unwrap_or(now);
+        let share = (u64::from(show.capacity) * u64::from(limits.hold_share_percent))
+            .div_ceil(100)
+            .max(10);
+        let held: u64 = here.iter().map(|hold| u64::from(hold.count)).sum();
+        let most = share
+            .saturating_sub(held)
+            .saturating_sub(cooled_places.into());
+        if most == 0 {
+            return Err(retry(retry_at));
+        }
+        if let SeatRequest::Count(count) = &new.seats {
+            if u64::from(*count) > most {
+                return Err(retry(retry_at));
+            }
+        }
+        let cooled_seats: Vec<(SeatIndex, Millis)> = cooled
+            .iter()
+            .flat_map(|(until, seats, _)| seats.iter().map(move |seat| (*seat, *until)))
+            .collect();
+        let seats = match &new.seats {
+            SeatRequest::Count(count) if seated && !cooled_seats.is_empty() => {
+                let mut taken = self.taken(new.show, now, None);
+                taken.extend(cooled_seats.iter().map(|(seat, _)| *seat));
+                if let Some(seats) = best_available(&self.map, &taken, *count as usize) {
+                    seats
+                } else {
+                    self.pick_seats(new.show, &new.seats, now, None)?;
+                    return Err(retry(cooled_seats.iter().map(|c| c.1).min().unwrap()));
+                }
+            }
+            _ => self.pick_seats(new.show, &new.seats, now, None)?,
+        };
+        let clash = cooled_seats
+            .iter()
+            .filter(|(seat, _)| seats.contains(seat))
+            .map(|(_, until)| *until)
+            .max();
+        if let Some(until) = clash {
+            return Err(retry(until));
+        }
+        if seats.len() as u64 > most {
+            return Err(retry(retry_at));
+        }
+        let count = count_of(&new.seats, &seats);
+        Ok((seats, count))
+    }
+
     fn hold(&mut self, new: &NewHold, now: Millis, observed: &Outcome) -> Result<Outcome, String> {
-        let (seats, count) = match self.decide_sale(new.show, &new.seats, now) {
+        let decided = match new.client {
+            Some(client) => self.decide_limited_hold(new, client, now),
+            None => self.decide_sale(new.show, &new.seats, now),
+        };
+        let (seats, count) = match decided {
             Ok(sale) => sale,
             Err(refusal) => return Ok(Err(refusal)),
         };
@@ -1309,6 +1453,7 @@ impl Model {
                 seats,
                 count,
                 expires_at,
+                client: new.client,
             },
         );
         self.hold_ids.push(id);
@@ -1489,10 +1634,13 @@ impl Model {
             report.shows += 1;
             left -= 1;
         }
+        // An expired hold is kept for the cooldown: its seats stay out of
+        // its client's reach until then.
+        let hold_cutoff = now - self.rules.limits.hold_cooldown_ms;
         let mut expired: Vec<(Millis, HoldId)> = self
             .holds
             .iter()
-            .filter(|(_, hold)| hold.expires_at <= now)
+            .filter(|(_, hold)| hold.expires_at <= hold_cutoff)
             .map(|(id, hold)| (hold.expires_at, *id))
             .collect();
         expired.sort_unstable();
@@ -1513,8 +1661,24 @@ impl Model {
             report.answers += 1;
             left -= 1;
         }
-        let remaining = self.shows.values().any(|show| show.starts_at <= cutoff)
-            || self.holds.values().any(|hold| hold.expires_at <= now)
+        // Ended cooldowns are bookkeeping: they spend the budget but are
+        // not reported.
+        let ended = self.cooldowns.iter().filter(|c| c.until <= now).count();
+        let purged = ended.min(left);
+        let mut dropped = 0;
+        self.cooldowns.sort_by_key(|c| c.until);
+        self.cooldowns.retain(|c| {
+            let gone = c.until <= now && dropped < purged;
+            dropped += usize::from(gone);
+            !gone
+        });
+        left -= purged;
+        let remaining = self.cooldowns.iter().any(|c| c.until <= now)
+            || self.shows.values().any(|show| show.starts_at <= cutoff)
+            || self
+                .holds
+                .values()
+                .any(|hold| hold.expires_at <= hold_cutoff)
             || self
                 .answers
                 .values()
@@ -1904,6 +2068,8 @@ pub enum Op {
         show: Pick,
         seats: SeatPick,
         hold_for_ms: Option<i64>,
+        /// A limited client (one of two), or staff.
+        client: Option<u8>,
     },
     Release {
         hold: Pick,
@@ -2015,9 +2181,10 @@ pub fn op() -> impl Strategy<Value = Op> {
         6 => (pick(), proptest::option::weighted(0.7, pick()), proptest::option::of(seats()))
             .prop_map(|(booking, show, seats)| Op::Move { booking, show, seats }),
         2 => pick().prop_map(|booking| Op::Cancel { booking }),
-        10 => (pick(), seats(), hold_for()).prop_map(|(show, seats, hold_for_ms)| {
-            Op::Hold { show, seats, hold_for_ms }
-        }),
+        10 => (pick(), seats(), hold_for(), prop_oneof![1 => Just(None), 3 => Just(Some(1)), 1 => Just(Some(2))])
+            .prop_map(|(show, seats, hold_for_ms, client)| {
+                Op::Hold { show, seats, hold_for_ms, client }
+            }),
         2 => pick().prop_map(|hold| Op::Release { hold }),
         4 => (pick(), user_name(), phone()).prop_map(|(hold, user_name, phone)| {
             Op::Confirm { hold, user_name, phone }

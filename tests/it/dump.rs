@@ -149,6 +149,7 @@ fn populated(dir: &Path) -> PathBuf {
                     show: shows[0],
                     seats: SeatRequest::Named(vec!["A3".into()]),
                     hold_for_ms: None,
+                    client: None,
                 },
                 None,
             )
@@ -163,6 +164,7 @@ fn populated(dir: &Path) -> PathBuf {
                     body: br#"{"success":true,"data":{"userName":"Chen"}}"#.to_vec(),
                 })
             }),
+            client: None,
         };
         bookings
             .book(

@@ -104,6 +104,7 @@ fn keyed(key: &str) -> Keyed<Booked> {
                 body: booked.ticket.id.to_string().into_bytes(),
             })
         }),
+        client: None,
     }
 }
 

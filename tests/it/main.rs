@@ -17,6 +17,7 @@ mod backup;
 mod browser;
 mod cinema_model;
 mod cli;
+mod client_limits;
 mod clock_start;
 mod concurrency;
 mod corruption;

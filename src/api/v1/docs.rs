@@ -62,14 +62,25 @@ impl Op {
 
 use Kind::{
     Expired, HoldExpired, InUse, NotEnoughSeats, NotFound, ScreenBusy, SeatsTaken, ShowStarted,
+    TooManyHolds,
 };
 use Role::{Admin, Clerk};
 
 const SALE: &[Kind] = &[NotFound, SeatsTaken, NotEnoughSeats, ShowStarted, Expired];
+const HOLD: &[Kind] = &[
+    NotFound,
+    SeatsTaken,
+    NotEnoughSeats,
+    ShowStarted,
+    Expired,
+    TooManyHolds,
+];
 
 const OPERATIONS: &[Op] = &[
     op("listScreens", Clerk, &[]).with_query(),
-    op("createScreen", Admin, &[]).with_body().writes(),
+    op("createScreen", Admin, &[Kind::TooManyScreens])
+        .with_body()
+        .writes(),
     op("getScreen", Clerk, &[NotFound]),
     op("updateScreen", Admin, &[NotFound, InUse])
         .with_body()
@@ -96,7 +107,7 @@ const OPERATIONS: &[Op] = &[
     op("moveBooking", Clerk, SALE).with_body().writes(),
     op("cancelBooking", Clerk, &[NotFound]).writes(),
     op("searchBookings", Clerk, &[]).with_body(),
-    op("createHold", Clerk, SALE).with_body().writes(),
+    op("createHold", Clerk, HOLD).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),
     op("confirmHold", Clerk, &[NotFound, HoldExpired])
@@ -123,7 +134,12 @@ impl Op {
             kinds.extend([Kind::TooLarge, Kind::UnsupportedMediaType, Kind::Invalid]);
         }
         if self.write {
-            kinds.extend([Kind::Invalid, Kind::IdempotencyMismatch, Kind::Busy]);
+            kinds.extend([
+                Kind::Invalid,
+                Kind::IdempotencyMismatch,
+                Kind::TooManyKeys,
+                Kind::Busy,
+            ]);
         }
         kinds.push(Kind::StorageUnavailable);
         let mut unique = Vec::with_capacity(kinds.len());
@@ -165,6 +181,9 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::UnsupportedMediaType => "the body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)",
     Kind::Misdirected => "the `Host` header names a host this service does not answer to (only IP addresses, `localhost` and `allowed_hosts`)",
     Kind::Invalid => "a field is missing, mistyped or out of range, a rule refused the request as sent (the detail says which), or the `Idempotency-Key` is malformed",
+    Kind::TooManyHolds => "this client (anonymous or `kiosk`) keeps as many live holds as it may (`holds_per_client`), holds its share of the show (`hold_share`), or asked for seats it released or let expire within `hold_cooldown`; nothing was changed (`Retry-After`)",
+    Kind::TooManyKeys => "this client (anonymous or `kiosk`) keeps as many `Idempotency-Key` answers as it may (`idempotency_per_client`); the request was not run and nothing was changed (`Retry-After`)",
+    Kind::TooManyScreens => "the venue has as many screens as it may (`max_screens`); delete one first",
     Kind::Busy => "too many writes are waiting; nothing was changed (`Retry-After`)",
     Kind::StorageUnavailable => "storage cannot take a write now: it was not acknowledged and may or may not have been stored; retry with the same `Idempotency-Key` (`Retry-After`)",
     Kind::Other(_) => "see `title`",
@@ -238,7 +257,7 @@ fn describe_responses(operation: &mut Operation, op: &Op, config: &Config) {
             .collect();
         response.description = describe(&of_status);
         match code.as_str() {
-            "503" => {
+            "503" | "429" => {
                 response.headers.insert(
                     "Retry-After".into(),
                     header("Seconds to wait before a retry.", "^[0-9]+$"),

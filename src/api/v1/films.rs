@@ -20,6 +20,7 @@ use crate::domain::cinema::{Film, MAX_RATING_CHARS, MAX_RUNTIME_MINUTES, MAX_TIT
 use crate::domain::Refusal;
 use crate::service::App;
 use crate::usecases::cinema::{FilmPatch, NewFilm};
+use crate::usecases::Cursor;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -150,7 +151,15 @@ pub async fn list_films(
     cursor: Query<'_>,
 ) -> Read<List<FilmAnswer>> {
     let films = app.bookings.films(page(&limit, &cursor)?).await?;
-    Ok(ok(&List::new(films, |film| answer(&film))))
+    Ok(List::fitted(
+        films,
+        |film| answer(&film),
+        |film| Cursor {
+            at: 0,
+            id: film.id.as_u128(),
+        },
+        app.config.max_answer,
+    ))
 }
 
 /// Add a film.

@@ -16,6 +16,7 @@ use super::fields::{Body, Checked, Fields, Object};
 use super::problem::Problem;
 use super::reply::{created, deleted, ok, rfc3339, Read, Sent};
 use super::schema;
+use crate::api::client::Client;
 use crate::api::idempotency::IdempotencyKey;
 use crate::api::seed::fields::{phone_schema, user_name_schema};
 use crate::domain::cinema::MAX_CAPACITY;
@@ -138,6 +139,8 @@ impl Fields for NewHoldRequest {
             show,
             seats,
             hold_for_ms,
+            // The handler says who asks.
+            client: None,
         })
     }
 
@@ -185,16 +188,24 @@ impl Fields for ConfirmRequest {
 ///
 /// By name or by count, like a booking; held seats read as `held` and are
 /// not available to anyone else until `expiresAt`. Taken seats: 409
-/// `seats-taken`; from the show's start 409 `show-started`.
+/// `seats-taken`; from the show's start 409 `show-started`. An anonymous
+/// client may keep `holds_per_client` live holds and `hold_share` of a
+/// show, and may not hold again for `hold_cooldown` what it released or
+/// let expire: 429 `too-many-holds` with `Retry-After`.
 #[openapi(tag = "Holds", operation_id = "createHold")]
 #[post("/holds", data = "<body>")]
 pub async fn create_hold(
     _clerk: Clerk,
     app: &State<App>,
+    client: Client,
     key: IdempotencyKey,
     body: Body<NewHoldRequest>,
 ) -> Result<Sent<HoldAnswer, 201>, Problem> {
     let Checked(hold, json) = body?;
+    let hold = NewHold {
+        client: client.0,
+        ..hold
+    };
     let zone = app.config.timezone;
     let write = created(move |hold: &HoldView| answer(hold, zone));
     let once = write.once(&key, Some(&json))?;

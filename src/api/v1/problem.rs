@@ -39,6 +39,12 @@ pub enum Kind {
     UnsupportedMediaType,
     Misdirected,
     Invalid,
+    /// A limited client asked for more than it may have now (429).
+    TooManyHolds,
+    /// A limited client keeps as many `Idempotency-Key` answers as it may (429).
+    TooManyKeys,
+    /// The venue has as many screens as it may (409).
+    TooManyScreens,
     Busy,
     StorageUnavailable,
     /// Any other status Rocket itself answers with (431, 500, ...), typed
@@ -58,12 +64,14 @@ impl Kind {
             | Self::NotEnoughSeats
             | Self::ShowStarted
             | Self::ScreenBusy
-            | Self::InUse => 409,
+            | Self::InUse
+            | Self::TooManyScreens => 409,
             Self::Expired | Self::HoldExpired => 410,
             Self::TooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::Misdirected => 421,
             Self::Invalid | Self::IdempotencyMismatch => 422,
+            Self::TooManyHolds | Self::TooManyKeys => 429,
             Self::Busy | Self::StorageUnavailable => 503,
             Self::Other(code) => code,
         }
@@ -89,6 +97,9 @@ impl Kind {
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Misdirected => "misdirected-request",
             Self::Invalid => "invalid",
+            Self::TooManyHolds => "too-many-holds",
+            Self::TooManyKeys => "too-many-keys",
+            Self::TooManyScreens => "too-many-screens",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
             Self::Other(_) => return None,
@@ -122,6 +133,9 @@ impl Kind {
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Misdirected => "Misdirected request",
             Self::Invalid => "Invalid request",
+            Self::TooManyHolds => "Too many holds",
+            Self::TooManyKeys => "Too many idempotency keys",
+            Self::TooManyScreens => "Too many screens",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
             Self::Other(code) => {
@@ -144,6 +158,8 @@ pub struct Problem {
     pub seats: Option<Vec<String>>,
     /// For 405: the methods the path serves.
     pub allow: Option<String>,
+    /// For 429: whole seconds until a retry may succeed.
+    pub retry_after: Option<u64>,
 }
 
 /// A problem document (RFC 9457).
@@ -182,6 +198,7 @@ impl Problem {
             detail: detail.into(),
             seats: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -253,6 +270,23 @@ impl From<Refusal> for Problem {
             | Refusal::StartInPast
             | Refusal::ShowTimeInPast => Kind::Invalid,
             Refusal::IdempotencyMismatch => Kind::IdempotencyMismatch,
+            Refusal::TooManyScreens { .. } => Kind::TooManyScreens,
+            Refusal::TooManyHolds {
+                retry_after_seconds,
+            } => {
+                return Self {
+                    retry_after: Some(*retry_after_seconds),
+                    ..Self::new(Kind::TooManyHolds, detail)
+                }
+            }
+            Refusal::TooManyKeys {
+                retry_after_seconds,
+            } => {
+                return Self {
+                    retry_after: Some(*retry_after_seconds),
+                    ..Self::new(Kind::TooManyKeys, detail)
+                }
+            }
         };
         Self::new(kind, detail)
     }
@@ -322,13 +356,16 @@ impl<'r> Responder<'r, 'static> for Problem {
         if let Some(allow) = self.allow {
             response.header(Header::new("Allow", allow));
         }
+        if let Some(seconds) = self.retry_after {
+            response.header(Header::new("Retry-After", seconds.to_string()));
+        }
         Ok(response.finalize())
     }
 }
 
 /// The error statuses a `/v1` route may answer with; `v1::docs` keeps
 /// those each operation can give and says which types each stands for.
-const STATUSES: &[u16] = &[400, 401, 403, 404, 409, 410, 413, 415, 421, 422, 503];
+const STATUSES: &[u16] = &[400, 401, 403, 404, 409, 410, 413, 415, 421, 422, 429, 503];
 
 impl OpenApiResponderInner for Problem {
     fn responses(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {

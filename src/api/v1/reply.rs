@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::problem::Problem;
 use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey, Scope};
 use crate::domain::{Millis, Refusal};
-use crate::usecases::{Once, Page, Replay, Written};
+use crate::usecases::{Cursor, Once, Page, Replay, Written};
 
 /// An instant as `/v1` writes it: RFC 3339 with the venue's offset, to the second.
 pub fn rfc3339(instant: Millis, zone: Tz) -> String {
@@ -228,6 +228,52 @@ impl<T> List<T> {
             items: page.items,
             next_cursor: page.next.map(crate::usecases::Cursor::encode),
         }
+    }
+}
+
+impl<T: Serialize> List<T> {
+    /// The page as an answer of at most `max_answer` bytes: the items that
+    /// would not fit are left for the next page, which `nextCursor` starts
+    /// at (`cursor` says where each item is in its list). A page keeps at
+    /// least one item, so a list always goes on; `max_answer` is at least
+    /// the size of the largest record.
+    pub fn fitted<U>(
+        page: Page<U>,
+        view: impl Fn(U) -> T,
+        cursor: impl Fn(&U) -> Cursor,
+        max_answer: usize,
+    ) -> Reply<Self, 200> {
+        // `{"items":[` + `],"nextCursor":"<48 hex digits>"}`
+        const ENVELOPE: usize = 10 + 17 + 48 + 2;
+        let mut body = Vec::with_capacity(page.items.len().min(64) * 256);
+        body.extend_from_slice(br#"{"items":["#);
+        let mut next = page.next;
+        let mut last: Option<Cursor> = None;
+        for item in page.items {
+            let at = cursor(&item);
+            let json = serde_json::to_vec(&view(item)).expect("answers serialize");
+            let separator = usize::from(last.is_some());
+            if let Some(kept) = last {
+                if body.len() + separator + json.len() + ENVELOPE > max_answer {
+                    next = Some(kept);
+                    break;
+                }
+                body.push(b',');
+            }
+            body.extend_from_slice(&json);
+            last = Some(at);
+        }
+        body.extend_from_slice(br#"],"nextCursor":"#);
+        match next {
+            Some(next) => {
+                body.push(b'"');
+                body.extend_from_slice(next.encode().as_bytes());
+                body.push(b'"');
+            }
+            None => body.extend_from_slice(b"null"),
+        }
+        body.push(b'}');
+        Reply::json(body)
     }
 }
 

@@ -19,10 +19,12 @@ use super::reply::{changed, created, deleted, ok, List, Read, Sent};
 use super::schema;
 use super::seat_maps;
 use crate::api::idempotency::IdempotencyKey;
+use crate::config::SeatMapLimits;
 use crate::domain::cinema::{Layout, Screen, MAX_CAPACITY, MAX_NAME_CHARS};
 use crate::domain::Refusal;
 use crate::service::App;
 use crate::usecases::cinema::{NewScreen, ScreenPatch};
+use crate::usecases::Cursor;
 
 /// A screen as `/v1` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -55,7 +57,7 @@ fn answer(screen: &Screen) -> ScreenAnswer {
 }
 
 /// `capacity` or `rows`, whichever the body has; `None` when neither.
-fn layout(body: &Object<'_>) -> Result<Option<Layout>, Problem> {
+fn layout(body: &Object<'_>, most: SeatMapLimits) -> Result<Option<Layout>, Problem> {
     match (body.has("capacity"), body.has("rows")) {
         (true, true) => Err(Problem::invalid(
             "Send capacity (general admission) or rows (a seat map), not both.",
@@ -63,7 +65,7 @@ fn layout(body: &Object<'_>) -> Result<Option<Layout>, Problem> {
         (true, false) => Ok(body
             .integer("capacity", 1, MAX_CAPACITY)?
             .map(|capacity| Layout::General { capacity })),
-        (false, true) => Ok(Some(Layout::Seated(seat_maps::read(body)?))),
+        (false, true) => Ok(Some(Layout::Seated(seat_maps::read(body, most)?))),
         (false, false) => Ok(None),
     }
 }
@@ -93,7 +95,8 @@ fn layout_properties(gen: &mut SchemaGenerator) -> Vec<(&'static str, Schema)> {
                 1,
                 false,
                 "A seat map: rows in order, the first at the screen. Labels and seat numbers are \
-                 unique; at least one seat is not blocked; at most 2000 seats.",
+                 unique; at least one seat is not blocked; at most `max_rows` rows (100 by default) \
+                 of `max_row_seats` seats (100) and `max_screen_seats` seats in all (5000).",
             ),
         ),
     ]
@@ -119,9 +122,9 @@ impl JsonSchema for NewScreenRequest {
 impl Fields for NewScreenRequest {
     type Output = NewScreen;
 
-    fn read(body: &Object<'_>, _app: &App) -> Result<NewScreen, Problem> {
+    fn read(body: &Object<'_>, app: &App) -> Result<NewScreen, Problem> {
         let name = body.required("name", body.text("name", MAX_NAME_CHARS)?)?;
-        let layout = layout(body)?.ok_or_else(|| {
+        let layout = layout(body, app.config.seat_maps)?.ok_or_else(|| {
             Problem::invalid("Send capacity (general admission) or rows (a seat map).")
         })?;
         Ok(NewScreen { name, layout })
@@ -175,10 +178,10 @@ impl JsonSchema for ScreenPatchRequest {
 impl Fields for ScreenPatchRequest {
     type Output = ScreenPatch;
 
-    fn read(body: &Object<'_>, _app: &App) -> Result<ScreenPatch, Problem> {
+    fn read(body: &Object<'_>, app: &App) -> Result<ScreenPatch, Problem> {
         let patch = ScreenPatch {
             name: body.text("name", MAX_NAME_CHARS)?,
-            layout: layout(body)?,
+            layout: layout(body, app.config.seat_maps)?,
         };
         if patch == ScreenPatch::default() {
             return Err(Problem::invalid(
@@ -207,7 +210,15 @@ pub async fn list_screens(
     cursor: Query<'_>,
 ) -> Read<List<ScreenAnswer>> {
     let screens = app.bookings.screens(page(&limit, &cursor)?).await?;
-    Ok(ok(&List::new(screens, |screen| answer(&screen))))
+    Ok(List::fitted(
+        screens,
+        |screen| answer(&screen),
+        |screen| Cursor {
+            at: 0,
+            id: screen.id.as_u128(),
+        },
+        app.config.max_answer,
+    ))
 }
 
 /// Add a screen.

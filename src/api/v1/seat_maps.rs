@@ -14,6 +14,7 @@ use super::fields::Object;
 use super::problem::{sentence, Problem};
 use super::schema;
 use crate::api::body::json_limit;
+use crate::config::SeatMapLimits;
 use crate::domain::patterns;
 use crate::domain::seating::{Row, Seat, SeatKind, SeatMap};
 
@@ -72,9 +73,36 @@ pub fn rows(map: &SeatMap) -> Vec<RowAnswer> {
         .collect()
 }
 
-/// The seat map in `rows`.
-pub fn read(body: &Object<'_>) -> Result<SeatMap, Problem> {
+/// The seat map in `rows`, no larger than `most` allows. The sizes are
+/// counted before any seat is read, so a huge map costs little to refuse.
+pub fn read(body: &Object<'_>, most: SeatMapLimits) -> Result<SeatMap, Problem> {
     let rows = body.required("rows", body.array("rows")?)?;
+    if rows.len() > most.rows {
+        return Err(Problem::invalid(format!(
+            "A seat map has at most {} rows (max_rows).",
+            most.rows
+        )));
+    }
+    let mut seats_in_all = 0;
+    for row in rows {
+        let seats = row
+            .get("seats")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if seats > most.row_seats {
+            return Err(Problem::invalid(format!(
+                "A row has at most {} seats (max_row_seats).",
+                most.row_seats
+            )));
+        }
+        seats_in_all += seats;
+    }
+    if seats_in_all > most.screen_seats {
+        return Err(Problem::invalid(format!(
+            "A seat map has at most {} seats (max_screen_seats).",
+            most.screen_seats
+        )));
+    }
     let rows = rows
         .iter()
         .enumerate()

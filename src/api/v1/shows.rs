@@ -26,7 +26,7 @@ use crate::domain::cinema::Screen;
 use crate::domain::{patterns, FilmId, Refusal, ScreenId, ShowId};
 use crate::service::App;
 use crate::usecases::cinema::{NewShow, ShowFilter, ShowSeats, ShowView};
-use crate::usecases::Page;
+use crate::usecases::{Cursor, Page};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -296,7 +296,15 @@ pub async fn list_shows(
             app.bookings.shows(filter, request).await?
         }
     };
-    Ok(ok(&List::new(shows, |view| answer(&view, zone))))
+    Ok(List::fitted(
+        shows,
+        |view| answer(&view, zone),
+        |view| Cursor {
+            at: view.show.starts_at,
+            id: view.show.id.as_u128(),
+        },
+        app.config.max_answer,
+    ))
 }
 
 /// Add a show: a film on a screen at a start.
@@ -376,9 +384,15 @@ pub async fn show_bookings(
         .await?
         .ok_or(Refusal::ShowNotFound)?;
     let zone = app.config.timezone;
-    Ok(ok(&List::new(found, |booking| {
-        bookings::answer(&booking, zone)
-    })))
+    Ok(List::fitted(
+        found,
+        |booking| bookings::answer(&booking, zone),
+        |booking| Cursor {
+            at: 0,
+            id: booking.id.as_u128(),
+        },
+        app.config.max_answer,
+    ))
 }
 
 #[cfg(test)]

@@ -67,6 +67,11 @@ struct ShowPlan {
 
 impl Batch<'_, '_> {
     pub fn create_screen(&mut self, screen: &NewScreen) -> Outcome<Screen> {
+        use redb::ReadableTableMetadata;
+        let max = self.rules.limits.max_screens;
+        if self.tables.screens.len()? >= u64::from(max) {
+            return Ok(Err(Refusal::TooManyScreens { max }));
+        }
         let screen = Screen {
             id: ScreenId::from_u128(self.ids.next(self.now)?),
             name: screen.name.clone(),

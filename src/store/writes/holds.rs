@@ -8,9 +8,10 @@ use super::sales::{party, Sold};
 use super::{outcome, Batch, Failure, Outcome};
 use crate::domain::cinema::Screen;
 use crate::domain::holds::{expiry, Hold};
-use crate::domain::sales::{ensure_on_sale, sell_held, take_seats};
+use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
+use crate::domain::sales::{ensure_on_sale, sell_held};
+use crate::domain::seating::SeatSet;
 use crate::domain::{HoldId, Millis, Refusal, Show, Ticket, TicketId};
-use crate::store::codec::encode_hold;
 use crate::store::error::StoreError;
 use crate::usecases::cinema::SeatRequest;
 use crate::usecases::holds::{Confirmation, NewHold};
@@ -28,14 +29,27 @@ impl Batch<'_, '_> {
             ensure_on_sale(&show, self.now, self.rules.expire_after_ms)?;
             let screen = self.tables.screen_of(&show, self.rules)?;
             let (kept_seats, kept_count) = self.tables.held(&show, self.now)?;
-            // The seats are worked out on a copy: a hold sells nothing.
-            let mut scratch = show.clone();
-            let seats = take_seats(
-                &mut scratch,
+            let allowance = match new.client {
+                Some(client) => Some(allowance(
+                    self.rules.limits,
+                    self.now,
+                    (
+                        show.id,
+                        show.capacity,
+                        kept_seats.as_ref().map(SeatSet::map_len),
+                    ),
+                    &self.tables.holds_of_client(client)?,
+                    &self.tables.cooldowns_of(client, show.id)?,
+                )?),
+                None => None,
+            };
+            let seats = pick_held_seats(
+                &show,
                 screen.layout.seat_map(),
                 party(&new.seats),
-                kept_seats.as_ref(),
-                kept_count,
+                (kept_seats.as_ref(), kept_count),
+                allowance.as_ref(),
+                self.now,
             )?;
             let count = match &new.seats {
                 SeatRequest::Count(count) => *count,
@@ -48,30 +62,32 @@ impl Batch<'_, '_> {
                 count,
                 expires_at: expiry(self.now, new.hold_for_ms, self.rules, show.starts_at),
                 created_at: self.now,
+                client: new.client,
             };
             Ok(Held { hold, screen })
         })();
         outcome(plan, |held| {
-            let id = held.hold.id.as_u128();
-            self.tables
-                .holds
-                .insert(id, encode_hold(&held.hold).as_slice())?;
-            self.tables
-                .show_holds
-                .insert(held.hold.show_id.as_u128(), id)?;
-            self.tables.hold_expiries.insert(held.hold.expires_at, id)?;
+            self.tables.add_hold(&held.hold)?;
             Ok(held)
         })
     }
 
-    /// Releases a hold; one that expired is released all the same.
+    /// Releases a hold; one that expired is released all the same. A
+    /// limited client's seats stay out of its own reach for the cooldown.
     pub fn release_hold(&mut self, id: HoldId) -> Outcome<()> {
         let plan = self
             .tables
             .hold(id)
             .map_err(Failure::from)
             .and_then(|hold| hold.ok_or(Failure::Refused(Refusal::HoldNotFound)));
-        outcome(plan, |hold| self.tables.remove_hold(&hold))
+        let (now, limits) = (self.now, self.rules.limits);
+        outcome(plan, |hold| {
+            self.tables.remove_hold(&hold)?;
+            if let Some(cooldown) = cooldown_after_release(&hold, now, limits) {
+                self.tables.put_cooldown(&cooldown)?;
+            }
+            Ok(())
+        })
     }
 
     /// Turns a live hold into a booking of exactly its seats.
@@ -105,14 +121,18 @@ impl Batch<'_, '_> {
 
     /// Deletes up to `budget` holds that expired, oldest first; whether more
     /// may be waiting.
+    /// A hold is kept `hold_cooldown` past its expiry: until then its seats
+    /// are out of its client's reach. Expiry is judged by `at`, the purge's
+    /// trusted time.
     pub(super) fn purge_holds(
         &mut self,
         budget: usize,
         at: Millis,
     ) -> Result<(usize, bool), StoreError> {
         use redb::ReadableMultimapTable;
+        let cutoff = at.saturating_sub(self.rules.limits.hold_cooldown_ms);
         let mut doomed = Vec::new();
-        'expiries: for entry in self.tables.hold_expiries.range(..=at)? {
+        'expiries: for entry in self.tables.hold_expiries.range(..=cutoff)? {
             for id in entry?.1 {
                 if doomed.len() == budget {
                     break 'expiries;
@@ -125,6 +145,34 @@ impl Batch<'_, '_> {
             if let Some(hold) = self.tables.hold(*id)? {
                 self.tables.remove_hold(&hold)?;
             }
+        }
+        Ok((doomed.len(), more))
+    }
+}
+
+impl Batch<'_, '_> {
+    /// Deletes up to `budget` cooldowns that ended, oldest first; whether
+    /// more may be waiting.
+    pub(super) fn purge_cooldowns(
+        &mut self,
+        budget: usize,
+        at: Millis,
+    ) -> Result<(usize, bool), StoreError> {
+        use redb::ReadableMultimapTable;
+        let mut doomed: Vec<(i64, Vec<u8>)> = Vec::new();
+        'ends: for entry in self.tables.cooldown_ends.range(..=at)? {
+            let (end, keys) = entry?;
+            for key in keys {
+                if doomed.len() == budget {
+                    break 'ends;
+                }
+                doomed.push((end.value(), key?.value().to_vec()));
+            }
+        }
+        let more = doomed.len() == budget;
+        for (end, key) in &doomed {
+            self.tables.cooldown_ends.remove(*end, key.as_slice())?;
+            self.tables.cooldowns.remove(key.as_slice())?;
         }
         Ok((doomed.len(), more))
     }

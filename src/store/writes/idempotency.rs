@@ -5,6 +5,7 @@
 use redb::{ReadableMultimapTable, ReadableTable};
 
 use super::Batch;
+use crate::domain::limits::ClientId;
 use crate::domain::{Millis, Refusal};
 use crate::store::codec::{decode_answer, encode_answer, AnswerRecord};
 use crate::store::error::StoreError;
@@ -35,12 +36,14 @@ impl Batch<'_, '_> {
         })))
     }
 
-    /// Stores `answer` for `key`, replacing one past its time.
+    /// Stores `answer` for `key`, replacing one past its time; a limited
+    /// `client`'s answers are counted against its cap.
     pub fn remember(
         &mut self,
         key: &[u8],
         fingerprint: [u8; 32],
         answer: Replay,
+        client: Option<ClientId>,
     ) -> Result<(), StoreError> {
         let record = AnswerRecord {
             fingerprint,
@@ -56,8 +59,59 @@ impl Batch<'_, '_> {
             .transpose()?;
         if let Some(old) = replaced {
             self.tables.answer_times.remove(old.stored_at, key)?;
+            self.forget_client_answer(key, old.stored_at)?;
         }
         self.tables.answer_times.insert(self.now, key)?;
+        if let Some(client) = client {
+            let entry = client_answer(client, self.now, key);
+            self.tables.client_answers.insert(entry.as_slice(), ())?;
+            self.tables
+                .answer_clients
+                .insert(key, client.as_bytes().as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// A refusal when `client` keeps as many live answers as it may: a new
+    /// key of it is not run. It may retry once its oldest answer ends.
+    pub fn answers_full(&self, client: ClientId) -> Result<Option<Refusal>, StoreError> {
+        let cap = usize::try_from(self.rules.limits.idempotency_per_client).unwrap_or(usize::MAX);
+        let ttl = self.rules.idempotency_ttl_ms;
+        let live_from = client_answer(client, self.now.saturating_sub(ttl).saturating_add(1), b"");
+        let mut oldest = None;
+        let mut live = 0;
+        for entry in self.tables.client_answers.range(live_from.as_slice()..)? {
+            let entry = entry?;
+            let bytes = entry.0.value();
+            if !bytes.starts_with(client.as_bytes()) {
+                break;
+            }
+            oldest = oldest.or_else(|| stored_at(bytes));
+            live += 1;
+            if live >= cap {
+                let ends = oldest.unwrap_or(self.now).saturating_add(ttl);
+                let seconds = u64::try_from(ends.saturating_sub(self.now).max(1))
+                    .unwrap_or(1)
+                    .div_ceil(1_000);
+                return Ok(Some(Refusal::TooManyKeys {
+                    retry_after_seconds: seconds.max(1),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Drops the count of a key's answer stored at `at`, if a limited client's.
+    fn forget_client_answer(&mut self, key: &[u8], at: i64) -> Result<(), StoreError> {
+        let client = self
+            .tables
+            .answer_clients
+            .remove(key)?
+            .and_then(|client| ClientId::from_bytes(client.value()));
+        if let Some(client) = client {
+            let entry = client_answer(client, at, key);
+            self.tables.client_answers.remove(entry.as_slice())?;
+        }
         Ok(())
     }
 
@@ -90,7 +144,25 @@ impl Batch<'_, '_> {
         for (at, key) in &doomed {
             self.tables.answer_times.remove(*at, key.as_slice())?;
             self.tables.answers.remove(key.as_slice())?;
+            self.forget_client_answer(key, *at)?;
         }
         Ok((doomed.len(), more))
     }
+}
+
+/// A limited client's answer in its count: client, the instant (biased so
+/// that it sorts as a signed number), and the scoped key.
+fn client_answer(client: ClientId, at: i64, key: &[u8]) -> Vec<u8> {
+    let mut entry = Vec::with_capacity(ClientId::LEN + 8 + key.len());
+    entry.extend_from_slice(client.as_bytes());
+    entry.extend_from_slice(&(at.cast_unsigned() ^ (1 << 63)).to_be_bytes());
+    entry.extend_from_slice(key);
+    entry
+}
+
+/// The instant of a client's answer entry.
+fn stored_at(entry: &[u8]) -> Option<i64> {
+    let bytes = entry.get(ClientId::LEN..ClientId::LEN + 8)?;
+    let biased = u64::from_be_bytes(bytes.try_into().ok()?);
+    Some((biased ^ (1 << 63)).cast_signed())
 }

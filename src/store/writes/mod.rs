@@ -20,17 +20,21 @@ use std::sync::Arc;
 
 use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table, WriteTransaction};
 
-use super::codec::{decode_hold, encode_show, encode_ticket};
+use super::codec::{
+    cooldown_key, decode_cooldown, decode_hold, encode_cooldown, encode_show, encode_ticket,
+};
 use super::error::StoreError;
 use super::reads::{dangling, missing_show, read_show, read_ticket, ScreenCache};
 use super::tables::{
-    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
-    IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, SCREEN_ID_TO_SCREEN,
+    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
+    COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
+    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, SCREEN_ID_TO_SCREEN,
     SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
     SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::domain::cinema::Screen;
 use crate::domain::holds::{held, Hold};
+use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::seating::SeatSet;
 use crate::domain::{HoldId, Millis, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 
@@ -124,8 +128,13 @@ pub(super) struct Tables<'txn> {
     holds: Table<'txn, u128, &'static [u8]>,
     show_holds: MultimapTable<'txn, u128, u128>,
     hold_expiries: MultimapTable<'txn, i64, u128>,
+    client_holds: MultimapTable<'txn, &'static [u8], u128>,
+    cooldowns: Table<'txn, &'static [u8], &'static [u8]>,
+    cooldown_ends: MultimapTable<'txn, i64, &'static [u8]>,
     answers: Table<'txn, &'static [u8], &'static [u8]>,
     answer_times: MultimapTable<'txn, i64, &'static [u8]>,
+    client_answers: Table<'txn, &'static [u8], ()>,
+    answer_clients: Table<'txn, &'static [u8], &'static [u8]>,
     /// Screens decoded before, by the reads too: a booking on a seat map
     /// does not decode its hundreds of seats again.
     decoded_screens: &'txn ScreenCache,
@@ -154,8 +163,13 @@ impl<'txn> Tables<'txn> {
             holds: txn.open_table(HOLD_ID_TO_HOLD)?,
             show_holds: txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?,
             hold_expiries: txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?,
+            client_holds: txn.open_multimap_table(CLIENT_TO_HOLD_IDS)?,
+            cooldowns: txn.open_table(COOLDOWN_KEY_TO_COOLDOWN)?,
+            cooldown_ends: txn.open_multimap_table(COOLDOWN_END_TO_KEYS)?,
             answers: txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?,
             answer_times: txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
+            client_answers: txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?,
+            answer_clients: txn.open_table(ANSWER_KEY_TO_CLIENT)?,
         })
     }
 
@@ -263,11 +277,58 @@ impl<'txn> Tables<'txn> {
         Ok(held(&holds, now, map_len))
     }
 
+    /// Every stored hold of a limited client, live or not, on any show.
+    fn holds_of_client(&self, client: ClientId) -> Result<Vec<Hold>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.client_holds.get(client.as_bytes().as_slice())? {
+            let id = HoldId::from_u128(entry?.value());
+            found.push(self.hold(id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("a client's holds list missing hold {id}"))
+            })?);
+        }
+        Ok(found)
+    }
+
+    /// The cooldowns of a client on one show, ended or not.
+    fn cooldowns_of(&self, client: ClientId, show: ShowId) -> Result<Vec<Cooldown>, StoreError> {
+        let from = cooldown_key(client, show, HoldId::from_u128(0));
+        let to = cooldown_key(client, show, HoldId::from_u128(u128::MAX));
+        let mut found = Vec::new();
+        for entry in self.cooldowns.range(from.as_slice()..=to.as_slice())? {
+            let (key, value) = entry?;
+            found.push(decode_cooldown(key.value(), value.value())?);
+        }
+        Ok(found)
+    }
+
+    fn put_cooldown(&mut self, cooldown: &Cooldown) -> Result<(), StoreError> {
+        let key = cooldown_key(cooldown.client, cooldown.show, cooldown.hold);
+        self.cooldowns
+            .insert(key.as_slice(), encode_cooldown(cooldown).as_slice())?;
+        self.cooldown_ends.insert(cooldown.until, key.as_slice())?;
+        Ok(())
+    }
+
+    fn add_hold(&mut self, hold: &Hold) -> Result<(), StoreError> {
+        let id = hold.id.as_u128();
+        self.holds
+            .insert(id, super::codec::encode_hold(hold).as_slice())?;
+        self.show_holds.insert(hold.show_id.as_u128(), id)?;
+        self.hold_expiries.insert(hold.expires_at, id)?;
+        if let Some(client) = hold.client {
+            self.client_holds.insert(client.as_bytes().as_slice(), id)?;
+        }
+        Ok(())
+    }
+
     fn remove_hold(&mut self, hold: &Hold) -> Result<(), StoreError> {
         let id = hold.id.as_u128();
         self.holds.remove(id)?;
         self.show_holds.remove(hold.show_id.as_u128(), id)?;
         self.hold_expiries.remove(hold.expires_at, id)?;
+        if let Some(client) = hold.client {
+            self.client_holds.remove(client.as_bytes().as_slice(), id)?;
+        }
         Ok(())
     }
 

@@ -135,6 +135,12 @@ impl Batch<'_, '_> {
             let (answers, more) = self.purge_answers(left, at)?;
             report.answers = answers;
             report.more = more;
+            left -= answers;
+        }
+        if !report.more {
+            // Ended cooldowns are bookkeeping, not reported.
+            let (_, more) = self.purge_cooldowns(left, at)?;
+            report.more = more;
         }
         Ok(report)
     }
