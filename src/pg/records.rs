@@ -10,9 +10,7 @@ use super::error::PgError;
 use super::Ids;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
-use crate::domain::{
-    FilmId, HoldId, Millis, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
-};
+use crate::domain::{FilmId, HoldId, Millis, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::codec::{
     decode_film, decode_hold, decode_screen, decode_show, decode_ticket, encode_film, encode_hold,
     encode_screen, encode_show, encode_ticket,
@@ -29,14 +27,6 @@ pub fn id_at(row: &Row, column: usize) -> Result<u128, PgError> {
     <[u8; 16]>::try_from(bytes)
         .map(u128::from_be_bytes)
         .map_err(|_| PgError::Corrupt(format!("an id of {} bytes", bytes.len())))
-}
-
-/// The digits of a phone number: how a search compares them.
-pub fn digits(phone: &Phone) -> String {
-    match phone {
-        Phone::Number(number) => number.to_string(),
-        Phone::Text(text) => text.chars().filter(char::is_ascii_digit).collect(),
-    }
 }
 
 fn count(value: u32) -> i32 {
@@ -271,7 +261,7 @@ impl Db<'_> {
             &[
                 &key(ticket.id.as_u128()),
                 &key(ticket.show_id.as_u128()),
-                &digits(&ticket.phone),
+                &ticket.phone.digits(),
                 &encode_ticket(ticket),
             ],
         )

@@ -25,6 +25,7 @@ mod documented_patterns;
 mod dump;
 mod expiry;
 mod faults;
+mod find;
 mod group_commit;
 mod hostile;
 mod hostile_http;

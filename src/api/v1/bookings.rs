@@ -294,7 +294,8 @@ pub async fn cancel_booking(
     Ok(write.answer(app.bookings.cancel_booking(id, once).await?))
 }
 
-/// Find the bookings with a phone number (digits compared, spacing ignored).
+/// Find the bookings with a phone number: the last 9 digits compared (all of
+/// them when fewer), so a number is found with or without its country code.
 ///
 /// Needs the admin token when one is set. A search changes nothing, so an
 /// `Idempotency-Key` is only checked for its form.

@@ -352,19 +352,14 @@ impl Store {
         Ok(Some((ticket, screen)))
     }
 
-    /// Every ticket whose phone number has the digits of `phone`, in booking
-    /// order, each with its screen. Reads every ticket: a staff search.
+    /// Every ticket whose phone number ends in the same digits as `phone`
+    /// (see [`Phone::search_key`]), in booking order, each with its screen.
+    /// Reads every ticket: a staff search.
     pub fn tickets_with_phone(
         &self,
         phone: &Phone,
     ) -> Result<Vec<(Ticket, Arc<Screen>)>, StoreError> {
-        let digits = |phone: &Phone| -> String {
-            match phone {
-                Phone::Number(number) => number.to_string(),
-                Phone::Text(text) => text.chars().filter(char::is_ascii_digit).collect(),
-            }
-        };
-        let wanted = digits(phone);
+        let wanted = phone.search_key();
         let txn = self.begin_read()?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
         let screens = txn.open_table(SCREEN_ID_TO_SCREEN)?;
@@ -372,7 +367,7 @@ impl Store {
         for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {
             let (id, bytes) = entry?;
             let ticket = decode_ticket(id.value(), bytes.value())?;
-            if digits(&ticket.phone) != wanted {
+            if ticket.phone.search_key() != wanted {
                 continue;
             }
             let show = read_show(&shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;

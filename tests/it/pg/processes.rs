@@ -418,3 +418,13 @@ fn the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too() {
     let svg = qr.into_string().unwrap();
     assert!(svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
 }
+
+#[test]
+fn a_phone_search_matches_the_last_nine_digits_on_postgres_too() {
+    let Some(database) = database("a_phone_search_matches_the_last_nine_digits_on_postgres_too")
+    else {
+        return;
+    };
+    let (_dir, servers) = processes(&database, 1, &[]);
+    crate::find::phone_search_matches_the_last_nine_digits(&servers[0]);
+}
