@@ -1,7 +1,9 @@
 "use strict";
 // The counter: the day's shows with their sales, bookings found by number or
 // phone (moved or cancelled), and new films, screens (seat maps from a row
-// layout) and shows. Every call is /v1 with the staff token.
+// layout) and shows. Every call is /v1 with the staff token. A submit button
+// is disabled while its request is in flight; a destructive action is
+// confirmed, then waits 5 s behind an Undo bar before it is sent.
 
 (() => {
   const { call, sentence, el } = Box;
@@ -27,6 +29,88 @@
     } catch (error) {
       say(statusId, sentence(error), true);
     }
+  }
+
+  // A form's submit runs `work` once at a time: its button is disabled
+  // until the answer is in.
+  function onSubmit(form, statusId, work) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const button = form.querySelector("button[type=submit]");
+      Box.busy(button, () => guarded(statusId, work));
+    });
+  }
+
+  // ---- Undo: a destructive action waits UNDO_MS behind a bar with an
+  // Undo button; only then is it sent. A second one sends the first at once.
+
+  const UNDO_MS = 5000;
+  let pending = null;
+
+  function afterUndo(text, run, undone) {
+    sendPending();
+    const bar = $("undo-bar");
+    const deadline = Date.now() + UNDO_MS;
+    const draw = () => {
+      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+      const line = `${text} in ${left} s.`;
+      if ($("undo-text").textContent !== line) {
+        $("undo-text").textContent = line;
+      }
+    };
+    draw();
+    bar.hidden = false;
+    const mine = {
+      run,
+      undone,
+      ticker: setInterval(draw, 250),
+      timer: setTimeout(() => sendPending(), UNDO_MS),
+    };
+    pending = mine;
+    $("undo").focus();
+  }
+
+  function endPending() {
+    const was = pending;
+    pending = null;
+    if (was) {
+      clearInterval(was.ticker);
+      clearTimeout(was.timer);
+      $("undo-bar").hidden = true;
+    }
+    return was;
+  }
+
+  function sendPending() {
+    const was = endPending();
+    if (was) {
+      was.run();
+    }
+  }
+
+  $("undo").addEventListener("click", () => {
+    const was = endPending();
+    if (was && was.undone) {
+      was.undone();
+    }
+  });
+
+  // "Yes / Keep it" in place of `buttons` inside `box`; `yes` runs on Yes.
+  function confirmIn(box, question, yesLabel, yesClass, yes) {
+    const kept = [...box.childNodes];
+    const sure = el("button", { type: "button", class: `danger ${yesClass}` }, yesLabel);
+    const keep = el("button", { type: "button", class: "keep" }, "Keep it");
+    const restore = () => {
+      box.replaceChildren(...kept);
+      const first = box.querySelector("button");
+      if (first) {
+        first.focus();
+      }
+    };
+    keep.addEventListener("click", restore);
+    sure.addEventListener("click", () => yes(restore));
+    box.replaceChildren(el("span", { class: "question" }, question, " "), sure, " ", keep);
+    sure.focus();
   }
 
   function localDate(date) {
@@ -80,32 +164,40 @@
     }
   }
 
-  $("film-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    guarded("film-status", async () => {
-      const title = $("film-title").value.trim();
-      const runtimeMinutes = Number($("film-runtime").value);
-      const rating = $("film-rating").value.trim();
-      if (!title) {
-        say("film-status", "Give the film a title.", true);
-        return;
-      }
-      if (!Number.isInteger(runtimeMinutes) || runtimeMinutes < 1 || runtimeMinutes > 1440) {
-        say("film-status", "The runtime is a whole number of minutes, 1 to 1440.", true);
-        return;
-      }
-      const body = { title, runtimeMinutes };
-      if (rating) {
-        body.rating = rating;
-      }
-      const film = await send("POST", "/v1/films", body);
-      await loadCatalogue();
-      $("show-film").value = film.id;
-      for (const id of ["film-title", "film-runtime", "film-rating"]) {
-        $(id).value = "";
-      }
-      say("film-status", `Added “${film.title}”.`);
-    });
+  // A title that is already in the list is added only when pressed again:
+  // two films may share a title (a remake), but rarely on purpose.
+  let sameTitleAgain = null;
+
+  onSubmit($("film-form"), "film-status", async () => {
+    const title = $("film-title").value.trim();
+    const runtimeMinutes = Number($("film-runtime").value);
+    const rating = $("film-rating").value.trim();
+    if (!title) {
+      say("film-status", "Give the film a title.", true);
+      return;
+    }
+    if (!Number.isInteger(runtimeMinutes) || runtimeMinutes < 1 || runtimeMinutes > 1440) {
+      say("film-status", "The runtime is a whole number of minutes, 1 to 1440.", true);
+      return;
+    }
+    const same = [...films.values()].find((film) => film.title.toLowerCase() === title.toLowerCase());
+    if (same && sameTitleAgain !== title.toLowerCase()) {
+      sameTitleAgain = title.toLowerCase();
+      say("film-status", `There is already a film called “${same.title}” (${same.runtimeMinutes} min). Press Add film again to add another one of that title.`, true);
+      return;
+    }
+    sameTitleAgain = null;
+    const body = { title, runtimeMinutes };
+    if (rating) {
+      body.rating = rating;
+    }
+    const film = await send("POST", "/v1/films", body);
+    await loadCatalogue();
+    $("show-film").value = film.id;
+    for (const id of ["film-title", "film-runtime", "film-rating"]) {
+      $(id).value = "";
+    }
+    say("film-status", `Added “${film.title}”.`);
   });
 
   // ---- Screens: a row layout as text, its preview, and a generator.
@@ -204,9 +296,12 @@
     const count = parsed.rows.reduce((sum, row) => sum + row.seats.filter((seat) => !seat.blocked).length, 0);
     say("layout-status", `${parsed.rows.length} rows, ${count} seats for sale.`);
     const lines = parsed.rows.map((row, rowIndex) => {
-      const cells = [el("span", { class: "row-label" }, row.label)];
+      const cells = [el("span", { class: "row-label", "aria-hidden": "true" }, row.label)];
       row.seats.forEach((seat, seatIndex) => {
         const kind = seat.kind || "standard";
+        const mark = kind === "wheelchair" ? "♿" : kind === "companion" ? "+" : null;
+        // The name starts with what the button shows (its number), so a
+        // person who says what they see names it.
         cells.push(
           el(
             "button",
@@ -214,10 +309,10 @@
               type: "button",
               class: `seat ${kind} ${seat.blocked ? "blocked" : "free"}`,
               "data-seat": `${row.label}${seat.number}`,
-              "aria-label": `${row.label}${seat.number}: ${kind}${seat.blocked ? ", not for sale" : ""}. Press to change.`,
+              "aria-label": `${seat.number}, row ${row.label}: ${kind}${seat.blocked ? ", not for sale" : ""}. Press to change.`,
               onclick: () => cycleSeat(rowIndex, seatIndex),
             },
-            kind === "wheelchair" ? "♿" : kind === "companion" ? "+" : seat.number,
+            mark ? el("span", { class: "mark", "aria-hidden": "true" }, mark) : seat.number,
           ),
         );
         if (seat.aisleAfter) {
@@ -226,7 +321,9 @@
       });
       return el("div", { class: "row" }, cells);
     });
-    $("layout-preview").replaceChildren(el("div", { class: "screen-bar" }, "Screen"), ...lines);
+    $("layout-preview").replaceChildren(
+      el("div", { class: "room-rows" }, el("div", { class: "screen-bar", "aria-hidden": "true" }, "Screen"), ...lines),
+    );
     return parsed.rows;
   }
 
@@ -286,59 +383,55 @@
     });
   }
 
-  $("screen-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    guarded("screen-status", async () => {
-      const name = $("screen-name").value.trim();
-      if (!name) {
-        say("screen-status", "Give the screen a name.", true);
+  onSubmit($("screen-form"), "screen-status", async () => {
+    const name = $("screen-name").value.trim();
+    if (!name) {
+      say("screen-status", "Give the screen a name.", true);
+      return;
+    }
+    let body;
+    if ($("seating-free").checked) {
+      const capacity = Number($("screen-capacity").value);
+      if (!Number.isInteger(capacity) || capacity < 1) {
+        say("screen-status", "Free seating needs a number of seats.", true);
         return;
       }
-      let body;
-      if ($("seating-free").checked) {
-        const capacity = Number($("screen-capacity").value);
-        if (!Number.isInteger(capacity) || capacity < 1) {
-          say("screen-status", "Free seating needs a number of seats.", true);
-          return;
-        }
-        body = { name, capacity };
-      } else {
-        const rows = preview();
-        if (!rows) {
-          say("screen-status", "Fix the layout first.", true);
-          return;
-        }
-        body = { name, rows };
+      body = { name, capacity };
+    } else {
+      const rows = preview();
+      if (!rows) {
+        say("screen-status", "Fix the layout first.", true);
+        return;
       }
-      const screen = await send("POST", "/v1/screens", body);
-      await loadCatalogue();
-      $("show-screen").value = screen.id;
-      $("screen-name").value = "";
-      say("screen-status", `Added ${screen.name} with ${screen.capacity} seats.`);
-    });
+      body = { name, rows };
+    }
+    const screen = await send("POST", "/v1/screens", body);
+    await loadCatalogue();
+    $("show-screen").value = screen.id;
+    $("screen-name").value = "";
+    say("screen-status", `Added ${screen.name} with ${screen.capacity} seats.`);
   });
 
   // ---- Shows.
 
-  $("show-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    guarded("show-status", async () => {
-      const filmId = $("show-film").value;
-      const screenId = $("show-screen").value;
-      const start = $("show-start").value;
-      if (!filmId || !screenId) {
-        say("show-status", "Add a film and a screen first.", true);
-        return;
-      }
-      if (!start) {
-        say("show-status", "Choose when the show starts.", true);
-        return;
-      }
-      const show = await send("POST", "/v1/shows", { filmId, screenId, start });
-      say("show-status", `Created: ${filmTitle(show.filmId)} on ${screenName(show.screenId)}, ${Box.venueDate(show.start)} ${Box.venueTime(show.start)}.`);
-      $("day-date").value = Box.venueDate(show.start);
+  onSubmit($("show-form"), "show-status", async () => {
+    const filmId = $("show-film").value;
+    const screenId = $("show-screen").value;
+    const start = $("show-start").value;
+    if (!filmId || !screenId) {
+      say("show-status", "Add a film and a screen first.", true);
+      return;
+    }
+    if (!start) {
+      say("show-status", "Choose when the show starts.", true);
+      return;
+    }
+    const show = await send("POST", "/v1/shows", { filmId, screenId, start });
+    say("show-status", `Created: ${filmTitle(show.filmId)} on ${screenName(show.screenId)}, ${Box.venueDate(show.start)} ${Box.venueTime(show.start)}.`);
+    // The day table stays on its day; it gains the show if it is that day's.
+    if (Box.venueDate(show.start) === $("day-date").value) {
       await loadDay();
-    });
+    }
   });
 
   // ---- The day.
@@ -366,10 +459,10 @@
           el("td", { class: "num available" }, show.available),
           el(
             "td",
-            {},
-            el("button", { type: "button", onclick: () => guarded("day-status", () => showBookings(show)) }, "Bookings"),
+            { class: "row-actions" },
+            el("button", { type: "button", class: "bookings", onclick: (event) => Box.busy(event.currentTarget, () => guarded("day-status", () => showBookings(show))) }, "Bookings"),
             " ",
-            el("button", { type: "button", class: "danger", onclick: () => guarded("day-status", () => deleteShow(show)) }, "Delete"),
+            el("button", { type: "button", class: "danger delete", onclick: (event) => askDeleteShow(show, event.currentTarget.parentElement) }, "Delete"),
           ),
         ),
       ),
@@ -378,22 +471,45 @@
     say("day-status", shows.length ? `${shows.length} ${shows.length === 1 ? "show" : "shows"} on ${day}.` : `No shows on ${day}.`);
   }
 
-  async function deleteShow(show) {
-    await send("DELETE", `/v1/shows/${show.id}`);
-    await loadDay();
-    say("day-status", `Deleted the ${Box.venueTime(show.start)} show of ${filmTitle(show.filmId)}.`);
+  function askDeleteShow(show, cell) {
+    const what = `the ${Box.venueTime(show.start)} show of ${filmTitle(show.filmId)}`;
+    confirmIn(cell, "Delete it?", "Yes, delete", "confirm-delete", (restore) => {
+      restore();
+      cell.closest("tr").classList.add("pending");
+      afterUndo(
+        `Deleting ${what}`,
+        () =>
+          guarded("day-status", async () => {
+            try {
+              await send("DELETE", `/v1/shows/${show.id}`);
+              say("day-status", `Deleted ${what}.`);
+            } finally {
+              await loadDay().catch(() => {});
+            }
+          }),
+        () => {
+          cell.closest("tr").classList.remove("pending");
+          say("day-status", `Kept ${what}.`);
+          const button = cell.querySelector("button.delete");
+          if (button) {
+            button.focus();
+          }
+        },
+      );
+    });
   }
 
   async function showBookings(show) {
     const bookings = await list(`/v1/shows/${show.id}/bookings?limit=500`);
     const title = `${filmTitle(show.filmId)}, ${Box.venueDate(show.start)} ${Box.venueTime(show.start)}: ${bookings.length} ${bookings.length === 1 ? "booking" : "bookings"}`;
-    $("show-bookings").replaceChildren(el("h3", {}, title), ...bookings.map((booking) => bookingCard(booking, show)));
+    const heading = el("h3", { tabindex: "-1", id: "show-bookings-title" }, title);
+    $("show-bookings").replaceChildren(heading, ...bookings.map((booking) => bookingCard(booking, show)));
+    // The list is below the table: take the clerk there.
+    heading.scrollIntoView({ block: "start" });
+    heading.focus({ preventScroll: true });
   }
 
-  $("day-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    guarded("day-status", loadDay);
-  });
+  onSubmit($("day-form"), "day-status", loadDay);
 
   // ---- Bookings: found, moved, cancelled.
 
@@ -405,7 +521,7 @@
     const card = el(
       "article",
       { class: "notice", "data-booking": booking.id },
-      el("p", {}, el("strong", {}, booking.id)),
+      el("p", {}, el("strong", { class: "booking-id" }, booking.id)),
       el("p", {}, where),
       el("p", {}, `${booking.userName}, ${booking.phoneNumber} · ${booking.seats.length ? `seats ${booking.seats.join(", ")}` : `${booking.count} ${booking.count === 1 ? "seat" : "seats"}`}`),
     );
@@ -414,27 +530,34 @@
     const cancel = el("button", { type: "button", class: "danger cancel" }, "Cancel booking");
     const move = el("button", { type: "button", class: "move" }, "Move…");
     cancel.addEventListener("click", () => {
-      const yes = el("button", { type: "button", class: "danger confirm-cancel" }, "Yes, cancel it");
-      const no = el("button", { type: "button" }, "Keep it");
-      no.addEventListener("click", () => {
-        actions.replaceChildren(move, cancel);
-        cancel.focus();
+      confirmIn(actions, "Cancel this booking?", "Yes, cancel it", "confirm-cancel", (restore) => {
+        restore();
+        actions.hidden = true;
+        status.textContent = "Cancelling…";
+        status.className = "";
+        afterUndo(
+          `Cancelling booking ${booking.id}`,
+          async () => {
+            try {
+              await send("DELETE", `/v1/bookings/${booking.id}`);
+              actions.replaceChildren();
+              moveBox.hidden = true;
+              status.textContent = "Cancelled; its seats are free again.";
+              status.className = "cancelled";
+              refreshDayQuietly();
+            } catch (error) {
+              actions.hidden = false;
+              status.textContent = sentence(error);
+              status.className = "error";
+            }
+          },
+          () => {
+            actions.hidden = false;
+            status.textContent = "Kept.";
+            cancel.focus();
+          },
+        );
       });
-      yes.addEventListener("click", async () => {
-        try {
-          await send("DELETE", `/v1/bookings/${booking.id}`);
-          actions.replaceChildren();
-          moveBox.hidden = true;
-          status.textContent = "Cancelled; its seats are free again.";
-          status.className = "cancelled";
-          refreshDayQuietly();
-        } catch (error) {
-          status.textContent = sentence(error);
-          status.className = "error";
-        }
-      });
-      actions.replaceChildren(yes, no);
-      yes.focus();
     });
     move.addEventListener("click", () => guarded("find-status", () => openMove(booking, moveBox, status, card)));
     actions.append(move, cancel);
@@ -466,6 +589,7 @@
     select.id = `move-show-${booking.id}`;
     const go = el("button", { type: "submit", class: "primary" }, "Move booking");
     const field = (label, input) => el("div", {}, el("label", { for: input.id }, label), input);
+    const map = el("div", { class: "move-map room", role: "group", "aria-label": "Seats of the chosen show, the screen at the top" });
     const form = el(
       "form",
       { class: "move-form" },
@@ -474,8 +598,82 @@
       field("Or a number of seats", count),
       go,
     );
-    form.addEventListener("submit", async (event) => {
+    // The chosen show's seats: pressing one adds it to (or takes it from)
+    // the seats field; the booking's own seats count as free.
+    async function drawMap() {
+      const showId = select.value;
+      let states;
+      try {
+        states = await get(`/v1/shows/${showId}/seats`);
+      } catch (error) {
+        map.replaceChildren(el("p", { class: "error" }, sentence(error)));
+        return;
+      }
+      if (select.value !== showId) {
+        return;
+      }
+      if (states.length === 0) {
+        map.replaceChildren(el("p", { class: "muted" }, "Free seating: give a number of seats, or none to keep the count."));
+        return;
+      }
+      const own = new Set(showId === booking.showId ? booking.seats : []);
+      const picked = () => new Set(seats.value.toUpperCase().split(/[\s,]+/).filter(Boolean));
+      const rows = [];
+      for (const seat of states) {
+        if (!rows.length || rows[rows.length - 1].label !== seat.row) {
+          rows.push({ label: seat.row, seats: [] });
+        }
+        rows[rows.length - 1].seats.push(seat);
+      }
+      const lines = rows.map((row) => {
+        const cells = [el("span", { class: "row-label", "aria-hidden": "true" }, row.label)];
+        for (const seat of row.seats) {
+          const free = seat.state === "free" || own.has(seat.seat);
+          const state = free ? "free" : seat.state;
+          const button = el(
+            "button",
+            {
+              type: "button",
+              class: `seat ${seat.kind} ${state}`,
+              "data-seat": seat.seat,
+              "aria-pressed": free ? String(picked().has(seat.seat)) : null,
+              "aria-label": `${seat.number}, row ${seat.row}${seat.kind === "standard" ? "" : `, ${seat.kind}`}, ${own.has(seat.seat) ? "this booking's" : state}`,
+              disabled: !free,
+            },
+            seat.kind === "wheelchair" ? el("span", { class: "mark", "aria-hidden": "true" }, "♿") : seat.number,
+          );
+          button.addEventListener("click", () => {
+            const now = picked();
+            if (now.has(seat.seat)) {
+              now.delete(seat.seat);
+            } else {
+              now.add(seat.seat);
+            }
+            const order = states.map((one) => one.seat).filter((name) => now.has(name));
+            seats.value = order.join(" ");
+            button.setAttribute("aria-pressed", String(now.has(seat.seat)));
+          });
+          cells.push(button);
+          if (seat.aisleAfter) {
+            cells.push(el("span", { class: "aisle", "aria-hidden": "true" }));
+          }
+        }
+        return el("div", { class: "row" }, cells);
+      });
+      map.replaceChildren(
+        el("div", { class: "room-rows" }, el("div", { class: "screen-bar", "aria-hidden": "true" }, "Screen"), lines),
+      );
+    }
+    select.addEventListener("change", () => {
+      seats.value = "";
+      drawMap();
+    });
+    seats.addEventListener("change", () => drawMap());
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
+      Box.busy(go, () => submitMove());
+    });
+    async function submitMove() {
       const body = {};
       if (select.value !== booking.showId) {
         body.showId = select.value;
@@ -501,10 +699,13 @@
       } catch (error) {
         status.textContent = sentence(error);
         status.className = "error";
+        // What was refused is drawn as it is now.
+        drawMap();
       }
-    });
-    box.replaceChildren(form);
+    }
+    box.replaceChildren(form, map);
     box.hidden = false;
+    await drawMap();
     select.focus();
   }
 
@@ -524,44 +725,38 @@
     $("found").replaceChildren(...bookings.map((booking) => bookingCard(booking, shows.get(booking.showId))));
   }
 
-  $("find-by-id").addEventListener("submit", (event) => {
-    event.preventDefault();
-    guarded("find-status", async () => {
-      const id = $("find-id").value.trim().toUpperCase();
-      $("found").replaceChildren();
-      if (!id) {
-        say("find-status", "Type a booking number.", true);
+  onSubmit($("find-by-id"), "find-status", async () => {
+    const id = $("find-id").value.trim().toUpperCase();
+    $("found").replaceChildren();
+    if (!id) {
+      say("find-status", "Type a booking number.", true);
+      return;
+    }
+    try {
+      const booking = await get(`/v1/bookings/${encodeURIComponent(id)}`);
+      say("find-status", "Found 1 booking.");
+      await showFound([booking]);
+    } catch (error) {
+      if (error instanceof Box.ApiError && error.status === 404) {
+        say("find-status", `No booking has the number ${id}.`, true);
         return;
       }
-      try {
-        const booking = await get(`/v1/bookings/${encodeURIComponent(id)}`);
-        say("find-status", "Found 1 booking.");
-        await showFound([booking]);
-      } catch (error) {
-        if (error instanceof Box.ApiError && error.status === 404) {
-          say("find-status", `No booking has the number ${id}.`, true);
-          return;
-        }
-        throw error;
-      }
-    });
+      throw error;
+    }
   });
 
-  $("find-by-phone").addEventListener("submit", (event) => {
-    event.preventDefault();
-    guarded("find-status", async () => {
-      const phoneNumber = $("find-phone").value.trim();
-      $("found").replaceChildren();
-      if (!Box.phoneLooksRight(phoneNumber)) {
-        say("find-status", "A phone number has 7 to 15 digits.", true);
-        return;
-      }
-      // The number travels in the body, never in a URL.
-      const answer = await send("POST", "/v1/bookings/search", { phoneNumber });
-      const count = answer.items.length;
-      say("find-status", count ? `Found ${count} ${count === 1 ? "booking" : "bookings"}.` : "No booking has that phone number.", count === 0);
-      await showFound(answer.items);
-    });
+  onSubmit($("find-by-phone"), "find-status", async () => {
+    const phoneNumber = $("find-phone").value.trim();
+    $("found").replaceChildren();
+    if (!Box.phoneLooksRight(phoneNumber)) {
+      say("find-status", "A phone number has 7 to 15 digits.", true);
+      return;
+    }
+    // The number travels in the body, never in a URL.
+    const answer = await send("POST", "/v1/bookings/search", { phoneNumber });
+    const count = answer.items.length;
+    say("find-status", count ? `Found ${count} ${count === 1 ? "booking" : "bookings"}.` : "No booking has that phone number.", count === 0);
+    await showFound(answer.items);
   });
 
   // ---- Start.
