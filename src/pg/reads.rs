@@ -5,6 +5,7 @@ use super::error::PgError;
 use super::records::{id_at, key, Db};
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::codec::{decode_film, decode_screen, decode_show, decode_ticket};
 use crate::usecases::cinema::ShowFilter;
@@ -273,6 +274,19 @@ impl Db<'_> {
         id: TicketId,
     ) -> Result<Option<(Ticket, Screen)>, PgError> {
         let Some(ticket) = self.ticket(id).await? else {
+            return Ok(None);
+        };
+        let show = self.show_of(&ticket).await?;
+        let screen = self.screen_of(&show).await?;
+        Ok(Some((ticket, screen)))
+    }
+
+    /// The live ticket with `reference`, with the screen its seats are named on.
+    pub async fn ticket_with_reference_on_screen(
+        &self,
+        reference: Reference,
+    ) -> Result<Option<(Ticket, Screen)>, PgError> {
+        let Some(ticket) = self.ticket_with_reference(reference).await? else {
             return Ok(None);
         };
         let show = self.show_of(&ticket).await?;

@@ -1279,6 +1279,17 @@ fn on_a_phone_every_seat_is_reachable_and_the_hold_button_stays_in_view() {
             )
             .await;
         assert_eq!(inside, json!(true), "the booking number leaves its card");
+        // The short reference, large, is the booking's.
+        let id = kiosk.text("#done-id").await;
+        let (_, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
+        assert_eq!(
+            json!(kiosk.text("#done-reference").await),
+            booking["reference"]
+        );
+        let size = kiosk
+            .script("return parseFloat(getComputedStyle(document.getElementById('done-reference')).fontSize)", vec![])
+            .await;
+        assert!(size.as_f64().unwrap() >= 36.0, "{size}");
         assert!(kiosk.fits_sideways().await, "the page scrolls sideways");
         stage.shot(&kiosk, "phone-booked").await;
         // The narrowest phone reaches every seat too.

@@ -1,6 +1,6 @@
-//! Finding a booking as a clerk does: by phone (its last 9 digits, so with
-//! or without the country code) over a real server. The same scenarios run
-//! on PostgreSQL from `pg.rs`.
+//! Finding a booking as a clerk does, over a real server: by phone (its
+//! last 9 digits, so with or without the country code) and by its short
+//! reference. The same scenarios run on PostgreSQL from `pg/processes.rs`.
 
 use serde_json::{json, Value};
 
@@ -86,4 +86,157 @@ fn started() -> (tempfile::TempDir, Server) {
 fn a_phone_search_matches_the_last_nine_digits() {
     let (_dir, server) = started();
     phone_search_matches_the_last_nine_digits(&server);
+}
+
+/// A `/v1` answer's `reference`: 6 characters of the alphabet.
+#[track_caller]
+fn reference_of(booking: &Value) -> String {
+    let reference = booking["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_owned();
+    assert_eq!(reference.len(), 6, "{booking}");
+    assert!(
+        reference
+            .bytes()
+            .all(|c| b"23456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&c)),
+        "{reference}"
+    );
+    reference
+}
+
+/// What `GET /v1/bookings?reference=` answers.
+fn by_reference(server: &Server, reference: &str) -> (u16, Value) {
+    let (status, _, answer) = send(
+        &agent(),
+        "GET",
+        &server.url(&format!("/v1/bookings?reference={reference}")),
+        &[],
+        None,
+    );
+    (status, answer)
+}
+
+/// Every way a booking is made gives it a short reference, which finds it
+/// (in any case) while it lives; a move keeps it; `/api` answers do not
+/// change.
+pub fn a_booking_is_found_by_its_short_reference(server: &Server) {
+    let show = seated_show(server, 3, 4);
+    let booked = {
+        let body = json!({"showId": show, "seats": ["A1"], "userName": "Ann", "phoneNumber": "5550001111"});
+        let (status, _, answer) = send(
+            &agent(),
+            "POST",
+            &server.url("/v1/bookings"),
+            &[],
+            Some(&body),
+        );
+        assert_eq!(status, 201, "{answer}");
+        answer
+    };
+    let reference = reference_of(&booked);
+    let (status, found) = by_reference(server, &reference.to_lowercase());
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["items"], json!([booked.clone()]));
+    // A hold confirmed gets one too, and another than the first booking's.
+    let (status, _, hold) = send(
+        &agent(),
+        "POST",
+        &server.url("/v1/holds"),
+        &[],
+        Some(&json!({"showId": show, "seats": ["B2"]})),
+    );
+    assert_eq!(status, 201, "{hold}");
+    let (status, _, confirmed) = send(
+        &agent(),
+        "POST",
+        &server.url(&format!(
+            "/v1/holds/{}/confirm",
+            hold["id"].as_str().unwrap()
+        )),
+        &[],
+        Some(&json!({"userName": "Bo", "phoneNumber": "5550002222"})),
+    );
+    assert_eq!(status, 201, "{confirmed}");
+    let second = reference_of(&confirmed);
+    assert_ne!(second, reference);
+    // A move keeps it.
+    let id = booked["id"].as_str().unwrap();
+    let (status, _, moved) = send(
+        &agent(),
+        "PATCH",
+        &server.url(&format!("/v1/bookings/{id}")),
+        &[],
+        Some(&json!({"seats": ["C3"]})),
+    );
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["reference"], json!(reference));
+    // An /api booking has one on /v1, and its /api answer is as it was.
+    let (status, _, api) = send(
+        &agent(),
+        "POST",
+        &server.url("/api/book-ticket"),
+        &[],
+        Some(&crate::support::booking("Cy", 2, &api_show_time())),
+    );
+    assert_eq!(status, 200, "{api}");
+    assert!(api["data"].get("reference").is_none(), "{api}");
+    let ticket = api["data"]["ticketId"].as_str().unwrap();
+    let (status, _, on_v1) = send(
+        &agent(),
+        "GET",
+        &server.url(&format!("/v1/bookings/{ticket}")),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200, "{on_v1}");
+    let third = reference_of(&on_v1);
+    assert_eq!(
+        by_reference(server, &third).1["items"][0]["id"],
+        json!(ticket)
+    );
+    // Cancelled, it is found no more.
+    let (status, _, _) = send(
+        &agent(),
+        "DELETE",
+        &server.url(&format!("/v1/bookings/{id}")),
+        &[],
+        None,
+    );
+    assert_eq!(status, 204);
+    assert_eq!(
+        by_reference(server, &reference),
+        (200, json!({"items": [], "nextCursor": null}))
+    );
+    // No reference, or not one: a problem, nothing else.
+    for bad in [
+        "",
+        "?",
+        "?reference=ABCDE",
+        "?reference=ABCDE0",
+        "?reference=ABCDEFG",
+    ] {
+        let (status, _, problem) = send(
+            &agent(),
+            "GET",
+            &server.url(&format!("/v1/bookings{bad}")),
+            &[],
+            None,
+        );
+        assert_eq!(status, 400, "{bad}: {problem}");
+        assert_eq!(problem["type"], "urn:boxoffice:bad-request", "{bad}");
+    }
+}
+
+/// A show time two days ahead, as `/api` writes it.
+fn api_show_time() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%d 18:30")
+        .to_string()
+}
+
+#[test]
+fn a_booking_is_found_by_its_short_reference_on_redb() {
+    let (_dir, server) = started();
+    a_booking_is_found_by_its_short_reference(&server);
 }

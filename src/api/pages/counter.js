@@ -521,7 +521,8 @@
     const card = el(
       "article",
       { class: "notice", "data-booking": booking.id },
-      el("p", {}, el("strong", { class: "booking-id" }, booking.id)),
+      el("p", { class: "reference-line" }, "Reference ", el("strong", { class: "reference" }, booking.reference || "")),
+      el("p", {}, "Booking ", el("span", { class: "booking-id" }, booking.id)),
       el("p", {}, where),
       el("p", {}, `${booking.userName}, ${booking.phoneNumber} · ${booking.seats.length ? `seats ${booking.seats.join(", ")}` : `${booking.count} ${booking.count === 1 ? "seat" : "seats"}`}`),
     );

@@ -715,6 +715,7 @@
 
   function showBooking(booking) {
     const show = customer.show;
+    $("done-reference").textContent = booking.reference || "";
     $("done-id").textContent = booking.id;
     $("done-film").textContent = customer.film.title;
     $("done-screen").textContent = screenName(show);
@@ -758,7 +759,7 @@
     if (img) {
       URL.revokeObjectURL(img.src);
     }
-    for (const id of ["done-id", "done-film", "done-screen", "done-time", "done-seats", "done-name", "details-summary"]) {
+    for (const id of ["done-reference", "done-id", "done-film", "done-screen", "done-time", "done-seats", "done-name", "details-summary"]) {
       $(id).textContent = "";
     }
     $("done-qr").replaceChildren();

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::auth::{Admin, Clerk};
 use super::fields::{Body, Checked, Fields, Object};
-use super::params::booking_in_path;
+use super::params::{booking_in_path, reference_in_query, Query};
 use super::problem::Problem;
 use super::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
 use super::schema;
@@ -37,6 +37,9 @@ pub struct BookingAnswer {
     pub phone_number: Value,
     /// RFC 3339 with the venue's offset, to the second.
     pub created_at: String,
+    /// The short reference a person reads out: 6 characters of `0-9A-Z`
+    /// without `0 1 I L O U`, unique among live bookings.
+    pub reference: String,
 }
 
 pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
@@ -48,6 +51,7 @@ pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
         user_name: booking.user_name.clone(),
         phone_number: phone_to_json(&booking.phone),
         created_at: rfc3339(booking.created_at, zone),
+        reference: booking.reference.to_string(),
     }
 }
 
@@ -313,6 +317,26 @@ pub async fn search_bookings(
     }
     let zone = app.config.timezone;
     let found = app.bookings.search_bookings(phone).await?;
+    Ok(ok(&List {
+        items: found.iter().map(|booking| answer(booking, zone)).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Find a booking by its short reference (any case; spaces and `-` ignored).
+///
+/// Needs the admin token when one is set, as a phone search does. The answer
+/// is a list: the one live booking with that reference, or none.
+#[openapi(tag = "Bookings", operation_id = "findBookings")]
+#[get("/bookings?<reference>")]
+pub async fn find_bookings(
+    _admin: Admin,
+    app: &State<App>,
+    reference: Query<'_>,
+) -> Read<List<BookingAnswer>> {
+    let reference = reference_in_query(&reference)?;
+    let zone = app.config.timezone;
+    let found = app.bookings.booking_with_reference(reference).await?;
     Ok(ok(&List {
         items: found.iter().map(|booking| answer(booking, zone)).collect(),
         next_cursor: None,

@@ -96,6 +96,7 @@ const OPERATIONS: &[Op] = &[
     op("moveBooking", Clerk, SALE).with_body().writes(),
     op("cancelBooking", Clerk, &[NotFound]).writes(),
     op("searchBookings", Admin, &[]).with_body(),
+    op("findBookings", Admin, &[]).with_query(),
     op("createHold", Clerk, SALE).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),

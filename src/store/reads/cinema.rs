@@ -9,13 +9,14 @@ use redb::{ReadTransaction, ReadableTable};
 use super::{dangling, read_show, read_ticket};
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::codec::{decode_film, decode_hold, decode_screen, decode_ticket};
 use crate::store::error::StoreError;
 use crate::store::tables::{
-    FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
-    TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN,
+    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::store::Store;
 use crate::usecases::cinema::ShowFilter;
@@ -350,6 +351,25 @@ impl Store {
             .ok_or_else(|| dangling(&ticket))?;
         let screen = self.screen_of(&txn, &show)?;
         Ok(Some((ticket, screen)))
+    }
+
+    /// The live ticket with `reference`, with the screen its seats are named on.
+    pub fn ticket_with_reference(
+        &self,
+        reference: Reference,
+    ) -> Result<Option<(Ticket, Arc<Screen>)>, StoreError> {
+        let id = {
+            let txn = self.begin_read()?;
+            let found = txn
+                .open_table(REFERENCE_TO_TICKET_ID)?
+                .get(reference.as_u32())?
+                .map(|id| id.value());
+            match found {
+                Some(id) => TicketId::from_u128(id),
+                None => return Ok(None),
+            }
+        };
+        self.ticket_on_screen(id)
     }
 
     /// Every ticket whose phone number ends in the same digits as `phone`

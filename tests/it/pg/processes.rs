@@ -428,3 +428,13 @@ fn a_phone_search_matches_the_last_nine_digits_on_postgres_too() {
     let (_dir, servers) = processes(&database, 1, &[]);
     crate::find::phone_search_matches_the_last_nine_digits(&servers[0]);
 }
+
+#[test]
+fn a_booking_is_found_by_its_short_reference_on_postgres_too() {
+    let Some(database) = database("a_booking_is_found_by_its_short_reference_on_postgres_too")
+    else {
+        return;
+    };
+    let (_dir, servers) = processes(&database, 1, &[]);
+    crate::find::a_booking_is_found_by_its_short_reference(&servers[0]);
+}
