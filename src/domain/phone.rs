@@ -13,6 +13,9 @@ pub const SEARCH_DIGITS: usize = 9;
 pub enum Phone {
     Number(u64),
     Text(String),
+    /// None given: a walk-up sold at the counter may have no number
+    /// (`null` on `/v1`, `""` on `/api`). No search finds it.
+    Absent,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +54,7 @@ impl Phone {
         match self {
             Self::Number(number) => number.to_string(),
             Self::Text(text) => text.chars().filter(char::is_ascii_digit).collect(),
+            Self::Absent => String::new(),
         }
     }
 

@@ -35,6 +35,8 @@ fn named(kind: &str, key: &[u8]) -> String {
 enum PhoneRecord {
     Number(u64),
     Text(String),
+    /// Last, so the records written before it read as they were.
+    Absent,
 }
 
 impl PhoneRecord {
@@ -42,6 +44,7 @@ impl PhoneRecord {
         match phone {
             Phone::Number(number) => Self::Number(*number),
             Phone::Text(text) => Self::Text(text.clone()),
+            Phone::Absent => Self::Absent,
         }
     }
 
@@ -49,6 +52,7 @@ impl PhoneRecord {
         match self {
             Self::Number(number) => Phone::Number(number),
             Self::Text(text) => Phone::Text(text),
+            Self::Absent => Phone::Absent,
         }
     }
 }

@@ -292,6 +292,7 @@ fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreErr
             phone_number: match ticket.phone {
                 Phone::Number(number) => Value::from(number),
                 Phone::Text(text) => Value::from(text),
+                Phone::Absent => Value::Null,
             },
             count: ticket.count,
             seats: seats(&ticket.seats),
@@ -545,6 +546,7 @@ fn phone(value: &Value) -> Result<Phone, String> {
             .map(Phone::Number)
             .ok_or_else(|| format!("phone number {number}")),
         Value::String(text) => Ok(Phone::Text(text.clone())),
+        Value::Null => Ok(Phone::Absent),
         other => Err(format!("phone number {other}")),
     }
 }

@@ -1010,8 +1010,8 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
         stage.shot(&counter, "day").await;
 
         // Found by phone (never in a URL), moved to other seats, cancelled.
-        counter.type_into("#find-phone", "+49 30 1234567").await;
-        counter.click("#find-by-phone button[type=submit]").await;
+        counter.type_into("#find-query", "+49 30 1234567").await;
+        counter.click("#find-form button[type=submit]").await;
         counter
             .until(
                 "the booking",
@@ -1515,10 +1515,9 @@ fn the_counter_confirms_deletes_with_undo_and_sends_each_write_once() {
                 vec![],
             )
             .await;
-        // At 768 px every show of the day and its buttons are in view.
-        counter
-            .script("window.scrollTo(0, 0); return true", vec![])
-            .await;
+        // At 768 px, from the Day link, every show of the day and its
+        // buttons are in view.
+        counter.click("header a[href='#day']").await;
         for show in &shows {
             assert!(
                 counter
@@ -1619,8 +1618,8 @@ fn the_counter_confirms_deletes_with_undo_and_sends_each_write_once() {
         assert_eq!(titled(&stage, "Twice Told"), 1);
 
         // Found by phone with the country code, moved on the map.
-        counter.type_into("#find-phone", "+44 7700 900456").await;
-        counter.click("#find-by-phone button[type=submit]").await;
+        counter.type_into("#find-query", "+44 7700 900456").await;
+        counter.click("#find-form button[type=submit]").await;
         counter
             .waiting_for(&format!("#found [data-booking='{booking}']"))
             .await;
@@ -1663,6 +1662,201 @@ fn the_counter_confirms_deletes_with_undo_and_sends_each_write_once() {
             names_that_hide_their_text(&counter, "#layout-preview").await,
             json!([])
         );
+        counter.no_uncaught_errors(&[]).await;
+        counter.close().await;
+    });
+}
+
+#[test]
+fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
+    run("walk_up", &[], None, |stage| async move {
+        let (_film, show) = seat_map_show(&stage, "Walk This Way");
+        let hall = stage.create("/v1/screens", &json!({"name": "Hall", "capacity": 30}));
+        let later_film = stage.create(
+            "/v1/films",
+            &json!({"title": "Later On", "runtimeMinutes": 90}),
+        );
+        let later = stage.create(
+            "/v1/shows",
+            &json!({"screenId": hall, "filmId": later_film, "start": hours_from_now(5)}),
+        );
+        let counter = counter_at_a_till(&stage).await;
+        counter.waiting_for("#sell-shows button").await;
+        // The next show is at the top; the keys are said on screen.
+        let first = counter
+            .script(
+                "return document.querySelector('#sell-shows button').dataset.show",
+                vec![],
+            )
+            .await;
+        assert_eq!(first, json!(show));
+        assert!(counter.text("#shortcuts").await.contains("sell"));
+        counter
+            .script(
+                "document.getElementById('find-query').focus(); return true",
+                vec![],
+            )
+            .await;
+        let alt = |key: char| {
+            KeyActions::new("keyboard".into())
+                .then(KeyAction::Down {
+                    value: Key::Alt.into(),
+                })
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key })
+                .then(KeyAction::Up {
+                    value: Key::Alt.into(),
+                })
+        };
+        counter
+            .client
+            .perform_actions(alt('s'))
+            .await
+            .expect("Alt+S");
+        counter
+            .until(
+                "the first show in focus",
+                "return document.activeElement && document.activeElement.dataset.show === arguments[0]",
+                vec![json!(show)],
+            )
+            .await;
+        counter.enter().await;
+        counter
+            .until(
+                "a seat in focus",
+                "return document.activeElement && document.activeElement.matches('#sell-seats button.seat')",
+                vec![],
+            )
+            .await;
+        counter.click("#sell-seats [data-seat='C3']").await;
+        counter.click("#sell-seats [data-seat='C4']").await;
+        stage.shot(&counter, "sell-seats").await;
+        // No name, no phone: a walk-up.
+        counter.click("#sell-submit").await;
+        counter.waiting_for("#sell-done:not([hidden])").await;
+        counter
+            .until(
+                "Print in focus",
+                "return document.activeElement && document.activeElement.id === 'sell-print'",
+                vec![],
+            )
+            .await;
+        counter
+            .until(
+                "the QR code",
+                "const img = document.getElementById('receipt-qr-image'); return !!img && img.complete && img.naturalWidth > 100",
+                vec![],
+            )
+            .await;
+        let id = counter.text("#receipt-id").await;
+        let (_, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
+        assert_eq!(booking["seats"], json!(["C3", "C4"]), "{booking}");
+        assert_eq!(booking["userName"], Value::Null, "{booking}");
+        assert_eq!(booking["phoneNumber"], Value::Null, "{booking}");
+        assert_eq!(
+            json!(counter.text("#receipt-reference").await),
+            booking["reference"]
+        );
+        assert_eq!(counter.text("#receipt-name").await, "Walk-up");
+        let (_, details) = stage.api("GET", &format!("/api/user-details?ticketId={id}"), None);
+        assert_eq!(
+            details["userDetails"],
+            json!({"userName": "Walk-up", "phoneNumber": ""})
+        );
+        stage.shot(&counter, "receipt").await;
+        // The print view: the receipt alone, at most 80 mm wide.
+        let session = counter.client.session_id().await.unwrap().unwrap();
+        ureq::post(&format!(
+            "{}/session/{session}/goog/cdp/execute",
+            counter.driver
+        ))
+        .send_json(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}))
+        .expect("print media");
+        let printed = counter
+            .script(
+                "const receipt = document.getElementById('receipt').getBoundingClientRect(); \
+                 const shown = (id) => document.getElementById(id).getClientRects().length > 0; \
+                 return [receipt.width, shown('day'), shown('sell-print'), \
+                         getComputedStyle(document.querySelector('header.bar')).display]",
+                vec![],
+            )
+            .await;
+        assert!(
+            printed[0].as_f64().unwrap() <= 80.0 * 96.0 / 25.4,
+            "{printed}"
+        );
+        assert_eq!(printed[1], json!(false), "{printed}");
+        assert_eq!(printed[2], json!(false), "{printed}");
+        assert_eq!(printed[3], json!("none"), "{printed}");
+        stage.shot(&counter, "print-view").await;
+        ureq::post(&format!(
+            "{}/session/{session}/goog/cdp/execute",
+            counter.driver
+        ))
+        .send_json(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": ""}}))
+        .expect("screen media");
+        // Next sale by key: a count on free seating, with a name and phone.
+        counter
+            .client
+            .perform_actions(alt('n'))
+            .await
+            .expect("Alt+N");
+        counter
+            .click(&format!("#sell-shows [data-show='{later}']"))
+            .await;
+        counter
+            .until(
+                "the count in focus",
+                "return document.activeElement && document.activeElement.id === 'sell-count'",
+                vec![],
+            )
+            .await;
+        counter.type_into("#sell-count", "3").await;
+        counter.type_into("#sell-name", "Dana").await;
+        counter.type_into("#sell-phone", "+44 7700 900123").await;
+        counter.click("#sell-submit").await;
+        counter.waiting_for("#sell-done:not([hidden])").await;
+        assert_eq!(counter.text("#receipt-seats").await, "3 (free seating)");
+        let reference = counter.text("#receipt-reference").await;
+        // One box finds by reference (any case), number or phone.
+        counter
+            .client
+            .perform_actions(alt('f'))
+            .await
+            .expect("Alt+F");
+        counter
+            .until(
+                "the search box in focus",
+                "return document.activeElement && document.activeElement.id === 'find-query'",
+                vec![],
+            )
+            .await;
+        counter.press(&reference.to_lowercase()).await;
+        counter.enter().await;
+        counter
+            .until(
+                "the booking found by its reference",
+                "return document.getElementById('find-status').textContent === 'Found 1 booking.'",
+                vec![],
+            )
+            .await;
+        assert!(counter.text("#found").await.contains("Dana"));
+        counter.type_into("#find-query", &id).await;
+        counter.enter().await;
+        counter
+            .waiting_for(&format!("#found [data-booking='{id}']"))
+            .await;
+        assert!(counter.text("#found").await.contains("Walk-up"));
+        counter.type_into("#find-query", "07700 900123").await;
+        counter.enter().await;
+        counter
+            .until(
+                "the booking found by phone",
+                "return document.getElementById('found').textContent.includes('Dana')",
+                vec![],
+            )
+            .await;
+        counter.fit_for_fingers(16.0).await;
         counter.no_uncaught_errors(&[]).await;
         counter.close().await;
     });

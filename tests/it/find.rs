@@ -1,6 +1,7 @@
 //! Finding a booking as a clerk does, over a real server: by phone (its
 //! last 9 digits, so with or without the country code) and by its short
-//! reference. The same scenarios run on PostgreSQL from `pg/processes.rs`.
+//! reference; and a walk-up sold with neither name nor phone. The same
+//! scenarios run on PostgreSQL from `pg/processes.rs`.
 
 use serde_json::{json, Value};
 
@@ -239,4 +240,82 @@ fn api_show_time() -> String {
 fn a_booking_is_found_by_its_short_reference_on_redb() {
     let (_dir, server) = started();
     a_booking_is_found_by_its_short_reference(&server);
+}
+
+/// A walk-up may be sold with no name and no phone: `null` on `/v1`,
+/// `"Walk-up"` and `""` on `/api`; a bad phone is still refused, and `/api`
+/// and a hold's confirmation still need both.
+pub fn a_walk_up_is_sold_without_a_name_or_a_phone(server: &Server) {
+    let show = seated_show(server, 2, 4);
+    let post = |path: &str, body: &Value| {
+        let (status, _, answer) = send(&agent(), "POST", &server.url(path), &[], Some(body));
+        (status, answer)
+    };
+    let (status, walk_up) = post("/v1/bookings", &json!({"showId": show, "seats": ["A1"]}));
+    assert_eq!(status, 201, "{walk_up}");
+    assert_eq!(walk_up["userName"], Value::Null, "{walk_up}");
+    assert_eq!(walk_up["phoneNumber"], Value::Null, "{walk_up}");
+    reference_of(&walk_up);
+    let (status, nulls) = post(
+        "/v1/bookings",
+        &json!({"showId": show, "count": 1, "userName": null, "phoneNumber": null}),
+    );
+    assert_eq!(status, 201, "{nulls}");
+    let (status, named) = post(
+        "/v1/bookings",
+        &json!({"showId": show, "seats": ["B1"], "userName": "Eve"}),
+    );
+    assert_eq!(status, 201, "{named}");
+    assert_eq!(named["userName"], "Eve");
+    assert_eq!(named["phoneNumber"], Value::Null);
+    for bad in [
+        json!({"showId": show, "seats": ["B2"], "phoneNumber": "12"}),
+        json!({"showId": show, "seats": ["B2"], "userName": ""}),
+        json!({"showId": show, "seats": ["B2"], "userName": 7}),
+    ] {
+        let (status, problem) = post("/v1/bookings", &bad);
+        assert_eq!(status, 422, "{bad}: {problem}");
+    }
+    let id = walk_up["id"].as_str().unwrap();
+    let (status, _, details) = send(
+        &agent(),
+        "GET",
+        &server.url(&format!("/api/user-details?ticketId={id}")),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(
+        details["userDetails"],
+        json!({"userName": "Walk-up", "phoneNumber": ""})
+    );
+    let (status, _, listed) = send(
+        &agent(),
+        "GET",
+        &server.url(&format!("/api/view-all-tickets?movieId={show}")),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["allTickets"][0]["userName"], "Walk-up");
+    assert_eq!(listed["allTickets"][0]["phoneNumber"], "");
+    // /api still needs both; so does a hold's confirmation.
+    let (status, refused) = post(
+        "/api/book-ticket",
+        &json!({"ticketCount": 1, "showTime": api_show_time()}),
+    );
+    assert_eq!(status, 406, "{refused}");
+    let (status, hold) = post("/v1/holds", &json!({"showId": show, "seats": ["B3"]}));
+    assert_eq!(status, 201, "{hold}");
+    let (status, refused) = post(
+        &format!("/v1/holds/{}/confirm", hold["id"].as_str().unwrap()),
+        &json!({}),
+    );
+    assert_eq!(status, 422, "{refused}");
+}
+
+#[test]
+fn a_walk_up_is_sold_without_a_name_or_a_phone_on_redb() {
+    let (_dir, server) = started();
+    a_walk_up_is_sold_without_a_name_or_a_phone(&server);
 }

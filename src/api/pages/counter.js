@@ -513,6 +513,48 @@
 
   // ---- Bookings: found, moved, cancelled.
 
+  // A show's seats as buttons, the screen at the top: `own` seats (the
+  // booking's being moved) count as free; `toggle(name)` answers whether
+  // the seat is now picked.
+  function seatPicker(states, own, isPicked, toggle) {
+    const rows = [];
+    for (const seat of states) {
+      if (!rows.length || rows[rows.length - 1].label !== seat.row) {
+        rows.push({ label: seat.row, seats: [] });
+      }
+      rows[rows.length - 1].seats.push(seat);
+    }
+    const lines = rows.map((row) => {
+      const cells = [el("span", { class: "row-label", "aria-hidden": "true" }, row.label)];
+      for (const seat of row.seats) {
+        const free = seat.state === "free" || own.has(seat.seat);
+        const state = free ? "free" : seat.state;
+        const mark = seat.kind === "wheelchair" ? "♿" : seat.kind === "companion" ? "+" : null;
+        const button = el(
+          "button",
+          {
+            type: "button",
+            class: `seat ${seat.kind} ${state}`,
+            "data-seat": seat.seat,
+            "aria-pressed": free ? String(isPicked(seat.seat)) : null,
+            "aria-label": `${seat.number}, row ${seat.row}${seat.kind === "standard" ? "" : `, ${seat.kind}`}, ${own.has(seat.seat) ? "this booking's" : state}`,
+            disabled: !free,
+          },
+          mark ? el("span", { class: "mark", "aria-hidden": "true" }, mark) : seat.number,
+        );
+        button.addEventListener("click", () => {
+          button.setAttribute("aria-pressed", String(toggle(seat.seat)));
+        });
+        cells.push(button);
+        if (seat.aisleAfter) {
+          cells.push(el("span", { class: "aisle", "aria-hidden": "true" }));
+        }
+      }
+      return el("div", { class: "row" }, cells);
+    });
+    return el("div", { class: "room-rows" }, el("div", { class: "screen-bar", "aria-hidden": "true" }, "Screen"), lines);
+  }
+
   function bookingCard(booking, show) {
     const status = el("p", { role: "status" });
     const where = show
@@ -524,7 +566,7 @@
       el("p", { class: "reference-line" }, "Reference ", el("strong", { class: "reference" }, booking.reference || "")),
       el("p", {}, "Booking ", el("span", { class: "booking-id" }, booking.id)),
       el("p", {}, where),
-      el("p", {}, `${booking.userName}, ${booking.phoneNumber} · ${booking.seats.length ? `seats ${booking.seats.join(", ")}` : `${booking.count} ${booking.count === 1 ? "seat" : "seats"}`}`),
+      el("p", {}, `${booking.userName || "Walk-up"}${booking.phoneNumber === null ? "" : `, ${booking.phoneNumber}`} · ${booking.seats.length ? `seats ${booking.seats.join(", ")}` : `${booking.count} ${booking.count === 1 ? "seat" : "seats"}`}`),
     );
     const actions = el("div", { class: "actions" });
     const moveBox = el("div", { hidden: true });
@@ -619,50 +661,17 @@
       }
       const own = new Set(showId === booking.showId ? booking.seats : []);
       const picked = () => new Set(seats.value.toUpperCase().split(/[\s,]+/).filter(Boolean));
-      const rows = [];
-      for (const seat of states) {
-        if (!rows.length || rows[rows.length - 1].label !== seat.row) {
-          rows.push({ label: seat.row, seats: [] });
-        }
-        rows[rows.length - 1].seats.push(seat);
-      }
-      const lines = rows.map((row) => {
-        const cells = [el("span", { class: "row-label", "aria-hidden": "true" }, row.label)];
-        for (const seat of row.seats) {
-          const free = seat.state === "free" || own.has(seat.seat);
-          const state = free ? "free" : seat.state;
-          const button = el(
-            "button",
-            {
-              type: "button",
-              class: `seat ${seat.kind} ${state}`,
-              "data-seat": seat.seat,
-              "aria-pressed": free ? String(picked().has(seat.seat)) : null,
-              "aria-label": `${seat.number}, row ${seat.row}${seat.kind === "standard" ? "" : `, ${seat.kind}`}, ${own.has(seat.seat) ? "this booking's" : state}`,
-              disabled: !free,
-            },
-            seat.kind === "wheelchair" ? el("span", { class: "mark", "aria-hidden": "true" }, "♿") : seat.number,
-          );
-          button.addEventListener("click", () => {
-            const now = picked();
-            if (now.has(seat.seat)) {
-              now.delete(seat.seat);
-            } else {
-              now.add(seat.seat);
-            }
-            const order = states.map((one) => one.seat).filter((name) => now.has(name));
-            seats.value = order.join(" ");
-            button.setAttribute("aria-pressed", String(now.has(seat.seat)));
-          });
-          cells.push(button);
-          if (seat.aisleAfter) {
-            cells.push(el("span", { class: "aisle", "aria-hidden": "true" }));
-          }
-        }
-        return el("div", { class: "row" }, cells);
-      });
       map.replaceChildren(
-        el("div", { class: "room-rows" }, el("div", { class: "screen-bar", "aria-hidden": "true" }, "Screen"), lines),
+        seatPicker(states, own, (name) => picked().has(name), (name) => {
+          const now = picked();
+          if (now.has(name)) {
+            now.delete(name);
+          } else {
+            now.add(name);
+          }
+          seats.value = states.map((one) => one.seat).filter((one) => now.has(one)).join(" ");
+          return now.has(name);
+        }),
       );
     }
     select.addEventListener("change", () => {
@@ -726,45 +735,240 @@
     $("found").replaceChildren(...bookings.map((booking) => bookingCard(booking, shows.get(booking.showId))));
   }
 
-  onSubmit($("find-by-id"), "find-status", async () => {
-    const id = $("find-id").value.trim().toUpperCase();
+  // One box for a booking number (26 characters), a short reference (6)
+  // or a phone number (7 to 15 digits; it travels in a body, never a URL).
+  const REFERENCE = /^[2-9A-HJKMNP-TV-Z]{6}$/;
+  onSubmit($("find-form"), "find-status", async () => {
+    const typed = $("find-query").value.trim();
+    const compact = typed.replace(/[\s-]/g, "").toUpperCase();
     $("found").replaceChildren();
-    if (!id) {
-      say("find-status", "Type a booking number.", true);
+    if (!typed) {
+      say("find-status", "Type a booking number, a reference or a phone number.", true);
       return;
     }
-    try {
-      const booking = await get(`/v1/bookings/${encodeURIComponent(id)}`);
-      say("find-status", "Found 1 booking.");
-      await showFound([booking]);
-    } catch (error) {
-      if (error instanceof Box.ApiError && error.status === 404) {
-        say("find-status", `No booking has the number ${id}.`, true);
-        return;
+    let found;
+    if (/^[0-9A-Z]{26}$/.test(compact) || /^[0-9A-F]{24}$/.test(compact)) {
+      try {
+        found = [await get(`/v1/bookings/${encodeURIComponent(compact)}`)];
+      } catch (error) {
+        if (!(error instanceof Box.ApiError && error.status === 404)) {
+          throw error;
+        }
+        found = [];
       }
-      throw error;
+    } else if (REFERENCE.test(compact)) {
+      found = (await get(`/v1/bookings?reference=${encodeURIComponent(compact)}`)).items;
+    } else if (Box.phoneLooksRight(typed)) {
+      found = (await send("POST", "/v1/bookings/search", { phoneNumber: typed })).items;
+    } else {
+      say("find-status", "That is neither a booking number (26 characters), a reference (6) nor a phone number (7 to 15 digits).", true);
+      return;
+    }
+    const count = found.length;
+    say("find-status", count ? `Found ${count} ${count === 1 ? "booking" : "bookings"}.` : `No booking matches ${typed}.`, count === 0);
+    await showFound(found);
+    const first = $("found").querySelector("button");
+    if (first) {
+      first.focus();
     }
   });
 
-  onSubmit($("find-by-phone"), "find-status", async () => {
-    const phoneNumber = $("find-phone").value.trim();
-    $("found").replaceChildren();
-    if (!Box.phoneLooksRight(phoneNumber)) {
-      say("find-status", "A phone number has 7 to 15 digits.", true);
+  // ---- A walk-up sale: a show (the next first), seats or a count, a name
+  // and a phone if the customer gives them, then the booking to print.
+
+  let sale = null;
+
+  async function loadSellShows() {
+    const from = new Date();
+    const to = new Date(from.getTime() + 7 * 86400000);
+    const shows = (await list(`/v1/shows?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&limit=500`))
+      .filter((show) => show.filmId && Date.parse(show.start) > Date.now())
+      .slice(0, 24);
+    $("sell-note").textContent = shows.length
+      ? "The next shows, the soonest first. Pick one to sell."
+      : "No shows in the next seven days: add one below.";
+    $("sell-shows").replaceChildren(
+      ...shows.map((show) =>
+        el(
+          "li",
+          {},
+          el(
+            "button",
+            { type: "button", class: "sell-show-button", "data-show": show.id, disabled: show.available <= 0, onclick: () => guarded("sell-note", () => pickSellShow(show.id)) },
+            el("span", { class: "title" }, `${Box.dayLabel(show.start)} ${Box.venueTime(show.start)} · ${filmTitle(show.filmId)}`),
+            el("span", { class: "detail" }, `${screenName(show.screenId)} · ${show.available > 0 ? `${show.available} free` : "sold out"}`),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function sellStep(step) {
+    $("sell-pick").hidden = step !== "pick";
+    $("sell-order").hidden = step !== "order";
+    $("sell-done").hidden = step !== "done";
+    document.body.dataset.sell = step;
+  }
+
+  async function pickSellShow(showId) {
+    const [show, states] = await Promise.all([get(`/v1/shows/${showId}`), get(`/v1/shows/${showId}/seats`)]);
+    sale = { show, states, picked: new Set() };
+    $("sell-show").textContent = `${filmTitle(show.filmId)} · ${screenName(show.screenId)} · ${Box.dayLabel(show.start)} ${Box.venueTime(show.start)} · ${show.available} free`;
+    $("sell-status").textContent = "";
+    $("sell-count-field").hidden = states.length > 0;
+    $("sell-count").value = "1";
+    $("sell-count").max = String(Math.max(show.available, 1));
+    drawSellSeats();
+    sellStep("order");
+    const first = $("sell-seats").querySelector("button.seat:not([disabled])") || $("sell-count");
+    first.focus();
+  }
+
+  function drawSellSeats() {
+    if (sale.states.length === 0) {
+      $("sell-seats").replaceChildren();
       return;
     }
-    // The number travels in the body, never in a URL.
-    const answer = await send("POST", "/v1/bookings/search", { phoneNumber });
-    const count = answer.items.length;
-    say("find-status", count ? `Found ${count} ${count === 1 ? "booking" : "bookings"}.` : "No booking has that phone number.", count === 0);
-    await showFound(answer.items);
+    $("sell-seats").replaceChildren(
+      el(
+        "div",
+        { class: "room", role: "group", "aria-label": "Seats, the screen at the top" },
+        seatPicker(sale.states, new Set(), (name) => sale.picked.has(name), (name) => {
+          if (sale.picked.has(name)) {
+            sale.picked.delete(name);
+          } else {
+            sale.picked.add(name);
+          }
+          $("sell-status").textContent = sale.picked.size ? `Seats: ${pickedSellSeats().join(", ")}` : "";
+          $("sell-status").className = "";
+          return sale.picked.has(name);
+        }),
+      ),
+    );
+  }
+
+  function pickedSellSeats() {
+    return sale.states.map((seat) => seat.seat).filter((name) => sale.picked.has(name));
+  }
+
+  onSubmit($("sell-form"), "sell-status", async () => {
+    if (!sale) {
+      return;
+    }
+    const body = { showId: sale.show.id };
+    if (sale.states.length) {
+      if (sale.picked.size === 0) {
+        say("sell-status", "Pick the seats on the map.", true);
+        return;
+      }
+      body.seats = pickedSellSeats();
+    } else {
+      const count = Number($("sell-count").value);
+      if (!Number.isInteger(count) || count < 1) {
+        say("sell-status", "How many seats? A whole number, 1 or more.", true);
+        $("sell-count").focus();
+        return;
+      }
+      body.count = count;
+    }
+    const userName = $("sell-name").value.trim();
+    const phoneNumber = $("sell-phone").value.trim();
+    if (userName) {
+      body.userName = userName;
+    }
+    if (phoneNumber) {
+      if (!Box.phoneLooksRight(phoneNumber)) {
+        say("sell-status", "A phone number has 7 to 15 digits; or leave it empty.", true);
+        $("sell-phone").focus();
+        return;
+      }
+      body.phoneNumber = phoneNumber;
+    }
+    let booking;
+    try {
+      booking = await send("POST", "/v1/bookings", body);
+    } catch (error) {
+      // The seats as they are now, so the clerk can pick again.
+      const states = await get(`/v1/shows/${sale.show.id}/seats`).catch(() => sale.states);
+      sale.states = states;
+      sale.picked = new Set([...sale.picked].filter((name) => states.some((seat) => seat.seat === name && seat.state === "free")));
+      drawSellSeats();
+      throw error;
+    }
+    showReceipt(booking, sale.show);
+    refreshDayQuietly();
+  });
+
+  function showReceipt(booking, show) {
+    $("receipt-reference").textContent = booking.reference;
+    $("receipt-film").textContent = filmTitle(show.filmId);
+    $("receipt-screen").textContent = screenName(show.screenId);
+    $("receipt-time").textContent = `${Box.venueDate(show.start)} ${Box.venueTime(show.start)}`;
+    $("receipt-seats").textContent = booking.seats.length ? booking.seats.join(", ") : `${booking.count} (free seating)`;
+    $("receipt-name").textContent = booking.userName || "Walk-up";
+    $("receipt-id").textContent = booking.id;
+    const qr = $("receipt-qr");
+    const old = qr.querySelector("img");
+    if (old) {
+      URL.revokeObjectURL(old.src);
+    }
+    qr.replaceChildren();
+    sellStep("done");
+    $("sell-print").focus();
+    call("GET", `/v1/bookings/${booking.id}/qr.svg`, undefined, { ...staff, blob: true })
+      .then((blob) => {
+        qr.replaceChildren(el("img", { id: "receipt-qr-image", src: URL.createObjectURL(blob), alt: `QR code of booking ${booking.reference}`, width: 200, height: 200 }));
+      })
+      .catch(() => qr.replaceChildren(el("p", {}, "The code could not be loaded; the reference is enough.")));
+  }
+
+  async function nextSale() {
+    sale = null;
+    $("sell-name").value = "";
+    $("sell-phone").value = "";
+    sellStep("pick");
+    await guarded("sell-note", loadSellShows);
+    const first = $("sell-shows").querySelector("button:not([disabled])");
+    (first || $("sell-title")).focus();
+  }
+
+  $("sell-back").addEventListener("click", nextSale);
+  $("sell-next").addEventListener("click", nextSale);
+  $("sell-print").addEventListener("click", () => window.print());
+
+  // Keyboard shortcuts, shown at the top of the page.
+  const SHORTCUTS = {
+    s: () => {
+      if (document.body.dataset.sell !== "pick") {
+        nextSale();
+      } else {
+        const first = $("sell-shows").querySelector("button:not([disabled])");
+        (first || $("sell-title")).focus();
+      }
+    },
+    f: () => $("find-query").focus(),
+    d: () => $("day-date").focus(),
+    p: () => {
+      if (document.body.dataset.sell === "done") {
+        window.print();
+      }
+    },
+    n: () => nextSale(),
+  };
+  document.addEventListener("keydown", (event) => {
+    const action = event.altKey && !event.ctrlKey && !event.metaKey && SHORTCUTS[event.key.toLowerCase()];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
   });
 
   // ---- Start.
 
   $("day-date").value = localDate(new Date());
+  sellStep("pick");
   guarded("day-status", async () => {
     await loadCatalogue();
-    await loadDay();
+    await Promise.all([loadDay(), guarded("sell-note", loadSellShows)]);
   });
 })();

@@ -60,12 +60,26 @@ pub fn phone_from_json(value: Option<&Value>) -> Result<Phone, Error> {
     })
 }
 
+/// A phone number as `/api` writes it: `""` for a walk-up without one.
 pub fn phone_to_json(phone: &Phone) -> Value {
     match phone {
         Phone::Number(number) => Value::from(*number),
         Phone::Text(text) => Value::from(text.as_str()),
+        Phone::Absent => Value::from(""),
     }
 }
+
+/// A name as `/api` writes it: `Walk-up` for a walk-up without one.
+pub fn user_name_to_json(user_name: String) -> String {
+    if user_name.is_empty() {
+        WALK_UP.to_owned()
+    } else {
+        user_name
+    }
+}
+
+/// What `/api` calls a booking sold with no name.
+pub const WALK_UP: &str = "Walk-up";
 
 /// A show time field of a body, venue-local unless it carries an offset.
 pub fn show_time_field(body: &Map<String, Value>, name: &str, app: &App) -> Result<Millis, Error> {

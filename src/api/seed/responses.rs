@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{phone_schema, phone_to_json};
+use super::fields::{phone_schema, phone_to_json, user_name_to_json};
 use crate::domain::time::format_show_time;
 use crate::domain::Ticket;
 use crate::usecases::{Booked, ShowTickets};
@@ -38,7 +38,7 @@ impl TicketResponse {
             success: true,
             data: TicketData {
                 phone_number: phone_to_json(&ticket.phone),
-                user_name: ticket.user_name,
+                user_name: user_name_to_json(ticket.user_name),
                 ticket_count: ticket.count,
                 show_time: format_show_time(show.starts_at, zone),
                 movie_id: show.id.to_string(),
@@ -102,7 +102,7 @@ impl TicketSummary {
         Self {
             ticket_id: ticket.id.to_string(),
             phone_number: phone_to_json(&ticket.phone),
-            user_name: ticket.user_name,
+            user_name: user_name_to_json(ticket.user_name),
             ticket_count: ticket.count,
             expired,
         }
@@ -136,7 +136,7 @@ impl UserDetailsResponse {
             success: true,
             user_details: UserDetails {
                 phone_number: phone_to_json(&ticket.phone),
-                user_name: ticket.user_name,
+                user_name: user_name_to_json(ticket.user_name),
             },
         }
     }

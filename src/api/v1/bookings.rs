@@ -32,8 +32,10 @@ pub struct BookingAnswer {
     /// The seats by name, in booking order; `[]` on a general-admission show.
     pub seats: Vec<String>,
     pub count: u32,
-    pub user_name: String,
-    #[schemars(schema_with = "phone_schema")]
+    /// `null` for a walk-up sold without a name.
+    pub user_name: Option<String>,
+    /// `null` for a walk-up sold without a number.
+    #[schemars(schema_with = "optional_phone_schema")]
     pub phone_number: Value,
     /// RFC 3339 with the venue's offset, to the second.
     pub created_at: String,
@@ -48,11 +50,18 @@ pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
         show_id: booking.show.to_string(),
         seats: booking.seats.clone(),
         count: booking.count,
-        user_name: booking.user_name.clone(),
-        phone_number: phone_to_json(&booking.phone),
+        user_name: Some(booking.user_name.clone()).filter(|name| !name.is_empty()),
+        phone_number: match &booking.phone {
+            Phone::Absent => Value::Null,
+            phone => phone_to_json(phone),
+        },
         created_at: rfc3339(booking.created_at, zone),
         reference: booking.reference.to_string(),
     }
+}
+
+fn optional_phone_schema(gen: &mut SchemaGenerator) -> Schema {
+    schema::nullable(phone_schema(gen))
 }
 
 fn show_id_schema() -> Schema {
@@ -109,11 +118,12 @@ impl JsonSchema for NewBookingRequest {
                 ("userName", user_name_schema(gen)),
                 ("phoneNumber", phone_schema(gen)),
             ],
-            &["showId", "userName", "phoneNumber"],
+            &["showId"],
         );
         schema::described(
             schema::exactly_one_of(object, &["seats", "count"]),
-            "`seats` by name or a `count` (exactly one of them), and who books.",
+            "`seats` by name or a `count` (exactly one of them), and who books: `userName` and \
+             `phoneNumber` may be left out (or `null`) for a walk-up sold at the counter.",
         )
     }
 }
@@ -128,8 +138,8 @@ impl Fields for NewBookingRequest {
         Ok(NewSeatBooking {
             show,
             seats,
-            user_name: body.user_name("userName")?,
-            phone: body.phone("phoneNumber")?,
+            user_name: body.optional_user_name("userName")?,
+            phone: body.optional_phone("phoneNumber")?,
         })
     }
 

@@ -438,3 +438,13 @@ fn a_booking_is_found_by_its_short_reference_on_postgres_too() {
     let (_dir, servers) = processes(&database, 1, &[]);
     crate::find::a_booking_is_found_by_its_short_reference(&servers[0]);
 }
+
+#[test]
+fn a_walk_up_is_sold_without_a_name_or_a_phone_on_postgres_too() {
+    let Some(database) = database("a_walk_up_is_sold_without_a_name_or_a_phone_on_postgres_too")
+    else {
+        return;
+    };
+    let (_dir, servers) = processes(&database, 1, &[]);
+    crate::find::a_walk_up_is_sold_without_a_name_or_a_phone(&servers[0]);
+}
