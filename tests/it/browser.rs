@@ -463,6 +463,48 @@ impl Browser {
         .await
     }
 
+    /// What axe-core finds serious or critical on the page as it is now,
+    /// one line per rule; `None` (after saying so) when axe-core is not
+    /// installed (`npm ci --prefix scripts/a11y`), which fails under `CI`.
+    async fn accessibility_problems(&self) -> Option<Value> {
+        let axe = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts/a11y/node_modules/axe-core/axe.min.js");
+        let Ok(source) = std::fs::read_to_string(&axe) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} is needed under CI (npm ci --prefix scripts/a11y)",
+                axe.display()
+            );
+            eprintln!(
+                "accessibility check SKIPPED: {} not installed",
+                axe.display()
+            );
+            return None;
+        };
+        self.script(&format!("{source}\n;return true"), vec![])
+            .await;
+        let found = self
+            .client
+            .execute_async(
+                r"
+                const done = arguments[arguments.length - 1];
+                // label-content-name-mismatch is experimental, so off unless asked.
+                axe.run(document, {
+                  resultTypes: ['violations'],
+                  rules: {'label-content-name-mismatch': {enabled: true}},
+                })
+                  .then((result) => done(result.violations
+                    .filter((rule) => rule.impact === 'serious' || rule.impact === 'critical')
+                    .map((rule) => `${rule.id} (${rule.impact}): ${rule.nodes.length} nodes, e.g. ${rule.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(' | ')}`)))
+                  .catch((error) => done([`axe failed: ${error}`]));
+                ",
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        Some(found)
+    }
+
     /// Whether the element at `css` is wholly inside the window now.
     async fn in_view(&self, css: &str) -> bool {
         self.script(
@@ -1859,5 +1901,76 @@ fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
         counter.fit_for_fingers(16.0).await;
         counter.no_uncaught_errors(&[]).await;
         counter.close().await;
+    });
+}
+
+/// axe-core finds nothing serious or critical on either page, in its main
+/// states, at the viewports the pages are used at.
+#[test]
+fn the_pages_have_no_serious_accessibility_problems() {
+    run("accessibility", &[], None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Clear View");
+        let booking = stage.create(
+            "/v1/bookings",
+            &json!({"showId": show, "seats": ["E1"], "userName": "Ida", "phoneNumber": "5550003333"}),
+        );
+        let mut problems = Vec::new();
+        let kiosk = stage.browser().await;
+        kiosk.viewport(1080, 1920).await;
+        let mut check = |state: &str, found: Option<Value>| {
+            if let Some(found) = found {
+                if found != json!([]) {
+                    problems.push(format!("{state}: {found}"));
+                }
+            }
+        };
+        kiosk.open(&stage.url("/kiosk")).await;
+        kiosk.waiting_for("button.film").await;
+        check("kiosk films", kiosk.accessibility_problems().await);
+        kiosk.click(&format!("button[data-film='{film}']")).await;
+        kiosk.view("shows").await;
+        check("kiosk shows", kiosk.accessibility_problems().await);
+        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.view("seats").await;
+        kiosk.click("#seat-C3").await;
+        check("kiosk seats", kiosk.accessibility_problems().await);
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        check("kiosk details", kiosk.accessibility_problems().await);
+        kiosk.type_into("#user-name", "Ada").await;
+        kiosk.type_into("#phone", "5550004444").await;
+        kiosk.click("#confirm").await;
+        kiosk.view("done").await;
+        check("kiosk booked", kiosk.accessibility_problems().await);
+        kiosk.close().await;
+
+        let counter = counter_at_a_till(&stage).await;
+        counter.waiting_for("#sell-shows button").await;
+        check("counter start", counter.accessibility_problems().await);
+        counter
+            .click(&format!("#sell-shows [data-show='{show}']"))
+            .await;
+        counter.waiting_for("#sell-seats button.seat").await;
+        check("counter sale seats", counter.accessibility_problems().await);
+        counter.click("#sell-seats [data-seat='D4']").await;
+        counter.click("#sell-submit").await;
+        counter.waiting_for("#sell-done:not([hidden])").await;
+        check("counter receipt", counter.accessibility_problems().await);
+        counter.type_into("#find-query", &booking).await;
+        counter.click("#find-form button[type=submit]").await;
+        counter
+            .waiting_for(&format!("#found [data-booking='{booking}']"))
+            .await;
+        counter.click("#found .move").await;
+        counter.waiting_for("#found .move-map button.seat").await;
+        counter
+            .type_into("#screen-layout", "A: 1w 2c | 3 4p\nB: 1 2 3x 4")
+            .await;
+        check(
+            "counter booking, move and layout",
+            counter.accessibility_problems().await,
+        );
+        counter.close().await;
+        assert!(problems.is_empty(), "{problems:#?}");
     });
 }
