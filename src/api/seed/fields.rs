@@ -172,6 +172,29 @@ pub fn phone_schema(_: &mut SchemaGenerator) -> Schema {
     schema.into()
 }
 
+/// `phoneNumber` in an answer: as [`phone_schema`], or `""` for a walk-up
+/// sold at the counter without a number.
+pub fn answer_phone_schema(gen: &mut SchemaGenerator) -> Schema {
+    let Schema::Object(mut schema) = phone_schema(gen) else {
+        unreachable!("phone_schema is an object")
+    };
+    let mut empty = SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        ..SchemaObject::default()
+    };
+    empty.string().max_length = Some(0);
+    empty.metadata().description = Some("A walk-up sold without a number.".into());
+    if let Some(one_of) = schema.subschemas().one_of.as_mut() {
+        one_of.push(empty.into());
+    }
+    schema.metadata().description = Some(
+        "7 to 15 digits, as a JSON number or a string, answered in the type it was sent; \
+         \"\" for a walk-up sold at the counter without a number."
+            .into(),
+    );
+    schema.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{phone_schema, phone_to_json, user_name_to_json};
+use super::fields::{answer_phone_schema, phone_to_json, user_name_to_json};
 use crate::domain::time::format_show_time;
 use crate::domain::Ticket;
 use crate::usecases::{Booked, ShowTickets};
@@ -22,7 +22,7 @@ pub struct TicketResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketData {
-    #[schemars(schema_with = "phone_schema")]
+    #[schemars(schema_with = "answer_phone_schema")]
     pub phone_number: Value,
     pub user_name: String,
     pub ticket_count: u32,
@@ -90,7 +90,7 @@ impl ShowTicketsResponse {
 pub struct TicketSummary {
     pub ticket_id: String,
     pub user_name: String,
-    #[schemars(schema_with = "phone_schema")]
+    #[schemars(schema_with = "answer_phone_schema")]
     pub phone_number: Value,
     pub ticket_count: u32,
     /// The show started `expire_after` ago or more.
@@ -126,7 +126,7 @@ pub struct UserDetailsResponse {
 #[serde(rename_all = "camelCase")]
 pub struct UserDetails {
     pub user_name: String,
-    #[schemars(schema_with = "phone_schema")]
+    #[schemars(schema_with = "answer_phone_schema")]
     pub phone_number: Value,
 }
 
