@@ -1028,6 +1028,10 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
             .as_str()
             .expect("the show")
             .to_owned();
+        // The new show is there to sell at once.
+        counter
+            .waiting_for(&format!("#sell-shows [data-show='{show}']"))
+            .await;
         assert_eq!(
             shows["items"][0]["start"].as_str().unwrap()[..16],
             format!("{tomorrow}T20:15")

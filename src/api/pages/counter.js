@@ -432,6 +432,7 @@
     if (Box.venueDate(show.start) === $("day-date").value) {
       await loadDay();
     }
+    refreshSellQuietly();
   });
 
   // ---- The day.
@@ -931,6 +932,15 @@
     const first = $("sell-shows").querySelector("button:not([disabled])");
     (first || $("sell-title")).focus();
   }
+
+  // The list of shows to sell is read again every 20 s while it is shown
+  // (unless the clerk is in it), and after a show is created.
+  function refreshSellQuietly() {
+    if (document.body.dataset.sell === "pick" && !$("sell-pick").contains(document.activeElement)) {
+      loadSellShows().catch(() => {});
+    }
+  }
+  setInterval(refreshSellQuietly, 20000);
 
   $("sell-back").addEventListener("click", nextSale);
   $("sell-next").addEventListener("click", nextSale);
