@@ -35,6 +35,7 @@ use crate::config::Config;
 use crate::domain::ids::{is_object_id, spell};
 use crate::domain::rules::{is_expired, user_name};
 use crate::domain::time::format_show_time;
+use crate::domain::Reference;
 use crate::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
 use crate::store::Records;
 
@@ -437,14 +438,16 @@ fn ticket(
         .ok_or("its phoneNumber is missing or not 7 to 15 digits")?;
     // An ObjectId starts with its creation time, in seconds.
     let created_at = i64::try_from(id >> 64).unwrap_or(0) * 1_000;
+    let id = TicketId::from_u128(id);
     Ok(Ticket {
-        id: TicketId::from_u128(id),
+        id,
         show_id: ShowId::from_u128(show),
         user_name: holder,
         phone,
         count,
         seats: Vec::new(),
         created_at,
+        reference: Reference::candidate(id.as_u128(), 0),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod limits;
 pub mod patterns;
 pub mod phone;
+pub mod reference;
 pub mod refusal;
 pub mod rules;
 pub mod sales;
@@ -15,6 +16,7 @@ pub mod time;
 
 pub use ids::{FilmId, HoldId, ScreenId, ShowId, TicketId};
 pub use phone::Phone;
+pub use reference::Reference;
 pub use refusal::{InUse, Refusal};
 pub use rules::Rules;
 pub use time::Millis;
@@ -30,6 +32,9 @@ pub struct Ticket {
     /// On a seat-map show, exactly which seats (`count` of them); else empty.
     pub seats: Vec<seating::SeatIndex>,
     pub created_at: Millis,
+    /// The short reference a person reads out; unique among live tickets
+    /// (the store picks it when the ticket is stored, see [`Reference`]).
+    pub reference: Reference,
 }
 
 /// One screening: a film on a screen at a start, or an `/api` show (no film,

@@ -47,6 +47,10 @@ pub const ULID: &str = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
 /// (either case) of a `MongoDB` `ObjectId` kept by an import from the old service.
 pub const ID: &str = r"^(?:[0-7][0-9A-HJKMNP-TV-Z]{25}|[0-9A-Fa-f]{24})$";
 
+/// `reference`: a booking's short reference, 6 characters of `0-9A-Z`
+/// without `0 1 I L O U`, in any case, spaces and `-` ignored.
+pub const REFERENCE: &str = r"^[ \-]*(?:[2-9A-HJKMNP-TV-Za-hjkmnp-tv-z][ \-]*){6}$";
+
 /// `userName`: free text (see [`text`]) of 1 to 100 characters.
 pub const USER_NAME: &str = concat!(
     "^[",

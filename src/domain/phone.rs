@@ -4,11 +4,18 @@
 
 pub const MIN_DIGITS: usize = 7;
 pub const MAX_DIGITS: usize = 15;
+/// A search compares this many trailing digits, so a number is found with
+/// or without its country code or trunk prefix ("+44 7700 900456",
+/// "07700 900456").
+pub const SEARCH_DIGITS: usize = 9;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Phone {
     Number(u64),
     Text(String),
+    /// None given: a walk-up sold at the counter may have no number
+    /// (`null` on `/v1`, `""` on `/api`). No search finds it.
+    Absent,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +49,21 @@ impl Phone {
         }
     }
 
+    /// Its digits alone, without `+`, spaces or `-`.
+    pub fn digits(&self) -> String {
+        match self {
+            Self::Number(number) => number.to_string(),
+            Self::Text(text) => text.chars().filter(char::is_ascii_digit).collect(),
+            Self::Absent => String::new(),
+        }
+    }
+
+    /// What a search compares: the last [`SEARCH_DIGITS`] digits, all of
+    /// them when there are fewer.
+    pub fn search_key(&self) -> String {
+        search_key(&self.digits()).to_owned()
+    }
+
     /// A number sent as a number.
     pub fn from_number(number: u64) -> Result<Self, PhoneError> {
         if (MIN_DIGITS..=MAX_DIGITS).contains(&number.to_string().len()) {
@@ -50,6 +72,11 @@ impl Phone {
             Err(PhoneError::Invalid)
         }
     }
+}
+
+/// The last [`SEARCH_DIGITS`] of `digits` (all of them when fewer).
+pub fn search_key(digits: &str) -> &str {
+    &digits[digits.len().saturating_sub(SEARCH_DIGITS)..]
 }
 
 #[cfg(test)]
@@ -106,5 +133,18 @@ mod tests {
         ] {
             assert_eq!(Phone::from_text(text), Err(PhoneError::Invalid), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_search_compares_the_last_nine_digits() {
+        let local = Phone::from_text("07700 900456").unwrap();
+        let international = Phone::from_text("+44 7700 900456").unwrap();
+        assert_eq!(local.search_key(), "700900456");
+        assert_eq!(international.search_key(), local.search_key());
+        assert_eq!(Phone::from_number(1234567).unwrap().search_key(), "1234567");
+        assert_eq!(
+            Phone::from_text("+1 234-5678").unwrap().search_key(),
+            "12345678"
+        );
     }
 }

@@ -172,14 +172,16 @@ mod tests {
     }
 
     fn ticket(count: u32) -> Ticket {
+        let id = TicketId::from_u128(9);
         Ticket {
-            id: TicketId::from_u128(9),
+            id,
             show_id: ShowId::from_u128(1),
             user_name: "Asha".into(),
             phone: Phone::Number(9_876_543_210),
             count,
             seats: Vec::new(),
             created_at: 0,
+            reference: crate::domain::Reference::candidate(id.as_u128(), 0),
         }
     }
 

@@ -233,14 +233,16 @@ mod tests {
         let mut show = seated_show();
         let wanted = names(&["A5", "A6"]);
         let seats = take_seats(&mut show, Some(&map), Party::Named(&wanted), None, 0).unwrap();
+        let id = TicketId::from_u128(2);
         let ticket = Ticket {
-            id: TicketId::from_u128(2),
+            id,
             show_id: show.id,
             user_name: "Asha".into(),
             phone: Phone::Number(9876543210),
             count: 2,
             seats,
             created_at: 0,
+            reference: crate::domain::Reference::candidate(id.as_u128(), 0),
         };
         release(&mut show, &ticket);
         assert_eq!(show.sold, 0);

@@ -2,9 +2,10 @@
 //! tickets and its holds are read as one commit left them.
 
 use super::error::PgError;
-use super::records::{digits, id_at, key, Db};
+use super::records::{id_at, key, Db};
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::codec::{decode_film, decode_screen, decode_show, decode_ticket};
 use crate::usecases::cinema::ShowFilter;
@@ -297,16 +298,30 @@ impl Db<'_> {
         Ok(Some((ticket, screen)))
     }
 
-    /// Every ticket whose phone number has the digits of `phone`, in
-    /// booking order, each with its screen.
+    /// The live ticket with `reference`, with the screen its seats are named on.
+    pub async fn ticket_with_reference_on_screen(
+        &self,
+        reference: Reference,
+    ) -> Result<Option<(Ticket, Screen)>, PgError> {
+        let Some(ticket) = self.ticket_with_reference(reference).await? else {
+            return Ok(None);
+        };
+        let show = self.show_of(&ticket).await?;
+        let screen = self.screen_of(&show).await?;
+        Ok(Some((ticket, screen)))
+    }
+
+    /// Every ticket whose phone number ends in the same digits as `phone`
+    /// (see [`Phone::search_key`]), in booking order, each with its screen.
     pub async fn tickets_with_phone(
         &self,
         phone: &Phone,
     ) -> Result<Vec<(Ticket, Screen)>, PgError> {
         let rows = self
             .rows(
-                "SELECT id, record FROM tickets WHERE phone_digits = $1 ORDER BY id",
-                &[&digits(phone)],
+                // 9: `phone::SEARCH_DIGITS`, as the index is built.
+                "SELECT id, record FROM tickets WHERE right(phone_digits, 9) = $1 ORDER BY id",
+                &[&phone.search_key()],
             )
             .await?;
         let mut found = Vec::with_capacity(rows.len());

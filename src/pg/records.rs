@@ -12,7 +12,7 @@ use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::{
-    FilmId, HoldId, Millis, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
+    FilmId, HoldId, Millis, Reference, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
 };
 use crate::store::codec::{
     cooldown_key, decode_cooldown, decode_film, decode_hold, decode_screen, decode_show,
@@ -33,12 +33,13 @@ pub fn id_at(row: &Row, column: usize) -> Result<u128, PgError> {
         .map_err(|_| PgError::Corrupt(format!("an id of {} bytes", bytes.len())))
 }
 
-/// The digits of a phone number: how a search compares them.
-pub fn digits(phone: &Phone) -> String {
-    match phone {
-        Phone::Number(number) => number.to_string(),
-        Phone::Text(text) => text.chars().filter(char::is_ascii_digit).collect(),
-    }
+/// How many of a ticket's reference candidates are tried: 30^6 of them
+/// make even the second a rarity.
+pub const REFERENCE_ATTEMPTS: u32 = 64;
+
+/// A reference as its column holds it (`0..30^6` fits an integer).
+pub fn reference_column(reference: Reference) -> i32 {
+    i32::try_from(reference.as_u32()).unwrap_or(i32::MAX)
 }
 
 fn count(value: u32) -> i32 {
@@ -267,18 +268,50 @@ impl Db<'_> {
             .is_some())
     }
 
-    pub async fn insert_ticket(&self, ticket: &Ticket) -> Result<(), PgError> {
-        self.exec(
-            "INSERT INTO tickets (id, show_id, phone_digits, record) VALUES ($1, $2, $3, $4)",
-            &[
-                &key(ticket.id.as_u128()),
-                &key(ticket.show_id.as_u128()),
-                &digits(&ticket.phone),
-                &encode_ticket(ticket),
-            ],
-        )
-        .await?;
-        Ok(())
+    /// Stores a new ticket with the first of its reference candidates no
+    /// live ticket has (another process's uncommitted one included: the
+    /// unique index makes this insert wait for it, then try the next).
+    pub async fn insert_ticket(&self, ticket: &mut Ticket) -> Result<(), PgError> {
+        for attempt in 0..REFERENCE_ATTEMPTS {
+            ticket.reference = Reference::candidate(ticket.id.as_u128(), attempt);
+            let inserted = self
+                .exec(
+                    "INSERT INTO tickets (id, show_id, phone_digits, record, reference)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (reference) DO NOTHING",
+                    &[
+                        &key(ticket.id.as_u128()),
+                        &key(ticket.show_id.as_u128()),
+                        &ticket.phone.digits(),
+                        &encode_ticket(ticket),
+                        &reference_column(ticket.reference),
+                    ],
+                )
+                .await?;
+            if inserted == 1 {
+                return Ok(());
+            }
+        }
+        Err(PgError::Corrupt(format!(
+            "no free reference for ticket {} in {REFERENCE_ATTEMPTS} tries",
+            ticket.id
+        )))
+    }
+
+    /// The live ticket with `reference`.
+    pub async fn ticket_with_reference(
+        &self,
+        reference: Reference,
+    ) -> Result<Option<Ticket>, PgError> {
+        match self
+            .row(
+                "SELECT id, record FROM tickets WHERE reference = $1",
+                &[&reference_column(reference)],
+            )
+            .await?
+        {
+            Some(row) => Ok(Some(decode_ticket(id_at(&row, 0)?, row.try_get(1)?)?)),
+            None => Ok(None),
+        }
     }
 
     pub async fn update_ticket(&self, ticket: &Ticket) -> Result<(), PgError> {

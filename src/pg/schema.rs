@@ -8,12 +8,17 @@
 //! constraints need: `shows.sold <= shows.capacity` is checked by the
 //! database itself on every write.
 
-use tokio_postgres::Client;
+use std::collections::BTreeSet;
+
+use tokio_postgres::{Client, Transaction};
 
 use super::error::PgError;
+use super::records::{id_at, key, reference_column, REFERENCE_ATTEMPTS};
+use crate::domain::Reference;
+use crate::store::codec::{decode_v3_ticket, encode_ticket};
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -90,7 +95,57 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX cooldowns_by_end ON cooldowns (until);
      ALTER TABLE answers ADD COLUMN client bytea;
      CREATE INDEX answers_by_client ON answers (client, stored_at) WHERE client IS NOT NULL;",
+    // 4: a phone search compares the last 9 digits (`Phone::search_key`).
+    "DROP INDEX tickets_by_phone;
+     CREATE INDEX tickets_by_phone_tail ON tickets (right(phone_digits, 9));",
+    // 5: every ticket has a short reference, unique among live tickets
+    // (filled in for the tickets there are by `references_for_every_ticket`).
+    "ALTER TABLE tickets ADD COLUMN reference integer;",
 ];
+
+/// Runs after the SQL of migration `number`, in the same transaction.
+async fn after(number: i32, transaction: &Transaction<'_>) -> Result<(), PgError> {
+    if number == 5 {
+        references_for_every_ticket(transaction).await?;
+    }
+    Ok(())
+}
+
+/// Gives each stored ticket (in id order) its first reference candidate no
+/// earlier ticket took, in its record and its column; then the column is
+/// required and unique.
+async fn references_for_every_ticket(transaction: &Transaction<'_>) -> Result<(), PgError> {
+    let rows = transaction
+        .query("SELECT id, record FROM tickets ORDER BY id", &[])
+        .await?;
+    let mut taken = BTreeSet::new();
+    for row in &rows {
+        let id = id_at(row, 0)?;
+        let mut ticket = decode_v3_ticket(id, row.try_get(1)?)?;
+        let attempt = (0..REFERENCE_ATTEMPTS)
+            .find(|&attempt| !taken.contains(&Reference::candidate(id, attempt)))
+            .ok_or_else(|| PgError::Corrupt(format!("no free reference for ticket {id}")))?;
+        ticket.reference = Reference::candidate(id, attempt);
+        taken.insert(ticket.reference);
+        transaction
+            .execute(
+                "UPDATE tickets SET record = $2, reference = $3 WHERE id = $1",
+                &[
+                    &key(id),
+                    &encode_ticket(&ticket),
+                    &reference_column(ticket.reference),
+                ],
+            )
+            .await?;
+    }
+    transaction
+        .batch_execute(
+            "ALTER TABLE tickets ALTER COLUMN reference SET NOT NULL;
+             CREATE UNIQUE INDEX tickets_by_reference ON tickets (reference);",
+        )
+        .await?;
+    Ok(())
+}
 
 /// Creates or upgrades the schema; returns the version found before.
 pub async fn migrate(client: &mut Client) -> Result<i32, PgError> {
@@ -122,6 +177,7 @@ pub async fn migrate(client: &mut Client) -> Result<i32, PgError> {
         .skip(usize::try_from(found).unwrap_or(0))
     {
         transaction.batch_execute(migration).await?;
+        after(number, &transaction).await?;
         transaction
             .execute(
                 "INSERT INTO schema_version (version) VALUES ($1)",

@@ -13,6 +13,7 @@ use super::writes::{Outcome, Sold};
 use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::limits::ClientId;
+use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
 };
@@ -627,6 +628,15 @@ impl Cinema for PgBackend {
             .into_iter()
             .map(|(ticket, screen)| booking_view(ticket, &screen))
             .collect())
+    }
+
+    async fn booking_with_reference(&self, reference: Reference) -> Result<Option<Booking>, Error> {
+        let found = self
+            .read(reference, |db, reference| {
+                Box::pin(db.ticket_with_reference_on_screen(*reference))
+            })
+            .await?;
+        Ok(found.map(|(ticket, screen)| booking_view(ticket, &screen)))
     }
 }
 

@@ -10,6 +10,7 @@ use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
 use crate::domain::rules::{self, expiry_cutoff, is_expired, Move};
 use crate::domain::sales::{ensure_on_sale, release, sell_held, take_seats, Party};
 use crate::domain::seating::{occupies, overlaps, SeatSet};
+use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, InUse, Millis, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
 };
@@ -91,14 +92,16 @@ impl Db<'_> {
             };
             let held = if new { 0 } else { self.held(&show).await?.1 };
             let (show, count) = rule!(rules::book(show, booking.count, held, self.now));
-            let ticket = Ticket {
-                id: TicketId::from_u128(self.mint().await?),
+            let id = TicketId::from_u128(self.mint().await?);
+            let mut ticket = Ticket {
+                id,
                 show_id: show.id,
                 user_name: booking.user_name.clone(),
                 phone: booking.phone.clone(),
                 count,
                 seats: Vec::new(),
                 created_at: self.now,
+                reference: Reference::candidate(id.as_u128(), 0),
             };
             if new {
                 if !self.insert_show(&show).await? {
@@ -109,7 +112,7 @@ impl Db<'_> {
             } else {
                 self.update_show(&show).await?;
             }
-            self.insert_ticket(&ticket).await?;
+            self.insert_ticket(&mut ticket).await?;
             return Ok(Ok(Booked { ticket, show }));
         }
     }
@@ -506,17 +509,19 @@ impl Db<'_> {
             held.as_ref(),
             held_count,
         ));
-        let ticket = Ticket {
-            id: TicketId::from_u128(self.mint().await?),
+        let id = TicketId::from_u128(self.mint().await?);
+        let mut ticket = Ticket {
+            id,
             show_id: show.id,
             user_name: booking.user_name.clone(),
             phone: booking.phone.clone(),
             count: count_of(&booking.seats, seats.len()),
             seats,
             created_at: self.now,
+            reference: Reference::candidate(id.as_u128(), 0),
         };
         self.update_show(&show).await?;
-        self.insert_ticket(&ticket).await?;
+        self.insert_ticket(&mut ticket).await?;
         Ok(Ok(Sold { ticket, screen }))
     }
 
@@ -669,21 +674,23 @@ impl Db<'_> {
             refuse!(Refusal::HoldExpired);
         }
         sell_held(&mut show, &hold);
-        let ticket = Ticket {
-            id: TicketId::from_u128(self.mint().await?),
+        let ticket_id = TicketId::from_u128(self.mint().await?);
+        let mut ticket = Ticket {
+            id: ticket_id,
             show_id: show.id,
             user_name: confirmation.user_name.clone(),
             phone: confirmation.phone.clone(),
             count: hold.count,
             seats: hold.seats.clone(),
             created_at: self.now,
+            reference: Reference::candidate(ticket_id.as_u128(), 0),
         };
         if self.delete_hold(id).await? == 0 {
             // Released, confirmed or purged since it was read: ask again.
             return Err(PgError::Retry);
         }
         self.update_show(&show).await?;
-        self.insert_ticket(&ticket).await?;
+        self.insert_ticket(&mut ticket).await?;
         Ok(Ok(Sold { ticket, screen }))
     }
 }

@@ -14,8 +14,9 @@ use super::error::StoreError;
 use super::snapshot::Snapshot;
 use super::tables::{
     FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
-    IDEMPOTENCY_KEY_TO_ANSWER, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS,
-    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    IDEMPOTENCY_KEY_TO_ANSWER, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN,
+    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::domain::holds::Hold;
 use crate::domain::seating::SeatMap;
@@ -232,6 +233,7 @@ fn check_tickets(
             ));
         }
     }
+    check_references(txn, &tickets, found)?;
     for (id, show) in shows {
         let sum = sums.get(id).copied().unwrap_or(0);
         if sum != u64::from(show.sold) {
@@ -344,6 +346,38 @@ fn check_holds(
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// Every ticket's reference is in the index, naming it, and the index names
+/// no other ticket (so no two live tickets share a reference).
+fn check_references(
+    txn: &ReadTransaction,
+    tickets: &BTreeMap<TicketId, Ticket>,
+    found: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let mut indexed = 0usize;
+    for entry in txn.open_table(REFERENCE_TO_TICKET_ID)?.iter()? {
+        let (reference, ticket) = entry?;
+        let (reference, id) = (reference.value(), TicketId::from_u128(ticket.value()));
+        indexed += 1;
+        match tickets.get(&id) {
+            Some(ticket) if ticket.reference.as_u32() == reference => {}
+            Some(ticket) => found.push(format!(
+                "reference index entry {reference} names ticket {id}, whose reference is {}",
+                ticket.reference
+            )),
+            None => found.push(format!(
+                "reference index entry {reference} names missing ticket {id}"
+            )),
+        }
+    }
+    if indexed != tickets.len() {
+        found.push(format!(
+            "{} tickets but {indexed} references in the index",
+            tickets.len()
+        ));
     }
     Ok(())
 }

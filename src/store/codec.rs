@@ -14,7 +14,9 @@ use crate::domain::holds::Hold;
 use crate::domain::ids::spell;
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
-use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{
+    FilmId, HoldId, Millis, Phone, Reference, ScreenId, Show, ShowId, Ticket, TicketId,
+};
 
 const LEGACY_VERSION: u8 = 1;
 const RECORD_VERSION: u8 = 2;
@@ -35,6 +37,8 @@ fn named(kind: &str, key: &[u8]) -> String {
 enum PhoneRecord {
     Number(u64),
     Text(String),
+    /// Last, so the records written before it read as they were.
+    Absent,
 }
 
 impl PhoneRecord {
@@ -42,6 +46,7 @@ impl PhoneRecord {
         match phone {
             Phone::Number(number) => Self::Number(*number),
             Phone::Text(text) => Self::Text(text.clone()),
+            Phone::Absent => Self::Absent,
         }
     }
 
@@ -49,6 +54,7 @@ impl PhoneRecord {
         match self {
             Self::Number(number) => Phone::Number(number),
             Self::Text(text) => Phone::Text(text),
+            Self::Absent => Phone::Absent,
         }
     }
 }
@@ -220,6 +226,18 @@ struct TicketRecord {
     count: u32,
     seats: Vec<u16>,
     created_at: Millis,
+    reference: u32,
+}
+
+/// A ticket as schema 3 stored it: no reference yet.
+#[derive(Serialize, Deserialize)]
+struct TicketRecordV3 {
+    show: u128,
+    user_name: String,
+    phone: PhoneRecord,
+    count: u32,
+    seats: Vec<u16>,
+    created_at: Millis,
 }
 
 pub fn encode_ticket(ticket: &Ticket) -> Vec<u8> {
@@ -232,12 +250,20 @@ pub fn encode_ticket(ticket: &Ticket) -> Vec<u8> {
             count: ticket.count,
             seats: ticket.seats.iter().map(|seat| seat.0).collect(),
             created_at: ticket.created_at,
+            reference: ticket.reference.as_u32(),
         },
     )
 }
 
 pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
     let record: TicketRecord = decode("ticket", &id.to_be_bytes(), bytes)?;
+    let reference = Reference::from_u32(record.reference).ok_or_else(|| {
+        DecodeError(format!(
+            "{}: reference {} out of range",
+            named("ticket", &id.to_be_bytes()),
+            record.reference
+        ))
+    })?;
     Ok(Ticket {
         id: TicketId::from_u128(id),
         show_id: ShowId::from_u128(record.show),
@@ -246,6 +272,42 @@ pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
         count: record.count,
         seats: record.seats.into_iter().map(SeatIndex).collect(),
         created_at: record.created_at,
+        reference,
+    })
+}
+
+/// A ticket as schema 3 stored it, for the upgrade's tests.
+#[cfg(test)]
+pub(crate) fn encode_v3_ticket(ticket: &Ticket) -> Vec<u8> {
+    encode(
+        &ticket.id.as_u128().to_be_bytes(),
+        &TicketRecordV3 {
+            show: ticket.show_id.as_u128(),
+            user_name: ticket.user_name.clone(),
+            phone: PhoneRecord::new(&ticket.phone),
+            count: ticket.count,
+            seats: ticket.seats.iter().map(|seat| seat.0).collect(),
+            created_at: ticket.created_at,
+        },
+    )
+}
+
+/// A ticket of this schema, or as schema 3 stored it (then with its first
+/// candidate reference, which the upgrade makes unique).
+pub fn decode_v3_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
+    if let Ok(ticket) = decode_ticket(id, bytes) {
+        return Ok(ticket);
+    }
+    let record: TicketRecordV3 = decode("ticket", &id.to_be_bytes(), bytes)?;
+    Ok(Ticket {
+        id: TicketId::from_u128(id),
+        show_id: ShowId::from_u128(record.show),
+        user_name: record.user_name,
+        phone: record.phone.phone(),
+        count: record.count,
+        seats: record.seats.into_iter().map(SeatIndex).collect(),
+        created_at: record.created_at,
+        reference: Reference::candidate(id, 0),
     })
 }
 
@@ -269,6 +331,7 @@ pub fn decode_legacy_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeErro
         count: record.count,
         seats: Vec::new(),
         created_at,
+        reference: Reference::candidate(id, 0),
     })
 }
 
@@ -630,6 +693,7 @@ mod tests {
                 count: 2,
                 seats: vec![SeatIndex(3), SeatIndex(4)],
                 created_at: 1_893_456_000_000,
+                reference: Reference::candidate(7, 3),
             };
             assert_eq!(
                 decode_ticket(u128::MAX, &encode_ticket(&ticket)).unwrap(),
@@ -696,6 +760,35 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_3_ticket_reads_with_its_first_candidate_reference() {
+        let old = encode(
+            &7u128.to_be_bytes(),
+            &TicketRecordV3 {
+                show: 1,
+                user_name: "Asha".into(),
+                phone: PhoneRecord::Number(9876543210),
+                count: 1,
+                seats: vec![2],
+                created_at: 5,
+            },
+        );
+        assert!(
+            decode_ticket(7, &old).is_err(),
+            "a schema 3 record is not current"
+        );
+        let ticket = decode_v3_ticket(7, &old).unwrap();
+        assert_eq!(ticket.reference, Reference::candidate(7, 0));
+        assert_eq!(ticket.seats, vec![SeatIndex(2)]);
+        // A current record reads as it is.
+        let mut current = ticket.clone();
+        current.reference = Reference::candidate(7, 5);
+        assert_eq!(
+            decode_v3_ticket(7, &encode_ticket(&current)).unwrap(),
+            current
+        );
+    }
+
+    #[test]
     fn any_flipped_bit_in_key_or_value_is_found() {
         let ticket = Ticket {
             id: TicketId::from_u128(0x4d),
@@ -705,6 +798,7 @@ mod tests {
             count: 2,
             seats: vec![],
             created_at: 1_893_456_000_000,
+            reference: Reference::candidate(0x4d, 0),
         };
         let bytes = encode_ticket(&ticket);
         for bit in 0..bytes.len() * 8 {

@@ -34,10 +34,15 @@ use crate::domain::cinema::{Film, Layout, Screen};
 use crate::domain::holds::Hold;
 use crate::domain::ids::spell;
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
-use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{
+    FilmId, HoldId, Millis, Phone, Reference, ScreenId, Show, ShowId, Ticket, TicketId,
+};
 
 /// The dump layout this build writes and reads.
 pub const FORMAT: u32 = 1;
+/// The schemas whose dumps this build imports: a schema 3 dump's tickets
+/// have no reference yet, and get their first candidate.
+const DUMP_SCHEMAS: std::ops::RangeInclusive<u64> = 3..=SCHEMA_VERSION;
 const MAGIC: &str = "boxoffice-dump";
 
 #[derive(Serialize, Deserialize)]
@@ -132,6 +137,9 @@ struct TicketLine {
     count: u32,
     seats: Vec<u16>,
     created_at: String,
+    /// Absent in exports of schema 3: the import picks one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -308,10 +316,12 @@ fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreErr
             phone_number: match ticket.phone {
                 Phone::Number(number) => Value::from(number),
                 Phone::Text(text) => Value::from(text),
+                Phone::Absent => Value::Null,
             },
             count: ticket.count,
             seats: seats(&ticket.seats),
             created_at: instant(ticket.created_at)?,
+            reference: Some(ticket.reference.to_string()),
         }))?;
     }
     for entry in txn.open_table(HOLD_ID_TO_HOLD)?.iter()? {
@@ -402,9 +412,10 @@ pub fn read(input: impl BufRead) -> Result<Records, BadLine> {
                 if header {
                     return Err(bad("a second header".into()));
                 }
-                if format != FORMAT || schema != SCHEMA_VERSION {
+                if format != FORMAT || !DUMP_SCHEMAS.contains(&schema) {
                     return Err(bad(format!(
-                        "a dump of format {format}, schema {schema}; this build reads format {FORMAT}, schema {SCHEMA_VERSION}"
+                        "a dump of format {format}, schema {schema}; this build reads format {FORMAT}, schema {} to {SCHEMA_VERSION}",
+                        DUMP_SCHEMAS.start()
                     )));
                 }
                 header = true;
@@ -420,7 +431,7 @@ pub fn read(input: impl BufRead) -> Result<Records, BadLine> {
                 }
             }
             Line::Meta { key, value } => {
-                if key != "schema_version" || value != SCHEMA_VERSION {
+                if key != "schema_version" || !DUMP_SCHEMAS.contains(&value) {
                     return Err(bad(format!("meta {key} = {value} is not this build's")));
                 }
             }
@@ -564,19 +575,28 @@ fn phone(value: &Value) -> Result<Phone, String> {
             .map(Phone::Number)
             .ok_or_else(|| format!("phone number {number}")),
         Value::String(text) => Ok(Phone::Text(text.clone())),
+        Value::Null => Ok(Phone::Absent),
         other => Err(format!("phone number {other}")),
     }
 }
 
 fn ticket(line: TicketLine) -> Result<Ticket, String> {
+    let ticket_id = id(&line.id, "ticket", TicketId::from_u128)?;
+    let reference = match &line.reference {
+        Some(text) => Reference::parse(text).ok_or_else(|| {
+            format!("its reference {text:?} is not 6 characters of 0-9 A-Z without 0 1 I L O U")
+        })?,
+        None => Reference::candidate(ticket_id.as_u128(), 0),
+    };
     Ok(Ticket {
-        id: id(&line.id, "ticket", TicketId::from_u128)?,
+        id: ticket_id,
         show_id: id(&line.show_id, "show", ShowId::from_u128)?,
         user_name: line.user_name,
         phone: phone(&line.phone_number)?,
         count: line.count,
         seats: line.seats.into_iter().map(SeatIndex).collect(),
         created_at: parse_instant(&line.created_at)?,
+        reference,
     })
 }
 

@@ -18,8 +18,8 @@ use super::schema;
 use super::tables::{
     FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
     IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, LAST_ID_KEY,
-    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW,
-    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS,
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use super::Store;
 use crate::domain::cinema::{Film, Screen};
@@ -220,9 +220,19 @@ fn validate_sales(
     mut shows: BTreeMap<crate::domain::ShowId, (&Show, u64)>,
 ) -> Result<(), ImportError> {
     let mut tickets = BTreeSet::new();
+    let mut references = BTreeSet::new();
     for (at, ticket) in &records.tickets {
         if !tickets.insert(ticket.id) {
             return Err(refused(at, format!("ticket {} twice", ticket.id)));
+        }
+        if !references.insert(ticket.reference) {
+            return Err(refused(
+                at,
+                format!(
+                    "ticket {} has reference {}, which another ticket has",
+                    ticket.id, ticket.reference
+                ),
+            ));
         }
         let (show, sum) = shows.get_mut(&ticket.show_id).ok_or_else(|| {
             refused(
@@ -336,9 +346,11 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
         }
         let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let mut show_tickets = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+        let mut references = txn.open_table(REFERENCE_TO_TICKET_ID)?;
         for (_, ticket) in &records.tickets {
             tickets.insert(ticket.id.as_u128(), encode_ticket(ticket).as_slice())?;
             show_tickets.insert(ticket.show_id.as_u128(), ticket.id.as_u128())?;
+            references.insert(ticket.reference.as_u32(), ticket.id.as_u128())?;
         }
         let mut holds = txn.open_table(HOLD_ID_TO_HOLD)?;
         let mut show_holds = txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?;

@@ -26,7 +26,7 @@ use redb::{
 };
 
 use super::error::StoreError;
-use super::{files, tables};
+use super::{files, schema, tables};
 
 const MAGIC: u32 = 0x4a58_4f42; // "BOXJ", little-endian
 const HEADER: usize = 20;
@@ -79,10 +79,20 @@ pub fn retire(database: &Path) -> Result<Retired, StoreError> {
         return Ok(Retired::Empty);
     }
     let copy = files::partial_beside(database);
-    let replayed = replay_into_copy(database, &copy, &records);
-    if let Err(error) = replayed {
-        let _ = std::fs::remove_file(&copy);
-        return Err(error);
+    let upgraded_from = match replay_into_copy(database, &copy, &records) {
+        Ok(from) => from,
+        Err(error) => {
+            let _ = std::fs::remove_file(&copy);
+            return Err(error);
+        }
+    };
+    if let Some(from) = upgraded_from {
+        // The file as that release left it is kept, as before any upgrade.
+        let what = format!("database {}", database.display());
+        if let Err(error) = schema::back_up(database, from, &what) {
+            let _ = std::fs::remove_file(&copy);
+            return Err(error);
+        }
     }
     let moved = files::move_into_place(&copy, database).map_err(|source| StoreError::CreateFile {
         path: database.to_owned(),
@@ -100,8 +110,13 @@ pub fn retire(database: &Path) -> Result<Retired, StoreError> {
 }
 
 /// Copies `database` to `copy`, replays `records` into the copy in one
-/// durable commit, and checks it.
-fn replay_into_copy(database: &Path, copy: &Path, records: &[Vec<u8>]) -> Result<(), StoreError> {
+/// durable commit (in the layout that release wrote), upgrades the copy to
+/// this build's schema, and checks it; the schema it was upgraded from.
+fn replay_into_copy(
+    database: &Path,
+    copy: &Path,
+    records: &[Vec<u8>],
+) -> Result<Option<u64>, StoreError> {
     let what = format!("database {}", database.display());
     let io_failed = |source: io::Error| StoreError::CreateFile {
         path: copy.to_owned(),
@@ -124,6 +139,13 @@ fn replay_into_copy(database: &Path, copy: &Path, records: &[Vec<u8>]) -> Result
     }
     txn.set_durability(Durability::Immediate)?;
     txn.commit()?;
+    let upgraded_from = match schema::plan(&db, &what)? {
+        schema::Plan::Upgrade { from } => {
+            schema::upgrade(&db, from, &what)?;
+            Some(from)
+        }
+        schema::Plan::Create | schema::Plan::Current => None,
+    };
     let problems = super::check::problems(&db.begin_read()?)?;
     if let Some(first) = problems.first() {
         return Err(StoreError::Schema {
@@ -138,7 +160,7 @@ fn replay_into_copy(database: &Path, copy: &Path, records: &[Vec<u8>]) -> Result
             ),
         });
     }
-    Ok(())
+    Ok(upgraded_from)
 }
 
 fn checksum(len: u32, sequence: u64, writes: &[u8]) -> u32 {

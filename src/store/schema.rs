@@ -9,18 +9,21 @@ use redb::{
     WriteTransaction,
 };
 
-use super::codec::{decode_legacy_show, decode_legacy_ticket, encode_show, encode_ticket};
+use super::codec::{
+    decode_legacy_show, decode_legacy_ticket, decode_v3_ticket, encode_show, encode_ticket,
+};
 use super::error::StoreError;
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
     HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META,
-    SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS,
-    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    REFERENCE_TO_TICKET_ID, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
+    SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
+    TICKET_ID_TO_TICKET,
 };
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -45,6 +48,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 3,
         apply: limits_per_client,
+    },
+    Migration {
+        from: 4,
+        apply: references_for_every_ticket,
     },
 ];
 
@@ -188,6 +195,7 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?;
     txn.open_table(TICKET_ID_TO_TICKET)?;
     txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
+    txn.open_table(REFERENCE_TO_TICKET_ID)?;
     txn.open_table(HOLD_ID_TO_HOLD)?;
     txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?;
     txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
@@ -278,4 +286,96 @@ fn shows_on_the_default_screen(txn: &WriteTransaction) -> Result<(), StoreError>
         )));
     }
     Ok(())
+}
+
+/// Schema 4 gives every ticket a short reference, unique among live
+/// tickets: in id order, each takes its first candidate no earlier one took,
+/// in its record and in the reference index.
+fn references_for_every_ticket(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+    let mut references = txn.open_table(REFERENCE_TO_TICKET_ID)?;
+    let ids: Vec<u128> = ReadableTable::iter(&tickets)?
+        .map(|entry| entry.map(|(id, _)| id.value()))
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let mut ticket = {
+            let bytes = tickets
+                .get(id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished")))?;
+            decode_v3_ticket(id, bytes.value())?
+        };
+        ticket.reference = super::writes::free_reference(&references, id)?;
+        references.insert(ticket.reference.as_u32(), id)?;
+        tickets.insert(id, encode_ticket(&ticket).as_slice())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use redb::ReadableTableMetadata;
+
+    use super::*;
+    use crate::domain::{Phone, Reference, ShowId, Ticket, TicketId};
+    use crate::store::codec::{decode_ticket, encode_v3_ticket};
+
+    /// Two ticket ids whose first reference candidates are the same.
+    fn colliding_ids() -> (u128, u128) {
+        let mut seen = HashMap::new();
+        for id in 1u128.. {
+            if let Some(first) = seen.insert(Reference::candidate(id, 0), id) {
+                return (first, id);
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn the_upgrade_to_schema_4_gives_every_ticket_a_reference_of_its_own() {
+        let (first, second) = colliding_ids();
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("old.redb")).unwrap();
+        create(&db).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            txn.open_table(META)
+                .unwrap()
+                .insert(SCHEMA_VERSION_KEY, 3)
+                .unwrap();
+            let mut tickets = txn.open_table(TICKET_ID_TO_TICKET).unwrap();
+            for id in [first, second] {
+                let ticket = Ticket {
+                    id: TicketId::from_u128(id),
+                    show_id: ShowId::from_u128(1),
+                    user_name: "Asha".into(),
+                    phone: Phone::Number(9876543210),
+                    count: 1,
+                    seats: Vec::new(),
+                    created_at: 0,
+                    reference: Reference::candidate(id, 0),
+                };
+                tickets
+                    .insert(id, encode_v3_ticket(&ticket).as_slice())
+                    .unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        assert_eq!(plan(&db, "old").unwrap(), Plan::Upgrade { from: 3 });
+        upgrade(&db, 3, "old").unwrap();
+        assert_eq!(plan(&db, "old").unwrap(), Plan::Current);
+        let txn = db.begin_read().unwrap();
+        let tickets = txn.open_table(TICKET_ID_TO_TICKET).unwrap();
+        let references = txn.open_table(REFERENCE_TO_TICKET_ID).unwrap();
+        let read = |id: u128| decode_ticket(id, tickets.get(id).unwrap().unwrap().value()).unwrap();
+        let (one, two) = (read(first), read(second));
+        assert_eq!(one.reference, Reference::candidate(first, 0));
+        assert_eq!(two.reference, Reference::candidate(second, 1));
+        for ticket in [one, two] {
+            let indexed = references.get(ticket.reference.as_u32()).unwrap().unwrap();
+            assert_eq!(indexed.value(), ticket.id.as_u128());
+        }
+        assert_eq!(ReadableTableMetadata::len(&references).unwrap(), 2);
+    }
 }

@@ -14,6 +14,7 @@ use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{held, Hold};
 use crate::domain::seating::SeatSet;
+use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::metrics::Metrics;
 use crate::usecases::cinema::{
@@ -257,6 +258,7 @@ pub(crate) fn booking_view(ticket: Ticket, screen: &Screen) -> Booking {
         user_name: ticket.user_name,
         phone: ticket.phone,
         created_at: ticket.created_at,
+        reference: ticket.reference,
     }
 }
 
@@ -470,6 +472,13 @@ impl Cinema for RedbBookings {
             .into_iter()
             .map(|(ticket, screen)| booking_view(ticket, &screen))
             .collect())
+    }
+
+    async fn booking_with_reference(&self, reference: Reference) -> Result<Option<Booking>, Error> {
+        let found = self
+            .read(move |store| store.ticket_with_reference(reference))
+            .await?;
+        Ok(found.map(|(ticket, screen)| booking_view(ticket, &screen)))
     }
 }
 

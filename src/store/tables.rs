@@ -39,6 +39,9 @@ pub const TICKET_ID_TO_TICKET: TableDefinition<u128, &[u8]> =
 /// A show's tickets in booking order.
 pub const SHOW_ID_TO_TICKET_IDS: MultimapTableDefinition<u128, u128> =
     MultimapTableDefinition::new("show_id_to_ticket_ids");
+/// Each live ticket's short reference (`Reference::as_u32`), to its ticket.
+pub const REFERENCE_TO_TICKET_ID: TableDefinition<u32, u128> =
+    TableDefinition::new("reference_to_ticket_id");
 
 pub const HOLD_ID_TO_HOLD: TableDefinition<u128, &[u8]> = TableDefinition::new("hold_id_to_hold");
 /// A show's holds, live or expired until the purge takes them.

@@ -6,6 +6,7 @@ use crate::domain::cinema::{Film, Layout, Screen};
 use std::sync::Arc;
 
 use crate::domain::seating::{Row, Seat, SeatKind, SeatMap};
+use crate::domain::Reference;
 use crate::domain::{FilmId, Millis, Phone, ScreenId, Show, ShowId, TicketId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +99,8 @@ pub struct Booking {
     pub user_name: String,
     pub phone: Phone,
     pub created_at: Millis,
+    /// The short reference a person reads out.
+    pub reference: Reference,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,6 +229,9 @@ pub trait Cinema: Send + Sync + 'static {
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error>;
     async fn cancel_booking(&self, id: TicketId, once: Once<()>) -> Result<Written<()>, Error>;
-    /// Every booking with this phone number (digits compared, spacing ignored).
+    /// Every booking whose phone number ends in the same 9 digits (all of
+    /// them when fewer; see `Phone::search_key`).
     async fn search_bookings(&self, phone: Phone) -> Result<Vec<Booking>, Error>;
+    /// The live booking with this short reference.
+    async fn booking_with_reference(&self, reference: Reference) -> Result<Option<Booking>, Error>;
 }

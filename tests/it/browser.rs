@@ -405,6 +405,128 @@ impl Browser {
         self.press(&char::from(Key::Enter).to_string()).await;
     }
 
+    /// The page as a `width` × `height` screen (a phone below 600 px).
+    async fn viewport(&self, width: u32, height: u32) {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .expect("a session")
+            .expect("a session id");
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver);
+        let params = json!({
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600,
+        });
+        ureq::post(&url)
+            .send_json(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": params}))
+            .expect("the viewport is set");
+    }
+
+    /// Every seat button under `scope`, scrolled into its room's view, is
+    /// on screen and is what a finger at its middle touches; the rows'
+    /// left edge is not cut off. Returns what is not so.
+    async fn unreachable_seats(&self, scope: &str) -> Value {
+        self.script(
+            r"
+            const found = [];
+            for (const room of document.querySelectorAll(arguments[0] + ' .room')) {
+              room.scrollLeft = 0;
+              const rows = room.querySelector('.room-rows') || room;
+              if (rows.getBoundingClientRect().left < room.getBoundingClientRect().left - 0.5) {
+                found.push('the rows start left of their room');
+              }
+              for (const label of room.querySelectorAll('.row-label')) {
+                const box = label.getBoundingClientRect();
+                if (box.left < 0) found.push(`row label ${label.textContent} is cut`);
+              }
+            }
+            for (const seat of document.querySelectorAll(arguments[0] + ' button.seat')) {
+              seat.scrollIntoView({block: 'center', inline: 'center'});
+              const box = seat.getBoundingClientRect();
+              const x = box.left + box.width / 2;
+              const y = box.top + box.height / 2;
+              if (box.left < 0 || box.right > innerWidth || box.top < 0 || box.bottom > innerHeight) {
+                found.push(`${seat.dataset.seat} at ${box.left},${box.top}`);
+                continue;
+              }
+              const hit = document.elementFromPoint(x, y);
+              if (!hit || !seat.contains(hit)) {
+                found.push(`${seat.dataset.seat} is covered by ${hit && hit.outerHTML.slice(0, 60)}`);
+              }
+            }
+            for (const room of document.querySelectorAll(arguments[0] + ' .room')) room.scrollLeft = 0;
+            window.scrollTo(0, 0);
+            return found;
+            ",
+            vec![json!(scope)],
+        )
+        .await
+    }
+
+    /// What axe-core finds serious or critical on the page as it is now,
+    /// one line per rule; `None` (after saying so) when axe-core is not
+    /// installed (`npm ci --prefix scripts/a11y`), which fails under `CI`.
+    async fn accessibility_problems(&self) -> Option<Value> {
+        let axe = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts/a11y/node_modules/axe-core/axe.min.js");
+        let Ok(source) = std::fs::read_to_string(&axe) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} is needed under CI (npm ci --prefix scripts/a11y)",
+                axe.display()
+            );
+            eprintln!(
+                "accessibility check SKIPPED: {} not installed",
+                axe.display()
+            );
+            return None;
+        };
+        self.script(&format!("{source}\n;return true"), vec![])
+            .await;
+        let found = self
+            .client
+            .execute_async(
+                r"
+                const done = arguments[arguments.length - 1];
+                // label-content-name-mismatch is experimental, so off unless asked.
+                axe.run(document, {
+                  resultTypes: ['violations'],
+                  rules: {'label-content-name-mismatch': {enabled: true}},
+                })
+                  .then((result) => done(result.violations
+                    .filter((rule) => rule.impact === 'serious' || rule.impact === 'critical')
+                    .map((rule) => `${rule.id} (${rule.impact}): ${rule.nodes.length} nodes, e.g. ${rule.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(' | ')}`)))
+                  .catch((error) => done([`axe failed: ${error}`]));
+                ",
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        Some(found)
+    }
+
+    /// Whether the element at `css` is wholly inside the window now.
+    async fn in_view(&self, css: &str) -> bool {
+        self.script(
+            "const box = document.querySelector(arguments[0]).getBoundingClientRect(); \
+             return box.width > 0 && box.top >= -1 && box.left >= -1 \
+                 && box.bottom <= innerHeight + 1 && box.right <= innerWidth + 1",
+            vec![json!(css)],
+        )
+        .await
+            == json!(true)
+    }
+
+    /// The page is no wider than the window (nothing to scroll sideways).
+    async fn fits_sideways(&self) -> bool {
+        self.script(
+            "return document.documentElement.scrollWidth <= innerWidth",
+            vec![],
+        )
+        .await
+            == json!(true)
+    }
+
     /// Every visible control is at least 48 × 48 px, and every visible
     /// text at least `min_text` px.
     async fn fit_for_fingers(&self, min_text: f64) {
@@ -882,6 +1004,18 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
                 vec![],
             )
             .await;
+        // The day table stays on its day; the clerk goes to tomorrow.
+        let today = counter
+            .script("return document.getElementById('day-date').value", vec![])
+            .await;
+        assert_ne!(today, json!(tomorrow), "creating a show jumped the day");
+        counter
+            .script(
+                "document.getElementById('day-date').value = arguments[0]; return true",
+                vec![json!(tomorrow)],
+            )
+            .await;
+        counter.click("#day-form button[type=submit]").await;
         counter
             .until(
                 "the day's list",
@@ -894,6 +1028,10 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
             .as_str()
             .expect("the show")
             .to_owned();
+        // The new show is there to sell at once.
+        counter
+            .waiting_for(&format!("#sell-shows [data-show='{show}']"))
+            .await;
         assert_eq!(
             shows["items"][0]["start"].as_str().unwrap()[..16],
             format!("{tomorrow}T20:15")
@@ -918,8 +1056,8 @@ fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
         stage.shot(&counter, "day").await;
 
         // Found by phone (never in a URL), moved to other seats, cancelled.
-        counter.type_into("#find-phone", "+49 30 1234567").await;
-        counter.click("#find-by-phone button[type=submit]").await;
+        counter.type_into("#find-query", "+49 30 1234567").await;
+        counter.click("#find-form button[type=submit]").await;
         counter
             .until(
                 "the booking",
@@ -1035,5 +1173,811 @@ fn a_lost_connection_is_a_sentence_with_a_way_back() {
             .no_uncaught_errors(&["net::ERR_CONNECTION_REFUSED"])
             .await;
         kiosk.close().await;
+    });
+}
+
+/// Rows A to H of sixteen seats, aisles after seats 4 and 12: A1 is a
+/// wheelchair place with its companion seat A2, row H is premium, C8 is
+/// not for sale. Wider than a phone.
+fn wide_room() -> Value {
+    let rows: Vec<Value> = ["A", "B", "C", "D", "E", "F", "G", "H"]
+        .iter()
+        .map(|label| {
+            let seats: Vec<Value> = (1..=16)
+                .map(|number| {
+                    let mut seat = json!({"number": number.to_string()});
+                    if number == 4 || number == 12 {
+                        seat["aisleAfter"] = json!(true);
+                    }
+                    match (*label, number) {
+                        ("A", 1) => seat["kind"] = json!("wheelchair"),
+                        ("A", 2) => seat["kind"] = json!("companion"),
+                        ("C", 8) => seat["blocked"] = json!(true),
+                        ("H", _) => seat["kind"] = json!("premium"),
+                        _ => {}
+                    }
+                    seat
+                })
+                .collect();
+            json!({"label": label, "seats": seats})
+        })
+        .collect();
+    json!({"name": "Big One", "rows": rows})
+}
+
+/// The number of seats held on `show` now.
+fn held(stage: &Stage, show: &str) -> Value {
+    stage.api("GET", &format!("/v1/shows/{show}"), None).1["held"].clone()
+}
+
+#[test]
+fn on_a_phone_every_seat_is_reachable_and_the_hold_button_stays_in_view() {
+    // The customer goes Back and holds the seats Back released: no cooldown
+    // here (the limits have tests of their own).
+    let env = [("ROCKET_HOLD_COOLDOWN", "0s")];
+    run("phone", &env, None, |stage| async move {
+        let screen = stage.create("/v1/screens", &wide_room());
+        let film = stage.create(
+            "/v1/films",
+            &json!({"title": "A Very Long Title For A Small Screen", "runtimeMinutes": 100}),
+        );
+        let show = stage.create(
+            "/v1/shows",
+            &json!({"screenId": screen, "filmId": film, "start": hours_from_now(3)}),
+        );
+        let kiosk = stage.browser().await;
+        kiosk.viewport(390, 844).await;
+        kiosk.seats_of(&stage.url("/kiosk"), &film, &show).await;
+        kiosk.view("seats").await;
+        assert_eq!(kiosk.count("button.seat").await, 128);
+        // The steps say where the customer is.
+        assert_eq!(kiosk.text("#steps [aria-current=step]").await, "Seats");
+        // Every seat, the left ones (A1, A2) too, can be reached and touched.
+        assert_eq!(kiosk.unreachable_seats("#seat-area").await, json!([]));
+        assert!(kiosk.fits_sideways().await, "the page scrolls sideways");
+        // The legend names every kind and state, and the limit is said.
+        let legend = kiosk.text(".legend").await;
+        for word in [
+            "Free",
+            "Yours",
+            "Held",
+            "Taken",
+            "Premium",
+            "Wheelchair place",
+            "Companion seat",
+            "Not for sale",
+        ] {
+            assert!(legend.contains(word), "{word} missing from {legend}");
+        }
+        assert!(kiosk.text("#pick-bar").await.contains("Up to 10 seats"));
+        kiosk.fit_for_fingers(20.0).await;
+        stage.shot(&kiosk, "phone-seats").await;
+        // The wheelchair place offers its companion seat.
+        kiosk.click("#seat-A1").await;
+        kiosk
+            .until(
+                "the companion prompt",
+                "return document.getElementById('companion-dialog').open",
+                vec![],
+            )
+            .await;
+        assert!(kiosk.text("#companion-text").await.contains("A2"));
+        stage.shot(&kiosk, "companion").await;
+        kiosk.click("#companion-add").await;
+        assert_eq!(kiosk.text("#seats-summary").await, "Your seats: A1, A2");
+        // Scrolled to the far right of the room, the bar is still in view.
+        kiosk
+            .script(
+                "document.getElementById('seat-H16').scrollIntoView({block: 'center', inline: 'center'}); return true",
+                vec![],
+            )
+            .await;
+        assert!(
+            kiosk.in_view("#hold").await,
+            "the hold button is off screen"
+        );
+        assert!(kiosk.in_view("#seats-summary").await);
+        // Ten seats at most, said on screen.
+        for seat in ["B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12"] {
+            kiosk.click(&format!("#seat-{seat}")).await;
+        }
+        kiosk.click("#seat-B13").await;
+        assert!(
+            kiosk.text("#seats-summary").await.contains("at most 10"),
+            "{}",
+            kiosk.text("#seats-summary").await
+        );
+        assert_eq!(
+            kiosk
+                .element("#seat-B13")
+                .await
+                .attr("aria-pressed")
+                .await
+                .unwrap(),
+            Some("false".into())
+        );
+        for seat in ["B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12"] {
+            kiosk.click(&format!("#seat-{seat}")).await;
+        }
+        stage.shot(&kiosk, "phone-picked").await;
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        assert_eq!(held(&stage, &show), 2);
+        // Back in the browser lets the hold go and shows the seats again.
+        kiosk.client.back().await.expect("back");
+        kiosk.view("seats").await;
+        let started = Instant::now();
+        while held(&stage, &show) != 0 {
+            assert!(started.elapsed() < PATIENCE, "Back left the hold alive");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(kiosk.text("#seats-summary").await, "Your seats: A1, A2");
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        kiosk.type_into("#user-name", "Pat").await;
+        kiosk.type_into("#phone", "07700 900456").await;
+        kiosk.click("#confirm").await;
+        kiosk.view("done").await;
+        // The 26-character number wraps inside its card.
+        let inside = kiosk
+            .script(
+                "const id = document.getElementById('done-id').getBoundingClientRect(); \
+                 const card = document.querySelector('#view-done .ticket').getBoundingClientRect(); \
+                 return id.right <= card.right && card.right <= innerWidth",
+                vec![],
+            )
+            .await;
+        assert_eq!(inside, json!(true), "the booking number leaves its card");
+        // The short reference, large, is the booking's.
+        let id = kiosk.text("#done-id").await;
+        let (_, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
+        assert_eq!(
+            json!(kiosk.text("#done-reference").await),
+            booking["reference"]
+        );
+        let size = kiosk
+            .script("return parseFloat(getComputedStyle(document.getElementById('done-reference')).fontSize)", vec![])
+            .await;
+        assert!(size.as_f64().unwrap() >= 36.0, "{size}");
+        assert!(kiosk.fits_sideways().await, "the page scrolls sideways");
+        stage.shot(&kiosk, "phone-booked").await;
+        // The narrowest phone reaches every seat too.
+        kiosk.viewport(320, 640).await;
+        kiosk.seats_of(&stage.url("/kiosk"), &film, &show).await;
+        kiosk.view("seats").await;
+        assert_eq!(kiosk.unreachable_seats("#seat-area").await, json!([]));
+        assert!(kiosk.in_view("#hold").await);
+        stage.shot(&kiosk, "narrow-seats").await;
+        kiosk.no_uncaught_errors(&[]).await;
+        kiosk.close().await;
+    });
+}
+
+/// A start `seconds` from now, to the second, as the API takes it.
+fn seconds_from_now(seconds: i64) -> (String, chrono::DateTime<chrono::Utc>) {
+    let start = chrono::Utc::now() + chrono::Duration::seconds(seconds);
+    (start.format("%Y-%m-%dT%H:%M:%SZ").to_string(), start)
+}
+
+#[test]
+fn a_started_show_is_never_offered_and_seats_are_read_afresh() {
+    run("fresh", &[], None, |stage| async move {
+        let screen = stage.create("/v1/screens", &small_room());
+        let film = stage.create(
+            "/v1/films",
+            &json!({"title": "Now Showing", "runtimeMinutes": 100}),
+        );
+        let (soon_start, soon_at) = seconds_from_now(12);
+        let soon = stage.create(
+            "/v1/shows",
+            &json!({"screenId": screen, "filmId": film, "start": soon_start}),
+        );
+        let later = stage.create(
+            "/v1/shows",
+            &json!({"screenId": screen, "filmId": film, "start": hours_from_now(4)}),
+        );
+        let kiosk = stage.browser().await;
+        kiosk.viewport(1080, 1920).await;
+        kiosk
+            .seats_of(&stage.url("/kiosk?refresh=1"), &film, &soon)
+            .await;
+        kiosk.view("seats").await;
+        assert_eq!(kiosk.unreachable_seats("#seat-area").await, json!([]));
+        kiosk.click("#seat-C3").await;
+        assert!(kiosk.in_view("#hold").await);
+        stage.shot(&kiosk, "portrait-seats").await;
+        // Meanwhile the later show sells three seats.
+        stage.create(
+            "/v1/bookings",
+            &json!({"showId": later, "count": 3, "userName": "Bo", "phoneNumber": "5550000001"}),
+        );
+        let wait = (soon_at - chrono::Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait + Duration::from_millis(300)).await;
+        // The show has started under the customer: too late, and the
+        // other shows are read afresh, the started one left out.
+        kiosk.view("problem").await;
+        assert_eq!(kiosk.text("#problem-title").await, "Too late");
+        stage.shot(&kiosk, "too-late").await;
+        kiosk.click("#problem-actions button.primary").await;
+        kiosk.view("shows").await;
+        assert_eq!(kiosk.count(&format!("button[data-show='{soon}']")).await, 0);
+        assert!(kiosk
+            .text(&format!("button[data-show='{later}']"))
+            .await
+            .contains("36 seats left"));
+        stage.shot(&kiosk, "fresh-shows").await;
+        // While the map is shown it is read again: a seat sold elsewhere
+        // goes grey, and a picked one is dropped with a word why.
+        kiosk.viewport(1920, 1080).await;
+        kiosk.click(&format!("button[data-show='{later}']")).await;
+        kiosk.view("seats").await;
+        kiosk.click("#seat-D5").await;
+        kiosk.click("#seat-D6").await;
+        assert!(
+            kiosk.in_view("#hold").await,
+            "the hold button is below the fold"
+        );
+        stage.create(
+            "/v1/bookings",
+            &json!({"showId": later, "seats": ["D6", "E1"], "userName": "Cy", "phoneNumber": "5550000002"}),
+        );
+        kiosk
+            .until(
+                "the seats read again",
+                "return document.getElementById('seat-E1').disabled && document.getElementById('seat-D6').disabled",
+                vec![],
+            )
+            .await;
+        let summary = kiosk.text("#seats-summary").await;
+        assert!(summary.contains("D6 was just taken"), "{summary}");
+        assert!(summary.contains("Your seats: D5"), "{summary}");
+        stage.shot(&kiosk, "landscape-fresh").await;
+        kiosk.no_uncaught_errors(&[]).await;
+        kiosk.close().await;
+    });
+}
+
+#[test]
+fn the_kiosk_asks_before_the_hold_or_the_idle_time_runs_out() {
+    let env = [("ROCKET_HOLD_FOR", "63s")];
+    run("more_time", &env, None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Tick Tock");
+        let kiosk = stage.browser().await;
+        kiosk.viewport(1080, 1920).await;
+        kiosk
+            .seats_of(&stage.url("/kiosk?idle=9"), &film, &show)
+            .await;
+        kiosk.click("#seat-D4").await;
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        assert_eq!(kiosk.text("#steps [aria-current=step]").await, "Details");
+        kiosk
+            .until(
+                "the hold's warning",
+                "return !document.getElementById('hold-warning').hidden",
+                vec![],
+            )
+            .await;
+        assert!(kiosk
+            .text("#hold-warning")
+            .await
+            .contains("Need more time?"));
+        kiosk
+            .until(
+                "the idle prompt",
+                "return document.getElementById('idle-dialog').open",
+                vec![],
+            )
+            .await;
+        stage.shot(&kiosk, "need-more-time").await;
+        kiosk.click("#idle-more").await;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        kiosk.view("details").await;
+        assert_eq!(held(&stage, &show), 1, "the customer kept the seats");
+        kiosk.no_uncaught_errors(&[]).await;
+        kiosk.close().await;
+    });
+}
+
+/// The counter open at 1366 × 768 with the staff token given.
+async fn counter_at_a_till(stage: &Stage) -> Browser {
+    let counter = stage.browser().await;
+    counter.viewport(1366, 768).await;
+    counter.open(&stage.url("/counter")).await;
+    counter
+        .until(
+            "the day",
+            "return document.getElementById('day-status').textContent !== ''",
+            vec![],
+        )
+        .await;
+    counter
+}
+
+/// What a person sees on each button under `scope` that its accessible
+/// name does not contain (axe's label-content-name-mismatch).
+async fn names_that_hide_their_text(browser: &Browser, scope: &str) -> Value {
+    browser
+        .script(
+            r"
+            const found = [];
+            const visibleText = (node) => {
+              if (node.nodeType === Node.TEXT_NODE) return node.textContent;
+              if (node.getAttribute && node.getAttribute('aria-hidden') === 'true') return '';
+              return [...node.childNodes].map(visibleText).join('');
+            };
+            for (const button of document.querySelectorAll(arguments[0] + ' button')) {
+              const text = visibleText(button).trim().toLowerCase();
+              const name = (button.getAttribute('aria-label') || button.textContent).toLowerCase();
+              const words = name.split(/[^a-z0-9]+/);
+              if (text && !(words.includes(text) || name.startsWith(text))) {
+                found.push(`${text} / ${name}`);
+              }
+            }
+            return found;
+            ",
+            vec![json!(scope)],
+        )
+        .await
+}
+
+#[test]
+fn the_counter_confirms_deletes_with_undo_and_sends_each_write_once() {
+    run("counter_safety", &[], None, |stage| async move {
+        // Six shows on one day, on six screens.
+        let film = stage.create(
+            "/v1/films",
+            &json!({"title": "Rush Hour", "runtimeMinutes": 98}),
+        );
+        let start = hours_from_now(2);
+        let mut shows = Vec::new();
+        for number in 1..=6 {
+            let body = if number == 1 {
+                let mut room = small_room();
+                room["name"] = json!("Hall 1");
+                room
+            } else {
+                json!({"name": format!("Hall {number}"), "capacity": 50})
+            };
+            let screen = stage.create("/v1/screens", &body);
+            shows.push(stage.create(
+                "/v1/shows",
+                &json!({"screenId": screen, "filmId": film, "start": start}),
+            ));
+        }
+        let booking = stage.create(
+            "/v1/bookings",
+            &json!({"showId": shows[0], "seats": ["B1", "B2"], "userName": "Fritz", "phoneNumber": "07700 900456"}),
+        );
+        let counter = counter_at_a_till(&stage).await;
+        counter
+            .script(
+                "document.getElementById('day-date').value = arguments[0]; return true",
+                vec![json!(&start[..10])],
+            )
+            .await;
+        counter.click("#day-form button[type=submit]").await;
+        counter
+            .until(
+                "the six shows",
+                "return document.querySelectorAll('#day-table tbody tr').length === 6",
+                vec![],
+            )
+            .await;
+        // At 768 px, from the Day link, every show of the day and its
+        // buttons are in view.
+        counter.click("header a[href='#day']").await;
+        for show in &shows {
+            assert!(
+                counter
+                    .in_view(&format!("#day-table tr[data-show='{show}'] button.delete"))
+                    .await,
+                "{show} is below the fold"
+            );
+        }
+        counter.fit_for_fingers(16.0).await;
+        stage.shot(&counter, "day").await;
+        // Bookings takes the clerk to the list.
+        counter
+            .click(&format!(
+                "#day-table tr[data-show='{}'] button.bookings",
+                shows[0]
+            ))
+            .await;
+        counter
+            .until(
+                "the list in focus",
+                "return document.activeElement && document.activeElement.id === 'show-bookings-title'",
+                vec![],
+            )
+            .await;
+        assert!(counter.in_view("#show-bookings-title").await);
+        stage.shot(&counter, "bookings").await;
+        // Delete: asked, then held back behind Undo; undone, nothing is sent.
+        counter
+            .script("window.scrollTo(0, 0); return true", vec![])
+            .await;
+        let row = format!("#day-table tr[data-show='{}']", shows[5]);
+        counter.click(&format!("{row} button.delete")).await;
+        counter.click(&format!("{row} button.confirm-delete")).await;
+        counter.waiting_for("#undo-bar:not([hidden])").await;
+        assert!(counter.text("#undo-text").await.starts_with("Deleting"));
+        stage.shot(&counter, "undo").await;
+        counter.click("#undo").await;
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        let (status, _) = stage.api("GET", &format!("/v1/shows/{}", shows[5]), None);
+        assert_eq!(status, 200, "an undone delete was sent");
+        // Confirmed and let be, it is sent after the bar has gone.
+        counter.click(&format!("{row} button.delete")).await;
+        counter.click(&format!("{row} button.confirm-delete")).await;
+        let asked = Instant::now();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (status, _) = stage.api("GET", &format!("/v1/shows/{}", shows[5]), None);
+        assert_eq!(status, 200, "the delete did not wait for its Undo");
+        counter
+            .until(
+                "the show gone",
+                "return document.querySelectorAll('#day-table tbody tr').length === 5",
+                vec![],
+            )
+            .await;
+        assert!(asked.elapsed() >= Duration::from_secs(5));
+        let (status, _) = stage.api("GET", &format!("/v1/shows/{}", shows[5]), None);
+        assert_eq!(status, 404);
+
+        // A double press of Add film adds one film; the same title again
+        // is questioned first.
+        counter.type_into("#film-title", "Twice Told").await;
+        counter.type_into("#film-runtime", "90").await;
+        counter
+            .script(
+                "const button = document.querySelector('#film-form button[type=submit]'); \
+                 button.click(); button.click(); \
+                 document.getElementById('film-form').requestSubmit(); return true",
+                vec![],
+            )
+            .await;
+        counter
+            .until(
+                "the film",
+                "return document.getElementById('film-status').textContent.startsWith('Added')",
+                vec![],
+            )
+            .await;
+        let titled = |stage: &Stage, title: &str| {
+            let (_, films) = stage.api("GET", "/v1/films", None);
+            films["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|film| film["title"] == title)
+                .count()
+        };
+        assert_eq!(titled(&stage, "Twice Told"), 1);
+        counter.type_into("#film-title", "twice told").await;
+        counter.type_into("#film-runtime", "90").await;
+        counter.click("#film-form button[type=submit]").await;
+        counter
+            .until(
+                "the question",
+                "return document.getElementById('film-status').textContent.includes('already a film')",
+                vec![],
+            )
+            .await;
+        assert_eq!(titled(&stage, "Twice Told"), 1);
+
+        // Found by phone with the country code, moved on the map.
+        counter.type_into("#find-query", "+44 7700 900456").await;
+        counter.click("#find-form button[type=submit]").await;
+        counter
+            .waiting_for(&format!("#found [data-booking='{booking}']"))
+            .await;
+        counter.click("#found .move").await;
+        counter.waiting_for("#found .move-map button.seat").await;
+        assert_eq!(counter.count("#found .move-map button.seat").await, 40);
+        assert_eq!(
+            names_that_hide_their_text(&counter, "#found .move-map").await,
+            json!([])
+        );
+        counter.type_into("#found .move-seats", "").await;
+        counter.click("#found .move-map [data-seat='D1']").await;
+        counter.click("#found .move-map [data-seat='D2']").await;
+        assert_eq!(
+            counter
+                .script(
+                    "return document.querySelector('#found .move-seats').value",
+                    vec![]
+                )
+                .await,
+            json!("D1 D2")
+        );
+        stage.shot(&counter, "move-map").await;
+        counter.click("#found form button[type=submit]").await;
+        counter
+            .until(
+                "the move",
+                "return document.getElementById('found').textContent.includes('Moved.')",
+                vec![],
+            )
+            .await;
+        let (_, moved) = stage.api("GET", &format!("/v1/bookings/{booking}"), None);
+        assert_eq!(moved["seats"], json!(["D1", "D2"]), "{moved}");
+
+        // The layout preview's buttons are named for what they show.
+        counter
+            .type_into("#screen-layout", "A: 1w 2c | 3 4p\nB: 1 2 3x 4")
+            .await;
+        assert_eq!(
+            names_that_hide_their_text(&counter, "#layout-preview").await,
+            json!([])
+        );
+        counter.no_uncaught_errors(&[]).await;
+        counter.close().await;
+    });
+}
+
+#[test]
+fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
+    run("walk_up", &[], None, |stage| async move {
+        let (_film, show) = seat_map_show(&stage, "Walk This Way");
+        let hall = stage.create("/v1/screens", &json!({"name": "Hall", "capacity": 30}));
+        let later_film = stage.create(
+            "/v1/films",
+            &json!({"title": "Later On", "runtimeMinutes": 90}),
+        );
+        let later = stage.create(
+            "/v1/shows",
+            &json!({"screenId": hall, "filmId": later_film, "start": hours_from_now(5)}),
+        );
+        let counter = counter_at_a_till(&stage).await;
+        counter.waiting_for("#sell-shows button").await;
+        // The next show is at the top; the keys are said on screen.
+        let first = counter
+            .script(
+                "return document.querySelector('#sell-shows button').dataset.show",
+                vec![],
+            )
+            .await;
+        assert_eq!(first, json!(show));
+        assert!(counter.text("#shortcuts").await.contains("sell"));
+        counter
+            .script(
+                "document.getElementById('find-query').focus(); return true",
+                vec![],
+            )
+            .await;
+        let alt = |key: char| {
+            KeyActions::new("keyboard".into())
+                .then(KeyAction::Down {
+                    value: Key::Alt.into(),
+                })
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key })
+                .then(KeyAction::Up {
+                    value: Key::Alt.into(),
+                })
+        };
+        counter
+            .client
+            .perform_actions(alt('s'))
+            .await
+            .expect("Alt+S");
+        counter
+            .until(
+                "the first show in focus",
+                "return document.activeElement && document.activeElement.dataset.show === arguments[0]",
+                vec![json!(show)],
+            )
+            .await;
+        counter.enter().await;
+        counter
+            .until(
+                "a seat in focus",
+                "return document.activeElement && document.activeElement.matches('#sell-seats button.seat')",
+                vec![],
+            )
+            .await;
+        counter.click("#sell-seats [data-seat='C3']").await;
+        counter.click("#sell-seats [data-seat='C4']").await;
+        stage.shot(&counter, "sell-seats").await;
+        // No name, no phone: a walk-up.
+        counter.click("#sell-submit").await;
+        counter.waiting_for("#sell-done:not([hidden])").await;
+        counter
+            .until(
+                "Print in focus",
+                "return document.activeElement && document.activeElement.id === 'sell-print'",
+                vec![],
+            )
+            .await;
+        counter
+            .until(
+                "the QR code",
+                "const img = document.getElementById('receipt-qr-image'); return !!img && img.complete && img.naturalWidth > 100",
+                vec![],
+            )
+            .await;
+        let id = counter.text("#receipt-id").await;
+        let (_, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
+        assert_eq!(booking["seats"], json!(["C3", "C4"]), "{booking}");
+        assert_eq!(booking["userName"], Value::Null, "{booking}");
+        assert_eq!(booking["phoneNumber"], Value::Null, "{booking}");
+        assert_eq!(
+            json!(counter.text("#receipt-reference").await),
+            booking["reference"]
+        );
+        assert_eq!(counter.text("#receipt-name").await, "Walk-up");
+        let (_, details) = stage.api("GET", &format!("/api/user-details?ticketId={id}"), None);
+        assert_eq!(
+            details["userDetails"],
+            json!({"userName": "Walk-up", "phoneNumber": ""})
+        );
+        stage.shot(&counter, "receipt").await;
+        // The print view: the receipt alone, at most 80 mm wide.
+        let session = counter.client.session_id().await.unwrap().unwrap();
+        ureq::post(&format!(
+            "{}/session/{session}/goog/cdp/execute",
+            counter.driver
+        ))
+        .send_json(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}))
+        .expect("print media");
+        let printed = counter
+            .script(
+                "const receipt = document.getElementById('receipt').getBoundingClientRect(); \
+                 const shown = (id) => document.getElementById(id).getClientRects().length > 0; \
+                 return [receipt.width, shown('day'), shown('sell-print'), \
+                         getComputedStyle(document.querySelector('header.bar')).display]",
+                vec![],
+            )
+            .await;
+        assert!(
+            printed[0].as_f64().unwrap() <= 80.0 * 96.0 / 25.4,
+            "{printed}"
+        );
+        assert_eq!(printed[1], json!(false), "{printed}");
+        assert_eq!(printed[2], json!(false), "{printed}");
+        assert_eq!(printed[3], json!("none"), "{printed}");
+        stage.shot(&counter, "print-view").await;
+        ureq::post(&format!(
+            "{}/session/{session}/goog/cdp/execute",
+            counter.driver
+        ))
+        .send_json(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": ""}}))
+        .expect("screen media");
+        // Next sale by key: a count on free seating, with a name and phone.
+        counter
+            .client
+            .perform_actions(alt('n'))
+            .await
+            .expect("Alt+N");
+        counter
+            .click(&format!("#sell-shows [data-show='{later}']"))
+            .await;
+        counter
+            .until(
+                "the count in focus",
+                "return document.activeElement && document.activeElement.id === 'sell-count'",
+                vec![],
+            )
+            .await;
+        counter.type_into("#sell-count", "3").await;
+        counter.type_into("#sell-name", "Dana").await;
+        counter.type_into("#sell-phone", "+44 7700 900123").await;
+        counter.click("#sell-submit").await;
+        counter.waiting_for("#sell-done:not([hidden])").await;
+        assert_eq!(counter.text("#receipt-seats").await, "3 (free seating)");
+        let reference = counter.text("#receipt-reference").await;
+        // One box finds by reference (any case), number or phone.
+        counter
+            .client
+            .perform_actions(alt('f'))
+            .await
+            .expect("Alt+F");
+        counter
+            .until(
+                "the search box in focus",
+                "return document.activeElement && document.activeElement.id === 'find-query'",
+                vec![],
+            )
+            .await;
+        counter.press(&reference.to_lowercase()).await;
+        counter.enter().await;
+        counter
+            .until(
+                "the booking found by its reference",
+                "return document.getElementById('find-status').textContent === 'Found 1 booking.'",
+                vec![],
+            )
+            .await;
+        assert!(counter.text("#found").await.contains("Dana"));
+        counter.type_into("#find-query", &id).await;
+        counter.enter().await;
+        counter
+            .waiting_for(&format!("#found [data-booking='{id}']"))
+            .await;
+        assert!(counter.text("#found").await.contains("Walk-up"));
+        counter.type_into("#find-query", "07700 900123").await;
+        counter.enter().await;
+        counter
+            .until(
+                "the booking found by phone",
+                "return document.getElementById('found').textContent.includes('Dana')",
+                vec![],
+            )
+            .await;
+        counter.fit_for_fingers(16.0).await;
+        counter.no_uncaught_errors(&[]).await;
+        counter.close().await;
+    });
+}
+
+/// axe-core finds nothing serious or critical on either page, in its main
+/// states, at the viewports the pages are used at.
+#[test]
+fn the_pages_have_no_serious_accessibility_problems() {
+    run("accessibility", &[], None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Clear View");
+        let booking = stage.create(
+            "/v1/bookings",
+            &json!({"showId": show, "seats": ["E1"], "userName": "Ida", "phoneNumber": "5550003333"}),
+        );
+        let mut problems = Vec::new();
+        let kiosk = stage.browser().await;
+        kiosk.viewport(1080, 1920).await;
+        let mut check = |state: &str, found: Option<Value>| {
+            if let Some(found) = found {
+                if found != json!([]) {
+                    problems.push(format!("{state}: {found}"));
+                }
+            }
+        };
+        kiosk.open(&stage.url("/kiosk")).await;
+        kiosk.waiting_for("button.film").await;
+        check("kiosk films", kiosk.accessibility_problems().await);
+        kiosk.click(&format!("button[data-film='{film}']")).await;
+        kiosk.view("shows").await;
+        check("kiosk shows", kiosk.accessibility_problems().await);
+        kiosk.click(&format!("button[data-show='{show}']")).await;
+        kiosk.view("seats").await;
+        kiosk.click("#seat-C3").await;
+        check("kiosk seats", kiosk.accessibility_problems().await);
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        check("kiosk details", kiosk.accessibility_problems().await);
+        kiosk.type_into("#user-name", "Ada").await;
+        kiosk.type_into("#phone", "5550004444").await;
+        kiosk.click("#confirm").await;
+        kiosk.view("done").await;
+        check("kiosk booked", kiosk.accessibility_problems().await);
+        kiosk.close().await;
+
+        let counter = counter_at_a_till(&stage).await;
+        counter.waiting_for("#sell-shows button").await;
+        check("counter start", counter.accessibility_problems().await);
+        counter
+            .click(&format!("#sell-shows [data-show='{show}']"))
+            .await;
+        counter.waiting_for("#sell-seats button.seat").await;
+        check("counter sale seats", counter.accessibility_problems().await);
+        counter.click("#sell-seats [data-seat='D4']").await;
+        counter.click("#sell-submit").await;
+        counter.waiting_for("#sell-done:not([hidden])").await;
+        check("counter receipt", counter.accessibility_problems().await);
+        counter.type_into("#find-query", &booking).await;
+        counter.click("#find-form button[type=submit]").await;
+        counter
+            .waiting_for(&format!("#found [data-booking='{booking}']"))
+            .await;
+        counter.click("#found .move").await;
+        counter.waiting_for("#found .move-map button.seat").await;
+        counter
+            .type_into("#screen-layout", "A: 1w 2c | 3 4p\nB: 1 2 3x 4")
+            .await;
+        check(
+            "counter booking, move and layout",
+            counter.accessibility_problems().await,
+        );
+        counter.close().await;
+        assert!(problems.is_empty(), "{problems:#?}");
     });
 }

@@ -28,6 +28,7 @@ use boxoffice::domain::limits::{ClientId, Limits};
 use boxoffice::domain::seating::{
     best_available, Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet,
 };
+use boxoffice::domain::Reference;
 use boxoffice::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
 };
@@ -746,6 +747,9 @@ impl Model {
             user_name: booking.user_name.clone(),
             phone: booking.phone.clone(),
             created_at: booking.created_at,
+            // The first candidate: two of a case's few bookings sharing it
+            // (one in millions) is the only way it could differ.
+            reference: Reference::candidate(id.as_u128(), 0),
         })
     }
 
@@ -782,6 +786,7 @@ impl Model {
             count: booking.count,
             seats: booking.seats.clone(),
             created_at: booking.created_at,
+            reference: Reference::candidate(id.as_u128(), 0),
         })
     }
 

@@ -45,6 +45,9 @@ const FIELDS: &[(&str, &str, Accepts)] = &[
     ("showTime", patterns::SHOW_TIME, |s| {
         parse_show_time(s, chrono_tz::UTC).is_ok()
     }),
+    ("reference", patterns::REFERENCE, |s| {
+        boxoffice::domain::Reference::parse(s).is_some()
+    }),
 ];
 
 /// Characters that sit on the edge of some rule.

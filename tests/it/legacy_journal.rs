@@ -68,6 +68,12 @@ fn a_journal_left_by_a_crash_is_replayed_once_checked_and_retired() {
         "{said}"
     );
     assert!(!journal_of(&path).exists(), "the journal is retired");
+    let kept = path.with_file_name("boxoffice.redb.v3.bak");
+    assert_eq!(
+        std::fs::read(&kept).unwrap(),
+        std::fs::read(Path::new(FIXTURES).join("crash.db")).unwrap(),
+        "the file as that release left it is kept, as before any upgrade"
+    );
     server.terminate();
     assert_eq!(check_file(&path).unwrap(), Vec::<String>::new());
     // A second start has nothing left to replay and serves the same.

@@ -28,6 +28,7 @@ mod dump;
 mod expiry;
 mod faults;
 mod files;
+mod find;
 mod group_commit;
 mod hostile;
 mod hostile_http;

@@ -192,6 +192,8 @@ impl Model {
             count: ticket.count,
             seats: Vec::new(),
             created_at: ticket.created_at,
+            // The first candidate (see the cinema model).
+            reference: boxoffice::domain::Reference::candidate(id.as_u128(), 0),
         }
     }
 

@@ -422,3 +422,61 @@ fn two_processes_purging_at_once_delete_each_expired_record_once() {
     first_probe.join().unwrap();
     second_probe.join().unwrap();
 }
+
+#[test]
+fn the_upgrade_to_schema_5_gives_every_stored_ticket_a_reference() {
+    use boxoffice::usecases::NewBooking;
+    let Some(database) = database("the_upgrade_to_schema_5_gives_every_stored_ticket_a_reference")
+    else {
+        return;
+    };
+    let (backend, probe) = open_at(&database.url).unwrap();
+    let phone = boxoffice::domain::Phone::from_number(9876543210).unwrap();
+    let runtime = runtime();
+    let mut ids = Vec::new();
+    for number in 0..3 {
+        let booking = NewBooking {
+            user_name: format!("Asha {number}"),
+            phone: phone.clone(),
+            count: 1,
+            starts_at: crate::support::NOW + crate::support::HOUR,
+        };
+        let booked = runtime
+            .block_on(backend.book(booking, None))
+            .unwrap()
+            .fresh()
+            .unwrap();
+        ids.push(booked.ticket.id);
+    }
+    drop(backend);
+    probe.join().unwrap();
+    // Back to schema 4: no reference column.
+    execute(
+        &database.url,
+        "ALTER TABLE tickets DROP COLUMN reference; DELETE FROM schema_version WHERE version = 5",
+    );
+    let (backend, probe) = open_at(&database.url).unwrap();
+    assert_eq!(
+        schema_versions(&database.url),
+        (1..=boxoffice::pg::SCHEMA_VERSION).collect::<Vec<_>>()
+    );
+    let mut references = std::collections::BTreeSet::new();
+    for id in ids {
+        let booking = runtime
+            .block_on(boxoffice::usecases::cinema::Cinema::booking(&backend, id))
+            .unwrap()
+            .expect("the booking");
+        let found = runtime
+            .block_on(boxoffice::usecases::cinema::Cinema::booking_with_reference(
+                &backend,
+                booking.reference,
+            ))
+            .unwrap()
+            .expect("found by its reference");
+        assert_eq!(found.id, id);
+        references.insert(booking.reference);
+    }
+    assert_eq!(references.len(), 3);
+    drop(backend);
+    probe.join().unwrap();
+}

@@ -493,7 +493,7 @@ fn seats_by_name_and_the_best_block_by_count() {
         json!({
             "id": named["id"], "showId": show["id"], "seats": ["F7", "F8"], "count": 2,
             "userName": "Asha", "phoneNumber": "+91 98765 43210",
-            "createdAt": "2030-01-01T00:00:00+00:00",
+            "createdAt": "2030-01-01T00:00:00+00:00", "reference": named["reference"],
         })
     );
     // Row H is round(2 × 11 / 3) = 7 from the screen; its middle block of four.
@@ -1116,7 +1116,10 @@ fn every_refusal_is_a_problem_and_changes_nothing() {
         (
             "POST",
             "/v1/bookings".into(),
-            Some(json!({"showId": seated["id"], "count": 1, "phoneNumber": 9876543210u64})),
+            // A walk-up may leave the name out, but not give an empty one.
+            Some(
+                json!({"showId": seated["id"], "count": 1, "userName": "", "phoneNumber": 9876543210u64}),
+            ),
             422,
             "invalid",
         ),

@@ -82,11 +82,24 @@ const Box = (() => {
     return asking;
   }
 
+  // The Idempotency-Key of a write that has no definite answer yet: the
+  // same write sent again (a double press, a retry after a lost answer)
+  // goes under the same key, so the service does it once.
+  const openKeys = new Map();
+  function keyFor(method, path, body) {
+    const what = `${method} ${path} ${JSON.stringify(body === undefined ? null : body)}`;
+    if (!openKeys.has(what)) {
+      openKeys.set(what, newKey());
+    }
+    return [what, openKeys.get(what)];
+  }
+
   // A call to /v1: resolves to the parsed answer (a Blob with `blob`), or
   // rejects with NetworkError or ApiError. A 401 (or, for staff calls, a
-  // 403) asks for the token and tries again.
+  // 403) asks for the token and tries again. `keepalive` lets a release
+  // outlive the page.
   async function call(method, path, body, options = {}) {
-    const key = newKey();
+    const [what, key] = method === "GET" ? [null, null] : keyFor(method, path, body);
     for (let attempt = 0; ; attempt += 1) {
       const headers = { Accept: options.blob ? "image/svg+xml" : "application/json" };
       const token = localStorage.getItem(tokenKey());
@@ -108,6 +121,7 @@ const Box = (() => {
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
           cache: "no-store",
+          keepalive: Boolean(options.keepalive),
         });
         if (options.blob && response.ok) {
           blob = await response.blob();
@@ -116,6 +130,12 @@ const Box = (() => {
         }
       } catch (_error) {
         throw new NetworkError("network");
+      }
+      // Answered for good: the next such write is a new one. A 503 or an
+      // in-flight 409 may be retried under the same key.
+      const settled = response.status !== 503 && !(response.status === 409 && response.headers.get("Retry-After"));
+      if (what && settled) {
+        openKeys.delete(what);
       }
       const refused = response.status === 401 || (response.status === 403 && options.staff);
       if (refused && attempt < 3) {
@@ -155,6 +175,25 @@ const Box = (() => {
       }
     }
     return items;
+  }
+
+  // Runs `work` with `button` disabled (and marked busy) until it ends, so
+  // a second press cannot send the request again; a press while busy is
+  // ignored.
+  async function busy(button, work) {
+    if (button.dataset.busy === "true") {
+      return undefined;
+    }
+    button.dataset.busy = "true";
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      return await work();
+    } finally {
+      delete button.dataset.busy;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
   }
 
   // A refusal or a failure as a sentence for the person in front of the page.
@@ -249,6 +288,7 @@ const Box = (() => {
 
   return {
     call,
+    busy,
     all,
     sentence,
     el,

@@ -1,8 +1,11 @@
 "use strict";
 // The kiosk: film → show → seats (or a count) → a hold with its countdown →
 // name and phone → the booking with its QR code. Idle for `?idle=` seconds
-// (default 60), it releases any hold and starts again, forgetting the
-// customer.
+// (default 60), it asks whether the customer needs more time, then releases
+// any hold and starts again, forgetting the customer. Shows and seat maps
+// are read afresh on every step, after every refusal and every `?refresh=`
+// seconds (default 20) while a map is shown; a show that has started is
+// never offered.
 
 (() => {
   const { call, all, sentence, el, ApiError, NetworkError } = Box;
@@ -10,11 +13,17 @@
 
   const MOST_SEATS = 10;
   const DAYS_AHEAD = 7;
-  const idleParameter = Number(new URLSearchParams(location.search).get("idle"));
-  const IDLE_MS =
-    Number.isFinite(idleParameter) && idleParameter >= 1 && idleParameter <= 3600
-      ? idleParameter * 1000
-      : 60000;
+  // `?name=SECONDS` (1 to 3600), else `fallback` seconds; in milliseconds.
+  function secondsParameter(name, fallback) {
+    const value = Number(new URLSearchParams(location.search).get(name));
+    return (Number.isFinite(value) && value >= 1 && value <= 3600 ? value : fallback) * 1000;
+  }
+  const IDLE_MS = secondsParameter("idle", 60);
+  const REFRESH_MS = secondsParameter("refresh", 20);
+  // The "need more time?" prompt comes this long before the idle reset.
+  const IDLE_WARNING_MS = Math.min(15000, IDLE_MS / 3);
+  // And the hold's warning when this little of it is left.
+  const HOLD_WARNING_SECONDS = 60;
 
   // Everything about the current customer; `forget()` drops it all.
   let customer = null;
@@ -23,9 +32,12 @@
   }
   let catalogue = { films: new Map(), screens: new Map(), shows: [] };
   let countdownTimer = null;
+  let refreshTimer = null;
   let lastTouch = Date.now();
   // Answers that arrive after a reset belong to nobody.
   let generation = 0;
+
+  const STEPS = ["start", "shows", "seats", "details", "done"];
 
   function view(name) {
     for (const section of document.querySelectorAll("[data-view]")) {
@@ -33,8 +45,35 @@
     }
     $("restart").hidden = name === "start";
     document.body.dataset.step = name;
+    if (name !== "seats") {
+      stopRefresh();
+    }
+    // The progress steps: those before the current one are done.
+    const at = STEPS.indexOf(name);
+    if (at >= 0) {
+      for (const item of document.querySelectorAll("#steps li")) {
+        const index = STEPS.indexOf(item.dataset.step);
+        item.classList.toggle("done", index < at);
+        if (index === at) {
+          item.setAttribute("aria-current", "step");
+        } else {
+          item.removeAttribute("aria-current");
+        }
+      }
+    }
+    // Each step is a page of the browser's history, so Back goes one step
+    // back (and lets a hold go, see `popstate` below).
+    if (!history.state || history.state.step !== name) {
+      history.pushState({ step: name }, "");
+    }
     const heading = document.querySelector(`#view-${name} h2`);
     heading.focus();
+  }
+
+  // Shows that have not started, by the kiosk's clock.
+  function upcoming(shows) {
+    const now = Date.now();
+    return shows.filter((show) => Date.parse(show.start) > now);
   }
 
   function problem(title, text, actions) {
@@ -71,35 +110,43 @@
 
   // ---- Start: the films with shows today and in the next days.
 
+  // The films, screens and shows as they are now; false when the answer
+  // came for a forgotten customer.
+  async function loadCatalogue(stale) {
+    const from = new Date();
+    const to = new Date(from.getTime() + DAYS_AHEAD * 86400000);
+    const query = `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&limit=500`;
+    const [films, screens, shows] = await Promise.all([
+      all("/v1/films?limit=500"),
+      all("/v1/screens?limit=500"),
+      all(`/v1/shows?${query}`),
+    ]);
+    if (stale()) {
+      return false;
+    }
+    const known = new Set(films.map((film) => film.id));
+    catalogue = {
+      films: new Map(films.map((film) => [film.id, film])),
+      screens: new Map(screens.map((screen) => [screen.id, screen])),
+      shows: shows.filter((show) => show.filmId && known.has(show.filmId)),
+    };
+    return true;
+  }
+
   async function loadStart() {
     view("start");
     $("start-note").textContent = "Loading today's and the next days' shows…";
     $("films").replaceChildren();
     await guarded(async (stale) => {
-      const from = new Date();
-      const to = new Date(from.getTime() + DAYS_AHEAD * 86400000);
-      const query = `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&limit=500`;
-      const [films, screens, shows] = await Promise.all([
-        all("/v1/films?limit=500"),
-        all("/v1/screens?limit=500"),
-        all(`/v1/shows?${query}`),
-      ]);
-      if (stale()) {
-        return;
+      if (await loadCatalogue(stale)) {
+        renderFilms();
       }
-      const known = new Set(films.map((film) => film.id));
-      catalogue = {
-        films: new Map(films.map((film) => [film.id, film])),
-        screens: new Map(screens.map((screen) => [screen.id, screen])),
-        shows: shows.filter((show) => show.filmId && known.has(show.filmId)),
-      };
-      renderFilms();
     }, loadStart);
   }
 
   function renderFilms() {
     const byFilm = new Map();
-    for (const show of catalogue.shows) {
+    for (const show of upcoming(catalogue.shows)) {
       if (!byFilm.has(show.filmId)) {
         byFilm.set(show.filmId, []);
       }
@@ -134,14 +181,26 @@
   function chooseFilm(filmId) {
     customer.film = catalogue.films.get(filmId);
     customer.show = null;
-    renderShows();
+    showsAgain();
+  }
+
+  // The film's shows, read afresh: on this step and after every refusal.
+  async function showsAgain() {
+    stopCountdown();
+    await guarded(async (stale) => {
+      if (await loadCatalogue(stale)) {
+        customer.film = catalogue.films.get(customer.film.id) || customer.film;
+        renderShows();
+      }
+    }, showsAgain);
   }
 
   function renderShows() {
     const film = customer.film;
     $("shows-title").textContent = film.title;
     const days = new Map();
-    for (const show of catalogue.shows.filter((show) => show.filmId === film.id)) {
+    const shows = upcoming(catalogue.shows).filter((show) => show.filmId === film.id);
+    for (const show of shows) {
       const day = Box.dayLabel(show.start);
       if (!days.has(day)) {
         days.set(day, []);
@@ -176,7 +235,8 @@
         }),
       ),
     ]);
-    $("show-days").replaceChildren(...blocks.flat());
+    const none = el("p", { class: "notice" }, "This film has no more shows in the next days. Please choose another film.");
+    $("show-days").replaceChildren(...(shows.length ? blocks.flat() : [none]));
     view("shows");
   }
 
@@ -191,13 +251,90 @@
       if (stale()) {
         return;
       }
+      if (Date.parse(show.start) <= Date.now()) {
+        tooLate();
+        return;
+      }
       customer.show = show;
       customer.seats = seats;
       const free = new Set(seats.filter((seat) => seat.state === "free").map((seat) => seat.seat));
       customer.picked = new Set(keep.filter((name) => free.has(name)));
       customer.count = Math.min(Math.max(customer.count, 1), Math.max(show.available, 1));
       renderSeats();
+      startRefresh();
     }, () => chooseShow(showId, keep));
+  }
+
+  // While the seats are shown, they are read again every REFRESH_MS: seats
+  // others took go grey, a picked one that was taken is dropped.
+  function startRefresh() {
+    stopRefresh();
+    refreshTimer = setInterval(refreshSeats, REFRESH_MS);
+  }
+
+  function stopRefresh() {
+    if (refreshTimer) {
+      clearInterval(refreshTimer);
+      refreshTimer = null;
+    }
+  }
+
+  async function refreshSeats() {
+    const mine = generation;
+    const shown = customer.show;
+    if (!shown || document.body.dataset.step !== "seats") {
+      stopRefresh();
+      return;
+    }
+    if (Date.parse(shown.start) <= Date.now()) {
+      tooLate();
+      return;
+    }
+    let show;
+    let seats;
+    try {
+      [show, seats] = await Promise.all([
+        call("GET", `/v1/shows/${shown.id}`),
+        call("GET", `/v1/shows/${shown.id}/seats`),
+      ]);
+    } catch (_error) {
+      // The next round tries again; a hold says what is wrong, if anything.
+      return;
+    }
+    if (mine !== generation || customer.show !== shown || document.body.dataset.step !== "seats") {
+      return;
+    }
+    customer.show = show;
+    customer.seats = seats;
+    const lost = [];
+    for (const seat of seats) {
+      if (customer.picked.has(seat.seat) && seat.state !== "free") {
+        customer.picked.delete(seat.seat);
+        lost.push(seat.seat);
+      }
+      const button = document.getElementById(`seat-${seat.seat}`);
+      if (button) {
+        drawSeatState(button, seat);
+      }
+    }
+    if (seats.length === 0) {
+      customer.count = Math.min(customer.count, Math.max(Math.min(MOST_SEATS, show.available), 1));
+      const output = $("count");
+      if (output) {
+        output.textContent = String(customer.count);
+      }
+    }
+    updateSummary();
+    if (lost.length) {
+      $("seats-summary").textContent = `${lost.join(", ")} ${lost.length === 1 ? "was" : "were"} just taken by someone else. ${$("seats-summary").textContent}`;
+    }
+  }
+
+  function tooLate() {
+    problem("Too late", "This show has started, so it can no longer be booked. Please choose another show.", [
+      ["Choose another show", showsAgain],
+      ["Start over", restart],
+    ]);
   }
 
   function screenName(show) {
@@ -259,25 +396,20 @@
     const lines = rows.map((row) => {
       const cells = [el("span", { class: "row-label", "aria-hidden": "true" }, row.label)];
       for (const seat of row.seats) {
-        const picked = customer.picked.has(seat.seat);
         const mark = seat.kind === "wheelchair" ? "♿" : seat.kind === "companion" ? "+" : null;
-        cells.push(
-          el(
-            "button",
-            {
-              type: "button",
-              class: `seat ${seat.kind} ${seat.state}`,
-              id: `seat-${seat.seat}`,
-              "data-seat": seat.seat,
-              "aria-pressed": seat.state === "free" ? String(picked) : null,
-              "aria-label": `Row ${seat.row} seat ${seat.number}${KIND_WORDS[seat.kind] || ""}, ${STATE_WORDS[seat.state] || seat.state}`,
-              disabled: seat.state !== "free",
-              onclick: (event) => toggleSeat(seat.seat, event.currentTarget),
-            },
-            mark ? el("span", { class: "mark", "aria-hidden": "true" }, mark) : null,
-            mark ? null : seat.number,
-          ),
+        const button = el(
+          "button",
+          {
+            type: "button",
+            id: `seat-${seat.seat}`,
+            "data-seat": seat.seat,
+            onclick: (event) => toggleSeat(seat.seat, event.currentTarget),
+          },
+          mark ? el("span", { class: "mark", "aria-hidden": "true" }, mark) : null,
+          mark ? null : seat.number,
         );
+        drawSeatState(button, seat);
+        cells.push(button);
         if (seat.aisleAfter) {
           cells.push(el("span", { class: "aisle", "aria-hidden": "true" }));
         }
@@ -285,22 +417,50 @@
       cells.push(el("span", { class: "row-label", "aria-hidden": "true" }, row.label));
       return el("div", { class: "row" }, cells);
     });
+    // The rows sit in a box as wide as the widest row, centred while it
+    // fits and scrolled from its left edge when it does not, so every seat
+    // can be reached on a narrow screen.
     $("seat-area").replaceChildren(
       el(
         "div",
         { class: "room", role: "group", "aria-label": "Seats, the screen at the top" },
-        el("div", { class: "screen-bar", "aria-hidden": "true" }, "Screen"),
-        lines,
+        el("div", { class: "room-rows" }, el("div", { class: "screen-bar", "aria-hidden": "true" }, "Screen"), lines),
       ),
-      el(
-        "ul",
-        { class: "legend" },
-        el("li", {}, el("span", { class: "swatch" }), "Free"),
-        el("li", {}, el("span", { class: "swatch picked" }), "Yours"),
-        el("li", {}, el("span", { class: "swatch held" }), "Held"),
-        el("li", {}, el("span", { class: "swatch taken" }), "Taken"),
-        el("li", {}, el("span", { class: "swatch access" }), "♿ wheelchair, + companion"),
-      ),
+      legend(),
+    );
+  }
+
+  // Every kind of seat and every state a seat can be in.
+  function legend() {
+    const item = (swatch, text, mark) =>
+      el("li", {}, el("span", { class: `swatch ${swatch}`, "aria-hidden": "true" }, mark || ""), text);
+    return el(
+      "ul",
+      { class: "legend", "aria-label": "What the seats show" },
+      item("", "Free"),
+      item("picked", "Yours"),
+      item("held", "Held by someone"),
+      item("taken", "Taken"),
+      item("premium", "Premium"),
+      item("access", "Wheelchair place", "♿"),
+      item("access", "Companion seat", "+"),
+      item("blocked", "Not for sale"),
+    );
+  }
+
+  // A seat button as `seat` now is: its kind, its state, picked or not.
+  function drawSeatState(button, seat) {
+    const picked = customer.picked.has(seat.seat);
+    button.className = `seat ${seat.kind} ${seat.state}`;
+    button.disabled = seat.state !== "free";
+    if (seat.state === "free") {
+      button.setAttribute("aria-pressed", String(picked));
+    } else {
+      button.removeAttribute("aria-pressed");
+    }
+    button.setAttribute(
+      "aria-label",
+      `Row ${seat.row} seat ${seat.number}${KIND_WORDS[seat.kind] || ""}, ${STATE_WORDS[seat.state] || seat.state}`,
     );
   }
 
@@ -308,13 +468,61 @@
     if (customer.picked.has(name)) {
       customer.picked.delete(name);
     } else if (customer.picked.size >= MOST_SEATS) {
-      $("seats-summary").textContent = `At most ${MOST_SEATS} seats at a time.`;
+      updateSummary();
+      $("seats-summary").textContent = `You can take at most ${MOST_SEATS} seats at a time. ${$("seats-summary").textContent}`;
+      $("seats-limit").classList.add("error");
       return;
     } else {
       customer.picked.add(name);
     }
     button.setAttribute("aria-pressed", String(customer.picked.has(name)));
     updateSummary();
+    const seat = customer.seats.find((one) => one.seat === name);
+    if (seat && seat.kind === "wheelchair" && customer.picked.has(name)) {
+      offerCompanion(seat);
+    }
+  }
+
+  // The free companion seat beside a wheelchair place (not across an
+  // aisle), if there is one.
+  function companionOf(seat) {
+    const row = customer.seats.filter((one) => one.row === seat.row);
+    const at = row.findIndex((one) => one.seat === seat.seat);
+    const beside = [];
+    if (at > 0 && !row[at - 1].aisleAfter) {
+      beside.push(row[at - 1]);
+    }
+    if (at + 1 < row.length && !seat.aisleAfter) {
+      beside.push(row[at + 1]);
+    }
+    return beside.find((one) => one.kind === "companion" && one.state === "free" && !customer.picked.has(one.seat)) || null;
+  }
+
+  // A wheelchair place has room for a wheelchair, not a seat: say so, and
+  // offer the companion seat beside it.
+  function offerCompanion(seat) {
+    const companion = companionOf(seat);
+    const dialog = $("companion-dialog");
+    const add = $("companion-add");
+    if (companion) {
+      $("companion-text").textContent = `${seat.seat} has room for a wheelchair instead of a seat. The companion seat ${companion.seat} beside it is free: add it for the person with you?`;
+      add.hidden = false;
+      add.textContent = `Add seat ${companion.seat}`;
+      add.onclick = () => {
+        dialog.close();
+        const button = document.getElementById(`seat-${companion.seat}`);
+        if (button && !customer.picked.has(companion.seat)) {
+          toggleSeat(companion.seat, button);
+        }
+      };
+      $("companion-no").textContent = "No, thank you";
+    } else {
+      $("companion-text").textContent = `${seat.seat} has room for a wheelchair instead of a seat. Its companion seat is not free just now.`;
+      add.hidden = true;
+      $("companion-no").textContent = "Keep this place";
+    }
+    dialog.showModal();
+    (companion ? add : $("companion-no")).focus();
   }
 
   function pickedInOrder() {
@@ -325,6 +533,8 @@
     const general = customer.seats.length === 0;
     const count = general ? customer.count : customer.picked.size;
     $("hold").disabled = count === 0;
+    $("seats-limit").textContent = `Up to ${MOST_SEATS} seats.`;
+    $("seats-limit").classList.remove("error");
     if (general) {
       $("seats-summary").textContent = `${count} ${count === 1 ? "seat" : "seats"}`;
     } else {
@@ -340,26 +550,27 @@
     const request = customer.seats.length === 0
       ? { showId: show.id, count: customer.count }
       : { showId: show.id, seats: pickedInOrder() };
-    $("hold").disabled = true;
     const mine = generation;
-    try {
-      const held = await call("POST", "/v1/holds", request);
-      if (mine !== generation) {
-        call("DELETE", `/v1/holds/${held.id}`).catch(() => {});
-        return;
+    await Box.busy($("hold"), async () => {
+      try {
+        const held = await call("POST", "/v1/holds", request);
+        if (mine !== generation) {
+          call("DELETE", `/v1/holds/${held.id}`).catch(() => {});
+          return;
+        }
+        customer.hold = { ...held, deadline: Date.now() + held.secondsLeft * 1000 };
+        showDetails();
+      } catch (error) {
+        if (mine === generation) {
+          holdRefused(error);
+        }
       }
-      customer.hold = { ...held, deadline: Date.now() + held.secondsLeft * 1000 };
-      showDetails();
-    } catch (error) {
-      if (mine === generation) {
-        holdRefused(error);
-      }
-    }
+    });
   }
 
   function holdRefused(error) {
     const again = () => chooseShow(customer.show.id, pickedInOrder());
-    const otherShow = ["Choose another show", () => renderShows()];
+    const otherShow = ["Choose another show", showsAgain];
     if (error instanceof ApiError && error.slug === "seats-taken") {
       const taken = error.problem.seats || [];
       const which = taken.length === 1 ? `Seat ${taken[0]} was` : `Seats ${taken.join(", ")} were`;
@@ -375,10 +586,7 @@
         [["Pick seats again", again], otherShow, ["Start over", restart]],
       );
     } else if (error instanceof ApiError && (error.slug === "show-started" || error.slug === "expired")) {
-      problem("Too late", "This show has started, so it can no longer be booked. Please choose another show.", [
-        otherShow,
-        ["Start over", restart],
-      ]);
+      tooLate();
     } else {
       problem("Sorry", sentence(error), [["Try again", again], ["Start over", restart]]);
     }
@@ -389,7 +597,7 @@
     const what = held.seats.length ? `Seats ${held.seats.join(", ")}` : `${held.count} ${held.count === 1 ? "seat" : "seats"}`;
     $("details-summary").textContent = `${customer.film.title}, ${Box.showWhen(customer.show.start)}, ${screenName(customer.show)}. ${what}.`;
     $("details-error").textContent = "";
-    $("confirm").disabled = false;
+    $("hold-warning").hidden = true;
     view("details");
     $("user-name").focus();
     tick();
@@ -415,6 +623,12 @@
     const box = $("countdown");
     box.textContent = `Your seats are held for ${minutes}:${seconds}`;
     box.classList.toggle("low", left <= 30);
+    // Said once, before the time runs out, while there is time to act.
+    const warning = $("hold-warning");
+    if (warning.hidden && left > 0 && left <= HOLD_WARNING_SECONDS && held.secondsLeft > HOLD_WARNING_SECONDS) {
+      warning.textContent = "Need more time? Your seats are held for less than a minute more: please confirm now to keep them, or they are let go.";
+      warning.hidden = false;
+    }
     if (left === 0) {
       holdRanOut();
     }
@@ -437,8 +651,9 @@
     customer.hold = null;
     stopCountdown();
     if (held) {
-      // Best effort: a hold left behind runs out by itself.
-      await call("DELETE", `/v1/holds/${held.id}`).catch(() => {});
+      // Best effort: a hold left behind runs out by itself. `keepalive`:
+      // also when the page is being left.
+      await call("DELETE", `/v1/holds/${held.id}`, undefined, { keepalive: true }).catch(() => {});
     }
     return held;
   }
@@ -468,28 +683,31 @@
       return;
     }
     say("");
-    $("confirm").disabled = true;
     const mine = generation;
-    try {
-      const booking = await call("POST", `/v1/holds/${held.id}/confirm`, { userName, phoneNumber });
-      if (mine !== generation) {
-        return;
+    await Box.busy($("confirm"), async () => {
+      try {
+        const booking = await call("POST", `/v1/holds/${held.id}/confirm`, { userName, phoneNumber });
+        if (mine !== generation) {
+          return;
+        }
+        stopCountdown();
+        customer.hold = null;
+        showBooking(booking);
+      } catch (error) {
+        if (mine === generation) {
+          confirmRefused(error, say);
+        }
       }
-      stopCountdown();
-      customer.hold = null;
-      showBooking(booking);
-    } catch (error) {
-      if (mine !== generation) {
-        return;
-      }
-      $("confirm").disabled = false;
-      if (error instanceof ApiError && (error.slug === "hold-expired" || error.status === 404)) {
-        holdRanOut();
-      } else if (error instanceof NetworkError) {
-        say("The box office cannot be reached just now. Your seats are still held: please try again.");
-      } else {
-        say(sentence(error));
-      }
+    });
+  }
+
+  function confirmRefused(error, say) {
+    if (error instanceof ApiError && (error.slug === "hold-expired" || error.status === 404)) {
+      holdRanOut();
+    } else if (error instanceof NetworkError) {
+      say("The box office cannot be reached just now. Your seats are still held: please try again.");
+    } else {
+      say(sentence(error));
     }
   }
 
@@ -497,6 +715,7 @@
 
   function showBooking(booking) {
     const show = customer.show;
+    $("done-reference").textContent = booking.reference || "";
     $("done-id").textContent = booking.id;
     $("done-film").textContent = customer.film.title;
     $("done-screen").textContent = screenName(show);
@@ -528,6 +747,9 @@
 
   async function restart() {
     generation += 1;
+    for (const dialog of document.querySelectorAll("dialog[open]:not(#token-dialog)")) {
+      dialog.close();
+    }
     await releaseHold();
     forget();
     for (const input of document.querySelectorAll("#details-form input")) {
@@ -537,7 +759,7 @@
     if (img) {
       URL.revokeObjectURL(img.src);
     }
-    for (const id of ["done-id", "done-film", "done-screen", "done-time", "done-seats", "done-name", "details-summary"]) {
+    for (const id of ["done-reference", "done-id", "done-film", "done-screen", "done-time", "done-seats", "done-name", "details-summary"]) {
       $(id).textContent = "";
     }
     $("done-qr").replaceChildren();
@@ -547,27 +769,68 @@
 
   function touched() {
     lastTouch = Date.now();
+    if ($("idle-dialog").open) {
+      $("idle-dialog").close();
+    }
   }
   for (const type of ["pointerdown", "keydown", "input", "touchstart", "wheel"]) {
     document.addEventListener(type, touched, { capture: true, passive: true });
   }
   setInterval(() => {
-    if (Date.now() - lastTouch < IDLE_MS) {
+    const idle = Date.now() - lastTouch;
+    if ($("token-dialog").open) {
       return;
     }
-    touched();
-    if (!$("token-dialog").open) {
+    if (idle >= IDLE_MS) {
+      touched();
+      restart();
+    } else if (idle >= IDLE_MS - IDLE_WARNING_MS && document.body.dataset.step !== "start" && !$("idle-dialog").open) {
+      // Nothing to forget on the first screen; elsewhere, ask first.
+      for (const dialog of document.querySelectorAll("dialog[open]:not(#token-dialog)")) {
+        dialog.close();
+      }
+      $("idle-dialog").showModal();
+      $("idle-more").focus();
+    }
+  }, 250);
+
+  // Back in the browser goes one step back; from the details it lets the
+  // hold go, as "Back to seats" does.
+  window.addEventListener("popstate", (event) => {
+    const to = event.state && event.state.step;
+    const from = document.body.dataset.step;
+    if (from === "details") {
+      backToSeats();
+    } else if (from === "seats" && customer.film) {
+      showsAgain();
+    } else if (from === "shows" || to === "start" || from === "done" || from === "problem") {
+      restart();
+    } else if (!to) {
+      history.pushState({ step: from }, "");
+    }
+  });
+  // Leaving the page lets the hold go at once rather than when it runs out.
+  window.addEventListener("pagehide", () => {
+    releaseHold();
+  });
+
+  async function backToSeats() {
+    const held = await releaseHold();
+    if (customer.show) {
+      chooseShow(customer.show.id, held ? held.seats : []);
+    } else {
       restart();
     }
-  }, 500);
+  }
 
   $("restart").addEventListener("click", restart);
   $("shows-back").addEventListener("click", () => loadStart());
-  $("seats-back").addEventListener("click", () => renderShows());
+  $("seats-back").addEventListener("click", showsAgain);
   $("hold").addEventListener("click", hold);
-  $("details-back").addEventListener("click", async () => {
-    const held = await releaseHold();
-    chooseShow(customer.show.id, held ? held.seats : []);
+  $("details-back").addEventListener("click", backToSeats);
+  $("companion-no").addEventListener("click", () => $("companion-dialog").close());
+  $("idle-more").addEventListener("click", () => {
+    touched();
   });
   $("details-form").addEventListener("submit", confirm);
   $("details-form").addEventListener("input", () => {

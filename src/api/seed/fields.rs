@@ -67,12 +67,26 @@ pub fn phone_from_json(value: Option<&Value>) -> Result<Phone, Error> {
     })
 }
 
+/// A phone number as `/api` writes it: `""` for a walk-up without one.
 pub fn phone_to_json(phone: &Phone) -> Value {
     match phone {
         Phone::Number(number) => Value::from(*number),
         Phone::Text(text) => Value::from(text.as_str()),
+        Phone::Absent => Value::from(""),
     }
 }
+
+/// A name as `/api` writes it: `Walk-up` for a walk-up without one.
+pub fn user_name_to_json(user_name: String) -> String {
+    if user_name.is_empty() {
+        WALK_UP.to_owned()
+    } else {
+        user_name
+    }
+}
+
+/// What `/api` calls a booking sold with no name.
+pub const WALK_UP: &str = "Walk-up";
 
 /// A show time field of a body, venue-local unless it carries an offset.
 pub fn show_time_field(body: &Map<String, Value>, name: &str, app: &App) -> Result<Millis, Error> {
@@ -160,6 +174,29 @@ pub fn phone_schema(_: &mut SchemaGenerator) -> Schema {
     schema.metadata().description = Some(
         "7 to 15 digits, as a JSON number or a string (optional leading +, spaces and - ignored); \
          answered in the type it was sent."
+            .into(),
+    );
+    schema.into()
+}
+
+/// `phoneNumber` in an answer: as [`phone_schema`], or `""` for a walk-up
+/// sold at the counter without a number.
+pub fn answer_phone_schema(gen: &mut SchemaGenerator) -> Schema {
+    let Schema::Object(mut schema) = phone_schema(gen) else {
+        unreachable!("phone_schema is an object")
+    };
+    let mut empty = SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        ..SchemaObject::default()
+    };
+    empty.string().max_length = Some(0);
+    empty.metadata().description = Some("A walk-up sold without a number.".into());
+    if let Some(one_of) = schema.subschemas().one_of.as_mut() {
+        one_of.push(empty.into());
+    }
+    schema.metadata().description = Some(
+        "7 to 15 digits, as a JSON number or a string, answered in the type it was sent; \
+         \"\" for a walk-up sold at the counter without a number."
             .into(),
     );
     schema.into()

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{phone_schema, phone_to_json};
+use super::fields::{answer_phone_schema, phone_to_json, user_name_to_json};
 use crate::domain::time::format_show_time;
 use crate::domain::Ticket;
 use crate::usecases::{Booked, ShowTickets};
@@ -22,7 +22,7 @@ pub struct TicketResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketData {
-    #[schemars(schema_with = "phone_schema")]
+    #[schemars(schema_with = "answer_phone_schema")]
     pub phone_number: Value,
     pub user_name: String,
     pub ticket_count: u32,
@@ -38,7 +38,7 @@ impl TicketResponse {
             success: true,
             data: TicketData {
                 phone_number: phone_to_json(&ticket.phone),
-                user_name: ticket.user_name,
+                user_name: user_name_to_json(ticket.user_name),
                 ticket_count: ticket.count,
                 show_time: format_show_time(show.starts_at, zone),
                 movie_id: show.id.to_string(),
@@ -90,7 +90,7 @@ impl ShowTicketsResponse {
 pub struct TicketSummary {
     pub ticket_id: String,
     pub user_name: String,
-    #[schemars(schema_with = "phone_schema")]
+    #[schemars(schema_with = "answer_phone_schema")]
     pub phone_number: Value,
     pub ticket_count: u32,
     /// The show started `expire_after` ago or more.
@@ -102,7 +102,7 @@ impl TicketSummary {
         Self {
             ticket_id: ticket.id.to_string(),
             phone_number: phone_to_json(&ticket.phone),
-            user_name: ticket.user_name,
+            user_name: user_name_to_json(ticket.user_name),
             ticket_count: ticket.count,
             expired,
         }
@@ -126,7 +126,7 @@ pub struct UserDetailsResponse {
 #[serde(rename_all = "camelCase")]
 pub struct UserDetails {
     pub user_name: String,
-    #[schemars(schema_with = "phone_schema")]
+    #[schemars(schema_with = "answer_phone_schema")]
     pub phone_number: Value,
 }
 
@@ -136,7 +136,7 @@ impl UserDetailsResponse {
             success: true,
             user_details: UserDetails {
                 phone_number: phone_to_json(&ticket.phone),
-                user_name: ticket.user_name,
+                user_name: user_name_to_json(ticket.user_name),
             },
         }
     }

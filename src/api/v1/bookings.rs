@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::auth::Clerk;
 use super::fields::{Body, Checked, Fields, Object};
-use super::params::booking_in_path;
+use super::params::{booking_in_path, reference_in_query, Query};
 use super::problem::Problem;
 use super::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
 use super::schema;
@@ -32,11 +32,16 @@ pub struct BookingAnswer {
     /// The seats by name, in booking order; `[]` on a general-admission show.
     pub seats: Vec<String>,
     pub count: u32,
-    pub user_name: String,
-    #[schemars(schema_with = "phone_schema")]
+    /// `null` for a walk-up sold without a name.
+    pub user_name: Option<String>,
+    /// `null` for a walk-up sold without a number.
+    #[schemars(schema_with = "optional_phone_schema")]
     pub phone_number: Value,
     /// RFC 3339 with the venue's offset, to the second.
     pub created_at: String,
+    /// The short reference a person reads out: 6 characters of `0-9A-Z`
+    /// without `0 1 I L O U`, unique among live bookings.
+    pub reference: String,
 }
 
 pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
@@ -45,10 +50,18 @@ pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
         show_id: booking.show.to_string(),
         seats: booking.seats.clone(),
         count: booking.count,
-        user_name: booking.user_name.clone(),
-        phone_number: phone_to_json(&booking.phone),
+        user_name: Some(booking.user_name.clone()).filter(|name| !name.is_empty()),
+        phone_number: match &booking.phone {
+            Phone::Absent => Value::Null,
+            phone => phone_to_json(phone),
+        },
         created_at: rfc3339(booking.created_at, zone),
+        reference: booking.reference.to_string(),
     }
+}
+
+fn optional_phone_schema(gen: &mut SchemaGenerator) -> Schema {
+    schema::nullable(phone_schema(gen))
 }
 
 fn show_id_schema() -> Schema {
@@ -105,11 +118,12 @@ impl JsonSchema for NewBookingRequest {
                 ("userName", user_name_schema(gen)),
                 ("phoneNumber", phone_schema(gen)),
             ],
-            &["showId", "userName", "phoneNumber"],
+            &["showId"],
         );
         schema::described(
             schema::exactly_one_of(object, &["seats", "count"]),
-            "`seats` by name or a `count` (exactly one of them), and who books.",
+            "`seats` by name or a `count` (exactly one of them), and who books: `userName` and \
+             `phoneNumber` may be left out (or `null`) for a walk-up sold at the counter.",
         )
     }
 }
@@ -124,8 +138,8 @@ impl Fields for NewBookingRequest {
         Ok(NewSeatBooking {
             show,
             seats,
-            user_name: body.user_name("userName")?,
-            phone: body.phone("phoneNumber")?,
+            user_name: body.optional_user_name("userName")?,
+            phone: body.optional_phone("phoneNumber")?,
         })
     }
 
@@ -294,7 +308,8 @@ pub async fn cancel_booking(
     Ok(write.answer(app.bookings.cancel_booking(id, once).await?))
 }
 
-/// Find the bookings with a phone number (digits compared, spacing ignored).
+/// Find the bookings with a phone number: the last 9 digits compared (all of
+/// them when fewer), so a number is found with or without its country code.
 ///
 /// Either token may search once one is set. A search changes nothing, so an
 /// `Idempotency-Key` is only checked for its form.
@@ -312,6 +327,26 @@ pub async fn search_bookings(
     }
     let zone = app.config.timezone;
     let found = app.bookings.search_bookings(phone).await?;
+    Ok(ok(&List {
+        items: found.iter().map(|booking| answer(booking, zone)).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Find a booking by its short reference (any case; spaces and `-` ignored).
+///
+/// Either token may look one up once one is set, as a phone search does. The
+/// answer is a list: the one live booking with that reference, or none.
+#[openapi(tag = "Bookings", operation_id = "findBookings")]
+#[get("/bookings?<reference>")]
+pub async fn find_bookings(
+    _clerk: Clerk,
+    app: &State<App>,
+    reference: Query<'_>,
+) -> Read<List<BookingAnswer>> {
+    let reference = reference_in_query(&reference)?;
+    let zone = app.config.timezone;
+    let found = app.bookings.booking_with_reference(reference).await?;
     Ok(ok(&List {
         items: found.iter().map(|booking| answer(booking, zone)).collect(),
         next_cursor: None,

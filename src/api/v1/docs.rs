@@ -107,6 +107,7 @@ const OPERATIONS: &[Op] = &[
     op("moveBooking", Clerk, SALE).with_body().writes(),
     op("cancelBooking", Clerk, &[NotFound]).writes(),
     op("searchBookings", Clerk, &[]).with_body(),
+    op("findBookings", Clerk, &[]).with_query(),
     op("createHold", Clerk, HOLD).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),
@@ -335,6 +336,14 @@ fn describe_parameter(parameter: &mut Parameter, path: &str) {
             string(patterns::ULID, "A film id."),
             Value::Null,
         ),
+        "reference" => (
+            "The booking's short reference (required).",
+            string(
+                patterns::REFERENCE,
+                "6 characters of 0-9 and A-Z without 0 1 I L O U.",
+            ),
+            json!("7KQ4MZ"),
+        ),
         "id" if path.starts_with("/screens/") => (
             "The screen: `default` or the id POST /v1/screens gave.",
             string(patterns::SCREEN_ID, "A screen id."),
@@ -349,7 +358,8 @@ fn describe_parameter(parameter: &mut Parameter, path: &str) {
     };
     parameter.description = Some(description.into());
     if parameter.location == "query" {
-        parameter.required = false;
+        // Only a reference look-up cannot do without its parameter.
+        parameter.required = parameter.name == "reference";
     }
     if let ParameterValue::Schema {
         schema: value,

@@ -243,6 +243,24 @@ impl<'a> Object<'a> {
     pub fn phone(&self, field: &str) -> Result<Phone, Problem> {
         phone_from_json(self.get(field)).map_err(|error| Problem::invalid(error.message()))
     }
+
+    /// `userName` of a walk-up: absent or `null` is none (`""`), else as
+    /// [`Object::user_name`] reads it.
+    pub fn optional_user_name(&self, field: &str) -> Result<String, Problem> {
+        match self.get(field) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(_) => self.user_name(field),
+        }
+    }
+
+    /// `phoneNumber` of a walk-up: absent or `null` is none, else as
+    /// [`Object::phone`] reads it.
+    pub fn optional_phone(&self, field: &str) -> Result<Phone, Problem> {
+        match self.get(field) {
+            None | Some(Value::Null) => Ok(Phone::Absent),
+            Some(_) => self.phone(field),
+        }
+    }
 }
 
 const TIME_SHAPE: &str = "must be a time such as \"2030-06-01T18:30:00+05:30\", or \

@@ -55,6 +55,7 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         bookings::move_booking,
         bookings::cancel_booking,
         bookings::search_bookings,
+        bookings::find_bookings,
         qr::booking_qr,
         holds::create_hold,
         holds::get_hold,

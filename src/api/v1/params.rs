@@ -2,6 +2,7 @@
 //! not parse names nothing: 404), and query parameters (anything malformed,
 //! or given twice, is 400).
 
+use crate::domain::Reference;
 use chrono_tz::Tz;
 
 use super::fields::{is_ulid, parse_time};
@@ -88,6 +89,18 @@ pub fn time_in_query(name: &str, values: &[&str], zone: Tz) -> Result<Option<Mil
 
 /// An id in the query; `Ok(None)` inside when it is well formed but names
 /// nothing (the all-zero screen id).
+/// `reference`: a booking's short reference, in any case; required.
+pub fn reference_in_query(values: &[&str]) -> Result<Reference, Problem> {
+    let text = one("reference", values)?.ok_or_else(|| {
+        Problem::bad_request("Pass reference=, the booking's 6-character reference.")
+    })?;
+    Reference::parse(text).ok_or_else(|| {
+        Problem::bad_request(
+            "reference is not a booking reference: 6 characters of 0-9 and A-Z without 0 1 I L O U.",
+        )
+    })
+}
+
 pub fn id_in_query<T>(
     name: &str,
     values: &[&str],

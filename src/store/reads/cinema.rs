@@ -9,13 +9,14 @@ use redb::{ReadTransaction, ReadableTable};
 use super::{dangling, read_show, read_ticket};
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::codec::{decode_film, decode_hold, decode_screen, decode_ticket};
 use crate::store::error::StoreError;
 use crate::store::tables::{
-    FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
-    TICKET_ID_TO_TICKET,
+    FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN,
+    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::store::Store;
 use crate::usecases::cinema::ShowFilter;
@@ -352,19 +353,33 @@ impl Store {
         Ok(Some((ticket, screen)))
     }
 
-    /// Every ticket whose phone number has the digits of `phone`, in booking
-    /// order, each with its screen. Reads every ticket: a staff search.
+    /// The live ticket with `reference`, with the screen its seats are named on.
+    pub fn ticket_with_reference(
+        &self,
+        reference: Reference,
+    ) -> Result<Option<(Ticket, Arc<Screen>)>, StoreError> {
+        let id = {
+            let txn = self.begin_read()?;
+            let found = txn
+                .open_table(REFERENCE_TO_TICKET_ID)?
+                .get(reference.as_u32())?
+                .map(|id| id.value());
+            match found {
+                Some(id) => TicketId::from_u128(id),
+                None => return Ok(None),
+            }
+        };
+        self.ticket_on_screen(id)
+    }
+
+    /// Every ticket whose phone number ends in the same digits as `phone`
+    /// (see [`Phone::search_key`]), in booking order, each with its screen.
+    /// Reads every ticket: a staff search.
     pub fn tickets_with_phone(
         &self,
         phone: &Phone,
     ) -> Result<Vec<(Ticket, Arc<Screen>)>, StoreError> {
-        let digits = |phone: &Phone| -> String {
-            match phone {
-                Phone::Number(number) => number.to_string(),
-                Phone::Text(text) => text.chars().filter(char::is_ascii_digit).collect(),
-            }
-        };
-        let wanted = digits(phone);
+        let wanted = phone.search_key();
         let txn = self.begin_read()?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
         let screens = txn.open_table(SCREEN_ID_TO_SCREEN)?;
@@ -372,7 +387,7 @@ impl Store {
         for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {
             let (id, bytes) = entry?;
             let ticket = decode_ticket(id.value(), bytes.value())?;
-            if digits(&ticket.phone) != wanted {
+            if ticket.phone.search_key() != wanted {
                 continue;
             }
             let show = read_show(&shows, ticket.show_id)?.ok_or_else(|| dangling(&ticket))?;

@@ -11,6 +11,7 @@ use crate::domain::holds::{expiry, Hold};
 use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
 use crate::domain::sales::{ensure_on_sale, sell_held};
 use crate::domain::seating::SeatSet;
+use crate::domain::Reference;
 use crate::domain::{HoldId, Millis, Refusal, Show, Ticket, TicketId};
 use crate::store::error::StoreError;
 use crate::usecases::cinema::SeatRequest;
@@ -100,21 +101,23 @@ impl Batch<'_, '_> {
             let mut show = self.tables.show(hold.show_id)?;
             let screen = self.tables.screen_of(&show, self.rules)?;
             sell_held(&mut show, &hold);
+            let id = TicketId::from_u128(self.ids.next(self.now)?);
             let ticket = Ticket {
-                id: TicketId::from_u128(self.ids.next(self.now)?),
+                id,
                 show_id: show.id,
                 user_name: confirmation.user_name.clone(),
                 phone: confirmation.phone.clone(),
                 count: hold.count,
                 seats: hold.seats.clone(),
                 created_at: self.now,
+                reference: Reference::candidate(id.as_u128(), 0),
             };
             Ok((hold, show, Sold { ticket, screen }))
         })();
-        outcome(plan, |(hold, show, sold)| {
+        outcome(plan, |(hold, show, mut sold)| {
             self.tables.remove_hold(&hold)?;
             self.tables.put_show(&show)?;
-            self.tables.add_ticket(&sold.ticket)?;
+            self.tables.add_ticket(&mut sold.ticket)?;
             Ok(sold)
         })
     }

@@ -28,15 +28,17 @@ use super::reads::{dangling, missing_show, read_show, read_ticket, ScreenCache};
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
-    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, SCREEN_ID_TO_SCREEN,
-    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
-    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, REFERENCE_TO_TICKET_ID,
+    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::domain::cinema::Screen;
 use crate::domain::holds::{held, Hold};
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::seating::SeatSet;
-use crate::domain::{HoldId, Millis, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{
+    HoldId, Millis, Reference, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
+};
 
 /// Mints ids in increasing order, so a show's tickets sort in booking order
 /// even within one millisecond, and even after the clock stepped back.
@@ -125,6 +127,7 @@ pub(super) struct Tables<'txn> {
     film_shows: MultimapTable<'txn, u128, u128>,
     tickets: Table<'txn, u128, &'static [u8]>,
     show_tickets: MultimapTable<'txn, u128, u128>,
+    references: Table<'txn, u32, u128>,
     holds: Table<'txn, u128, &'static [u8]>,
     show_holds: MultimapTable<'txn, u128, u128>,
     hold_expiries: MultimapTable<'txn, i64, u128>,
@@ -160,6 +163,7 @@ impl<'txn> Tables<'txn> {
             film_shows: txn.open_multimap_table(FILM_ID_TO_SHOW_IDS)?,
             tickets: txn.open_table(TICKET_ID_TO_TICKET)?,
             show_tickets: txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?,
+            references: txn.open_table(REFERENCE_TO_TICKET_ID)?,
             holds: txn.open_table(HOLD_ID_TO_HOLD)?,
             show_holds: txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?,
             hold_expiries: txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?,
@@ -346,8 +350,12 @@ impl<'txn> Tables<'txn> {
         Ok(())
     }
 
-    /// Stores a new ticket under its show.
-    fn add_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
+    /// Stores a new ticket under its show, with the first of its reference
+    /// candidates no live ticket has.
+    fn add_ticket(&mut self, ticket: &mut Ticket) -> Result<(), StoreError> {
+        ticket.reference = free_reference(&self.references, ticket.id.as_u128())?;
+        self.references
+            .insert(ticket.reference.as_u32(), ticket.id.as_u128())?;
         self.put_ticket(ticket)?;
         self.show_tickets
             .insert(ticket.show_id.as_u128(), ticket.id.as_u128())?;
@@ -368,10 +376,32 @@ impl<'txn> Tables<'txn> {
 
     fn remove_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
         self.tickets.remove(ticket.id.as_u128())?;
+        self.references.remove(ticket.reference.as_u32())?;
         self.show_tickets
             .remove(ticket.show_id.as_u128(), ticket.id.as_u128())?;
         Ok(())
     }
+}
+
+/// How many of a ticket's reference candidates are tried: 30^6 of them
+/// make even the second a rarity.
+pub const REFERENCE_ATTEMPTS: u32 = 64;
+
+/// The first reference candidate of ticket `id` that `references` lacks.
+pub(super) fn free_reference(
+    references: &impl ReadableTable<u32, u128>,
+    id: u128,
+) -> Result<Reference, StoreError> {
+    for attempt in 0..REFERENCE_ATTEMPTS {
+        let candidate = Reference::candidate(id, attempt);
+        if references.get(candidate.as_u32())?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(StoreError::Corrupt(format!(
+        "no free reference for ticket {} in {REFERENCE_ATTEMPTS} tries",
+        TicketId::from_u128(id)
+    )))
 }
 
 /// Several use cases inside one write transaction, at one "now".

@@ -7,6 +7,7 @@ use super::{outcome, Batch, Failure, Outcome, Tables};
 use crate::domain::cinema::Screen;
 use crate::domain::rules::is_expired;
 use crate::domain::sales::{ensure_on_sale, release, take_seats, Party};
+use crate::domain::Reference;
 use crate::domain::{Refusal, Rules, Show, Ticket, TicketId};
 use crate::store::error::StoreError;
 use crate::usecases::cinema::{BookingMove, NewSeatBooking, SeatRequest};
@@ -59,20 +60,22 @@ impl Batch<'_, '_> {
                 SeatRequest::Count(count) => *count,
                 SeatRequest::Named(_) => u32::try_from(seats.len()).unwrap_or(u32::MAX),
             };
+            let id = TicketId::from_u128(self.ids.next(self.now)?);
             let ticket = Ticket {
-                id: TicketId::from_u128(self.ids.next(self.now)?),
+                id,
                 show_id: show.id,
                 user_name: booking.user_name.clone(),
                 phone: booking.phone.clone(),
                 count,
                 seats,
                 created_at: self.now,
+                reference: Reference::candidate(id.as_u128(), 0),
             };
             Ok((show, Sold { ticket, screen }))
         })();
-        outcome(plan, |(show, sold)| {
+        outcome(plan, |(show, mut sold)| {
             self.tables.put_show(&show)?;
-            self.tables.add_ticket(&sold.ticket)?;
+            self.tables.add_ticket(&mut sold.ticket)?;
             Ok(sold)
         })
     }

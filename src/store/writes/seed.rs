@@ -5,6 +5,7 @@ use redb::ReadableMultimapTable;
 
 use super::{outcome, Batch, Failure, IdMinter, Outcome, Tables};
 use crate::domain::rules::{self, expiry_cutoff, Move};
+use crate::domain::Reference;
 use crate::domain::{Millis, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::error::StoreError;
 use crate::store::reads::missing_show;
@@ -64,10 +65,10 @@ impl Batch<'_, '_> {
 
     fn apply_booking(
         &mut self,
-        BookingPlan { show, ticket }: BookingPlan,
+        BookingPlan { show, mut ticket }: BookingPlan,
     ) -> Result<Booked, StoreError> {
         self.tables.put_show(&show)?;
-        self.tables.add_ticket(&ticket)?;
+        self.tables.add_ticket(&mut ticket)?;
         Ok(Booked { ticket, show })
     }
 
@@ -181,14 +182,16 @@ fn plan_booking(
     let show = show_or_new(tables, rules, ids, now, booking.starts_at)?;
     let (_, held) = tables.held(&show, now)?;
     let (show, count) = rules::book(show, booking.count, held, now)?;
+    let id = TicketId::from_u128(ids.next(now)?);
     let ticket = Ticket {
-        id: TicketId::from_u128(ids.next(now)?),
+        id,
         show_id: show.id,
         user_name: booking.user_name.clone(),
         phone: booking.phone.clone(),
         count,
         seats: Vec::new(),
         created_at: now,
+        reference: Reference::candidate(id.as_u128(), 0),
     };
     Ok(BookingPlan { show, ticket })
 }

@@ -418,3 +418,33 @@ fn the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too() {
     let svg = qr.into_string().unwrap();
     assert!(svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
 }
+
+#[test]
+fn a_phone_search_matches_the_last_nine_digits_on_postgres_too() {
+    let Some(database) = database("a_phone_search_matches_the_last_nine_digits_on_postgres_too")
+    else {
+        return;
+    };
+    let (_dir, servers) = processes(&database, 1, &[]);
+    crate::find::phone_search_matches_the_last_nine_digits(&servers[0]);
+}
+
+#[test]
+fn a_booking_is_found_by_its_short_reference_on_postgres_too() {
+    let Some(database) = database("a_booking_is_found_by_its_short_reference_on_postgres_too")
+    else {
+        return;
+    };
+    let (_dir, servers) = processes(&database, 1, &[]);
+    crate::find::a_booking_is_found_by_its_short_reference(&servers[0]);
+}
+
+#[test]
+fn a_walk_up_is_sold_without_a_name_or_a_phone_on_postgres_too() {
+    let Some(database) = database("a_walk_up_is_sold_without_a_name_or_a_phone_on_postgres_too")
+    else {
+        return;
+    };
+    let (_dir, servers) = processes(&database, 1, &[]);
+    crate::find::a_walk_up_is_sold_without_a_name_or_a_phone(&servers[0]);
+}
