@@ -133,11 +133,34 @@ pub struct Allowance {
     retry_at: Millis,
 }
 
-fn retry_refusal(at: Millis, now: Millis) -> Refusal {
+/// Which limit refused a hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldLimit {
+    /// The client keeps `holds_per_client` live holds.
+    LiveHolds,
+    /// The client holds its share of the show (with, on general admission,
+    /// the places it gave back within the cooldown).
+    Share,
+    /// The client gave these seats back within the cooldown.
+    Cooldown,
+}
+
+impl std::fmt::Display for HoldLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::LiveHolds => "this client keeps as many live holds as it may",
+            Self::Share => "this client holds as much of this show as it may",
+            Self::Cooldown => "this client gave these seats back too recently to hold them again",
+        })
+    }
+}
+
+fn retry_refusal(limit: HoldLimit, at: Millis, now: Millis) -> Refusal {
     let seconds = u64::try_from(at.saturating_sub(now).max(1))
         .unwrap_or(1)
         .div_ceil(1_000);
     Refusal::TooManyHolds {
+        limit,
         retry_after_seconds: seconds.max(1),
     }
 }
@@ -156,7 +179,7 @@ pub fn allowance(
     let live: Vec<&Hold> = client_holds.iter().filter(|h| h.is_live(now)).collect();
     if u32::try_from(live.len()).unwrap_or(u32::MAX) >= limits.holds_per_client {
         let next = live.iter().map(|hold| hold.expires_at).min().unwrap_or(now);
-        return Err(retry_refusal(next, now));
+        return Err(retry_refusal(HoldLimit::LiveHolds, next, now));
     }
     // What this client gave back of this show and may not take again yet:
     // released holds, and expired ones not yet purged.
@@ -201,7 +224,7 @@ pub fn allowance(
         retry_at = now;
     }
     if most == 0 {
-        return Err(retry_refusal(retry_at, now));
+        return Err(retry_refusal(HoldLimit::Share, retry_at, now));
     }
     Ok(Allowance {
         cooled_seats,
@@ -215,7 +238,7 @@ impl Allowance {
     /// Refuses a hold of `count` places past the share.
     pub fn check_count(&self, count: u32, now: Millis) -> Result<(), Refusal> {
         if count > self.most {
-            return Err(retry_refusal(self.retry_at, now));
+            return Err(retry_refusal(HoldLimit::Share, self.retry_at, now));
         }
         Ok(())
     }
@@ -229,7 +252,7 @@ impl Allowance {
             .map(|(_, until)| *until)
             .max();
         match until {
-            Some(until) => Err(retry_refusal(until, now)),
+            Some(until) => Err(retry_refusal(HoldLimit::Cooldown, until, now)),
             None => Ok(()),
         }
     }
@@ -242,7 +265,7 @@ impl Allowance {
             .map(|(_, until)| *until)
             .min()
             .unwrap_or(now);
-        retry_refusal(until, now)
+        retry_refusal(HoldLimit::Cooldown, until, now)
     }
 }
 
@@ -349,6 +372,7 @@ mod tests {
         assert_eq!(
             refused,
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::LiveHolds,
                 retry_after_seconds: 5
             })
         );
@@ -365,6 +389,7 @@ mod tests {
         assert_eq!(
             left.check_count(6, NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Share,
                 retry_after_seconds: 60
             })
         );
@@ -394,12 +419,14 @@ mod tests {
         assert_eq!(
             left.check_seats(&[SeatIndex(4)], NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Cooldown,
                 retry_after_seconds: 59
             })
         );
         assert_eq!(
             left.check_seats(&[SeatIndex(7), SeatIndex(8)], NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Cooldown,
                 retry_after_seconds: 30
             })
         );
@@ -433,6 +460,7 @@ mod tests {
         assert_eq!(
             left.check_count(3, NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Share,
                 retry_after_seconds: 10
             })
         );
