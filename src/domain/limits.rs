@@ -467,6 +467,91 @@ mod tests {
     }
 
     #[test]
+    fn a_count_hold_picks_around_cooled_seats_and_is_told_when_only_they_are_left() {
+        use crate::domain::seating::{Row, Seat, SeatKind};
+        let seat = |number: usize| Seat {
+            number: number.to_string(),
+            kind: SeatKind::Standard,
+            blocked: false,
+            aisle_after: false,
+        };
+        let map = SeatMap::new(vec![Row {
+            label: "A".into(),
+            seats: (1..=3).map(seat).collect(),
+        }])
+        .unwrap();
+        let mut show = Show::empty(ShowId::from_u128(1), NOW + 3_600_000, 3);
+        show.sold_seats = Some(SeatSet::new(3));
+        let released = [Cooldown {
+            client: client(1),
+            show: show.id,
+            hold: HoldId::from_u128(2),
+            until: NOW + 20_000,
+            seats: vec![SeatIndex(1)],
+            count: 1,
+        }];
+        let left = allowance(Limits::DEFAULT, NOW, (show.id, 3, Some(3)), &[], &released).unwrap();
+        let none = SeatSet::new(3);
+        let picked = pick_held_seats(
+            &show,
+            Some(&map),
+            Party::Count(1),
+            (Some(&none), 0),
+            Some(&left),
+            NOW,
+        );
+        assert_ne!(
+            picked,
+            Ok(vec![SeatIndex(1)]),
+            "A2 is the best seat, but cooled"
+        );
+        assert!(picked.is_ok());
+        let mut others = SeatSet::new(3);
+        others.insert(SeatIndex(0));
+        others.insert(SeatIndex(2));
+        assert_eq!(
+            pick_held_seats(
+                &show,
+                Some(&map),
+                Party::Count(1),
+                (Some(&others), 0),
+                Some(&left),
+                NOW
+            ),
+            Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Cooldown,
+                retry_after_seconds: 20
+            })
+        );
+        let mut all = others.clone();
+        all.insert(SeatIndex(1));
+        assert_eq!(
+            pick_held_seats(
+                &show,
+                Some(&map),
+                Party::Count(1),
+                (Some(&all), 0),
+                Some(&left),
+                NOW
+            ),
+            Err(Refusal::NotEnoughSeats),
+            "taken by others: not the cooldown's doing"
+        );
+        // Staff are not limited.
+        assert_eq!(
+            pick_held_seats(
+                &show,
+                Some(&map),
+                Party::Count(1),
+                (Some(&others), 0),
+                None,
+                NOW
+            ),
+            Ok(vec![SeatIndex(1)])
+        );
+    }
+
+    #[test]
     fn a_release_cools_from_the_release_or_the_expiry_whichever_came_first() {
         let live = hold(1, 1, &[2], 1, NOW + 5_000);
         assert_eq!(
