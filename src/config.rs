@@ -474,11 +474,12 @@ fn limits(figment: &Figment) -> Result<Limits, ConfigError> {
             1_000,
         )?,
         hold_cooldown_ms: millis(cooldown),
+        // Judging a new key counts the client's live answers: at most this many.
         idempotency_per_client: positive(
             figment,
             "idempotency_per_client",
             DEFAULT_LIMITS.idempotency_per_client,
-            1_000_000,
+            10_000,
         )?,
         max_screens: positive(figment, "max_screens", DEFAULT_LIMITS.max_screens, 100_000)?,
     })
@@ -837,6 +838,7 @@ mod tests {
             ("hold_cooldown", "soon"),
             ("idempotency_per_client", "0"),
             ("idempotency_per_client", "many"),
+            ("idempotency_per_client", "10001"),
             ("max_screens", "0"),
             ("max_answer", r#""64 KiB""#),
             ("max_answer", r#""huge""#),

@@ -133,11 +133,34 @@ pub struct Allowance {
     retry_at: Millis,
 }
 
-fn retry_refusal(at: Millis, now: Millis) -> Refusal {
+/// Which limit refused a hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldLimit {
+    /// The client keeps `holds_per_client` live holds.
+    LiveHolds,
+    /// The client holds its share of the show (with, on general admission,
+    /// the places it gave back within the cooldown).
+    Share,
+    /// The client gave these seats back within the cooldown.
+    Cooldown,
+}
+
+impl std::fmt::Display for HoldLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::LiveHolds => "this client keeps as many live holds as it may",
+            Self::Share => "this client holds as much of this show as it may",
+            Self::Cooldown => "this client gave these seats back too recently to hold them again",
+        })
+    }
+}
+
+fn retry_refusal(limit: HoldLimit, at: Millis, now: Millis) -> Refusal {
     let seconds = u64::try_from(at.saturating_sub(now).max(1))
         .unwrap_or(1)
         .div_ceil(1_000);
     Refusal::TooManyHolds {
+        limit,
         retry_after_seconds: seconds.max(1),
     }
 }
@@ -156,7 +179,7 @@ pub fn allowance(
     let live: Vec<&Hold> = client_holds.iter().filter(|h| h.is_live(now)).collect();
     if u32::try_from(live.len()).unwrap_or(u32::MAX) >= limits.holds_per_client {
         let next = live.iter().map(|hold| hold.expires_at).min().unwrap_or(now);
-        return Err(retry_refusal(next, now));
+        return Err(retry_refusal(HoldLimit::LiveHolds, next, now));
     }
     // What this client gave back of this show and may not take again yet:
     // released holds, and expired ones not yet purged.
@@ -201,7 +224,7 @@ pub fn allowance(
         retry_at = now;
     }
     if most == 0 {
-        return Err(retry_refusal(retry_at, now));
+        return Err(retry_refusal(HoldLimit::Share, retry_at, now));
     }
     Ok(Allowance {
         cooled_seats,
@@ -215,7 +238,7 @@ impl Allowance {
     /// Refuses a hold of `count` places past the share.
     pub fn check_count(&self, count: u32, now: Millis) -> Result<(), Refusal> {
         if count > self.most {
-            return Err(retry_refusal(self.retry_at, now));
+            return Err(retry_refusal(HoldLimit::Share, self.retry_at, now));
         }
         Ok(())
     }
@@ -229,7 +252,7 @@ impl Allowance {
             .map(|(_, until)| *until)
             .max();
         match until {
-            Some(until) => Err(retry_refusal(until, now)),
+            Some(until) => Err(retry_refusal(HoldLimit::Cooldown, until, now)),
             None => Ok(()),
         }
     }
@@ -242,7 +265,7 @@ impl Allowance {
             .map(|(_, until)| *until)
             .min()
             .unwrap_or(now);
-        retry_refusal(until, now)
+        retry_refusal(HoldLimit::Cooldown, until, now)
     }
 }
 
@@ -349,6 +372,7 @@ mod tests {
         assert_eq!(
             refused,
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::LiveHolds,
                 retry_after_seconds: 5
             })
         );
@@ -365,6 +389,7 @@ mod tests {
         assert_eq!(
             left.check_count(6, NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Share,
                 retry_after_seconds: 60
             })
         );
@@ -394,12 +419,14 @@ mod tests {
         assert_eq!(
             left.check_seats(&[SeatIndex(4)], NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Cooldown,
                 retry_after_seconds: 59
             })
         );
         assert_eq!(
             left.check_seats(&[SeatIndex(7), SeatIndex(8)], NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Cooldown,
                 retry_after_seconds: 30
             })
         );
@@ -433,8 +460,94 @@ mod tests {
         assert_eq!(
             left.check_count(3, NOW),
             Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Share,
                 retry_after_seconds: 10
             })
+        );
+    }
+
+    #[test]
+    fn a_count_hold_picks_around_cooled_seats_and_is_told_when_only_they_are_left() {
+        use crate::domain::seating::{Row, Seat, SeatKind};
+        let seat = |number: usize| Seat {
+            number: number.to_string(),
+            kind: SeatKind::Standard,
+            blocked: false,
+            aisle_after: false,
+        };
+        let map = SeatMap::new(vec![Row {
+            label: "A".into(),
+            seats: (1..=3).map(seat).collect(),
+        }])
+        .unwrap();
+        let mut show = Show::empty(ShowId::from_u128(1), NOW + 3_600_000, 3);
+        show.sold_seats = Some(SeatSet::new(3));
+        let released = [Cooldown {
+            client: client(1),
+            show: show.id,
+            hold: HoldId::from_u128(2),
+            until: NOW + 20_000,
+            seats: vec![SeatIndex(1)],
+            count: 1,
+        }];
+        let left = allowance(Limits::DEFAULT, NOW, (show.id, 3, Some(3)), &[], &released).unwrap();
+        let none = SeatSet::new(3);
+        let picked = pick_held_seats(
+            &show,
+            Some(&map),
+            Party::Count(1),
+            (Some(&none), 0),
+            Some(&left),
+            NOW,
+        );
+        assert_ne!(
+            picked,
+            Ok(vec![SeatIndex(1)]),
+            "A2 is the best seat, but cooled"
+        );
+        assert!(picked.is_ok());
+        let mut others = SeatSet::new(3);
+        others.insert(SeatIndex(0));
+        others.insert(SeatIndex(2));
+        assert_eq!(
+            pick_held_seats(
+                &show,
+                Some(&map),
+                Party::Count(1),
+                (Some(&others), 0),
+                Some(&left),
+                NOW
+            ),
+            Err(Refusal::TooManyHolds {
+                limit: HoldLimit::Cooldown,
+                retry_after_seconds: 20
+            })
+        );
+        let mut all = others.clone();
+        all.insert(SeatIndex(1));
+        assert_eq!(
+            pick_held_seats(
+                &show,
+                Some(&map),
+                Party::Count(1),
+                (Some(&all), 0),
+                Some(&left),
+                NOW
+            ),
+            Err(Refusal::NotEnoughSeats),
+            "taken by others: not the cooldown's doing"
+        );
+        // Staff are not limited.
+        assert_eq!(
+            pick_held_seats(
+                &show,
+                Some(&map),
+                Party::Count(1),
+                (Some(&others), 0),
+                None,
+                NOW
+            ),
+            Ok(vec![SeatIndex(1)])
         );
     }
 

@@ -58,8 +58,11 @@ pub enum Refusal {
     StartInPast,
     /// The client keeps as many live holds as it may, holds its whole share
     /// of the show, or asked again for seats it gave back too recently.
-    #[error("this client holds as many seats as it may now; retry in {retry_after_seconds} s")]
-    TooManyHolds { retry_after_seconds: u64 },
+    #[error("{limit}; retry in {retry_after_seconds} s")]
+    TooManyHolds {
+        limit: super::limits::HoldLimit,
+        retry_after_seconds: u64,
+    },
     /// The client keeps as many `Idempotency-Key` answers as it may; the
     /// request was not run.
     #[error("this client keeps as many Idempotency-Key answers as it may; retry in {retry_after_seconds} s")]

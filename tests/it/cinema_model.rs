@@ -24,7 +24,7 @@ use std::thread::JoinHandle;
 
 use boxoffice::clock::{ManualClock, SharedClock};
 use boxoffice::domain::cinema::{Film, Layout, Screen};
-use boxoffice::domain::limits::{ClientId, Limits};
+use boxoffice::domain::limits::{ClientId, HoldLimit, Limits};
 use boxoffice::domain::seating::{
     best_available, Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet,
 };
@@ -1342,7 +1342,8 @@ impl Model {
         let show = self.shows.get(&new.show).ok_or(Refusal::ShowNotFound)?;
         self.on_sale(show, now)?;
         let limits = self.rules.limits;
-        let retry = |at: Millis| Refusal::TooManyHolds {
+        let retry = |limit: HoldLimit, at: Millis| Refusal::TooManyHolds {
+            limit,
             retry_after_seconds: u64::try_from((at - now).max(1))
                 .unwrap()
                 .div_ceil(1_000)
@@ -1360,6 +1361,7 @@ impl Model {
             .collect();
         if live.len() >= limits.holds_per_client as usize {
             return Err(retry(
+                HoldLimit::LiveHolds,
                 live.iter().map(|hold| hold.expires_at).min().unwrap(),
             ));
         }
@@ -1393,11 +1395,11 @@ impl Model {
             .saturating_sub(held)
             .saturating_sub(cooled_places.into());
         if most == 0 {
-            return Err(retry(retry_at));
+            return Err(retry(HoldLimit::Share, retry_at));
         }
         if let SeatRequest::Count(count) = &new.seats {
             if u64::from(*count) > most {
-                return Err(retry(retry_at));
+                return Err(retry(HoldLimit::Share, retry_at));
             }
         }
         let cooled_seats: Vec<(SeatIndex, Millis)> = cooled
@@ -1412,7 +1414,10 @@ impl Model {
                     seats
                 } else {
                     self.pick_seats(new.show, &new.seats, now, None)?;
-                    return Err(retry(cooled_seats.iter().map(|c| c.1).min().unwrap()));
+                    return Err(retry(
+                        HoldLimit::Cooldown,
+                        cooled_seats.iter().map(|c| c.1).min().unwrap(),
+                    ));
                 }
             }
             _ => self.pick_seats(new.show, &new.seats, now, None)?,
@@ -1423,10 +1428,10 @@ impl Model {
             .map(|(_, until)| *until)
             .max();
         if let Some(until) = clash {
-            return Err(retry(until));
+            return Err(retry(HoldLimit::Cooldown, until));
         }
         if seats.len() as u64 > most {
-            return Err(retry(retry_at));
+            return Err(retry(HoldLimit::Share, retry_at));
         }
         let count = count_of(&new.seats, &seats);
         Ok((seats, count))

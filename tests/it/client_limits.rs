@@ -150,7 +150,16 @@ fn a_client_keeps_at_most_two_live_holds_until_one_ends() {
             "203.0.113.1",
         ));
         held(&hold(&service, &shows[1], json!(1), "203.0.113.1"));
-        too_many(&hold(&service, &shows[2], json!(1), "203.0.113.1"), 90);
+        let third = hold(&service, &shows[2], json!(1), "203.0.113.1");
+        too_many(&third, 90);
+        assert!(
+            third.body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("This client keeps as many live holds as it may"),
+            "{}",
+            third.text
+        );
         held(&hold(&service, &shows[2], json!(1), "203.0.113.9"));
         service.clock.advance(90_000);
         // The first ran out: the client may hold again, of another show.
@@ -179,7 +188,12 @@ fn seats_a_client_released_or_let_expire_stay_out_of_its_reach_for_the_cooldown(
             Status::NoContent
         );
         service.clock.advance(20_000);
-        too_many(&hold(&service, &map, json!(["A5"]), "203.0.113.1"), 40);
+        let again = hold(&service, &map, json!(["A5"]), "203.0.113.1");
+        too_many(&again, 40);
+        assert_eq!(
+            again.body["detail"],
+            "This client gave these seats back too recently to hold them again; retry in 40 s."
+        );
         too_many(
             &hold(&service, &map, json!(["A4", "A5"]), "203.0.113.1"),
             40,
@@ -456,7 +470,16 @@ fn seat_maps_and_screens_are_capped_and_a_refusal_changes_nothing() {
             assert_eq!(refused.body["type"], "urn:boxoffice:invalid");
             assert!(refused.text.contains(key), "{}", refused.text);
         }
-        let first = post(json!({ "name": "Largest", "rows": rows(50, 100) }));
+        // The largest map, every field of every seat written out.
+        let mut largest = rows(50, 100);
+        for row in largest.as_array_mut().unwrap() {
+            for seat in row["seats"].as_array_mut().unwrap() {
+                seat["kind"] = json!("wheelchair");
+                seat["blocked"] = json!(false);
+                seat["aisleAfter"] = json!(false);
+            }
+        }
+        let first = post(json!({ "name": "Largest", "rows": largest }));
         assert_eq!(first.status, Status::Created, "{}", first.text);
         assert_eq!(first.body["capacity"], 5_000);
         assert_eq!(

@@ -273,6 +273,7 @@ impl From<Refusal> for Problem {
             Refusal::TooManyScreens { .. } => Kind::TooManyScreens,
             Refusal::TooManyHolds {
                 retry_after_seconds,
+                ..
             } => {
                 return Self {
                     retry_after: Some(*retry_after_seconds),

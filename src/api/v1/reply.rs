@@ -303,6 +303,36 @@ mod tests {
     }
 
     #[test]
+    fn a_page_is_cut_before_the_item_that_would_not_fit() {
+        let cursor = |n: &u128| Cursor { at: 0, id: *n };
+        let text = |n: u128| "x".repeat(100 + usize::try_from(n).unwrap());
+        let page = |items: Vec<u128>| Page { items, next: None };
+        let read = |reply: Reply<List<String>, 200>| -> List<String> {
+            serde_json::from_slice(&reply.body).unwrap()
+        };
+        let whole = read(List::fitted(page(vec![1, 2, 3]), text, cursor, 1 << 20));
+        assert_eq!(whole.items.len(), 3);
+        assert_eq!(whole.next_cursor, None);
+        // Room for two items of about 100 bytes, not three.
+        let cut = List::fitted(page(vec![1, 2, 3]), text, cursor, 330);
+        assert!(cut.body.len() <= 330, "{}", cut.body.len());
+        let cut = read(cut);
+        assert_eq!(cut.items.len(), 2);
+        assert_eq!(cut.next_cursor, Some(Cursor { at: 0, id: 2 }.encode()));
+        // One item always goes, so that the list goes on.
+        let one = read(List::fitted(page(vec![7, 8]), text, cursor, 10));
+        assert_eq!(one.items.len(), 1);
+        assert_eq!(one.next_cursor, Some(Cursor { at: 0, id: 7 }.encode()));
+        // A page the store already cut keeps its own cursor.
+        let more = Page {
+            items: vec![1],
+            next: Some(Cursor { at: 5, id: 1 }),
+        };
+        let more = read(List::fitted(more, text, cursor, 1 << 20));
+        assert_eq!(more.next_cursor, Some(Cursor { at: 5, id: 1 }.encode()));
+    }
+
+    #[test]
     fn times_are_written_with_the_venues_offset_to_the_second() {
         let zone: Tz = "Asia/Kolkata".parse().unwrap();
         let instant = parse_show_time("2030-01-02 18:30", zone).unwrap();

@@ -18,9 +18,10 @@ use crate::config::SeatMapLimits;
 use crate::domain::patterns;
 use crate::domain::seating::{Row, Seat, SeatKind, SeatMap};
 
-/// A seat map of the largest size (2000 seats) written out in full is far
-/// more than a booking's 16 KiB; `limits.seat-map` sets this limit.
-pub const DEFAULT_SEAT_MAP_LIMIT: ByteUnit = ByteUnit::Kibibyte(256);
+/// A seat map of the default largest size (`max_screen_seats`, 5000 seats)
+/// written out in full (about 360 KB) is far more than a booking's 16 KiB;
+/// `limits.seat-map` sets this limit.
+pub const DEFAULT_SEAT_MAP_LIMIT: ByteUnit = ByteUnit::Kibibyte(512);
 
 const KINDS: &[&str] = &["standard", "premium", "wheelchair", "companion"];
 
