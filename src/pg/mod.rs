@@ -118,6 +118,7 @@ pub struct PgBackend {
     ids: Ids,
     metrics: Arc<Metrics>,
     shared: Arc<Shared>,
+    cursor_secret: Vec<u8>,
 }
 
 impl Drop for PgBackend {
@@ -177,13 +178,14 @@ impl PgBackend {
     ) -> Result<(Self, JoinHandle<()>), PgError> {
         let config = parse_url(url)?;
         let setup = config.clone();
-        let newest = on_own_runtime(async move {
+        let (newest, cursor_secret) = on_own_runtime(async move {
             let mut client = connect(&setup).await?;
             let found = schema::migrate(&mut client).await?;
             if found < SCHEMA_VERSION {
                 rocket::info!("upgraded the database from schema {found} to {SCHEMA_VERSION}");
             }
-            reads::newest_instant(&client).await
+            let secret = schema::cursor_secret(&client).await?;
+            Ok::<_, PgError>((reads::newest_instant(&client).await?, secret))
         })?;
         clock.floor(newest);
         let manager = Manager::from_config(
@@ -215,9 +217,16 @@ impl PgBackend {
                 },
                 metrics,
                 shared,
+                cursor_secret,
             },
             probe,
         ))
+    }
+
+    /// The key paging cursors are signed with, the same for every process
+    /// on this database.
+    pub fn cursor_secret(&self) -> &[u8] {
+        &self.cursor_secret
     }
 
     pub fn rules(&self) -> Rules {

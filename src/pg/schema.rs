@@ -13,7 +13,7 @@ use tokio_postgres::Client;
 use super::error::PgError;
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -69,7 +69,29 @@ const MIGRATIONS: &[&str] = &[
          body bytea
      );
      CREATE INDEX answers_by_time ON answers (stored_at, key);",
+    // 2: settings made once per database; the first, the key paging cursors
+    // are signed with, the same for every process: 32 bytes holding 244
+    // random bits from the server's strong generator (gen_random_uuid).
+    "CREATE TABLE settings (
+         name text PRIMARY KEY,
+         value bytea NOT NULL
+     );
+     INSERT INTO settings (name, value) VALUES (
+         'cursor_secret',
+         uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
+     );",
 ];
+
+/// The key paging cursors are signed with, as migration 2 made it.
+pub async fn cursor_secret(client: &Client) -> Result<Vec<u8>, PgError> {
+    let row = client
+        .query_one(
+            "SELECT value FROM settings WHERE name = 'cursor_secret'",
+            &[],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
+}
 
 /// Creates or upgrades the schema; returns the version found before.
 pub async fn migrate(client: &mut Client) -> Result<i32, PgError> {

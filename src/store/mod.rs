@@ -67,6 +67,7 @@ pub struct Store {
     /// Screens as last decoded, each with the bytes it was decoded from.
     screens: reads::ScreenCache,
     rules: Rules,
+    cursor_secret: [u8; 32],
 }
 
 impl Store {
@@ -148,13 +149,19 @@ impl Store {
                     })
             })
         };
-        let mut store = Self::over(db, opener, Box::new(probe), rules);
+        let mut store = Self::over(db, opener, Box::new(probe), rules)?;
         store.open_reader = Some(open_reader);
         Ok(store)
     }
 
-    fn over(db: Database, reopen: Opener, can_write: WriteProbe, rules: Rules) -> Self {
-        Self {
+    fn over(
+        db: Database,
+        reopen: Opener,
+        can_write: WriteProbe,
+        rules: Rules,
+    ) -> Result<Self, StoreError> {
+        let cursor_secret = schema::cursor_secret(&db)?;
+        Ok(Self {
             db: RwLock::new(Some(Arc::new(db))),
             reopen,
             can_write,
@@ -163,7 +170,14 @@ impl Store {
             latest: latest::Latest::default(),
             screens: reads::ScreenCache::default(),
             rules,
-        }
+            cursor_secret,
+        })
+    }
+
+    /// The key paging cursors are signed with, the same for every process
+    /// on this database.
+    pub fn cursor_secret(&self) -> [u8; 32] {
+        self.cursor_secret
     }
 
     /// Tells the store how to see that its backend takes writes again (by
@@ -211,7 +225,7 @@ impl Store {
                 announce_upgrade(&what, from, None);
             }
         }
-        Ok(Self::over(db, opener, Box::new(|| true), rules))
+        Self::over(db, opener, Box::new(|| true), rules)
     }
 
     /// The open database; none while a failed reopen waits to be retried.

@@ -149,8 +149,9 @@ pub async fn list_films(
     limit: Query<'_>,
     cursor: Query<'_>,
 ) -> Read<List<FilmAnswer>> {
-    let films = app.bookings.films(page(&limit, &cursor)?).await?;
-    Ok(ok(&List::new(films, |film| answer(&film))))
+    let cursors = app.cursor_key.list("films".into());
+    let films = app.bookings.films(page(&limit, &cursor, &cursors)?).await?;
+    Ok(ok(&List::new(films, &cursors, |film| answer(&film))))
 }
 
 /// Add a film.

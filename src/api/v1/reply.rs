@@ -19,6 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::cursor::ListCursors;
 use super::problem::Problem;
 use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey, Scope};
 use crate::domain::{Millis, Refusal};
@@ -217,16 +218,16 @@ impl<V, const STATUS: u16> Write<V, STATUS> {
 pub struct List<T> {
     pub items: Vec<T>,
     /// Pass it as `cursor` for the next page; `null` on the last one.
-    #[schemars(regex(pattern = r"^[0-9A-Fa-f]{48}$"))]
+    #[schemars(regex(pattern = r"^[0-9A-Fa-f]{80}$"))]
     pub next_cursor: Option<String>,
 }
 
 impl<T> List<T> {
-    pub fn new<U>(page: Page<U>, view: impl Fn(U) -> T) -> Self {
+    pub fn new<U>(page: Page<U>, cursors: &ListCursors<'_>, view: impl Fn(U) -> T) -> Self {
         let page = page.map(view);
         Self {
             items: page.items,
-            next_cursor: page.next.map(crate::usecases::Cursor::encode),
+            next_cursor: page.next.map(|cursor| cursors.seal(cursor)),
         }
     }
 }

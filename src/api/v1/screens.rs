@@ -206,8 +206,12 @@ pub async fn list_screens(
     limit: Query<'_>,
     cursor: Query<'_>,
 ) -> Read<List<ScreenAnswer>> {
-    let screens = app.bookings.screens(page(&limit, &cursor)?).await?;
-    Ok(ok(&List::new(screens, |screen| answer(&screen))))
+    let cursors = app.cursor_key.list("screens".into());
+    let screens = app
+        .bookings
+        .screens(page(&limit, &cursor, &cursors)?)
+        .await?;
+    Ok(ok(&List::new(screens, &cursors, |screen| answer(&screen))))
 }
 
 /// Add a screen.
