@@ -28,6 +28,8 @@ pub struct App {
     pub bookings: Arc<dyn Backend>,
     /// Found at start-up, said once on standard error and on every `/readyz`.
     pub warnings: Vec<String>,
+    /// Signs and checks paging cursors; the database's own secret.
+    pub cursor_key: api::v1::cursor::CursorKey,
 }
 
 /// A configured service, ready to launch.
@@ -145,36 +147,39 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
     let config = Config::from_figment(&figment)?;
     let metrics = Arc::new(Metrics::new());
     let log = Arc::new(service_log(&figment, &config));
-    let (bookings, writer_thread): (Arc<dyn Backend>, _) = if let Some(url) = &config.database_url {
-        let settings = PgSettings {
-            pool_size: config.database_pool,
-            ..PgSettings::default()
+    let (bookings, writer_thread, cursor_key): (Arc<dyn Backend>, _, _) =
+        if let Some(url) = &config.database_url {
+            let settings = PgSettings {
+                pool_size: config.database_pool,
+                ..PgSettings::default()
+            };
+            let (bookings, probe) = PgBackend::open(
+                url,
+                config.rules(),
+                Arc::clone(&clock),
+                settings,
+                Arc::clone(&metrics),
+            )?;
+            begin_clock(&clock, bookings.last_trusted(), &config);
+            let cursor_key = api::v1::cursor::CursorKey::new(bookings.cursor_secret());
+            (Arc::new(bookings), probe, cursor_key)
+        } else {
+            let store = Store::open(&config.db_path, config.cache_size, config.rules())?;
+            let cursor_key = api::v1::cursor::CursorKey::new(&store.cursor_secret());
+            begin_clock(&clock, store.last_trusted()?, &config);
+            let settings = WriterSettings {
+                max_batch: config.max_batch,
+                queue_limit: config.queue_limit,
+            };
+            let (bookings, writer_thread) = RedbBookings::start_measured(
+                store,
+                clock,
+                settings,
+                Box::new(exit_on_writer_death),
+                Arc::clone(&metrics),
+            );
+            (Arc::new(bookings), writer_thread, cursor_key)
         };
-        let (bookings, probe) = PgBackend::open(
-            url,
-            config.rules(),
-            Arc::clone(&clock),
-            settings,
-            Arc::clone(&metrics),
-        )?;
-        begin_clock(&clock, bookings.last_trusted(), &config);
-        (Arc::new(bookings), probe)
-    } else {
-        let store = Store::open(&config.db_path, config.cache_size, config.rules())?;
-        begin_clock(&clock, store.last_trusted()?, &config);
-        let settings = WriterSettings {
-            max_batch: config.max_batch,
-            queue_limit: config.queue_limit,
-        };
-        let (bookings, writer_thread) = RedbBookings::start_measured(
-            store,
-            clock,
-            settings,
-            Box::new(exit_on_writer_death),
-            Arc::clone(&metrics),
-        );
-        (Arc::new(bookings), writer_thread)
-    };
     let api::Routes { seed, v1, spec } = api::routes(&config);
     let spec = serde_json::to_string(&spec).expect("the OpenAPI document serializes");
     let purge = Purge::new(
@@ -204,6 +209,7 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
             config,
             bookings,
             warnings,
+            cursor_key,
         })
         .manage(Arc::clone(&metrics))
         .attach(host_check)

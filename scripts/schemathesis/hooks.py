@@ -7,8 +7,10 @@ reasons: any other such answer to valid data means the document allows
 something the service refuses.
 
 /api refusals are told apart by their message, /v1 refusals (RFC 9457
-problem details) by their `type`, and for 422 by their detail too, since
-`urn:boxoffice:invalid` also stands for fields out of range.
+problem details) by their `type`, and for 400 and 422 by their detail too,
+since `urn:boxoffice:bad-request` and `urn:boxoffice:invalid` also stand for
+malformed input. A cursor that matches the document's pattern but was not
+given by the service for that list is such a refusal: its tag is a secret.
 """
 
 import re
@@ -33,11 +35,21 @@ API_REFUSALS = {
 }
 
 V1_REFUSALS = {
+    400: {"bad-request"},
     404: {"not-found"},
     409: {"seats-taken", "not-enough-seats", "show-started", "screen-busy", "in-use"},
     410: {"expired", "hold-expired"},
     422: {"invalid"},
 }
+
+# The refusals behind a 400 `bad-request` that no schema can state: a cursor
+# of the right shape whose signature is not the service's for that list.
+V1_BAD_REQUEST_DETAILS = [
+    re.compile(
+        r"cursor is not one this service gave for this list: pass nextCursor of the "
+        r"previous page, with the same filters, as is\."
+    )
+]
 
 # The refusals behind a 422 `invalid` that no schema can state.
 V1_INVALID_DETAILS = [
@@ -84,6 +96,12 @@ def _v1_refusal(status, response, body):
         )
     if not content_type.startswith("application/problem+json"):
         raise AssertionError(f"A /v1 refusal came as {content_type!r}")
+    if status == 400:
+        detail = body.get("detail", "")
+        if not any(pattern.fullmatch(detail) for pattern in V1_BAD_REQUEST_DETAILS):
+            raise AssertionError(
+                f"Valid data was refused with 400 {detail!r}: no schema-invisible rule says so"
+            )
     if status == 422:
         detail = body.get("detail", "")
         if not any(pattern.fullmatch(detail) for pattern in V1_INVALID_DETAILS):

@@ -133,8 +133,9 @@ pub const SEAT_NUMBER: &str = r"^[1-9][0-9]{0,3}$";
 /// A seat's name: its row's label, then its number (`A7`).
 pub const SEAT_NAME: &str = r"^[A-Z]{1,3}[1-9][0-9]{0,3}$";
 
-/// Where a list goes on: 48 hex digits, as a previous page gave it.
-pub const CURSOR: &str = r"^[0-9A-Fa-f]{48}$";
+/// Where a list goes on: 80 hex digits (a position and its tag), as a
+/// previous page of the same list gave it.
+pub const CURSOR: &str = r"^[0-9A-Fa-f]{80}$";
 
 #[cfg(test)]
 mod tests {

@@ -122,6 +122,7 @@ pub struct PgBackend {
     started_at: Millis,
     metrics: Arc<Metrics>,
     shared: Arc<Shared>,
+    cursor_secret: Vec<u8>,
 }
 
 impl Drop for PgBackend {
@@ -181,7 +182,7 @@ impl PgBackend {
     ) -> Result<(Self, JoinHandle<()>), PgError> {
         let config = parse_url(url)?;
         let setup = config.clone();
-        let newest = on_own_runtime(async move {
+        let (newest, trusted, cursor_secret) = on_own_runtime(async move {
             let mut client = connect(&setup).await?;
             let found = schema::migrate(&mut client).await?;
             if found < SCHEMA_VERSION {
@@ -189,9 +190,9 @@ impl PgBackend {
             }
             let newest = reads::newest_instant(&client).await?;
             let trusted = reads::trusted_time(&client).await?;
-            Ok::<_, PgError>((newest, trusted))
+            let secret = schema::cursor_secret(&client).await?;
+            Ok::<_, PgError>((newest, trusted, secret))
         })?;
-        let (newest, trusted) = newest;
         let started_at = clock.now_or_last();
         let manager = Manager::from_config(
             config.clone(),
@@ -226,9 +227,16 @@ impl PgBackend {
                 started_at,
                 metrics,
                 shared,
+                cursor_secret,
             },
             probe,
         ))
+    }
+
+    /// The key paging cursors are signed with, the same for every process
+    /// on this database.
+    pub fn cursor_secret(&self) -> &[u8] {
+        &self.cursor_secret
     }
 
     pub fn rules(&self) -> Rules {

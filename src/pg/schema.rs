@@ -18,7 +18,7 @@ use crate::domain::Reference;
 use crate::store::codec::{decode_v3_ticket, encode_ticket};
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -101,6 +101,17 @@ const MIGRATIONS: &[&str] = &[
     // 5: every ticket has a short reference, unique among live tickets
     // (filled in for the tickets there are by `references_for_every_ticket`).
     "ALTER TABLE tickets ADD COLUMN reference integer;",
+    // 6: settings made once per database; the first, the key paging cursors
+    // are signed with, the same for every process: 32 bytes holding 244
+    // random bits from the server's strong generator (gen_random_uuid).
+    "CREATE TABLE settings (
+         name text PRIMARY KEY,
+         value bytea NOT NULL
+     );
+     INSERT INTO settings (name, value) VALUES (
+         'cursor_secret',
+         uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
+     );",
 ];
 
 /// Runs after the SQL of migration `number`, in the same transaction.
@@ -145,6 +156,17 @@ async fn references_for_every_ticket(transaction: &Transaction<'_>) -> Result<()
         )
         .await?;
     Ok(())
+}
+
+/// The key paging cursors are signed with, as migration 6 made it.
+pub async fn cursor_secret(client: &Client) -> Result<Vec<u8>, PgError> {
+    let row = client
+        .query_one(
+            "SELECT value FROM settings WHERE name = 'cursor_secret'",
+            &[],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
 }
 
 /// Creates or upgrades the schema; returns the version found before.

@@ -72,6 +72,7 @@ pub struct Store {
     rules: Rules,
     /// The file, when the database is one (not a test backend).
     path: Option<std::path::PathBuf>,
+    cursor_secret: [u8; 32],
 }
 
 impl Store {
@@ -180,14 +181,20 @@ impl Store {
                     })
             })
         };
-        let mut store = Self::over(db, opener, Box::new(probe), rules);
+        let mut store = Self::over(db, opener, Box::new(probe), rules)?;
         store.path = Some(path.to_owned());
         store.open_reader = Some(open_reader);
         Ok(store)
     }
 
-    fn over(db: Database, reopen: Opener, can_write: WriteProbe, rules: Rules) -> Self {
-        Self {
+    fn over(
+        db: Database,
+        reopen: Opener,
+        can_write: WriteProbe,
+        rules: Rules,
+    ) -> Result<Self, StoreError> {
+        let cursor_secret = schema::cursor_secret(&db)?;
+        Ok(Self {
             db: RwLock::new(Some(Arc::new(db))),
             reopen,
             can_write,
@@ -197,7 +204,14 @@ impl Store {
             screens: reads::ScreenCache::default(),
             rules,
             path: None,
-        }
+            cursor_secret,
+        })
+    }
+
+    /// The key paging cursors are signed with, the same for every process
+    /// on this database.
+    pub fn cursor_secret(&self) -> [u8; 32] {
+        self.cursor_secret
     }
 
     /// Whether an operator asked, by `boxoffice clock trust`, that the wall
@@ -267,7 +281,7 @@ impl Store {
                 announce_upgrade(&what, from, None);
             }
         }
-        Ok(Self::over(db, opener, Box::new(|| true), rules))
+        Self::over(db, opener, Box::new(|| true), rules)
     }
 
     /// The open database; none while a failed reopen waits to be retried.

@@ -15,11 +15,11 @@ use super::codec::{
 use super::error::StoreError;
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
-    COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
-    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META,
-    REFERENCE_TO_TICKET_ID, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
-    TICKET_ID_TO_TICKET,
+    COOLDOWN_KEY_TO_COOLDOWN, CURSOR_SECRET_KEYS, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
+    HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
+    ID_HIGH_WATER, META, REFERENCE_TO_TICKET_ID, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN,
+    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 
 /// The layout this build reads and writes.
@@ -155,6 +155,45 @@ pub fn upgrade(db: &Database, from: u64, what: &str) -> Result<(), StoreError> {
     }
     txn.commit().map_err(|error| failed(error.into()))?;
     Ok(())
+}
+
+/// The key paging cursors are signed with: read from the file, or made
+/// (random) and written when the file has none yet — a new file, or one
+/// written before cursors were signed. The service opens a file alone, so
+/// this write races with nothing.
+pub fn cursor_secret(db: &Database) -> Result<[u8; 32], StoreError> {
+    let read = |meta: &dyn Fn(&str) -> Result<Option<u64>, StoreError>| {
+        let mut secret = [0; 32];
+        for (part, key) in secret.chunks_exact_mut(8).zip(CURSOR_SECRET_KEYS) {
+            let Some(value) = meta(key)? else {
+                return Ok(None);
+            };
+            part.copy_from_slice(&value.to_le_bytes());
+        }
+        Ok::<_, StoreError>(Some(secret))
+    };
+    {
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        if let Some(secret) = read(&|key| Ok(meta.get(key)?.map(|guard| guard.value())))? {
+            return Ok(secret);
+        }
+    }
+    let mut secret = [0; 32];
+    getrandom::fill(&mut secret).map_err(|error| StoreError::Schema {
+        what: "database".into(),
+        problem: format!("cannot make the cursor-signing secret: {error}"),
+    })?;
+    let txn = db.begin_write()?;
+    {
+        let mut meta = txn.open_table(META)?;
+        for (part, key) in secret.chunks_exact(8).zip(CURSOR_SECRET_KEYS) {
+            let value = u64::from_le_bytes(part.try_into().expect("8 bytes"));
+            meta.insert(key, value)?;
+        }
+    }
+    txn.commit()?;
+    Ok(secret)
 }
 
 /// Where the copy of a file of schema `version` goes before it is upgraded.

@@ -6,12 +6,20 @@
 
 use redb::{MultimapTableDefinition, TableDefinition};
 
-/// `schema_version` → the layout this file was written with.
+/// `schema_version` → the layout this file was written with;
+/// `cursor_secret.0..=3` → the key paging cursors are signed with, in four
+/// 64-bit parts (random, made once per database).
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 /// The trusted time the last purge deleted by (Unix ms): where trusted time
 /// starts from after a restart.
 pub const TRUSTED_TIME_KEY: &str = "trusted_time";
+pub const CURSOR_SECRET_KEYS: [&str; 4] = [
+    "cursor_secret.0",
+    "cursor_secret.1",
+    "cursor_secret.2",
+    "cursor_secret.3",
+];
 
 /// `last` → the largest id ever minted, so that an id is never minted
 /// again, even after the record that had it was deleted.

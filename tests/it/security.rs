@@ -629,3 +629,84 @@ fn a_key_named_twice_is_400_and_changes_nothing() {
         "the default screen only"
     );
 }
+
+#[test]
+fn a_forged_cursor_or_one_from_another_list_is_400() {
+    let service = local();
+    for index in 0..3 {
+        service.book(
+            &format!("Guest {index}"),
+            1,
+            &format!("2030-01-0{} 18:30", index + 3),
+        );
+    }
+    let show = service.book("Asha", 1, SHOW)["movieId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    service.book("Ravi", 1, SHOW);
+    let (_, shows) = service.get("/v1/shows?limit=1");
+    let shows_cursor = shows["nextCursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let (status, next) = service.get(&format!("/v1/shows?limit=1&cursor={shows_cursor}"));
+    assert_eq!(status, Status::Ok, "{next}");
+    let (_, bookings) = service.get(&format!("/v1/shows/{show}/bookings?limit=1"));
+    let bookings_cursor = bookings["nextCursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let mut forged = shows_cursor.clone().into_bytes();
+    forged[47] = if forged[47] == b'0' { b'1' } else { b'0' };
+    let forged = String::from_utf8(forged).unwrap();
+    let unsigned = &shows_cursor[..48];
+    let other_show = next["items"][0]["id"].as_str().unwrap();
+    assert_ne!(other_show, show);
+    for uri in [
+        format!("/v1/shows?cursor={forged}"),
+        format!("/v1/shows?cursor={unsigned}"),
+        format!("/v1/shows?cursor={}", "0".repeat(80)),
+        format!("/v1/shows?cursor={bookings_cursor}"),
+        format!("/v1/shows?from=2030-01-01&cursor={shows_cursor}"),
+        format!("/v1/films?cursor={shows_cursor}"),
+        format!("/v1/screens?cursor={shows_cursor}"),
+        format!("/v1/shows/{show}/bookings?cursor={shows_cursor}"),
+        format!("/v1/shows/{other_show}/bookings?cursor={bookings_cursor}"),
+    ] {
+        let answer = service.request("GET", &uri, None, &[]);
+        assert_eq!(answer.status, Status::BadRequest, "{uri}: {}", answer.text);
+        assert_eq!(answer.body["type"], "urn:boxoffice:bad-request", "{uri}");
+    }
+    // A cursor outlives a restart: its key is the database's.
+    let service = service.restart(|figment| figment);
+    let (status, again) = service.get(&format!("/v1/shows?limit=1&cursor={shows_cursor}"));
+    assert_eq!((status, again), (Status::Ok, next));
+}
+
+#[test]
+fn on_postgresql_every_process_reads_the_others_cursors_and_refuses_forged_ones() {
+    let Some(database) = crate::pg::database("cursors_across_processes") else {
+        return;
+    };
+    let open = || local_with(|figment| figment.merge(("database_url", database.url.clone())));
+    let first = open();
+    let second = open();
+    for day in 2..=4 {
+        first.book("Asha", 1, &format!("2030-01-0{day} 18:30"));
+    }
+    let (_, page) = first.get("/v1/shows?limit=1");
+    let cursor = page["nextCursor"].as_str().expect("a next page").to_owned();
+    let (status, from_first) = first.get(&format!("/v1/shows?limit=1&cursor={cursor}"));
+    assert_eq!(status, Status::Ok, "{from_first}");
+    let (status, from_second) = second.get(&format!("/v1/shows?limit=1&cursor={cursor}"));
+    assert_eq!((status, from_second), (Status::Ok, from_first));
+    let mut forged = cursor.into_bytes();
+    forged[79] = if forged[79] == b'0' { b'1' } else { b'0' };
+    let forged = String::from_utf8(forged).unwrap();
+    for service in [&first, &second] {
+        let answer = service.request("GET", &format!("/v1/shows?cursor={forged}"), None, &[]);
+        assert_eq!(answer.status, Status::BadRequest, "{}", answer.text);
+        assert_eq!(answer.body["type"], "urn:boxoffice:bad-request");
+    }
+}

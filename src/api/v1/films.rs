@@ -150,7 +150,8 @@ pub async fn list_films(
     limit: Query<'_>,
     cursor: Query<'_>,
 ) -> Read<List<FilmAnswer>> {
-    let films = app.bookings.films(page(&limit, &cursor)?).await?;
+    let cursors = app.cursor_key.list("films".into());
+    let films = app.bookings.films(page(&limit, &cursor, &cursors)?).await?;
     Ok(List::fitted(
         films,
         |film| answer(&film),
@@ -158,6 +159,7 @@ pub async fn list_films(
             at: 0,
             id: film.id.as_u128(),
         },
+        &cursors,
         app.config.max_answer,
     ))
 }

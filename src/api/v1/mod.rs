@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod bookings;
+pub mod cursor;
 pub mod docs;
 pub mod fields;
 pub mod films;

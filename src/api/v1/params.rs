@@ -5,10 +5,11 @@
 use crate::domain::Reference;
 use chrono_tz::Tz;
 
+use super::cursor::ListCursors;
 use super::fields::{is_ulid, parse_time};
 use super::problem::{Kind, Problem};
 use crate::domain::{FilmId, Millis, Refusal, ScreenId, ShowId, TicketId};
-use crate::usecases::{Cursor, PageRequest};
+use crate::usecases::PageRequest;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
@@ -52,8 +53,13 @@ fn one<'r>(name: &str, values: &[&'r str]) -> Result<Option<&'r str>, Problem> {
     }
 }
 
-/// `limit` and `cursor`: how much of a list, from where.
-pub fn page(limit: &[&str], cursor: &[&str]) -> Result<PageRequest, Problem> {
+/// `limit` and `cursor`: how much of a list, from where (a cursor sealed
+/// for this very list).
+pub fn page(
+    limit: &[&str],
+    cursor: &[&str],
+    cursors: &ListCursors<'_>,
+) -> Result<PageRequest, Problem> {
     let cursor = one("cursor", cursor)?;
     let limit = match one("limit", limit)? {
         None => DEFAULT_LIMIT,
@@ -69,9 +75,10 @@ pub fn page(limit: &[&str], cursor: &[&str]) -> Result<PageRequest, Problem> {
     };
     let after = cursor
         .map(|text| {
-            Cursor::decode(text).ok_or_else(|| {
+            cursors.open(text).ok_or_else(|| {
                 Problem::bad_request(
-                    "cursor is not one this service gave: pass nextCursor of the previous page as is.",
+                    "cursor is not one this service gave for this list: pass nextCursor of the \
+                     previous page, with the same filters, as is.",
                 )
             })
         })
@@ -119,8 +126,14 @@ pub fn id_in_query<T>(
 mod tests {
     use super::*;
 
+    use crate::api::v1::cursor::CursorKey;
+    use crate::usecases::Cursor;
+
     #[test]
     fn limits_are_1_to_500() {
+        let key = CursorKey::new(&[1; 32]);
+        let list = key.list("shows".into());
+        let page = |limit: &[&str], cursor: &[&str]| page(limit, cursor, &list);
         assert_eq!(page(&[], &[]).unwrap().limit, 50);
         assert_eq!(page(&["500"], &[]).unwrap().limit, 500);
         for bad in [
@@ -137,7 +150,8 @@ mod tests {
         }
         assert!(page(&["5", "5"], &[]).is_err());
         assert!(page(&[], &["nope"]).is_err());
-        let cursor = Cursor { at: -5, id: 42 }.encode();
+        let cursor = list.seal(Cursor { at: -5, id: 42 });
+        assert!(page(&[], &[&cursor[..48]]).is_err(), "an unsigned cursor");
         assert_eq!(
             page(&[], &[&cursor]).unwrap().after,
             Some(Cursor { at: -5, id: 42 })

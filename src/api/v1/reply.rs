@@ -19,6 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::cursor::ListCursors;
 use super::problem::Problem;
 use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey, Scope};
 use crate::domain::{Millis, Refusal};
@@ -217,16 +218,16 @@ impl<V, const STATUS: u16> Write<V, STATUS> {
 pub struct List<T> {
     pub items: Vec<T>,
     /// Pass it as `cursor` for the next page; `null` on the last one.
-    #[schemars(regex(pattern = r"^[0-9A-Fa-f]{48}$"))]
+    #[schemars(regex(pattern = r"^[0-9A-Fa-f]{80}$"))]
     pub next_cursor: Option<String>,
 }
 
 impl<T> List<T> {
-    pub fn new<U>(page: Page<U>, view: impl Fn(U) -> T) -> Self {
+    pub fn new<U>(page: Page<U>, cursors: &ListCursors<'_>, view: impl Fn(U) -> T) -> Self {
         let page = page.map(view);
         Self {
             items: page.items,
-            next_cursor: page.next.map(crate::usecases::Cursor::encode),
+            next_cursor: page.next.map(|cursor| cursors.seal(cursor)),
         }
     }
 }
@@ -241,10 +242,11 @@ impl<T: Serialize> List<T> {
         page: Page<U>,
         view: impl Fn(U) -> T,
         cursor: impl Fn(&U) -> Cursor,
+        cursors: &ListCursors<'_>,
         max_answer: usize,
     ) -> Reply<Self, 200> {
-        // `{"items":[` + `],"nextCursor":"<48 hex digits>"}`
-        const ENVELOPE: usize = 10 + 17 + 48 + 2;
+        // `{"items":[` + `],"nextCursor":"<80 hex digits>"}`
+        const ENVELOPE: usize = 10 + 17 + 80 + 2;
         let mut body = Vec::with_capacity(page.items.len().min(64) * 256);
         body.extend_from_slice(br#"{"items":["#);
         let mut next = page.next;
@@ -267,7 +269,7 @@ impl<T: Serialize> List<T> {
         match next {
             Some(next) => {
                 body.push(b'"');
-                body.extend_from_slice(next.encode().as_bytes());
+                body.extend_from_slice(cursors.seal(next).as_bytes());
                 body.push(b'"');
             }
             None => body.extend_from_slice(b"null"),
@@ -304,32 +306,38 @@ mod tests {
 
     #[test]
     fn a_page_is_cut_before_the_item_that_would_not_fit() {
+        let key = super::super::cursor::CursorKey::new(b"a secret of the database");
+        let cursors = key.list("things".into());
         let cursor = |n: &u128| Cursor { at: 0, id: *n };
         let text = |n: u128| "x".repeat(100 + usize::try_from(n).unwrap());
         let page = |items: Vec<u128>| Page { items, next: None };
         let read = |reply: Reply<List<String>, 200>| -> List<String> {
             serde_json::from_slice(&reply.body).unwrap()
         };
-        let whole = read(List::fitted(page(vec![1, 2, 3]), text, cursor, 1 << 20));
+        let fitted = |page: Page<u128>, max: usize| List::fitted(page, text, cursor, &cursors, max);
+        let whole = read(fitted(page(vec![1, 2, 3]), 1 << 20));
         assert_eq!(whole.items.len(), 3);
         assert_eq!(whole.next_cursor, None);
         // Room for two items of about 100 bytes, not three.
-        let cut = List::fitted(page(vec![1, 2, 3]), text, cursor, 330);
-        assert!(cut.body.len() <= 330, "{}", cut.body.len());
+        let cut = fitted(page(vec![1, 2, 3]), 370);
+        assert!(cut.body.len() <= 370, "{}", cut.body.len());
         let cut = read(cut);
         assert_eq!(cut.items.len(), 2);
-        assert_eq!(cut.next_cursor, Some(Cursor { at: 0, id: 2 }.encode()));
+        assert_eq!(cut.next_cursor, Some(cursors.seal(Cursor { at: 0, id: 2 })));
         // One item always goes, so that the list goes on.
-        let one = read(List::fitted(page(vec![7, 8]), text, cursor, 10));
+        let one = read(fitted(page(vec![7, 8]), 10));
         assert_eq!(one.items.len(), 1);
-        assert_eq!(one.next_cursor, Some(Cursor { at: 0, id: 7 }.encode()));
+        assert_eq!(one.next_cursor, Some(cursors.seal(Cursor { at: 0, id: 7 })));
         // A page the store already cut keeps its own cursor.
         let more = Page {
             items: vec![1],
             next: Some(Cursor { at: 5, id: 1 }),
         };
-        let more = read(List::fitted(more, text, cursor, 1 << 20));
-        assert_eq!(more.next_cursor, Some(Cursor { at: 5, id: 1 }.encode()));
+        let more = read(fitted(more, 1 << 20));
+        assert_eq!(
+            more.next_cursor,
+            Some(cursors.seal(Cursor { at: 5, id: 1 }))
+        );
     }
 
     #[test]

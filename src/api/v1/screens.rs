@@ -209,7 +209,11 @@ pub async fn list_screens(
     limit: Query<'_>,
     cursor: Query<'_>,
 ) -> Read<List<ScreenAnswer>> {
-    let screens = app.bookings.screens(page(&limit, &cursor)?).await?;
+    let cursors = app.cursor_key.list("screens".into());
+    let screens = app
+        .bookings
+        .screens(page(&limit, &cursor, &cursors)?)
+        .await?;
     Ok(List::fitted(
         screens,
         |screen| answer(&screen),
@@ -217,6 +221,7 @@ pub async fn list_screens(
             at: 0,
             id: screen.id.as_u128(),
         },
+        &cursors,
         app.config.max_answer,
     ))
 }

@@ -275,11 +275,15 @@ pub async fn list_shows(
     cursor: Query<'_>,
 ) -> Read<List<ShowAnswer>> {
     let zone = app.config.timezone;
-    let request = page(&limit, &cursor)?;
     let from = time_in_query("from", &from, zone)?;
     let to = time_in_query("to", &to, zone)?;
     let screen = id_in_query("screenId", &screenId, ScreenId::parse)?;
     let film = id_in_query("filmId", &filmId, FilmId::parse)?;
+    // Each filter as read, so that a cursor fits only the list it came from.
+    let cursors = app.cursor_key.list(format!(
+        "shows from={from:?} to={to:?} screen={screen:?} film={film:?}"
+    ));
+    let request = page(&limit, &cursor, &cursors)?;
     let shows = match (screen, film) {
         // A well-formed id that names no screen has no shows.
         (Some(None), _) | (_, Some(None)) => Page {
@@ -303,6 +307,7 @@ pub async fn list_shows(
             at: view.show.starts_at,
             id: view.show.id.as_u128(),
         },
+        &cursors,
         app.config.max_answer,
     ))
 }
@@ -377,7 +382,8 @@ pub async fn show_bookings(
     cursor: Query<'_>,
 ) -> Read<List<BookingAnswer>> {
     let id = show_in_path(id)?;
-    let request = page(&limit, &cursor)?;
+    let cursors = app.cursor_key.list(format!("bookings of show {id}"));
+    let request = page(&limit, &cursor, &cursors)?;
     let found = app
         .bookings
         .show_bookings(id, request)
@@ -391,6 +397,7 @@ pub async fn show_bookings(
             at: 0,
             id: booking.id.as_u128(),
         },
+        &cursors,
         app.config.max_answer,
     ))
 }
