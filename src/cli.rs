@@ -132,69 +132,50 @@ fn trust_clock(database: Option<PathBuf>) -> ExitCode {
         |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     );
     let within = format!("{} s", config.purge_interval.as_secs().max(1));
+    let said = |trusted: Result<String, String>| match trusted {
+        Ok(how) => {
+            println!("boxoffice: the clock is trusted from {at}: {how}");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            eprintln!("boxoffice: cannot trust the clock: {why}");
+            ExitCode::from(EXIT_CANNOT_OPEN)
+        }
+    };
     if let (None, Some(url)) = (&database, &config.database_url) {
-        return match crate::pg::PgBackend::trust_clock(url, now) {
-            Ok(()) => {
-                println!(
-                    "boxoffice: the clock is trusted from {at}: every running process takes it \
-                     within {within}, and every later start begins from it"
-                );
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!(
-                    "boxoffice: cannot trust the clock: {}",
-                    crate::error_chain(&error)
-                );
-                ExitCode::from(EXIT_CANNOT_OPEN)
-            }
-        };
+        return said(
+            crate::pg::PgBackend::trust_clock(url, now)
+                .map(|()| {
+                    format!(
+                        "every running process takes it within {within}, and every later start \
+                         begins from it"
+                    )
+                })
+                .map_err(|error| crate::error_chain(&error)),
+        );
     }
     let path = database.unwrap_or_else(|| config.db_path.clone());
     if !path.exists() {
-        eprintln!("boxoffice: no database at {}", path.display());
-        return ExitCode::from(EXIT_CANNOT_OPEN);
+        return said(Err(format!("no database at {}", path.display())));
     }
-    match crate::store::Store::open(&path, 1 << 20, config.rules()) {
-        Ok(store) => match store.store_trusted_time(now) {
-            Ok(()) => {
-                println!(
-                    "boxoffice: the clock is trusted from {at}: the next start begins from it"
-                );
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!(
-                    "boxoffice: cannot trust the clock: {}",
-                    crate::error_chain(&error)
-                );
-                ExitCode::from(EXIT_CANNOT_OPEN)
-            }
-        },
+    let trusted = match crate::store::Store::open(&path, 1 << 20, config.rules()) {
+        Ok(store) => store
+            .store_trusted_time(now)
+            .map(|()| "the next start begins from it".to_owned())
+            .map_err(|error| crate::error_chain(&error)),
         // A service runs on it: it takes the request at its next purge.
         Err(crate::store::StoreError::Locked { .. }) => {
             let request = crate::store::trust_request_beside(&path);
             match crate::store::create_private_file(&request) {
-                Ok(_) => {}
-                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(error) => {
-                    eprintln!("boxoffice: cannot write {}: {error}", request.display());
-                    return ExitCode::from(EXIT_CANNOT_OPEN);
-                }
+                Ok(_) => Ok(()),
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                Err(error) => Err(format!("cannot write {}: {error}", request.display())),
             }
-            println!(
-                "boxoffice: the clock is trusted from {at}: the running service takes it within {within}"
-            );
-            ExitCode::SUCCESS
+            .map(|()| format!("the running service takes it within {within}"))
         }
-        Err(error) => {
-            eprintln!(
-                "boxoffice: cannot trust the clock: {}",
-                crate::error_chain(&error)
-            );
-            ExitCode::from(EXIT_CANNOT_OPEN)
-        }
-    }
+        Err(error) => Err(crate::error_chain(&error)),
+    };
+    said(trusted)
 }
 
 async fn serve() -> ExitCode {
