@@ -252,7 +252,7 @@ fn config_and_path(named: Option<PathBuf>) -> Result<(Config, PathBuf), ExitCode
             // The file commands have nothing to read: the data is in PostgreSQL.
             eprintln!(
                 "boxoffice: database_url is set: the data is in PostgreSQL, not a redb file; \
-                 back it up with pg_dump, and check it with SQL (see the README, PostgreSQL)"
+                 back it up with pg_dump, and check it with SQL (see docs/operations.md, PostgreSQL)"
             );
             Err(ExitCode::from(EXIT_CANNOT_OPEN))
         }
