@@ -326,12 +326,11 @@ impl<S: TimeSource> TrustedClock<S> {
     /// The wall clock and trusted time, read together, with what is worth
     /// logging logged.
     fn readings(&self) -> Result<(Millis, Millis), ClockUnusable> {
-        let (trusted, notices) = self.read();
+        let (readings, notices) = self.read_both();
         for notice in notices {
             notice.log();
         }
-        let trusted = trusted?;
-        Ok((self.last_wall(), trusted))
+        readings
     }
 
     /// The last usable wall reading (0 before any).
@@ -394,6 +393,12 @@ impl<S: TimeSource> TrustedClock<S> {
     /// Trusted now, and what is worth logging about it (logged by the caller,
     /// outside the lock).
     fn read(&self) -> (Result<Millis, ClockUnusable>, Vec<Notice>) {
+        let (readings, notices) = self.read_both();
+        (readings.map(|(_, trusted)| trusted), notices)
+    }
+
+    /// The wall clock and trusted time judged from it, taken under one lock.
+    fn read_both(&self) -> (Result<(Millis, Millis), ClockUnusable>, Vec<Notice>) {
         let mut notices = Vec::new();
         let mut state = self.lock();
         // Read under the lock, so that readings are judged in the order taken;
@@ -402,7 +407,7 @@ impl<S: TimeSource> TrustedClock<S> {
         let wall = self.source.wall();
         let monotonic = self.source.monotonic();
         let now = state.judge(wall, monotonic, &mut notices);
-        (now, notices)
+        (now.map(|trusted| (wall, trusted)), notices)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

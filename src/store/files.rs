@@ -107,7 +107,7 @@ pub fn is_database_or_beside(database: &Path, to: &Path) -> bool {
     let (Some(db_name), Some(to_name)) = (database.file_name(), to.file_name()) else {
         return false;
     };
-    if !same_folder(folder_of(database), folder_of(to)) {
+    if !same_file(folder_of(database), folder_of(to)) {
         return false;
     }
     let (db_name, to_name) = (db_name.to_string_lossy(), to_name.to_string_lossy());
@@ -137,10 +137,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
-}
-
-fn same_folder(a: &Path, b: &Path) -> bool {
-    same_file(a, b)
 }
 
 #[cfg(test)]
