@@ -82,16 +82,15 @@ impl Fairing for Purge {
                     () = &mut shutdown => break,
                     _ = ticks.tick() => {}
                 }
-                let mut warnings = bookings.warnings();
-                if !warnings.is_empty() {
-                    if let Err(error) = bookings.take_clock_trust().await {
-                        log.error(format!(
-                            "cannot read whether the clock is trusted: {}",
-                            crate::error_chain(&error)
-                        ));
-                    }
-                    warnings = bookings.warnings();
+                // Taken every tick, so that a request left while nothing was
+                // distrusted is not left lying beside the database.
+                if let Err(error) = bookings.take_clock_trust().await {
+                    log.error(format!(
+                        "cannot read whether the clock is trusted: {}",
+                        crate::error_chain(&error)
+                    ));
                 }
+                let warnings = bookings.warnings();
                 if warnings.is_empty() {
                     warned = None;
                 } else if warned.is_none_or(|at| at.elapsed() >= WARN_EVERY) {

@@ -238,3 +238,25 @@ fn boxoffice_clock_trust_ends_the_distrust_of_a_running_or_stopped_service() {
     let server = start(&db, Some(&wrapper));
     assert!(readiness(&server).get("warnings").is_none());
 }
+
+#[test]
+fn a_trust_request_to_a_service_that_distrusts_nothing_is_taken_all_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("boxoffice.redb");
+    let server = start(&db, None);
+    let output = boxoffice(
+        &["clock", "trust", "--database", db.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let request = dir.path().join("boxoffice.redb.trust");
+    let deadline = std::time::Instant::now() + Duration::from_secs(8);
+    while request.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request is left beside the database"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(readiness(&server).get("warnings").is_none());
+}
