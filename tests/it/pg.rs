@@ -19,7 +19,7 @@ use boxoffice::usecases::{Backend, Bookings};
 use proptest::test_runner::TestCaseError;
 
 use crate::support::boxoffice_command;
-use crate::{cinema_model, model};
+use crate::{cinema_model, model, show_holds};
 
 pub const URL_VARIABLE: &str = "BOXOFFICE_TEST_DATABASE_URL";
 
@@ -224,6 +224,22 @@ fn postgres_cinema_agrees_with_the_model() {
     if let Err(failure) = result {
         panic!("{failure}");
     }
+}
+
+#[test]
+fn on_postgres_a_hold_frees_its_seats_at_its_expiry_without_a_purge() {
+    let Some(database) = database("on_postgres_a_hold_frees_its_seats_at_its_expiry") else {
+        return;
+    };
+    show_holds::a_hold_frees_its_seats_at_its_expiry(&mut Pg::new(&database)).unwrap();
+}
+
+#[test]
+fn on_postgres_a_crowd_of_holds_is_judged_exactly() {
+    let Some(database) = database("on_postgres_a_crowd_of_holds_is_judged_exactly") else {
+        return;
+    };
+    show_holds::a_crowd_of_holds_is_judged_exactly(&mut Pg::new(&database)).unwrap();
 }
 
 /// `boxoffice <arguments>` in `dir` with `database_url` set (to a server
