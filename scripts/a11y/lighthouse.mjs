@@ -309,6 +309,13 @@ async function performance() {
           + `${String(Math.round(figure("total-blocking-time"))).padStart(9)}`
           + `   ${figure("cumulative-layout-shift").toFixed(3)}`,
       );
+      // What moved, when anything did.
+      const shifts = lhr.audits["layout-shifts"];
+      const items = (shifts && shifts.details && shifts.details.items) || [];
+      for (const item of items.filter((shift) => shift.score >= 0.0005).slice(0, 5)) {
+        const node = item.node || {};
+        console.log(`         shifted ${item.score.toFixed(3)}: ${node.selector || node.snippet || "?"}`);
+      }
       await page.close();
     }
   } catch (error) {
