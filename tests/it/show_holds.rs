@@ -105,6 +105,19 @@ async fn hold(
         .and_then(Written::fresh)
 }
 
+/// A general-admission show of 10 places with a hold of `places` of them,
+/// for half an hour from the backend's now.
+pub async fn general_show_with_a_hold(
+    backend: &dyn Backend,
+    places: u32,
+) -> Result<ShowId, String> {
+    let show = show_on(backend, Layout::General { capacity: 10 }).await?;
+    hold(backend, show, SeatRequest::Count(places), 30 * MINUTE)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(show)
+}
+
 fn named(names: &[&str]) -> SeatRequest {
     SeatRequest::Named(names.iter().map(|name| (*name).to_owned()).collect())
 }
@@ -291,7 +304,8 @@ fn on_redb_a_crowd_of_holds_is_judged_exactly() {
 /// at the wall clock's time (the tests' holds live at [`NOW`], years ahead).
 fn index_problems(path: &Path) -> Vec<String> {
     let mut problems = boxoffice::store::check_file(path).unwrap();
-    problems.retain(|problem| !problem.contains("is kept twice"));
+    problems
+        .retain(|problem| !problem.contains("is kept twice") && !problem.contains(" and holds "));
     problems
 }
 
