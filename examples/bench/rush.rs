@@ -378,45 +378,57 @@ impl Customer {
                 }
                 Step::Holding { id, fate } => {
                     self.note(seen, None);
-                    match fate {
-                        Fate::Confirm => {
-                            let who = json!({"userName": format!("guest {n}"), "phoneNumber": "9876543210"});
-                            let confirm = request(
-                                "POST",
-                                &format!("/v1/holds/{id}/confirm"),
-                                &forwarded,
-                                Some(&who.to_string()),
-                            );
-                            let (status, body, micros) =
-                                exchange(&mut stream, &confirm, &mut buffer).await?;
-                            let mut seen = Seen::new(status, micros, Kind::Confirm);
-                            let sold = if status == 201 {
-                                Some(seats_of(&buffer[body]))
-                            } else {
-                                seen.refusal = Some(problem_type(status, &buffer[body]));
-                                None
-                            };
-                            self.note(seen, sold);
-                        }
-                        Fate::Release => {
-                            let release =
-                                request("DELETE", &format!("/v1/holds/{id}"), &forwarded, None);
-                            let (status, body, micros) =
-                                exchange(&mut stream, &release, &mut buffer).await?;
-                            let mut seen = Seen::new(status, micros, Kind::Release);
-                            if !(200..300).contains(&status) {
-                                seen.refusal = Some(problem_type(status, &buffer[body]));
-                            }
-                            self.note(seen, None);
-                        }
-                        Fate::RunOut => {}
-                    }
+                    self.settle(&mut stream, &mut buffer, &id, fate, &forwarded)
+                        .await?;
                 }
                 other => {
                     step = other;
                     self.note(seen, None);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Confirms, releases or leaves the hold `id`, as its fate says.
+    async fn settle(
+        &self,
+        stream: &mut TcpStream,
+        buffer: &mut Vec<u8>,
+        id: &str,
+        fate: Fate,
+        forwarded: &str,
+    ) -> Result<(), String> {
+        let n = self.n;
+        match fate {
+            Fate::Confirm => {
+                let who = json!({"userName": format!("guest {n}"), "phoneNumber": "9876543210"});
+                let confirm = request(
+                    "POST",
+                    &format!("/v1/holds/{id}/confirm"),
+                    forwarded,
+                    Some(&who.to_string()),
+                );
+                let (status, body, micros) = exchange(stream, &confirm, buffer).await?;
+                let mut seen = Seen::new(status, micros, Kind::Confirm);
+                let sold = if status == 201 {
+                    Some(seats_of(&buffer[body]))
+                } else {
+                    seen.refusal = Some(problem_type(status, &buffer[body]));
+                    None
+                };
+                self.note(seen, sold);
+            }
+            Fate::Release => {
+                let release = request("DELETE", &format!("/v1/holds/{id}"), forwarded, None);
+                let (status, body, micros) = exchange(stream, &release, buffer).await?;
+                let mut seen = Seen::new(status, micros, Kind::Release);
+                if !(200..300).contains(&status) {
+                    seen.refusal = Some(problem_type(status, &buffer[body]));
+                }
+                self.note(seen, None);
+            }
+            Fate::RunOut => {}
         }
         Ok(())
     }
