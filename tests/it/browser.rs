@@ -2048,6 +2048,7 @@ fn lighthouse_scores_both_pages_100_for_accessibility() {
 /// gets the hold's first length again from now, so the seats are still
 /// held after the first expiry and the booking goes through.
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn on_a_phone_more_time_keeps_the_hold() {
     let env = [("ROCKET_HOLD_FOR", "20s")];
     run("more_time_phone", &env, None, |stage| async move {
