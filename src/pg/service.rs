@@ -12,6 +12,7 @@ use super::records::Db;
 use super::writes::{Outcome, Sold};
 use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
+use crate::domain::holds::HeldNow;
 use crate::domain::limits::ClientId;
 use crate::domain::Reference;
 use crate::domain::{
@@ -406,7 +407,7 @@ impl Bookings for PgBackend {
         let expire_after = self.rules.expire_after_ms;
         let now = self.clock.now_or_last();
         Ok(found.map(|(show, tickets, holds)| {
-            ShowTickets::at(show, tickets, &holds, expire_after, now)
+            ShowTickets::at(show, tickets, holds.count, expire_after, now)
         }))
     }
 
@@ -519,11 +520,10 @@ impl Cinema for PgBackend {
             show,
             |db, show| {
                 Box::pin(async move {
-                    let now = db.now;
                     Ok(db
                         .create_show(show)
                         .await?
-                        .map(|show| show_view(show, &[], now)))
+                        .map(|show| show_view(show, &HeldNow::nothing())))
                 })
             },
             once,
@@ -535,8 +535,7 @@ impl Cinema for PgBackend {
         let found = self
             .read(id, |db, id| Box::pin(db.show_and_holds(*id)))
             .await?;
-        let now = self.clock.now_or_last();
-        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
+        Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
@@ -545,8 +544,7 @@ impl Cinema for PgBackend {
                 Box::pin(db.shows(*filter, *page))
             })
             .await?;
-        let now = self.clock.now_or_last();
-        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
+        Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
     async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
@@ -558,8 +556,7 @@ impl Cinema for PgBackend {
         let found = self
             .read(show, |db, show| Box::pin(db.show_on_screen(*show)))
             .await?;
-        let now = self.clock.now_or_last();
-        Ok(found.map(|(show, screen, holds)| show_seats(&show, Arc::new(screen), &holds, now)))
+        Ok(found.map(|(show, screen, held)| show_seats(&show, Arc::new(screen), &held)))
     }
 
     async fn show_bookings(

@@ -5,7 +5,7 @@
 use super::error::PgError;
 use super::records::{key, Db, Lock};
 use crate::domain::cinema::{show_end, Film, Layout, Screen, MAX_RUNTIME_MINUTES};
-use crate::domain::holds::{expiry, extended_expiry, held, Hold};
+use crate::domain::holds::{expiry, extended_expiry, Hold};
 use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
 use crate::domain::rules::{self, expiry_cutoff, is_expired, Move};
 use crate::domain::sales::{ensure_on_sale, release, sell_held, take_seats, Party};
@@ -67,9 +67,8 @@ fn count_of(request: &SeatRequest, seats: usize) -> u32 {
 impl Db<'_> {
     /// What live holds keep of `show` now: its seats (on a seat map) and count.
     async fn held(&self, show: &Show) -> Result<(Option<SeatSet>, u32), PgError> {
-        let holds = self.holds_of(show.id).await?;
-        let map_len = show.sold_seats.as_ref().map(SeatSet::map_len);
-        Ok(held(&holds, self.now, map_len))
+        let held = self.held_now(show).await?;
+        Ok((held.seats, held.count))
     }
 
     // ---- /api ----
