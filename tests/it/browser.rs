@@ -2044,9 +2044,21 @@ fn lighthouse_scores_both_pages_100_for_accessibility() {
     });
 }
 
+/// Presses the button `id` twice in one go, as a hasty finger does.
+async fn press_twice(browser: &Browser, id: &str) {
+    browser
+        .script(
+            "const button = document.getElementById(arguments[0]); \
+             button.click(); button.click(); return true",
+            vec![json!(id)],
+        )
+        .await;
+}
+
 /// On a phone, before a hold runs out, the kiosk offers "More time"; it
 /// gets the hold's first length again from now, so the seats are still
-/// held after the first expiry and the booking goes through.
+/// held after the first expiry and the booking goes through. A double
+/// press of Hold, More time or Confirm sends it once, with its key.
 #[test]
 #[ignore = "needs chromium and chromedriver on PATH"]
 fn on_a_phone_more_time_keeps_the_hold() {
@@ -2059,7 +2071,19 @@ fn on_a_phone_more_time_keeps_the_hold() {
             .seats_of(&stage.url("/kiosk?idle=600"), &film, &show)
             .await;
         kiosk.click("#seat-D4").await;
-        kiosk.click("#hold").await;
+        // Every write the page sends from here on is noted with its key.
+        kiosk
+            .script(
+                "window.sent = []; const original = window.fetch; \
+                 window.fetch = (url, init = {}) => { \
+                   const method = init.method || 'GET'; \
+                   if (method !== 'GET') sent.push([method, String(url), (init.headers || {})['Idempotency-Key'] || null]); \
+                   return original(url, init); }; return true",
+                vec![],
+            )
+            .await;
+        // A double press holds once.
+        press_twice(&kiosk, "hold").await;
         let first = Instant::now();
         kiosk.view("details").await;
         assert_eq!(held(&stage, &show), 1);
@@ -2080,7 +2104,7 @@ fn on_a_phone_more_time_keeps_the_hold() {
         stage.shot(&kiosk, "warned").await;
         // Five seconds on, more time: the hold's first 20 s again.
         tokio::time::sleep(Duration::from_secs(5)).await;
-        kiosk.click("#more-time").await;
+        press_twice(&kiosk, "more-time").await;
         kiosk
             .until(
                 "the warning gone",
@@ -2094,10 +2118,45 @@ fn on_a_phone_more_time_keeps_the_hold() {
         tokio::time::sleep(past).await;
         assert_eq!(held(&stage, &show), 1, "the hold was kept");
         assert_eq!(kiosk.text("#steps [aria-current=step]").await, "Details");
-        kiosk.click("#confirm").await;
+        press_twice(&kiosk, "confirm").await;
         kiosk.view("done").await;
         assert_eq!(kiosk.text("#done-seats").await, "D4");
         stage.shot(&kiosk, "booked").await;
+        // One hold, one more time, one booking: each sent once, with a key.
+        let (_, bookings) = stage.api("GET", &format!("/v1/shows/{show}/bookings"), None);
+        assert_eq!(
+            bookings["items"].as_array().map(Vec::len),
+            Some(1),
+            "{bookings}"
+        );
+        let sent = kiosk.script("return window.sent", vec![]).await;
+        let sent = sent.as_array().expect("the writes");
+        let kinds: Vec<String> = sent
+            .iter()
+            .map(|write| {
+                let path = write[1].as_str().unwrap_or_default();
+                let last = path.rsplit('/').next().unwrap_or_default();
+                format!(
+                    "{} {}",
+                    write[0].as_str().unwrap_or_default(),
+                    if last == "holds" || last == "confirm" {
+                        last
+                    } else {
+                        "one"
+                    }
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["POST holds", "PATCH one", "POST confirm"],
+            "{sent:?}"
+        );
+        assert!(
+            sent.iter()
+                .all(|write| write[2].as_str().is_some_and(|key| !key.is_empty())),
+            "a write without an Idempotency-Key: {sent:?}"
+        );
         kiosk.no_uncaught_errors(&[]).await;
         kiosk.close().await;
     });
