@@ -90,6 +90,22 @@ pub fn expiry(now: Millis, requested_ms: Option<i64>, rules: Rules, show_start: 
     now.saturating_add(length).min(show_start)
 }
 
+/// When `hold`, given more time at `now`, expires: after `requested_ms`
+/// from now, never past its making + `hold_max`, never after the show
+/// starts. A shorter time than it had is taken as asked.
+pub fn extended_expiry(
+    hold: &Hold,
+    now: Millis,
+    requested_ms: i64,
+    rules: Rules,
+    show_start: Millis,
+) -> Millis {
+    let longest = hold.created_at.saturating_add(rules.hold_max_ms);
+    now.saturating_add(requested_ms.clamp(0, rules.hold_max_ms))
+        .min(longest)
+        .min(show_start)
+}
+
 /// What the live holds among `holds` keep at `now`: their seats (on a map of
 /// `map_len` seats) and their count.
 pub fn held<'a>(
@@ -146,6 +162,31 @@ mod tests {
         assert_eq!(expiry(0, Some(5 * MINUTE), rules, start), 5 * MINUTE);
         assert_eq!(expiry(0, Some(90 * MINUTE), rules, start), 30 * MINUTE);
         assert_eq!(expiry(start - MINUTE, None, rules, start), start);
+    }
+
+    #[test]
+    fn more_time_runs_from_now_up_to_the_maximum_from_the_making() {
+        let rules = Rules::new(20, 8 * 60 * MINUTE);
+        let start = 1_000 * MINUTE;
+        let made = hold(1, &[], 10 * MINUTE);
+        assert_eq!(
+            extended_expiry(&made, 8 * MINUTE, 10 * MINUTE, rules, start),
+            18 * MINUTE
+        );
+        assert_eq!(
+            extended_expiry(&made, 25 * MINUTE, 10 * MINUTE, rules, start),
+            30 * MINUTE,
+            "never past hold_max from its making"
+        );
+        assert_eq!(
+            extended_expiry(&made, 8 * MINUTE, MINUTE, rules, start),
+            9 * MINUTE
+        );
+        assert_eq!(
+            extended_expiry(&made, 8 * MINUTE, 10 * MINUTE, rules, 12 * MINUTE),
+            12 * MINUTE,
+            "never past the show's start"
+        );
     }
 
     #[test]

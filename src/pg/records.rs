@@ -494,6 +494,19 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// Writes a hold's new expiry; how many rows it changed (0: gone).
+    pub async fn update_hold(&self, hold: &Hold) -> Result<u64, PgError> {
+        self.exec(
+            "UPDATE holds SET expires_at = $2, record = $3 WHERE id = $1",
+            &[
+                &key(hold.id.as_u128()),
+                &hold.expires_at,
+                &encode_hold(hold),
+            ],
+        )
+        .await
+    }
+
     pub async fn delete_hold(&self, id: HoldId) -> Result<u64, PgError> {
         self.exec("DELETE FROM holds WHERE id = $1", &[&key(id.as_u128())])
             .await

@@ -674,6 +674,27 @@ impl Holds for PgBackend {
             .await
     }
 
+    async fn extend_hold(
+        &self,
+        id: HoldId,
+        hold_for_ms: i64,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error> {
+        self.write(
+            (id, hold_for_ms),
+            |db, (id, hold_for_ms)| {
+                Box::pin(async move {
+                    let now = db.now;
+                    map(db.extend_hold(*id, *hold_for_ms).await, |(hold, screen)| {
+                        hold_view(&hold, &screen, now)
+                    })
+                })
+            },
+            once,
+        )
+        .await
+    }
+
     async fn confirm_hold(
         &self,
         id: HoldId,

@@ -514,6 +514,25 @@ impl Holds for RedbBookings {
             .await
     }
 
+    async fn extend_hold(
+        &self,
+        id: HoldId,
+        hold_for_ms: i64,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error> {
+        self.writer
+            .write_once(
+                move |batch| {
+                    let now = batch.now();
+                    Ok(batch
+                        .extend_hold(id, hold_for_ms)?
+                        .map(|Held { hold, screen }| hold_view(&hold, &screen, now)))
+                },
+                once,
+            )
+            .await
+    }
+
     async fn confirm_hold(
         &self,
         id: HoldId,

@@ -111,6 +111,9 @@ const OPERATIONS: &[Op] = &[
     op("createHold", Clerk, HOLD).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),
+    op("extendHold", Clerk, &[NotFound, HoldExpired])
+        .with_body()
+        .writes(),
     op("confirmHold", Clerk, &[NotFound, HoldExpired])
         .with_body()
         .writes(),

@@ -53,6 +53,7 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         holds::create_hold,
         holds::get_hold,
         holds::release_hold,
+        holds::extend_hold,
         holds::confirm_hold,
     ]
 }
