@@ -883,7 +883,7 @@ fn premiere(
             report.broken,
             report.cpu_us_per_request(),
             report.rss_peak_kib as f64 / 1024.0,
-            report.sold_on_map,
+            report.at_end.sold,
             rush::CAPACITY,
             report.oversold(),
         ));
@@ -896,13 +896,20 @@ fn premiere(
             .map(|(why, count)| format!("{why}: {count}"))
             .collect();
         output.line(format!(
-            "Refusals on {name}: {}; holders who found no seats to pick: {}; holds {}, confirms {} ({} seats), releases {}{}.",
+            "Refusals on {name}: {}; reads where a holder found no free seat: {}, free seats but none its party takes: {}; holds {}, confirms {} ({} seats), releases {}; seats free / held / sold when the customers left: {} / {} / {}, once the holds let go had run out: {} / {} / {}{}.",
             if refusals.is_empty() { "none".to_owned() } else { refusals.join(", ") },
-            report.nothing_to_pick,
+            report.nothing_free,
+            report.no_party_fits,
             report.holds.len(),
             report.confirms.len(),
             report.confirmed_seats.len(),
             report.releases.len(),
+            report.at_stop.free,
+            report.at_stop.held,
+            report.at_stop.sold,
+            report.at_end.free,
+            report.at_end.held,
+            report.at_end.sold,
             report
                 .first_break
                 .as_ref()
@@ -921,15 +928,15 @@ fn premiere(
         );
         output.figure(
             &format!("{name}: seats sold on the map = confirmed seats"),
-            format!("{} = {}", report.sold_on_map, report.confirmed_seats.len()),
+            format!("{} = {}", report.at_end.sold, report.confirmed_seats.len()),
             "equal",
-            Some(report.sold_on_map == report.confirmed_seats.len()),
+            Some(report.at_end.sold == report.confirmed_seats.len()),
         );
         output.figure(
             &format!("{name}: seats sold ÷ capacity"),
-            format!("{} / {}", report.sold_on_map, rush::CAPACITY),
+            format!("{} / {}", report.at_end.sold, rush::CAPACITY),
             "= capacity",
-            Some(report.sold_on_map == rush::CAPACITY),
+            Some(report.at_end.sold == rush::CAPACITY),
         );
         let seat_p99 = p(&report.seat_maps, 0.99);
         output.figure(

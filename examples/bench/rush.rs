@@ -36,6 +36,9 @@ pub const ARRIVALS: Duration = Duration::from_secs(10);
 const READ_EVERY: Duration = Duration::from_secs(2);
 /// How long a hold keeps its seats: a hold let go runs out inside the run.
 const HOLD_SECONDS: u64 = 10;
+/// Past the latest `expiresAt` before the final count (expiresAt is
+/// written to the second).
+const EXPIRY_MARGIN: Duration = Duration::from_millis(1_500);
 /// Holds a customer asks for before giving up.
 const ATTEMPTS: u32 = 8;
 
@@ -130,13 +133,37 @@ pub struct RushReport {
     pub confirmed_seats: BTreeSet<String>,
     /// Seats two confirmed bookings both hold.
     pub sold_twice: u64,
-    /// Seats the seat map reads as sold afterwards.
-    pub sold_on_map: usize,
-    /// Holders who found no seats to pick in the map they read.
-    pub nothing_to_pick: u64,
+    /// The latest `expiresAt` of the holds granted.
+    pub latest_expiry: Option<chrono::DateTime<chrono::Utc>>,
+    /// Reads where a holder found no free seat at all.
+    pub nothing_free: u64,
+    /// Reads where a holder found free seats but none its party would take.
+    pub no_party_fits: u64,
+    /// The seat map when the customers left, and once every hold they let
+    /// go had run out.
+    pub at_stop: SeatCount,
+    pub at_end: SeatCount,
     pub server_cpu: Duration,
     pub rss_peak_kib: u64,
     pub elapsed: Duration,
+}
+
+/// Seats of the show by state, as one seat-map answer reads them.
+#[derive(Default, Clone, Copy)]
+pub struct SeatCount {
+    pub free: usize,
+    pub held: usize,
+    pub sold: usize,
+}
+
+impl SeatCount {
+    fn of(body: &str) -> Self {
+        Self {
+            free: body.matches("\"state\":\"free\"").count(),
+            held: body.matches("\"state\":\"held\"").count(),
+            sold: body.matches("\"state\":\"sold\"").count(),
+        }
+    }
 }
 
 impl RushReport {
@@ -282,6 +309,18 @@ fn seats_of(body: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn expiry_of(body: &[u8]) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|answer| {
+            answer["expiresAt"]
+                .as_str()
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        })
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .ok_or_else(|| "a hold without an expiresAt".to_owned())
+}
+
 fn id_of(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<Value>(body)
         .ok()
@@ -352,7 +391,11 @@ impl Customer {
                 Step::Browsing { attempts } if attempts < ATTEMPTS && status == 200 => {
                     let free = free_seats(&buffer[body]);
                     let Some(seats) = pick(&free, party, &mut dice) else {
-                        seen.nothing_to_pick = true;
+                        seen.no_pick = Some(if free.is_empty() {
+                            NoPick::NothingFree
+                        } else {
+                            NoPick::NoPartyFits
+                        });
                         step = Step::Browsing { attempts };
                         self.note(seen, None);
                         continue;
@@ -366,7 +409,9 @@ impl Customer {
                         let id = id_of(answer).ok_or("a hold without an id")?;
                         let fate = plan_of(n).unwrap_or(Fate::RunOut);
                         step = Step::Holding { id, fate };
-                        self.note(Seen::new(status, micros, Kind::Hold), None);
+                        let mut seen = Seen::new(status, micros, Kind::Hold);
+                        seen.expires_at = Some(expiry_of(answer)?);
+                        self.note(seen, None);
                     } else {
                         step = Step::Browsing {
                             attempts: attempts + 1,
@@ -440,8 +485,13 @@ impl Customer {
         if seen.status >= 500 {
             report.server_errors += 1;
         }
-        if seen.nothing_to_pick {
-            report.nothing_to_pick += 1;
+        match seen.no_pick {
+            Some(NoPick::NothingFree) => report.nothing_free += 1,
+            Some(NoPick::NoPartyFits) => report.no_party_fits += 1,
+            None => {}
+        }
+        if let Some(expiry) = seen.expires_at {
+            report.latest_expiry = report.latest_expiry.max(Some(expiry));
         }
         let micros = u32::try_from(seen.micros).unwrap_or(u32::MAX);
         match seen.kind {
@@ -483,7 +533,16 @@ struct Seen {
     micros: u128,
     kind: Kind,
     refusal: Option<String>,
-    nothing_to_pick: bool,
+    no_pick: Option<NoPick>,
+    /// A granted hold's `expiresAt`.
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Why a holder picked no seats from the map it read.
+#[derive(Clone, Copy)]
+enum NoPick {
+    NothingFree,
+    NoPartyFits,
 }
 
 impl Seen {
@@ -493,7 +552,8 @@ impl Seen {
             micros,
             kind,
             refusal: None,
-            nothing_to_pick: false,
+            no_pick: None,
+            expires_at: None,
         }
     }
 }
@@ -547,11 +607,20 @@ pub fn run(addresses: &[SocketAddr], show: &str, stay: Duration) -> Result<RushR
     })?;
     let mut report = std::mem::take(&mut shared.lock().unwrap().report);
     report.elapsed = started.elapsed();
-    let (status, body) = server::get(addresses[0], &format!("/v1/shows/{show}/seats"))?;
-    if status != 200 {
-        return Err(format!("the seat map afterwards: {status} {body}"));
+    let count = || -> Result<SeatCount, String> {
+        let (status, body) = server::get(addresses[0], &format!("/v1/shows/{show}/seats"))?;
+        if status != 200 {
+            return Err(format!("the seat map afterwards: {status} {body}"));
+        }
+        Ok(SeatCount::of(&body))
+    };
+    report.at_stop = count()?;
+    // The final count comes once every hold let go has run out.
+    if let Some(latest) = report.latest_expiry {
+        let left = (latest - chrono::Utc::now()).to_std().unwrap_or_default();
+        std::thread::sleep(left + EXPIRY_MARGIN);
     }
-    report.sold_on_map = body.matches("\"state\":\"sold\"").count();
+    report.at_end = count()?;
     report.finish();
     Ok(report)
 }
