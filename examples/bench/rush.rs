@@ -114,10 +114,21 @@ enum Fate {
     RunOut,
 }
 
+/// Customer `n`'s roll of a hundred-sided die. A customer's plan must not
+/// follow from `n` modulo the arrivals in one reading period: customers
+/// read in the order they arrived, so seats let go would go to the
+/// customers with the same plan as those who let them go.
+fn roll(n: usize) -> usize {
+    let mut x = (n as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    ((x ^ (x >> 31)) % 100) as usize
+}
+
 /// Customer `n`: only browsing (60 %), or holding (40 %), and then 70 % of
 /// the holders confirm, 15 % release and 15 % let the hold run out.
 fn plan_of(n: usize) -> Option<Fate> {
-    match n % 100 {
+    match roll(n) {
         0..28 => Some(Fate::Confirm),
         28..34 => Some(Fate::Release),
         34..40 => Some(Fate::RunOut),
@@ -388,7 +399,7 @@ impl Customer {
         );
         let mut dice =
             Dice(0x9e37_79b9_7f4a_7c15 ^ (n as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
-        let party = 2 + n % 3;
+        let party = 2 + roll(n) % 3;
         let mut step = match plan_of(n) {
             Some(_) => Step::Browsing { attempts: 0 },
             None => Step::Done,
