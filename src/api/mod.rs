@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod channel;
 pub mod client;
 mod docs;
 pub mod error;

@@ -1,11 +1,13 @@
 //! What boxoffice knows about shows and tickets, free of HTTP and storage.
 
 pub mod cinema;
+pub mod currency;
 pub mod holds;
 pub mod ids;
 pub mod limits;
 pub mod patterns;
 pub mod phone;
+pub mod prices;
 pub mod reference;
 pub mod refusal;
 pub mod rules;
@@ -14,7 +16,7 @@ pub mod seating;
 pub mod text;
 pub mod time;
 
-pub use ids::{FilmId, HoldId, ScreenId, ShowId, TicketId};
+pub use ids::{FilmId, HoldId, PriceCardId, ScreenId, ShowId, TicketId, TicketTypeId};
 pub use phone::Phone;
 pub use reference::Reference;
 pub use refusal::{InUse, Refusal};

@@ -70,6 +70,10 @@ pub enum Refusal {
     /// The venue has as many screens as it may (`max_screens`).
     #[error("the venue has {max} screens, as many as it may")]
     TooManyScreens { max: u32 },
+    /// The sale cannot be priced: no card, a type unknown, not sold on the
+    /// channel, or not priced on a seat's kind.
+    #[error("{0}")]
+    Pricing(#[from] super::prices::PricingRefusal),
     /// An `Idempotency-Key` reused for another request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,
