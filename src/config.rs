@@ -335,6 +335,8 @@ impl Config {
             hold_for_ms: millis(self.hold_for),
             hold_max_ms: millis(self.hold_max),
             limits: self.limits,
+            zone: self.timezone,
+            currency: self.currency,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod patterns;
 pub mod phone;
+pub mod price_book;
 pub mod prices;
 pub mod reference;
 pub mod refusal;

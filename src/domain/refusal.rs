@@ -23,6 +23,13 @@ pub enum Refusal {
     ShowNotFound,
     #[error("no such hold")]
     HoldNotFound,
+    #[error("no such ticket type")]
+    TicketTypeNotFound,
+    #[error("no such price card")]
+    PriceCardNotFound,
+    /// The venue keeps as many ticket types (or cards) as it may.
+    #[error("the venue has {max} {what}, as many as it may")]
+    TooManyPriceRecords { what: &'static str, max: usize },
     /// The hold ran out: its seats may already be someone else's.
     #[error("the hold has expired")]
     HoldExpired,
@@ -88,6 +95,8 @@ pub enum InUse {
     FilmHasShows,
     #[error("the show still has bookings or holds")]
     ShowHasBookings,
+    #[error("a price card still prices this ticket type")]
+    TicketTypeOnCard,
     #[error("the default screen comes from the configuration and cannot be changed or deleted")]
     DefaultScreen,
 }

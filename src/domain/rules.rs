@@ -25,6 +25,10 @@ pub struct Rules {
     pub hold_max_ms: i64,
     /// What one limited client may take.
     pub limits: Limits,
+    /// The venue's zone: price cards' days and times are venue-local.
+    pub zone: chrono_tz::Tz,
+    /// What every amount is in; a database keeps the one it started with.
+    pub currency: super::currency::Currency,
 }
 
 impl Rules {
@@ -38,6 +42,8 @@ impl Rules {
             hold_for_ms: 10 * 60_000,
             hold_max_ms: 30 * 60_000,
             limits: Limits::DEFAULT,
+            zone: chrono_tz::Tz::UTC,
+            currency: super::currency::Currency::EUR,
         }
     }
 }

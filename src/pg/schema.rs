@@ -14,11 +14,13 @@ use tokio_postgres::{Client, Transaction};
 
 use super::error::PgError;
 use super::records::{id_at, key, reference_column, REFERENCE_ATTEMPTS};
-use crate::domain::Reference;
-use crate::store::codec::{decode_v3_ticket, encode_ticket};
+use crate::domain::currency::Currency;
+use crate::domain::price_book::PriceBook;
+use crate::domain::{PriceCardId, Reference, TicketTypeId};
+use crate::store::codec::{decode_v3_ticket, encode_price_book, encode_ticket};
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -112,6 +114,9 @@ const MIGRATIONS: &[&str] = &[
          'cursor_secret',
          uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
      );",
+    // 7: every seat has a price: the price book (ticket types and cards,
+    // written by `prices_for_every_database`) is a setting of its own.
+    "ALTER TABLE settings ALTER COLUMN value SET NOT NULL;",
 ];
 
 /// Runs after the SQL of migration `number`, in the same transaction.
@@ -119,7 +124,49 @@ async fn after(number: i32, transaction: &Transaction<'_>) -> Result<(), PgError
     if number == 5 {
         references_for_every_ticket(transaction).await?;
     }
+    if number == 7 {
+        prices_for_every_database(transaction).await?;
+    }
     Ok(())
+}
+
+/// Every new and upgraded database starts with the ticket type `Admission`
+/// (untaxed, every channel) on the card `default` at 0, so that every sale
+/// made as before is priced, at 0.
+async fn prices_for_every_database(transaction: &Transaction<'_>) -> Result<(), PgError> {
+    let book = PriceBook::starting(
+        TicketTypeId::from(ulid::Ulid::new()),
+        PriceCardId::from(ulid::Ulid::new()),
+    );
+    transaction
+        .execute(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            &[&super::prices::PRICE_BOOK_SETTING, &encode_price_book(&book)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Every amount of a database is in one currency: the one it was first
+/// opened with, written then. Another one configured since stops start-up.
+pub async fn check_currency(client: &Client, configured: Currency) -> Result<(), PgError> {
+    client
+        .execute(
+            "INSERT INTO settings (name, value) VALUES ('currency', $1) ON CONFLICT (name) DO NOTHING",
+            &[&configured.code().as_bytes()],
+        )
+        .await?;
+    let row = client
+        .query_one("SELECT value FROM settings WHERE name = 'currency'", &[])
+        .await?;
+    let stored: Vec<u8> = row.try_get(0)?;
+    if stored == configured.code().as_bytes() {
+        return Ok(());
+    }
+    let stored = String::from_utf8_lossy(&stored).into_owned();
+    Err(PgError::Schema(format!(
+        "the database's amounts are in {stored}, but `currency` is {configured}: set currency = \"{stored}\" (the amounts would mean something else)"
+    )))
 }
 
 /// Gives each stored ticket (in id order) its first reference candidate no

@@ -13,9 +13,14 @@ use crate::domain::cinema::{Film, Layout, Screen};
 use crate::domain::holds::Hold;
 use crate::domain::ids::spell;
 use crate::domain::limits::{ClientId, Cooldown};
+use crate::domain::price_book::PriceBook;
+use crate::domain::prices::{
+    CardRules, Channels, DateRange, Price, PriceCard, TicketType, TimeWindow, Weekdays,
+};
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
 use crate::domain::{
-    FilmId, HoldId, Millis, Phone, Reference, ScreenId, Show, ShowId, Ticket, TicketId,
+    FilmId, HoldId, Millis, Phone, PriceCardId, Reference, ScreenId, Show, ShowId, Ticket,
+    TicketId, TicketTypeId,
 };
 
 const LEGACY_VERSION: u8 = 1;
@@ -478,6 +483,182 @@ pub fn decode_film(id: u128, bytes: &[u8]) -> Result<Film, DecodeError> {
     })
 }
 
+// ---- prices -------------------------------------------------------------------------
+
+/// The key the price book is stored under (and checksummed with).
+pub const PRICE_BOOK_KEY: &str = "book";
+
+#[derive(Serialize, Deserialize)]
+struct TicketTypeRecord {
+    id: u128,
+    name: String,
+    tax_rate: u16,
+    channels: u8,
+    proof: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PriceRecord {
+    ticket_type: u128,
+    /// A seat kind's code, or `None` for any kind.
+    seat_kind: Option<u8>,
+    amount: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CardRecord {
+    id: u128,
+    name: String,
+    priority: i32,
+    default: bool,
+    weekdays: Option<u8>,
+    window: Option<(u16, u16)>,
+    films: Vec<u128>,
+    screens: Vec<u128>,
+    /// Days since 1970-01-01, both included.
+    dates: Option<(i32, i32)>,
+    prices: Vec<PriceRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PriceBookRecord {
+    types: Vec<TicketTypeRecord>,
+    cards: Vec<CardRecord>,
+}
+
+fn day_number(date: chrono::NaiveDate) -> i32 {
+    i32::try_from((date - chrono::NaiveDate::default()).num_days()).unwrap_or(i32::MAX)
+}
+
+fn day_of(number: i32) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::default().checked_add_signed(chrono::Duration::days(i64::from(number)))
+}
+
+pub fn encode_price_book(book: &PriceBook) -> Vec<u8> {
+    let types = book
+        .types
+        .iter()
+        .map(|ticket_type| TicketTypeRecord {
+            id: ticket_type.id.as_u128(),
+            name: ticket_type.name.clone(),
+            tax_rate: ticket_type.tax_rate,
+            channels: ticket_type.channels.bits(),
+            proof: ticket_type.proof.clone(),
+        })
+        .collect();
+    let cards = book
+        .cards
+        .iter()
+        .map(|card| CardRecord {
+            id: card.id.as_u128(),
+            name: card.name.clone(),
+            priority: card.priority,
+            default: card.default,
+            weekdays: card.rules.weekdays.map(Weekdays::bits),
+            window: card.rules.window.map(|window| (window.from(), window.to())),
+            films: card.rules.films.iter().map(|film| film.as_u128()).collect(),
+            screens: card
+                .rules
+                .screens
+                .iter()
+                .map(|screen| screen.as_u128())
+                .collect(),
+            dates: card
+                .rules
+                .dates
+                .map(|dates| (day_number(dates.from()), day_number(dates.to()))),
+            prices: card
+                .prices
+                .iter()
+                .map(|price| PriceRecord {
+                    ticket_type: price.ticket_type.as_u128(),
+                    seat_kind: price.seat_kind.map(kind_code),
+                    amount: price.amount,
+                })
+                .collect(),
+        })
+        .collect();
+    encode(PRICE_BOOK_KEY.as_bytes(), &PriceBookRecord { types, cards })
+}
+
+pub fn decode_price_book(bytes: &[u8]) -> Result<PriceBook, DecodeError> {
+    let record: PriceBookRecord = decode("price book", PRICE_BOOK_KEY.as_bytes(), bytes)?;
+    let bad = |what: &str| DecodeError(format!("price book: {what}"));
+    let types = record
+        .types
+        .into_iter()
+        .map(|ticket_type| {
+            Ok(TicketType {
+                id: TicketTypeId::from_u128(ticket_type.id),
+                name: ticket_type.name,
+                tax_rate: ticket_type.tax_rate,
+                channels: Channels::from_bits(ticket_type.channels)
+                    .ok_or_else(|| bad("unknown channel bits"))?,
+                proof: ticket_type.proof,
+            })
+        })
+        .collect::<Result<_, DecodeError>>()?;
+    let cards = record
+        .cards
+        .into_iter()
+        .map(|card| {
+            let window = match card.window {
+                Some((from, to)) => {
+                    Some(TimeWindow::new(from, to).ok_or_else(|| bad("a malformed window"))?)
+                }
+                None => None,
+            };
+            let dates = match card.dates {
+                Some((from, to)) => Some(
+                    day_of(from)
+                        .zip(day_of(to))
+                        .and_then(|(from, to)| DateRange::new(from, to))
+                        .ok_or_else(|| bad("a malformed date range"))?,
+                ),
+                None => None,
+            };
+            let weekdays = match card.weekdays {
+                Some(bits) => Some(Weekdays::from_bits(bits).ok_or_else(|| bad("weekday bits"))?),
+                None => None,
+            };
+            let prices = card
+                .prices
+                .into_iter()
+                .map(|price| {
+                    let seat_kind = match price.seat_kind {
+                        Some(code) => Some(
+                            *KINDS
+                                .get(usize::from(code))
+                                .ok_or_else(|| bad("a seat kind"))?,
+                        ),
+                        None => None,
+                    };
+                    Ok(Price {
+                        ticket_type: TicketTypeId::from_u128(price.ticket_type),
+                        seat_kind,
+                        amount: price.amount,
+                    })
+                })
+                .collect::<Result<_, DecodeError>>()?;
+            Ok(PriceCard {
+                id: PriceCardId::from_u128(card.id),
+                name: card.name,
+                priority: card.priority,
+                default: card.default,
+                rules: CardRules {
+                    weekdays,
+                    window,
+                    films: card.films.into_iter().map(FilmId::from_u128).collect(),
+                    screens: card.screens.into_iter().map(ScreenId::from_u128).collect(),
+                    dates,
+                },
+                prices,
+            })
+        })
+        .collect::<Result<_, DecodeError>>()?;
+    Ok(PriceBook { types, cards })
+}
+
 // ---- holds ------------------------------------------------------------------------
 
 /// A hold as schema 3 wrote it (record version 2): no client.
@@ -658,6 +839,34 @@ mod tests {
             },
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn the_price_book_round_trips() {
+        let mut book = PriceBook::starting(TicketTypeId::from_u128(1), PriceCardId::from_u128(2));
+        book.cards.push(PriceCard {
+            id: PriceCardId::from_u128(3),
+            name: "late".into(),
+            priority: -4,
+            default: false,
+            rules: CardRules {
+                weekdays: Weekdays::parse(["fri", "sat"]),
+                window: TimeWindow::new(22 * 60, 2 * 60),
+                films: vec![FilmId::from_u128(5)],
+                screens: vec![ScreenId::DEFAULT, ScreenId::from_u128(6)],
+                dates: DateRange::new(
+                    chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    chrono::NaiveDate::from_ymd_opt(2027, 1, 6).unwrap(),
+                ),
+            },
+            prices: vec![Price {
+                ticket_type: TicketTypeId::from_u128(1),
+                seat_kind: Some(SeatKind::Premium),
+                amount: 1_450,
+            }],
+        });
+        book.types[0].proof = Some("student card".into());
+        assert_eq!(decode_price_book(&encode_price_book(&book)).unwrap(), book);
     }
 
     #[test]

@@ -12,7 +12,12 @@ use redb::{
 use super::codec::{
     decode_legacy_show, decode_legacy_ticket, decode_v3_ticket, encode_show, encode_ticket,
 };
+use super::codec::{encode_price_book, PRICE_BOOK_KEY};
 use super::error::StoreError;
+use super::tables::{CURRENCY_KEY, PRICE_BOOK};
+use crate::domain::currency::Currency;
+use crate::domain::price_book::PriceBook;
+use crate::domain::{PriceCardId, TicketTypeId};
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, CURSOR_SECRET_KEYS, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
@@ -23,7 +28,7 @@ use super::tables::{
 };
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 5;
+pub const SCHEMA_VERSION: u64 = 6;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -52,6 +57,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 4,
         apply: references_for_every_ticket,
+    },
+    Migration {
+        from: 5,
+        apply: prices_for_every_database,
     },
 ];
 
@@ -131,6 +140,7 @@ pub fn create(db: &Database) -> Result<(), StoreError> {
             .insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION)?;
         open_every_table(&txn)?;
     }
+    prices_for_every_database(&txn)?;
     txn.commit()?;
     Ok(())
 }
@@ -254,6 +264,64 @@ fn limits_per_client(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?;
     txn.open_table(ANSWER_KEY_TO_CLIENT)?;
     Ok(())
+}
+
+/// Schema 6 prices every seat: a new or upgraded file starts with the
+/// ticket type `Admission` (untaxed, every channel) on the card `default` at
+/// 0, so that every sale made as before is priced, at 0.
+fn prices_for_every_database(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut book = txn.open_table(PRICE_BOOK)?;
+    if book.get(PRICE_BOOK_KEY)?.is_none() {
+        let starting = PriceBook::starting(
+            TicketTypeId::from(ulid::Ulid::new()),
+            PriceCardId::from(ulid::Ulid::new()),
+        );
+        book.insert(PRICE_BOOK_KEY, encode_price_book(&starting).as_slice())?;
+    }
+    Ok(())
+}
+
+/// The three letters of a currency code as the meta table keeps them.
+fn currency_value(currency: Currency) -> u64 {
+    currency
+        .code()
+        .bytes()
+        .fold(0, |value, byte| (value << 8) | u64::from(byte))
+}
+
+fn currency_code(value: u64) -> String {
+    (0..3)
+        .rev()
+        .map(|at| char::from(u8::try_from((value >> (8 * at)) & 0xff).unwrap_or(b'?')))
+        .collect()
+}
+
+/// Every amount of a file is in one currency: the one the file was first
+/// opened with, written then. Another one configured since stops start-up.
+pub fn check_currency(db: &Database, configured: Currency) -> Result<(), StoreError> {
+    let stored = {
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        meta.get(CURRENCY_KEY)?.map(|guard| guard.value())
+    };
+    match stored {
+        Some(value) if value == currency_value(configured) => Ok(()),
+        Some(value) => Err(StoreError::Schema {
+            what: "database".into(),
+            problem: format!(
+                "its amounts are in {}, but `currency` is {configured}: set currency = \"{}\" (the amounts would mean something else)",
+                currency_code(value),
+                currency_code(value)
+            ),
+        }),
+        None => {
+            let txn = db.begin_write()?;
+            txn.open_table(META)?
+                .insert(CURRENCY_KEY, currency_value(configured))?;
+            txn.commit()?;
+            Ok(())
+        }
+    }
 }
 
 /// Schema 1 kept a show's tickets as `(show, ticket) → ()` keys, read back by

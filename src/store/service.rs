@@ -22,6 +22,12 @@ use crate::usecases::cinema::{
     ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
 };
 use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
+use crate::usecases::prices::{
+    changes, page_of, NewPriceCard, NewTicketType, PriceCardPatch, Prices, ShowPrices,
+    TicketTypePatch,
+};
+use crate::domain::prices::{PriceCard, TicketType};
+use crate::domain::{PriceCardId, TicketTypeId};
 use crate::usecases::{
     Booked, Bookings, Error, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness, ShowKey,
     ShowTickets, Written,
@@ -530,5 +536,126 @@ impl Holds for RedbBookings {
             )
             .await;
         count(written, || self.metrics.booked())
+    }
+}
+
+#[async_trait::async_trait]
+impl Prices for RedbBookings {
+    async fn create_ticket_type(
+        &self,
+        ticket_type: NewTicketType,
+        once: Once<TicketType>,
+    ) -> Result<Written<TicketType>, Error> {
+        self.writer
+            .write_once(
+                move |batch| {
+                    batch.change_prices(|book, id| {
+                        changes::create_type(book, TicketTypeId::from_u128(id), ticket_type)
+                    })
+                },
+                once,
+            )
+            .await
+    }
+
+    async fn ticket_type(&self, id: TicketTypeId) -> Result<Option<TicketType>, Error> {
+        self.read(move |store| Ok(store.price_book()?.ticket_type(id).cloned()))
+            .await
+    }
+
+    async fn ticket_types(&self, page: PageRequest) -> Result<Page<TicketType>, Error> {
+        self.read(move |store| {
+            let book = store.price_book()?;
+            Ok(page_of(&book.types, |t| t.id.as_u128(), page))
+        })
+        .await
+    }
+
+    async fn update_ticket_type(
+        &self,
+        id: TicketTypeId,
+        patch: TicketTypePatch,
+        once: Once<TicketType>,
+    ) -> Result<Written<TicketType>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| changes::update_type(book, id, patch)),
+                once,
+            )
+            .await
+    }
+
+    async fn delete_ticket_type(
+        &self,
+        id: TicketTypeId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| book.remove_type(id)),
+                once,
+            )
+            .await
+    }
+
+    async fn create_price_card(
+        &self,
+        card: NewPriceCard,
+        once: Once<PriceCard>,
+    ) -> Result<Written<PriceCard>, Error> {
+        self.writer
+            .write_once(
+                move |batch| {
+                    batch.change_prices(|book, id| {
+                        changes::create_card(book, PriceCardId::from_u128(id), card)
+                    })
+                },
+                once,
+            )
+            .await
+    }
+
+    async fn price_card(&self, id: PriceCardId) -> Result<Option<PriceCard>, Error> {
+        self.read(move |store| Ok(store.price_book()?.card(id).cloned()))
+            .await
+    }
+
+    async fn price_cards(&self, page: PageRequest) -> Result<Page<PriceCard>, Error> {
+        self.read(move |store| {
+            let book = store.price_book()?;
+            Ok(page_of(&book.cards, |c| c.id.as_u128(), page))
+        })
+        .await
+    }
+
+    async fn update_price_card(
+        &self,
+        id: PriceCardId,
+        patch: PriceCardPatch,
+        once: Once<PriceCard>,
+    ) -> Result<Written<PriceCard>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| changes::update_card(book, id, patch)),
+                once,
+            )
+            .await
+    }
+
+    async fn delete_price_card(
+        &self,
+        id: PriceCardId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| book.remove_card(id)),
+                once,
+            )
+            .await
+    }
+
+    async fn show_prices(&self, show: ShowId) -> Result<Option<ShowPrices>, Error> {
+        self.read(move |store| store.show_prices(show)).await
     }
 }

@@ -40,6 +40,7 @@ mod model;
 mod mongoexport;
 mod pages;
 mod pg;
+mod prices;
 mod privacy;
 mod races;
 mod security;

@@ -226,6 +226,14 @@ fn postgres_cinema_agrees_with_the_model() {
     }
 }
 
+#[test]
+fn postgres_prices_ticket_types_and_cards() {
+    let Some(database) = database("postgres_prices_ticket_types_and_cards") else {
+        return;
+    };
+    crate::prices::prices_on(&mut Pg::new(&database));
+}
+
 /// `boxoffice <arguments>` in `dir` with `database_url` set (to a server
 /// that is not there, with a password that must not be printed).
 fn configured_for_postgres(dir: &std::path::Path, arguments: &[&str]) -> std::process::Output {

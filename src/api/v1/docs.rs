@@ -114,6 +114,21 @@ const OPERATIONS: &[Op] = &[
     op("confirmHold", Clerk, &[NotFound, HoldExpired])
         .with_body()
         .writes(),
+    op("listTicketTypes", Clerk, &[]).with_query(),
+    op("createTicketType", Admin, &[]).with_body().writes(),
+    op("getTicketType", Clerk, &[NotFound]),
+    op("updateTicketType", Admin, &[NotFound]).with_body().writes(),
+    op("deleteTicketType", Admin, &[NotFound, InUse]).writes(),
+    op("listPriceCards", Clerk, &[]).with_query(),
+    op("createPriceCard", Admin, &[Kind::UnknownTicketType])
+        .with_body()
+        .writes(),
+    op("getPriceCard", Clerk, &[NotFound]),
+    op("updatePriceCard", Admin, &[NotFound, Kind::UnknownTicketType])
+        .with_body()
+        .writes(),
+    op("deletePriceCard", Admin, &[NotFound]).writes(),
+    op("showPrices", Clerk, &[NotFound]),
 ];
 
 impl Op {
@@ -168,13 +183,13 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::BadRequest => "the body is not a JSON object, or a query parameter is malformed",
     Kind::Unauthorized => "the token is missing or wrong",
     Kind::Forbidden => "the token is valid but its role may not do this (catalogue writes need `admin_token`)",
-    Kind::NotFound => "no such screen, film, show, booking or hold (a malformed id in the path included)",
+    Kind::NotFound => "no such screen, film, show, booking, hold, ticket type or price card (a malformed id in the path included)",
     Kind::MethodNotAllowed => "the path does not serve this method (`Allow` lists those it does)",
     Kind::SeatsTaken => "a named seat is sold or blocked; `seats` lists them",
     Kind::NotEnoughSeats => "fewer seats are left than asked for, or no block of that many side by side",
     Kind::ShowStarted => "the show has started: bookings stop at its start",
     Kind::ScreenBusy => "another show has the screen then (runtime plus turnaround)",
-    Kind::InUse => "the record is still in use (a screen or film with shows, a show with bookings), or it is the default screen",
+    Kind::InUse => "the record is still in use (a screen or film with shows, a show with bookings, a ticket type a price card prices), or it is the default screen",
     Kind::IdempotencyMismatch => "this `Idempotency-Key` was used for a different request",
     Kind::Expired => "the show's tickets have expired",
     Kind::HoldExpired => "the hold ran out at its `expiresAt`; its seats may already be someone else's",

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod films;
 pub mod holds;
 pub mod params;
+pub mod prices;
 pub mod problem;
 pub mod qr;
 pub mod reply;
@@ -62,6 +63,17 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         holds::get_hold,
         holds::release_hold,
         holds::confirm_hold,
+        prices::list_ticket_types,
+        prices::create_ticket_type,
+        prices::get_ticket_type,
+        prices::update_ticket_type,
+        prices::delete_ticket_type,
+        prices::list_price_cards,
+        prices::create_price_card,
+        prices::get_price_card,
+        prices::update_price_card,
+        prices::delete_price_card,
+        prices::show_prices,
     ]
 }
 

@@ -269,7 +269,9 @@ impl From<Refusal> for Problem {
             | Refusal::ShowNotFound
             | Refusal::ScreenNotFound
             | Refusal::FilmNotFound
-            | Refusal::HoldNotFound => Kind::NotFound,
+            | Refusal::HoldNotFound
+            | Refusal::TicketTypeNotFound
+            | Refusal::PriceCardNotFound => Kind::NotFound,
             Refusal::HoldExpired => Kind::HoldExpired,
             Refusal::SeatsTaken(seats) => {
                 return Self {
@@ -288,7 +290,8 @@ impl From<Refusal> for Problem {
             | Refusal::NoSeatMap
             | Refusal::DefaultScreen
             | Refusal::StartInPast
-            | Refusal::ShowTimeInPast => Kind::Invalid,
+            | Refusal::ShowTimeInPast
+            | Refusal::TooManyPriceRecords { .. } => Kind::Invalid,
             Refusal::IdempotencyMismatch => Kind::IdempotencyMismatch,
             Refusal::TooManyScreens { .. } => Kind::TooManyScreens,
             Refusal::Pricing(pricing) => match pricing {
