@@ -38,6 +38,8 @@ pub struct Ticket {
     /// The short reference a person reads out; unique among live tickets
     /// (the store picks it when the ticket is stored, see [`Reference`]).
     pub reference: Reference,
+    /// One per seat or place, priced when it was held or booked.
+    pub lines: Vec<prices::Line>,
 }
 
 /// One screening: a film on a screen at a start, or an `/api` show (no film,
@@ -55,6 +57,8 @@ pub struct Show {
     pub sold: u32,
     /// On a seat-map screen, the seats sold.
     pub sold_seats: Option<seating::SeatSet>,
+    /// The price card it names; `None`: the card its rules or the default give.
+    pub price_card: Option<PriceCardId>,
 }
 
 impl Show {
@@ -69,6 +73,7 @@ impl Show {
             capacity,
             sold: 0,
             sold_seats: None,
+            price_card: None,
         }
     }
 

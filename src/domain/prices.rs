@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use chrono_tz::Tz;
 
 use super::ids::{FilmId, PriceCardId, ScreenId, TicketTypeId};
-use super::seating::SeatKind;
+use super::seating::{SeatIndex, SeatKind, SeatMap};
 use super::Millis;
 
 /// Where a sale is made; a ticket type names those it is sold on.
@@ -413,6 +413,129 @@ pub struct LinePrice {
     pub tax: u64,
 }
 
+/// One seat or place of a sale: its seat (`None` on general admission),
+/// the ticket type it was sold as, and its price and tax as they were when
+/// it was held or booked. A line is never priced again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub seat: Option<SeatIndex>,
+    pub ticket_type: TicketTypeId,
+    pub price: u64,
+    pub tax: u64,
+}
+
+/// What a sale's lines cost together.
+pub fn total(lines: &[Line]) -> u64 {
+    lines.iter().map(|line| line.price).sum()
+}
+
+/// Lines at 0 of `ticket_type` for seats (or a count) sold before prices.
+pub fn free_lines(ticket_type: TicketTypeId, seats: &[SeatIndex], count: u32) -> Vec<Line> {
+    let line = |seat| Line {
+        seat,
+        ticket_type,
+        price: 0,
+        tax: 0,
+    };
+    if seats.is_empty() {
+        (0..count).map(|_| line(None)).collect()
+    } else {
+        seats.iter().map(|seat| line(Some(*seat))).collect()
+    }
+}
+
+/// The ticket types a customer asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TicketChoice {
+    /// None: each place takes the card's first type sold on the channel.
+    #[default]
+    Any,
+    /// A type per seat, by seat name; seats not named take the first type.
+    BySeat(Vec<(String, TicketTypeId)>),
+    /// So many of each type, in this order along the seats sold.
+    ByType(Vec<(TicketTypeId, u32)>),
+}
+
+impl TicketChoice {
+    /// How many places a choice by type asks for.
+    pub fn count(&self) -> Option<u32> {
+        match self {
+            Self::ByType(counts) => Some(counts.iter().map(|(_, count)| *count).sum()),
+            _ => None,
+        }
+    }
+}
+
+/// The lines of a sale of `seats` (on a seat map) or of `count` places (on
+/// general admission), priced by `card` on `channel` as the customer chose.
+pub fn price_sale(
+    card: &PriceCard,
+    types: &[TicketType],
+    channel: Channel,
+    map: Option<&SeatMap>,
+    seats: &[SeatIndex],
+    count: u32,
+    choice: &TicketChoice,
+) -> Result<Vec<Line>, PricingRefusal> {
+    let places: Vec<Option<SeatIndex>> = match map {
+        Some(_) if !seats.is_empty() => seats.iter().copied().map(Some).collect(),
+        _ => (0..count).map(|_| None).collect(),
+    };
+    let kind =
+        |seat: Option<SeatIndex>| seat.and_then(|seat| map?.seat(seat).map(|(_, seat)| seat.kind));
+    let wanted: Vec<Option<TicketTypeId>> = match choice {
+        TicketChoice::Any => places.iter().map(|_| None).collect(),
+        TicketChoice::ByType(counts) => {
+            let asked = choice.count().unwrap_or(0);
+            if usize::try_from(asked).ok() != Some(places.len()) {
+                return Err(PricingRefusal::TicketsDoNotMatch {
+                    asked,
+                    places: u32::try_from(places.len()).unwrap_or(u32::MAX),
+                });
+            }
+            counts
+                .iter()
+                .flat_map(|(ticket_type, count)| (0..*count).map(|_| Some(*ticket_type)))
+                .collect()
+        }
+        TicketChoice::BySeat(named) => {
+            let Some(map) = map else {
+                return Err(PricingRefusal::SeatNotSold(
+                    named
+                        .first()
+                        .map(|(seat, _)| seat.clone())
+                        .unwrap_or_default(),
+                ));
+            };
+            let mut wanted: Vec<Option<TicketTypeId>> = places.iter().map(|_| None).collect();
+            for (name, ticket_type) in named {
+                let at = map
+                    .find(name)
+                    .and_then(|seat| places.iter().position(|place| *place == Some(seat)))
+                    .ok_or_else(|| PricingRefusal::SeatNotSold(name.clone()))?;
+                wanted[at] = Some(*ticket_type);
+            }
+            wanted
+        }
+    };
+    let asked: Vec<(Option<SeatKind>, Option<TicketTypeId>)> = places
+        .iter()
+        .zip(&wanted)
+        .map(|(seat, wanted)| (kind(*seat), *wanted))
+        .collect();
+    let priced = price_places(card, types, channel, &asked)?;
+    Ok(places
+        .into_iter()
+        .zip(priced)
+        .map(|(seat, line)| Line {
+            seat,
+            ticket_type: line.ticket_type,
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect())
+}
+
 /// Why a sale cannot be priced; the sale is refused whole.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PricingRefusal {
@@ -428,6 +551,12 @@ pub enum PricingRefusal {
         name: String,
         kind: Option<SeatKind>,
     },
+    /// `tickets` by type count more or fewer places than are sold.
+    #[error("tickets count {asked} places, the sale has {places}")]
+    TicketsDoNotMatch { asked: u32, places: u32 },
+    /// `tickets` by seat name a seat the sale does not have.
+    #[error("tickets name seat {0}, which this sale does not have")]
+    SeatNotSold(String),
 }
 
 /// What each place of a sale costs on `card`, sold on `channel`: `places`

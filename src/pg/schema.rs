@@ -16,8 +16,9 @@ use super::error::PgError;
 use super::records::{id_at, key, reference_column, REFERENCE_ATTEMPTS};
 use crate::domain::currency::Currency;
 use crate::domain::price_book::PriceBook;
+use crate::domain::prices::free_lines;
 use crate::domain::{PriceCardId, Reference, TicketTypeId};
-use crate::store::codec::{decode_v3_ticket, encode_price_book, encode_ticket};
+use crate::store::codec::{decode_ticket, decode_v3_ticket, encode_price_book, encode_ticket};
 
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i32 = 7;
@@ -132,18 +133,36 @@ async fn after(number: i32, transaction: &Transaction<'_>) -> Result<(), PgError
 
 /// Every new and upgraded database starts with the ticket type `Admission`
 /// (untaxed, every channel) on the card `default` at 0, so that every sale
-/// made as before is priced, at 0.
+/// made as before is priced, at 0; the bookings there are get their
+/// lines, Admission at 0.
 async fn prices_for_every_database(transaction: &Transaction<'_>) -> Result<(), PgError> {
-    let book = PriceBook::starting(
-        TicketTypeId::from(ulid::Ulid::new()),
-        PriceCardId::from(ulid::Ulid::new()),
-    );
+    let admission = TicketTypeId::from(ulid::Ulid::generate());
+    let book = PriceBook::starting(admission, PriceCardId::from(ulid::Ulid::generate()));
     transaction
         .execute(
             "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-            &[&super::prices::PRICE_BOOK_SETTING, &encode_price_book(&book)],
+            &[
+                &super::prices::PRICE_BOOK_SETTING,
+                &encode_price_book(&book),
+            ],
         )
         .await?;
+    let rows = transaction
+        .query("SELECT id, record FROM tickets ORDER BY id", &[])
+        .await?;
+    for row in &rows {
+        let id = id_at(row, 0)?;
+        let mut ticket = decode_ticket(id, row.try_get(1)?)?;
+        if ticket.lines.is_empty() {
+            ticket.lines = free_lines(admission, &ticket.seats, ticket.count);
+            transaction
+                .execute(
+                    "UPDATE tickets SET record = $2 WHERE id = $1",
+                    &[&key(id), &encode_ticket(&ticket)],
+                )
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -13,10 +13,12 @@ use super::writes::{Outcome, Sold};
 use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::limits::ClientId;
+use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
 };
+use crate::domain::{PriceCardId, TicketTypeId};
 use crate::store::service::{booking_view, hold_view, show_seats, show_view};
 use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
@@ -27,8 +29,6 @@ use crate::usecases::prices::{
     changes, page_of, NewPriceCard, NewTicketType, PriceCardPatch, Prices, ShowPrices,
     TicketTypePatch,
 };
-use crate::domain::prices::{PriceCard, TicketType};
-use crate::domain::{PriceCardId, TicketTypeId};
 use crate::usecases::{
     Booked, Bookings, Error, Keyed, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness,
     Render, Replay, ShowKey, ShowTickets, Written,
@@ -560,6 +560,28 @@ impl Cinema for PgBackend {
             .await
     }
 
+    async fn set_show_card(
+        &self,
+        id: ShowId,
+        card: Option<PriceCardId>,
+        once: Once<ShowView>,
+    ) -> Result<Written<ShowView>, Error> {
+        self.write(
+            (id, card),
+            |db, (id, card)| {
+                Box::pin(async move {
+                    let now = db.now;
+                    Ok(db
+                        .set_show_card(*id, *card)
+                        .await?
+                        .map(|(show, holds)| show_view(show, &holds, now)))
+                })
+            },
+            once,
+        )
+        .await
+    }
+
     async fn seats(&self, show: ShowId) -> Result<Option<ShowSeats>, Error> {
         let found = self
             .read(show, |db, show| Box::pin(db.show_on_screen(*show)))
@@ -749,9 +771,7 @@ impl Prices for PgBackend {
         self.write(
             (id, patch),
             |db, (id, patch)| {
-                Box::pin(
-                    db.change_prices(|book, _| changes::update_type(book, *id, patch.clone())),
-                )
+                Box::pin(db.change_prices(|book, _| changes::update_type(book, *id, patch.clone())))
             },
             once,
         )
@@ -814,9 +834,7 @@ impl Prices for PgBackend {
         self.write(
             (id, patch),
             |db, (id, patch)| {
-                Box::pin(
-                    db.change_prices(|book, _| changes::update_card(book, *id, patch.clone())),
-                )
+                Box::pin(db.change_prices(|book, _| changes::update_card(book, *id, patch.clone())))
             },
             once,
         )

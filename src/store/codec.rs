@@ -15,7 +15,7 @@ use crate::domain::ids::spell;
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::price_book::PriceBook;
 use crate::domain::prices::{
-    CardRules, Channels, DateRange, Price, PriceCard, TicketType, TimeWindow, Weekdays,
+    CardRules, Channels, DateRange, Line, Price, PriceCard, TicketType, TimeWindow, Weekdays,
 };
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
 use crate::domain::{
@@ -166,27 +166,49 @@ struct ShowRecord {
     sold_seats: Option<(u16, Vec<u8>)>,
 }
 
+/// Record version 3 of a show: with the price card it names. Shows written
+/// before it name none.
+const SHOW_RECORD_VERSION: u8 = 3;
+
+#[derive(Serialize, Deserialize)]
+struct PricedShowRecord {
+    show: ShowRecord,
+    price_card: Option<u128>,
+}
+
 pub fn encode_show(show: &Show) -> Vec<u8> {
-    encode(
+    encode_as(
+        SHOW_RECORD_VERSION,
         &show.id.as_u128().to_be_bytes(),
-        &ShowRecord {
-            screen: show.screen.as_u128(),
-            film: show.film.map(FilmId::as_u128),
-            starts_at: show.starts_at,
-            ends_at: show.ends_at,
-            capacity: show.capacity,
-            sold: show.sold,
-            sold_seats: show.sold_seats.as_ref().map(|seats| {
-                // A map has at most MAX_SEATS (2000) seats.
-                let len = u16::try_from(seats.map_len()).unwrap_or(u16::MAX);
-                (len, seats.to_bytes())
-            }),
+        &PricedShowRecord {
+            price_card: show.price_card.map(PriceCardId::as_u128),
+            show: ShowRecord {
+                screen: show.screen.as_u128(),
+                film: show.film.map(FilmId::as_u128),
+                starts_at: show.starts_at,
+                ends_at: show.ends_at,
+                capacity: show.capacity,
+                sold: show.sold,
+                sold_seats: show.sold_seats.as_ref().map(|seats| {
+                    // A map has at most MAX_SEATS (2000) seats.
+                    let len = u16::try_from(seats.map_len()).unwrap_or(u16::MAX);
+                    (len, seats.to_bytes())
+                }),
+            },
         },
     )
 }
 
 pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
-    let record: ShowRecord = decode("show", &id.to_be_bytes(), bytes)?;
+    let key = id.to_be_bytes();
+    let (version, body) = checked("show", &key, bytes, &[RECORD_VERSION, SHOW_RECORD_VERSION])?;
+    let bad = |error: postcard::Error| failed("show", &key, &error.to_string());
+    let (record, price_card) = if version == RECORD_VERSION {
+        (postcard::from_bytes::<ShowRecord>(body).map_err(bad)?, None)
+    } else {
+        let priced: PricedShowRecord = postcard::from_bytes(body).map_err(bad)?;
+        (priced.show, priced.price_card.map(PriceCardId::from_u128))
+    };
     let sold_seats = match record.sold_seats {
         Some((len, bits)) => Some(
             SeatSet::from_bytes(usize::from(len), &bits)
@@ -203,6 +225,7 @@ pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
         capacity: record.capacity,
         sold: record.sold,
         sold_seats,
+        price_card,
     })
 }
 
@@ -223,6 +246,11 @@ pub fn decode_legacy_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
 
 // ---- tickets ------------------------------------------------------------------
 
+/// Record version 3 of a ticket: with its priced lines. Tickets written
+/// before it (version 2) read with none; the upgrade to schema 6 gives them
+/// lines at 0.
+const TICKET_RECORD_VERSION: u8 = 3;
+
 #[derive(Serialize, Deserialize)]
 struct TicketRecord {
     show: u128,
@@ -232,6 +260,44 @@ struct TicketRecord {
     seats: Vec<u16>,
     created_at: Millis,
     reference: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PricedTicketRecord {
+    ticket: TicketRecord,
+    lines: Vec<LineRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LineRecord {
+    seat: Option<u16>,
+    ticket_type: u128,
+    price: u64,
+    tax: u64,
+}
+
+fn line_records(lines: &[Line]) -> Vec<LineRecord> {
+    lines
+        .iter()
+        .map(|line| LineRecord {
+            seat: line.seat.map(|seat| seat.0),
+            ticket_type: line.ticket_type.as_u128(),
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect()
+}
+
+fn lines_of(records: Vec<LineRecord>) -> Vec<Line> {
+    records
+        .into_iter()
+        .map(|line| Line {
+            seat: line.seat.map(SeatIndex),
+            ticket_type: TicketTypeId::from_u128(line.ticket_type),
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect()
 }
 
 /// A ticket as schema 3 stored it: no reference yet.
@@ -246,22 +312,42 @@ struct TicketRecordV3 {
 }
 
 pub fn encode_ticket(ticket: &Ticket) -> Vec<u8> {
-    encode(
+    encode_as(
+        TICKET_RECORD_VERSION,
         &ticket.id.as_u128().to_be_bytes(),
-        &TicketRecord {
-            show: ticket.show_id.as_u128(),
-            user_name: ticket.user_name.clone(),
-            phone: PhoneRecord::new(&ticket.phone),
-            count: ticket.count,
-            seats: ticket.seats.iter().map(|seat| seat.0).collect(),
-            created_at: ticket.created_at,
-            reference: ticket.reference.as_u32(),
+        &PricedTicketRecord {
+            ticket: TicketRecord {
+                show: ticket.show_id.as_u128(),
+                user_name: ticket.user_name.clone(),
+                phone: PhoneRecord::new(&ticket.phone),
+                count: ticket.count,
+                seats: ticket.seats.iter().map(|seat| seat.0).collect(),
+                created_at: ticket.created_at,
+                reference: ticket.reference.as_u32(),
+            },
+            lines: line_records(&ticket.lines),
         },
     )
 }
 
 pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
-    let record: TicketRecord = decode("ticket", &id.to_be_bytes(), bytes)?;
+    let key = id.to_be_bytes();
+    let (version, body) = checked(
+        "ticket",
+        &key,
+        bytes,
+        &[RECORD_VERSION, TICKET_RECORD_VERSION],
+    )?;
+    let bad = |error: postcard::Error| failed("ticket", &key, &error.to_string());
+    let (record, lines) = if version == RECORD_VERSION {
+        (
+            postcard::from_bytes::<TicketRecord>(body).map_err(bad)?,
+            Vec::new(),
+        )
+    } else {
+        let priced: PricedTicketRecord = postcard::from_bytes(body).map_err(bad)?;
+        (priced.ticket, lines_of(priced.lines))
+    };
     let reference = Reference::from_u32(record.reference).ok_or_else(|| {
         DecodeError(format!(
             "{}: reference {} out of range",
@@ -278,6 +364,7 @@ pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
         seats: record.seats.into_iter().map(SeatIndex).collect(),
         created_at: record.created_at,
         reference,
+        lines,
     })
 }
 
@@ -313,6 +400,7 @@ pub fn decode_v3_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
         seats: record.seats.into_iter().map(SeatIndex).collect(),
         created_at: record.created_at,
         reference: Reference::candidate(id, 0),
+        lines: Vec::new(),
     })
 }
 
@@ -337,6 +425,7 @@ pub fn decode_legacy_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeErro
         seats: Vec::new(),
         created_at,
         reference: Reference::candidate(id, 0),
+        lines: Vec::new(),
     })
 }
 
@@ -673,7 +762,16 @@ struct HoldRecordV2 {
 
 /// Record version 3 of a hold: with the limited client it counts against.
 /// Holds written before it (version 2) count against no client.
-const HOLD_RECORD_VERSION: u8 = 3;
+const CLIENT_HOLD_RECORD_VERSION: u8 = 3;
+/// Record version 4: with its priced lines. Holds written before it read
+/// with none, and are priced when they are confirmed.
+const HOLD_RECORD_VERSION: u8 = 4;
+
+#[derive(Serialize, Deserialize)]
+struct PricedHoldRecord {
+    hold: HoldRecord,
+    lines: Vec<LineRecord>,
+}
 
 #[derive(Serialize, Deserialize)]
 struct HoldRecord {
@@ -689,21 +787,34 @@ pub fn encode_hold(hold: &Hold) -> Vec<u8> {
     encode_as(
         HOLD_RECORD_VERSION,
         &hold.id.as_u128().to_be_bytes(),
-        &HoldRecord {
-            show: hold.show_id.as_u128(),
-            seats: hold.seats.iter().map(|seat| seat.0).collect(),
-            count: hold.count,
-            expires_at: hold.expires_at,
-            created_at: hold.created_at,
-            client: hold.client.map(|client| *client.as_bytes()),
+        &PricedHoldRecord {
+            hold: HoldRecord {
+                show: hold.show_id.as_u128(),
+                seats: hold.seats.iter().map(|seat| seat.0).collect(),
+                count: hold.count,
+                expires_at: hold.expires_at,
+                created_at: hold.created_at,
+                client: hold.client.map(|client| *client.as_bytes()),
+            },
+            lines: line_records(&hold.lines),
         },
     )
 }
 
 pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
     let key = id.to_be_bytes();
-    let (version, body) = checked("hold", &key, bytes, &[RECORD_VERSION, HOLD_RECORD_VERSION])?;
+    let (version, body) = checked(
+        "hold",
+        &key,
+        bytes,
+        &[
+            RECORD_VERSION,
+            CLIENT_HOLD_RECORD_VERSION,
+            HOLD_RECORD_VERSION,
+        ],
+    )?;
     let bad = |error: postcard::Error| failed("hold", &key, &error.to_string());
+    let mut lines = Vec::new();
     let record = if version == RECORD_VERSION {
         let old: HoldRecordV2 = postcard::from_bytes(body).map_err(bad)?;
         HoldRecord {
@@ -714,8 +825,12 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
             created_at: old.created_at,
             client: None,
         }
-    } else {
+    } else if version == CLIENT_HOLD_RECORD_VERSION {
         postcard::from_bytes(body).map_err(bad)?
+    } else {
+        let priced: PricedHoldRecord = postcard::from_bytes(body).map_err(bad)?;
+        lines = lines_of(priced.lines);
+        priced.hold
     };
     let client = match record.client {
         Some(bytes) => Some(
@@ -732,6 +847,7 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
         expires_at: record.expires_at,
         created_at: record.created_at,
         client,
+        lines,
     })
 }
 

@@ -566,6 +566,7 @@ fn show(line: ShowLine) -> Result<Show, String> {
         capacity: line.capacity,
         sold: line.sold,
         sold_seats,
+        price_card: None,
     })
 }
 
@@ -602,6 +603,7 @@ fn ticket(line: TicketLine) -> Result<Ticket, String> {
         seats: line.seats.into_iter().map(SeatIndex).collect(),
         created_at: parse_instant(&line.created_at)?,
         reference,
+        lines: Vec::new(),
     })
 }
 
@@ -616,6 +618,7 @@ fn hold(line: HoldLine) -> Result<Hold, String> {
         // Who held it is the limits' bookkeeping, not exported: an imported
         // hold counts against no client.
         client: None,
+        lines: Vec::new(),
     })
 }
 

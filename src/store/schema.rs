@@ -14,10 +14,6 @@ use super::codec::{
 };
 use super::codec::{encode_price_book, PRICE_BOOK_KEY};
 use super::error::StoreError;
-use super::tables::{CURRENCY_KEY, PRICE_BOOK};
-use crate::domain::currency::Currency;
-use crate::domain::price_book::PriceBook;
-use crate::domain::{PriceCardId, TicketTypeId};
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, CURSOR_SECRET_KEYS, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
@@ -26,6 +22,11 @@ use super::tables::{
     SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
     SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
+use super::tables::{CURRENCY_KEY, PRICE_BOOK};
+use crate::domain::currency::Currency;
+use crate::domain::price_book::PriceBook;
+use crate::domain::prices::free_lines;
+use crate::domain::{PriceCardId, TicketTypeId};
 
 /// The layout this build reads and writes.
 pub const SCHEMA_VERSION: u64 = 6;
@@ -268,15 +269,31 @@ fn limits_per_client(txn: &WriteTransaction) -> Result<(), StoreError> {
 
 /// Schema 6 prices every seat: a new or upgraded file starts with the
 /// ticket type `Admission` (untaxed, every channel) on the card `default` at
-/// 0, so that every sale made as before is priced, at 0.
+/// 0, so that every sale made as before is priced, at 0; the bookings there
+/// are get their lines, Admission at 0.
 fn prices_for_every_database(txn: &WriteTransaction) -> Result<(), StoreError> {
     let mut book = txn.open_table(PRICE_BOOK)?;
-    if book.get(PRICE_BOOK_KEY)?.is_none() {
-        let starting = PriceBook::starting(
-            TicketTypeId::from(ulid::Ulid::new()),
-            PriceCardId::from(ulid::Ulid::new()),
-        );
-        book.insert(PRICE_BOOK_KEY, encode_price_book(&starting).as_slice())?;
+    if book.get(PRICE_BOOK_KEY)?.is_some() {
+        return Ok(());
+    }
+    let admission = TicketTypeId::from(ulid::Ulid::generate());
+    let starting = PriceBook::starting(admission, PriceCardId::from(ulid::Ulid::generate()));
+    book.insert(PRICE_BOOK_KEY, encode_price_book(&starting).as_slice())?;
+    let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+    let ids: Vec<u128> = ReadableTable::iter(&tickets)?
+        .map(|entry| entry.map(|(id, _)| id.value()))
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let mut ticket = {
+            let bytes = tickets
+                .get(id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished")))?;
+            super::codec::decode_ticket(id, bytes.value())?
+        };
+        if ticket.lines.is_empty() {
+            ticket.lines = free_lines(admission, &ticket.seats, ticket.count);
+            tickets.insert(id, encode_ticket(&ticket).as_slice())?;
+        }
     }
     Ok(())
 }

@@ -13,21 +13,21 @@ use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{held, Hold};
+use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::seating::SeatSet;
 use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{PriceCardId, TicketTypeId};
 use crate::metrics::Metrics;
 use crate::usecases::cinema::{
-    Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
-    ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
+    line_views, Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking,
+    NewShow, ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
 };
 use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
 use crate::usecases::prices::{
     changes, page_of, NewPriceCard, NewTicketType, PriceCardPatch, Prices, ShowPrices,
     TicketTypePatch,
 };
-use crate::domain::prices::{PriceCard, TicketType};
-use crate::domain::{PriceCardId, TicketTypeId};
 use crate::usecases::{
     Booked, Bookings, Error, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness, ShowKey,
     ShowTickets, Written,
@@ -243,6 +243,7 @@ pub(crate) fn hold_view(hold: &Hold, screen: &Screen, now: Millis) -> HoldView {
         expires_at: hold.expires_at,
         seconds_left: hold.seconds_left(now),
         expired: !hold.is_live(now),
+        lines: line_views(&hold.lines, screen.layout.seat_map()),
     }
 }
 
@@ -261,6 +262,7 @@ pub(crate) fn booking_view(ticket: Ticket, screen: &Screen) -> Booking {
         show: ticket.show_id,
         seats,
         count: ticket.count,
+        lines: line_views(&ticket.lines, screen.layout.seat_map()),
         user_name: ticket.user_name,
         phone: ticket.phone,
         created_at: ticket.created_at,
@@ -390,6 +392,17 @@ impl Cinema for RedbBookings {
                 },
                 once,
             )
+            .await
+    }
+
+    async fn set_show_card(
+        &self,
+        id: ShowId,
+        card: Option<PriceCardId>,
+        once: Once<ShowView>,
+    ) -> Result<Written<ShowView>, Error> {
+        self.writer
+            .write_once(move |batch| batch.set_show_card(id, card), once)
             .await
     }
 

@@ -69,8 +69,11 @@ pub trait Prices: Send + Sync + 'static {
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error>;
     /// Refused while a card prices it (`in-use`).
-    async fn delete_ticket_type(&self, id: TicketTypeId, once: Once<()>)
-        -> Result<Written<()>, Error>;
+    async fn delete_ticket_type(
+        &self,
+        id: TicketTypeId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
 
     /// A card marked `default` takes the mark from any other.
     async fn create_price_card(
@@ -87,8 +90,11 @@ pub trait Prices: Send + Sync + 'static {
         patch: PriceCardPatch,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error>;
-    async fn delete_price_card(&self, id: PriceCardId, once: Once<()>)
-        -> Result<Written<()>, Error>;
+    async fn delete_price_card(
+        &self,
+        id: PriceCardId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
 
     /// What a show's seats cost; `None`: no such show.
     async fn show_prices(&self, show: ShowId) -> Result<Option<ShowPrices>, Error>;
@@ -185,13 +191,13 @@ pub fn page_of<T: Clone>(items: &[T], id: impl Fn(&T) -> u128, page: PageRequest
         .filter(|item| after.is_none_or(|after| id(item) > after));
     let taken: Vec<T> = rest.by_ref().take(page.limit).cloned().collect();
     let next = match (rest.next(), taken.last()) {
-        (Some(_), Some(last)) => Some(super::Cursor { at: 0, id: id(last) }),
+        (Some(_), Some(last)) => Some(super::Cursor {
+            at: 0,
+            id: id(last),
+        }),
         _ => None,
     };
-    Page {
-        items: taken,
-        next,
-    }
+    Page { items: taken, next }
 }
 
 /// What a show's seats cost, from the book as it is.
@@ -201,8 +207,7 @@ pub fn show_prices(
     named: Option<PriceCardId>,
     zone: chrono_tz::Tz,
 ) -> ShowPrices {
-    let facts =
-        crate::domain::prices::ShowFacts::new(show.starts_at, zone, show.film, show.screen);
+    let facts = crate::domain::prices::ShowFacts::new(show.starts_at, zone, show.film, show.screen);
     let card = book
         .card_for(named, &facts)
         .map(|(card, choice)| (card.clone(), choice));
@@ -215,4 +220,89 @@ pub fn show_prices(
         card,
         types,
     }
+}
+
+/// What a sale asks to be priced: where, what and how.
+pub struct Sale<'a> {
+    pub show: &'a crate::domain::Show,
+    pub map: Option<&'a crate::domain::seating::SeatMap>,
+    pub seats: &'a [crate::domain::seating::SeatIndex],
+    pub count: u32,
+    pub channel: crate::domain::prices::Channel,
+    pub choice: &'a crate::domain::prices::TicketChoice,
+}
+
+/// The lines of a sale, priced by its show's card in `book`.
+pub fn price(
+    book: &crate::domain::price_book::PriceBook,
+    sale: &Sale<'_>,
+    zone: chrono_tz::Tz,
+) -> Result<Vec<crate::domain::prices::Line>, crate::domain::Refusal> {
+    use crate::domain::prices::{price_sale, PricingRefusal, ShowFacts};
+    let show = sale.show;
+    let facts = ShowFacts::new(show.starts_at, zone, show.film, show.screen);
+    let (card, _) = book
+        .card_for(show.price_card, &facts)
+        .ok_or(PricingRefusal::NoCard)?;
+    Ok(price_sale(
+        card,
+        &book.types,
+        sale.channel,
+        sale.map,
+        sale.seats,
+        sale.count,
+        sale.choice,
+    )?)
+}
+
+/// A moved sale's lines: each keeps its price and type, on the seats it
+/// now has in order; places it did not have are priced by `fresh` (which
+/// prices every place of the moved sale), places it lost are dropped.
+pub fn moved_lines<E>(
+    old: &[crate::domain::prices::Line],
+    seats: &[crate::domain::seating::SeatIndex],
+    count: u32,
+    fresh: impl FnOnce() -> Result<Vec<crate::domain::prices::Line>, E>,
+) -> Result<Vec<crate::domain::prices::Line>, E> {
+    use crate::domain::prices::Line;
+    let places: Vec<_> = if seats.is_empty() {
+        (0..count).map(|_| None).collect()
+    } else {
+        seats.iter().copied().map(Some).collect()
+    };
+    let kept = old.len().min(places.len());
+    let mut lines: Vec<Line> = old[..kept]
+        .iter()
+        .zip(&places)
+        .map(|(line, seat)| Line {
+            seat: *seat,
+            ..*line
+        })
+        .collect();
+    if places.len() > kept {
+        lines.extend(fresh()?.into_iter().skip(kept));
+    }
+    Ok(lines)
+}
+
+/// A confirmed hold's lines: as held, unless other types are chosen now
+/// (`priced`: the hold's places priced as chosen, by the card as it is
+/// now); a place whose type stays keeps its held price. A hold made before
+/// prices (no lines) is priced now.
+pub fn confirmed_lines<E>(
+    held: &[crate::domain::prices::Line],
+    choice: &crate::domain::prices::TicketChoice,
+    priced: impl FnOnce() -> Result<Vec<crate::domain::prices::Line>, E>,
+) -> Result<Vec<crate::domain::prices::Line>, E> {
+    if *choice == crate::domain::prices::TicketChoice::Any && !held.is_empty() {
+        return Ok(held.to_vec());
+    }
+    Ok(priced()?
+        .into_iter()
+        .enumerate()
+        .map(|(at, line)| match held.get(at) {
+            Some(kept) if kept.ticket_type == line.ticket_type => *kept,
+            _ => line,
+        })
+        .collect())
 }

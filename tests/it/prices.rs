@@ -62,7 +62,10 @@ async fn scenario(backend: &dyn Backend) {
     let default = cards[0].clone();
     assert!(default.default);
     assert_eq!(default.name, "default");
-    assert_eq!(default.price(admission.id, Some(SeatKind::Premium)), Some(0));
+    assert_eq!(
+        default.price(admission.id, Some(SeatKind::Premium)),
+        Some(0)
+    );
 
     let adult = fresh(
         backend
@@ -129,7 +132,9 @@ async fn scenario(backend: &dyn Backend) {
     };
     assert_eq!(
         refused(backend.create_price_card(weekend.clone(), None).await),
-        Refusal::Pricing(boxoffice::domain::prices::PricingRefusal::UnknownType(stranger))
+        Refusal::Pricing(boxoffice::domain::prices::PricingRefusal::UnknownType(
+            stranger
+        ))
     );
     let weekend = fresh(
         backend
@@ -193,7 +198,13 @@ async fn scenario(backend: &dyn Backend) {
     );
     assert_eq!(card_of(prices), Some((weekend.id, CardChoice::Rules)));
     assert_eq!(
-        card_of(backend.show_prices(saturday_small_hours.id).await.unwrap().unwrap()),
+        card_of(
+            backend
+                .show_prices(saturday_small_hours.id)
+                .await
+                .unwrap()
+                .unwrap()
+        ),
         Some((weekend.id, CardChoice::Rules)),
         "01:00 on Saturday is Friday night"
     );
@@ -265,7 +276,11 @@ async fn scenario(backend: &dyn Backend) {
     assert_eq!(second.next, None);
 }
 
-fn post(service: &crate::support::Local, uri: &str, body: &serde_json::Value) -> crate::support::Received {
+fn post(
+    service: &crate::support::Local,
+    uri: &str,
+    body: &serde_json::Value,
+) -> crate::support::Received {
     service.request("POST", uri, Some(&body.to_string()), &[])
 }
 
@@ -286,7 +301,9 @@ pub fn prices_on(backend: &mut dyn CinemaBackend) {
         refused.contains("EUR") && refused.contains("JPY") && !refused.contains('\n'),
         "{refused}"
     );
-    let open = backend.open(rules, clock).expect("opens again in its currency");
+    let open = backend
+        .open(rules, clock)
+        .expect("opens again in its currency");
     drop(open);
     backend.close();
 }

@@ -66,7 +66,17 @@ use Kind::{
 };
 use Role::{Admin, Clerk};
 
-const SALE: &[Kind] = &[NotFound, SeatsTaken, NotEnoughSeats, ShowStarted, Expired];
+const SALE: &[Kind] = &[
+    NotFound,
+    SeatsTaken,
+    NotEnoughSeats,
+    ShowStarted,
+    Expired,
+    Kind::NoPriceCard,
+    Kind::NotOnChannel,
+    Kind::NotPriced,
+    Kind::UnknownTicketType,
+];
 const HOLD: &[Kind] = &[
     NotFound,
     SeatsTaken,
@@ -74,6 +84,18 @@ const HOLD: &[Kind] = &[
     ShowStarted,
     Expired,
     TooManyHolds,
+    Kind::NoPriceCard,
+    Kind::NotOnChannel,
+    Kind::NotPriced,
+    Kind::UnknownTicketType,
+];
+const CONFIRM: &[Kind] = &[
+    NotFound,
+    HoldExpired,
+    Kind::NoPriceCard,
+    Kind::NotOnChannel,
+    Kind::NotPriced,
+    Kind::UnknownTicketType,
 ];
 
 const OPERATIONS: &[Op] = &[
@@ -98,6 +120,7 @@ const OPERATIONS: &[Op] = &[
         .with_body()
         .writes(),
     op("getShow", Clerk, &[NotFound]),
+    op("updateShow", Admin, &[NotFound]).with_body().writes(),
     op("deleteShow", Admin, &[NotFound, InUse]).writes(),
     op("showSeats", Clerk, &[NotFound]),
     op("showBookings", Clerk, &[NotFound]).with_query(),
@@ -111,22 +134,26 @@ const OPERATIONS: &[Op] = &[
     op("createHold", Clerk, HOLD).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),
-    op("confirmHold", Clerk, &[NotFound, HoldExpired])
-        .with_body()
-        .writes(),
+    op("confirmHold", Clerk, CONFIRM).with_body().writes(),
     op("listTicketTypes", Clerk, &[]).with_query(),
     op("createTicketType", Admin, &[]).with_body().writes(),
     op("getTicketType", Clerk, &[NotFound]),
-    op("updateTicketType", Admin, &[NotFound]).with_body().writes(),
+    op("updateTicketType", Admin, &[NotFound])
+        .with_body()
+        .writes(),
     op("deleteTicketType", Admin, &[NotFound, InUse]).writes(),
     op("listPriceCards", Clerk, &[]).with_query(),
     op("createPriceCard", Admin, &[Kind::UnknownTicketType])
         .with_body()
         .writes(),
     op("getPriceCard", Clerk, &[NotFound]),
-    op("updatePriceCard", Admin, &[NotFound, Kind::UnknownTicketType])
-        .with_body()
-        .writes(),
+    op(
+        "updatePriceCard",
+        Admin,
+        &[NotFound, Kind::UnknownTicketType],
+    )
+    .with_body()
+    .writes(),
     op("deletePriceCard", Admin, &[NotFound]).writes(),
     op("showPrices", Clerk, &[NotFound]),
 ];

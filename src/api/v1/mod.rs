@@ -49,6 +49,7 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         shows::list_shows,
         shows::create_show,
         shows::get_show,
+        shows::update_show,
         shows::delete_show,
         shows::show_seats,
         shows::show_bookings,

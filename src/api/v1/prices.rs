@@ -18,6 +18,7 @@ use super::problem::Problem;
 use super::reply::{changed, created, deleted, ok, List, Read, Sent};
 use super::schema;
 use crate::api::idempotency::IdempotencyKey;
+use crate::domain::prices::TicketChoice;
 use crate::domain::prices::{
     tax_included, CardRules, Channel, Channels, DateRange, Price, PriceCard, TicketType,
     TimeWindow, Weekdays, MAX_CARD_PRICES, MAX_PRICE, MAX_PRICE_NAME_CHARS, MAX_PROOF_CHARS,
@@ -26,6 +27,7 @@ use crate::domain::prices::{
 use crate::domain::seating::SeatKind;
 use crate::domain::{FilmId, PriceCardId, Refusal, ScreenId, TicketTypeId};
 use crate::service::App;
+use crate::usecases::cinema::{LineView, SeatRequest};
 use crate::usecases::prices::{NewPriceCard, NewTicketType, PriceCardPatch, TicketTypePatch};
 use crate::usecases::Cursor;
 
@@ -63,14 +65,20 @@ pub fn type_answer(ticket_type: &TicketType) -> TicketTypeAnswer {
 }
 
 fn channel_names() -> Vec<&'static str> {
-    Channel::ALL.iter().map(|channel| channel.as_str()).collect()
+    Channel::ALL
+        .iter()
+        .map(|channel| channel.as_str())
+        .collect()
 }
 
 fn type_properties() -> Vec<(&'static str, Schema)> {
     vec![
         (
             "name",
-            schema::text(MAX_PRICE_NAME_CHARS, "1 to 100 characters: `Adult`, `Child`."),
+            schema::text(
+                MAX_PRICE_NAME_CHARS,
+                "1 to 100 characters: `Adult`, `Child`.",
+            ),
         ),
         (
             "taxRate",
@@ -385,8 +393,12 @@ fn card_properties() -> Vec<(&'static str, Schema)> {
         ],
         &["type", "amount"],
     );
-    let mut priority = schema::integer(0, 1, "Among cards whose rules match a show, the highest wins; default 0.")
-        .into_object();
+    let mut priority = schema::integer(
+        0,
+        1,
+        "Among cards whose rules match a show, the highest wins; default 0.",
+    )
+    .into_object();
     priority.number().minimum = Some(-1_000_000.0);
     priority.number().maximum = Some(1_000_000.0);
     vec![
@@ -485,16 +497,22 @@ fn read_rules(body: &Object<'_>) -> Result<Option<CardRules>, Problem> {
             )
         }
     };
-    let window = read_pair(&rules, "times", TimeWindow::parse_time, "must be a time HH:MM")?
-        .map(|(from, to)| {
-            TimeWindow::new(from, to)
-                .ok_or_else(|| rules.invalid("times", "must not start and end at the same minute"))
-        })
-        .transpose()?;
+    let window = read_pair(
+        &rules,
+        "times",
+        TimeWindow::parse_time,
+        "must be a time HH:MM",
+    )?
+    .map(|(from, to)| {
+        TimeWindow::new(from, to)
+            .ok_or_else(|| rules.invalid("times", "must not start and end at the same minute"))
+    })
+    .transpose()?;
     let date = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
     let dates = read_pair(&rules, "dates", date, "must be a date YYYY-MM-DD")?
         .map(|(from, to)| {
-            DateRange::new(from, to).ok_or_else(|| rules.invalid("dates", "must not end before it starts"))
+            DateRange::new(from, to)
+                .ok_or_else(|| rules.invalid("dates", "must not end before it starts"))
         })
         .transpose()?;
     Ok(Some(CardRules {
@@ -520,7 +538,10 @@ fn read_prices(body: &Object<'_>) -> Result<Option<Vec<Price>>, Problem> {
         let seat_kind = match entry.get("seatKind") {
             None | Some(Value::Null) => None,
             Some(value) => Some(value.as_str().and_then(SeatKind::parse).ok_or_else(|| {
-                entry.invalid("seatKind", "must be standard, premium, wheelchair or companion")
+                entry.invalid(
+                    "seatKind",
+                    "must be standard, premium, wheelchair or companion",
+                )
             })?),
         };
         let most = u32::try_from(MAX_PRICE).unwrap_or(u32::MAX);
@@ -896,5 +917,152 @@ pub async fn show_prices(_clerk: Clerk, app: &State<App>, id: &str) -> Read<Show
         }),
         types,
         currency: app.config.currency.code().into(),
+    }))
+}
+
+// ---- lines and tickets of a sale ----
+
+/// One seat or place of a booking or hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "Line")]
+pub struct LineAnswer {
+    /// 1, 2, … in seat order, within its booking or hold.
+    pub id: u32,
+    /// The seat's name; `null` on general admission.
+    pub seat: Option<String>,
+    /// The ticket type id it was sold as.
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    /// Tax included, in minor units of `currency`; fixed when it was held or booked.
+    pub price: u64,
+    /// The tax in `price`.
+    pub tax: u64,
+    /// `sold` on a booking, `held` on a hold.
+    pub state: String,
+}
+
+pub fn line_answers(lines: &[LineView], state: &str) -> Vec<LineAnswer> {
+    lines
+        .iter()
+        .map(|line| LineAnswer {
+            id: line.number,
+            seat: line.seat.clone(),
+            ticket_type: line.ticket_type.to_string(),
+            price: line.price,
+            tax: line.tax,
+            state: state.into(),
+        })
+        .collect()
+}
+
+/// What lines cost together.
+pub fn total(lines: &[LineView]) -> u64 {
+    lines.iter().map(|line| line.price).sum()
+}
+
+/// Most entries of `tickets`.
+const MAX_TICKETS: usize = 500;
+
+/// The `tickets` of a sale: by seat or by count per type.
+pub fn tickets_schema() -> Schema {
+    let by_seat = schema::object(
+        vec![
+            (
+                "seat",
+                schema::pattern(crate::domain::patterns::SEAT_NAME, "A seat of the sale.").into(),
+            ),
+            (
+                "type",
+                schema::pattern(ULID_PATTERN, "A ticket type id.").into(),
+            ),
+        ],
+        &["seat", "type"],
+    );
+    let by_count = schema::object(
+        vec![
+            (
+                "type",
+                schema::pattern(ULID_PATTERN, "A ticket type id.").into(),
+            ),
+            (
+                "count",
+                schema::integer(
+                    1,
+                    crate::domain::cinema::MAX_CAPACITY,
+                    "How many of this type.",
+                ),
+            ),
+        ],
+        &["type", "count"],
+    );
+    let mut item = schemars::schema::SchemaObject::default();
+    item.subschemas().one_of = Some(vec![by_seat.into(), by_count.into()]);
+    schema::array(
+        item.into(),
+        1,
+        false,
+        "Ticket types: `[{seat, type}]` by seat (seats not named take the first type the card \
+         sells on this channel), or `[{type, count}]` by count, given along the seats in order; \
+         all entries of one shape. Without `seats` or `count` they say which seats (by seat) or \
+         how many (by count). Absent: every place takes the card's first type sold on this channel.",
+    )
+}
+
+/// `tickets`, if the body has them.
+pub fn read_tickets(body: &Object<'_>) -> Result<Option<TicketChoice>, Problem> {
+    let Some(items) = body.array("tickets")? else {
+        return Ok(None);
+    };
+    if items.is_empty() || items.len() > MAX_TICKETS {
+        return Err(body.invalid("tickets", &format!("must list 1 to {MAX_TICKETS} entries")));
+    }
+    let mut by_seat = Vec::new();
+    let mut by_count = Vec::new();
+    for (at, item) in items.iter().enumerate() {
+        let entry = Object::nested(item, &format!("tickets[{at}]"))?;
+        let ticket_type = entry.required("type", entry.id("type", TicketTypeId::parse)?)?;
+        match (entry.get("seat"), entry.has("count")) {
+            (Some(Value::String(seat)), false) => by_seat.push((seat.clone(), ticket_type)),
+            (None, true) => {
+                let most = crate::domain::cinema::MAX_CAPACITY;
+                by_count.push((
+                    ticket_type,
+                    entry.required("count", entry.integer("count", 1, most)?)?,
+                ));
+            }
+            _ => return Err(entry.invalid("seat", "must be a seat name, or give a count instead")),
+        }
+    }
+    match (by_seat.is_empty(), by_count.is_empty()) {
+        (false, true) => Ok(Some(TicketChoice::BySeat(by_seat))),
+        (true, false) => Ok(Some(TicketChoice::ByType(by_count))),
+        _ => Err(body.invalid("tickets", "must be all by seat or all by count")),
+    }
+}
+
+/// The seats a sale asks for, from `seats`, `count` or its `tickets`.
+pub fn seats_asked(
+    body: &Object<'_>,
+    tickets: Option<&TicketChoice>,
+) -> Result<Option<SeatRequest>, Problem> {
+    let asked = match (body.has("seats"), body.has("count")) {
+        (true, true) => {
+            return Err(Problem::invalid(
+                "Send seats (names such as A7) or count, not both.",
+            ))
+        }
+        (true, false) => body.seat_names("seats")?.map(SeatRequest::Named),
+        (false, true) => body
+            .integer("count", 1, crate::domain::cinema::MAX_CAPACITY)?
+            .map(SeatRequest::Count),
+        (false, false) => None,
+    };
+    Ok(asked.or_else(|| match tickets? {
+        TicketChoice::BySeat(seats) => Some(SeatRequest::Named(
+            seats.iter().map(|(seat, _)| seat.clone()).collect(),
+        )),
+        choice @ TicketChoice::ByType(_) => choice.count().map(SeatRequest::Count),
+        TicketChoice::Any => None,
     }))
 }

@@ -299,6 +299,9 @@ impl From<Refusal> for Problem {
                 PricingRefusal::UnknownType(_) => Kind::UnknownTicketType,
                 PricingRefusal::NotOnChannel { .. } => Kind::NotOnChannel,
                 PricingRefusal::NotPriced { .. } => Kind::NotPriced,
+                PricingRefusal::TicketsDoNotMatch { .. } | PricingRefusal::SeatNotSold(_) => {
+                    Kind::Invalid
+                }
             },
             Refusal::TooManyHolds {
                 retry_after_seconds,

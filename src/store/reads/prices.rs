@@ -1,7 +1,5 @@
 //! The price book and what a show's seats cost.
 
-use redb::ReadableTable;
-
 use super::read_show;
 use crate::domain::price_book::PriceBook;
 use crate::domain::ShowId;
