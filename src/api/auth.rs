@@ -9,7 +9,7 @@ use rocket_okapi::okapi::openapi3::{SecurityRequirement, SecurityScheme, Securit
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
 use crate::api::error::Error;
-use crate::service::App;
+use crate::api::state::App;
 
 pub const TOKEN_HEADER: &str = "X-Auth-Token";
 pub const SECURITY_SCHEME: &str = "ApiKeyAuth";

@@ -13,9 +13,9 @@ use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
 use crate::api::auth::{bearer_token, constant_time_eq, TOKEN_HEADER};
+use crate::api::state::App;
 use crate::config::{Cidr, Config};
 use crate::domain::limits::ClientId;
-use crate::service::App;
 
 pub const FORWARDED_FOR: &str = "X-Forwarded-For";
 

@@ -9,8 +9,9 @@ use rocket_okapi::okapi::schemars::schema::Schema;
 use rocket_okapi::swagger_ui::{make_swagger_ui, SwaggerUIConfig};
 use serde_json::json;
 
-use super::seed::fields::pattern_schema;
-use super::{v1, API_BASE, V1_BASE};
+use super::fields::pattern_schema;
+use super::paths::{API_BASE, V1_BASE};
+use super::v1;
 use crate::config::Config;
 use crate::domain::patterns;
 

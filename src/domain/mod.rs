@@ -1,7 +1,9 @@
 //! What boxoffice knows about shows and tickets, free of HTTP and storage.
 
 pub mod cinema;
+pub mod client;
 pub mod currency;
+pub mod expiry;
 pub mod holds;
 pub mod ids;
 pub mod limits;

@@ -13,8 +13,8 @@ use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
 use crate::api::auth::{bearer_token, constant_time_eq, TOKEN_HEADER};
+use crate::api::state::App;
 use crate::config::Config;
-use crate::service::App;
 
 /// What a route needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 
 use super::auth::Role;
 use super::params::{DEFAULT_LIMIT, MAX_LIMIT};
-use super::problem::Kind;
 use super::schema;
 use crate::api::auth::SECURITY_SCHEME;
+use crate::api::problem::Kind;
 use crate::config::Config;
 use crate::domain::patterns;
 
