@@ -76,6 +76,7 @@ mod tests {
             expires_at,
             created_at: 0,
             client: None,
+            lines: Vec::new(),
         }
     }
 

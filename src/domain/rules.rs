@@ -179,6 +179,7 @@ mod tests {
             seats: Vec::new(),
             created_at: 0,
             reference: crate::domain::Reference::candidate(id.as_u128(), 0),
+            lines: Vec::new(),
         }
     }
 

@@ -1000,6 +1000,7 @@ mod tests {
                 capacity: 4,
                 sold: 1,
                 sold_seats: Some(sold),
+                price_card: None,
             },
         ];
         for show in shows {
@@ -1019,6 +1020,7 @@ mod tests {
                 seats: vec![SeatIndex(3), SeatIndex(4)],
                 created_at: 1_893_456_000_000,
                 reference: Reference::candidate(7, 3),
+                lines: Vec::new(),
             };
             assert_eq!(
                 decode_ticket(u128::MAX, &encode_ticket(&ticket)).unwrap(),
@@ -1048,6 +1050,7 @@ mod tests {
             expires_at: 2_000,
             created_at: 1_000,
             client: Some(ClientId::address([192, 0, 2, 7].into())),
+            lines: Vec::new(),
         };
         assert_eq!(decode_hold(5, &encode_hold(&hold)).unwrap(), hold);
         // A hold of schema 3 (record version 2) counts against no client.
@@ -1124,6 +1127,7 @@ mod tests {
             seats: vec![],
             created_at: 1_893_456_000_000,
             reference: Reference::candidate(0x4d, 0),
+            lines: Vec::new(),
         };
         let bytes = encode_ticket(&ticket);
         for bit in 0..bytes.len() * 8 {

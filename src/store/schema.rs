@@ -479,6 +479,7 @@ mod tests {
                     seats: Vec::new(),
                     created_at: 0,
                     reference: Reference::candidate(id, 0),
+                    lines: Vec::new(),
                 };
                 tickets
                     .insert(id, encode_v3_ticket(&ticket).as_slice())

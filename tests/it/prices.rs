@@ -21,7 +21,7 @@ use crate::cinema_model::{CinemaBackend, RedbCinema};
 use crate::support::local;
 
 /// 2030-06-07, a Friday, 12:00 UTC.
-const FRIDAY_NOON: i64 = 1_907_323_200_000;
+const FRIDAY_NOON: i64 = 1_907_064_000_000;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -184,6 +184,7 @@ async fn scenario(backend: &dyn Backend) {
         screen: screen.id,
         film: film.id,
         starts_at: FRIDAY_NOON + hours * 3_600_000,
+        price_card: None,
     };
     let friday_night = fresh(backend.create_show(show_at(9), None).await).show;
     let friday_noon = fresh(backend.create_show(show_at(0), None).await).show;
@@ -235,9 +236,10 @@ async fn scenario(backend: &dyn Backend) {
         cards.iter().map(|card| card.default).collect::<Vec<_>>(),
         [false, true]
     );
+    // The card that was the default has no rules: now it matches every show.
     assert_eq!(
         card_of(backend.show_prices(friday_noon.id).await.unwrap().unwrap()),
-        Some((weekend.id, CardChoice::Default))
+        Some((default.id, CardChoice::Rules))
     );
     // Without any card, a show has none.
     for card in cards {
@@ -440,4 +442,246 @@ fn prices_are_served_on_v1() {
     assert_eq!(status.code, 404, "{missing}");
     let (status, _) = service.get("/v1/price-cards/not-an-id");
     assert_eq!(status.code, 404);
+}
+
+fn send(
+    service: &crate::support::Local,
+    method: &str,
+    uri: &str,
+    body: Option<serde_json::Value>,
+) -> crate::support::Received {
+    let body = body.map(|body| body.to_string());
+    service.request(method, uri, body.as_deref(), &[])
+}
+
+#[track_caller]
+fn made(answer: &crate::support::Received, status: u16) -> serde_json::Value {
+    assert_eq!(answer.status.code, status, "{}", answer.text);
+    answer.body.clone()
+}
+
+#[test]
+fn every_seat_is_priced_when_held_or_booked_and_keeps_its_price() {
+    let service = local();
+    let kind = |code: u16, answer: &crate::support::Received, slug: &str| {
+        assert_eq!(answer.status.code, code, "{}", answer.text);
+        assert_eq!(
+            answer.body["type"],
+            format!("urn:boxoffice:{slug}"),
+            "{}",
+            answer.text
+        );
+    };
+    let adult = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/ticket-types",
+            Some(json!({"name": "Adult", "taxRate": 700})),
+        ),
+        201,
+    )["id"]
+        .clone();
+    let child = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/ticket-types",
+            Some(json!({"name": "Child", "taxRate": 700})),
+        ),
+        201,
+    )["id"]
+        .clone();
+    let staff = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/ticket-types",
+            Some(json!({"name": "Staff", "channels": ["counter"]})),
+        ),
+        201,
+    )["id"]
+        .clone();
+    let (_, cards) = service.get("/v1/price-cards");
+    let card = cards["items"][0]["id"].as_str().unwrap().to_owned();
+    let card_uri = format!("/v1/price-cards/{card}");
+    let prices = |adult_any: u64| {
+        json!({"prices": [
+            {"type": adult, "amount": adult_any},
+            {"type": adult, "seatKind": "premium", "amount": 1500},
+            {"type": child, "seatKind": "standard", "amount": 800},
+            {"type": staff, "amount": 0},
+        ]})
+    };
+    made(&send(&service, "PATCH", &card_uri, Some(prices(1250))), 200);
+    let screen = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/screens",
+            Some(json!({"name": "Small", "rows": [
+                {"label": "A", "seats": [{"number": "1"}, {"number": "2", "kind": "premium"}]},
+                {"label": "B", "seats": [{"number": "1"}, {"number": "2"}]},
+            ]})),
+        ),
+        201,
+    );
+    let film = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/films",
+            Some(json!({"title": "Rope", "runtimeMinutes": 80})),
+        ),
+        201,
+    );
+    let show = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/shows",
+            Some(
+                json!({"screenId": screen["id"], "filmId": film["id"], "start": "2030-06-01 18:30"}),
+            ),
+        ),
+        201,
+    );
+    assert_eq!(show["priceCardId"], json!(null));
+    let show_id = show["id"].clone();
+    let (_, offer) = service.get(&format!("/v1/shows/{}/prices", show_id.as_str().unwrap()));
+    assert_eq!(offer["card"]["why"], "default");
+    assert_eq!(
+        offer["types"][0]["prices"],
+        json!([
+            {"seatKind": "standard", "price": 1250, "tax": 82},
+            {"seatKind": "premium", "price": 1500, "tax": 98},
+        ])
+    );
+    let book = |body: serde_json::Value| send(&service, "POST", "/v1/bookings", Some(body));
+    // Refusals change nothing.
+    kind(
+        409,
+        &book(json!({"showId": show_id, "tickets": [{"seat": "A1", "type": staff}]})),
+        "not-on-channel",
+    );
+    kind(
+        409,
+        &book(json!({"showId": show_id, "tickets": [{"seat": "A2", "type": child}]})),
+        "not-priced",
+    );
+    kind(
+        422,
+        &book(
+            json!({"showId": show_id, "tickets": [{"type": "01JD0000000000000000000000", "count": 1}]}),
+        ),
+        "unknown-ticket-type",
+    );
+    kind(
+        422,
+        &book(
+            json!({"showId": show_id, "seats": ["A1"], "tickets": [{"type": adult, "count": 2}]}),
+        ),
+        "invalid",
+    );
+    let (_, seats) = service.get(&format!("/v1/shows/{}/seats", show_id.as_str().unwrap()));
+    assert!(seats
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|seat| seat["state"] == "free"));
+    // Adult ×1 and Child ×1 along A1, B1; the first type on the premium seat.
+    let booked = made(
+        &book(
+            json!({"showId": show_id, "seats": ["A2"], "userName": "Asha", "phoneNumber": "9876543210"}),
+        ),
+        201,
+    );
+    assert_eq!(booked["lines"][0]["price"], 1500);
+    assert_eq!(booked["lines"][0]["type"], adult);
+    assert_eq!(booked["total"], 1500);
+    let family = made(
+        &book(
+            json!({"showId": show_id, "tickets": [{"seat": "A1", "type": adult}, {"seat": "B1", "type": child}]}),
+        ),
+        201,
+    );
+    let lines = family["lines"].as_array().unwrap();
+    assert_eq!(
+        lines
+            .iter()
+            .map(|line| (
+                line["seat"].clone(),
+                line["price"].clone(),
+                line["tax"].clone()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (json!("A1"), json!(1250), json!(82)),
+            (json!("B1"), json!(800), json!(52)),
+        ]
+    );
+    let sum: u64 = lines
+        .iter()
+        .map(|line| line["price"].as_u64().unwrap())
+        .sum();
+    assert_eq!(family["total"], sum);
+    // A hold keeps its price through a change of the card.
+    let hold = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/holds",
+            Some(json!({"showId": show_id, "seats": ["B2"]})),
+        ),
+        201,
+    );
+    assert_eq!(hold["lines"][0]["price"], 1250);
+    assert_eq!(hold["lines"][0]["state"], "held");
+    made(&send(&service, "PATCH", &card_uri, Some(prices(2000))), 200);
+    let confirmed = made(
+        &send(
+            &service,
+            "POST",
+            &format!("/v1/holds/{}/confirm", hold["id"].as_str().unwrap()),
+            Some(json!({"userName": "Bo", "phoneNumber": "9876543211"})),
+        ),
+        201,
+    );
+    assert_eq!(confirmed["lines"][0]["price"], 1250);
+    let (_, again) = service.get(&format!("/v1/bookings/{}", family["id"].as_str().unwrap()));
+    assert_eq!(
+        again["lines"], family["lines"],
+        "a card changed after a sale never changes it"
+    );
+    // /api books at the card's first type on the api channel.
+    let api = send(
+        &service,
+        "POST",
+        "/api/book-ticket",
+        Some(
+            json!({"userName": "Cy", "phoneNumber": "9876543212", "ticketCount": 2, "showTime": "2030-06-01 21:00"}),
+        ),
+    );
+    assert_eq!(api.status.code, 200, "{}", api.text);
+    let ticket = api.body["data"]["ticketId"].as_str().unwrap();
+    let (_, api_booking) = service.get(&format!("/v1/bookings/{ticket}"));
+    assert_eq!(api_booking["total"], 4000);
+    // No card at all: nothing is sold, on either API.
+    made(&send(&service, "DELETE", &card_uri, None), 204);
+    let api_show = api.body["data"]["movieId"].clone();
+    kind(
+        409,
+        &book(json!({"showId": api_show, "count": 1})),
+        "no-price-card",
+    );
+    let refused = send(
+        &service,
+        "POST",
+        "/api/book-ticket",
+        Some(
+            json!({"userName": "Di", "phoneNumber": "9876543213", "ticketCount": 1, "showTime": "2030-06-01 21:00"}),
+        ),
+    );
+    assert_eq!(refused.status.code, 409, "{}", refused.text);
+    assert_eq!(refused.body["success"], false);
 }

@@ -14,10 +14,11 @@ use serde_json::{json, Value};
 use super::auth::{Admin, Clerk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{page, show_in_path, Query};
-use crate::api::problem::Problem;
-use crate::api::reply::{changed, created, deleted, ok, List, Read, Sent};
 use super::schema;
 use crate::api::idempotency::IdempotencyKey;
+use crate::api::problem::Problem;
+use crate::api::reply::{changed, created, deleted, ok, List, Read, Sent};
+use crate::api::state::App;
 use crate::domain::prices::TicketChoice;
 use crate::domain::prices::{
     tax_included, CardRules, Channel, Channels, DateRange, Price, PriceCard, TicketType,
@@ -26,7 +27,6 @@ use crate::domain::prices::{
 };
 use crate::domain::seating::SeatKind;
 use crate::domain::{FilmId, PriceCardId, Refusal, ScreenId, TicketTypeId};
-use crate::api::state::App;
 use crate::usecases::cinema::{LineView, SeatRequest};
 use crate::usecases::prices::{NewPriceCard, NewTicketType, PriceCardPatch, TicketTypePatch};
 use crate::usecases::Cursor;
@@ -309,7 +309,7 @@ fn seat_kind_names() -> Vec<&'static str> {
     .collect()
 }
 
-fn card_properties() -> Vec<(&'static str, Schema)> {
+fn rules_schema() -> schemars::schema::SchemaObject {
     let date = |description: &str| schema::pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description);
     let time = |description: &str| schema::pattern(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description);
     let ids = |description: &str| {
@@ -320,7 +320,7 @@ fn card_properties() -> Vec<(&'static str, Schema)> {
             description,
         )
     };
-    let rules = schema::object(
+    schema::object(
         vec![
             (
                 "weekdays",
@@ -368,7 +368,11 @@ fn card_properties() -> Vec<(&'static str, Schema)> {
             ),
         ],
         &[],
-    );
+    )
+}
+
+fn card_properties() -> Vec<(&'static str, Schema)> {
+    let rules = rules_schema();
     let price = schema::object(
         vec![
             (

@@ -254,12 +254,11 @@ fn price_card_schema() -> Schema {
     )
 }
 
-/// The price card a show names, if the body says (`null`: none).
-fn price_card(body: &Object<'_>) -> Result<Option<Option<PriceCardId>>, Problem> {
+/// The price card a show names (absent or `null`: none).
+fn price_card(body: &Object<'_>) -> Result<Option<PriceCardId>, Problem> {
     match body.get("priceCardId") {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(_) => Ok(Some(body.id("priceCardId", PriceCardId::parse)?)),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => body.id("priceCardId", PriceCardId::parse),
     }
 }
 
@@ -292,7 +291,10 @@ impl Fields for ShowPatchRequest {
                 ));
             }
         }
-        price_card(body)?.ok_or_else(|| body.missing("priceCardId"))
+        if !body.has("priceCardId") {
+            return Err(body.missing("priceCardId"));
+        }
+        price_card(body)
     }
 
     fn example() -> Value {
@@ -308,7 +310,7 @@ impl Fields for NewShowRequest {
             screen: body.required("screenId", body.screen_id("screenId")?)?,
             film: body.required("filmId", body.id("filmId", FilmId::parse)?)?,
             starts_at: body.required("start", body.time("start", app.config.timezone)?)?,
-            price_card: price_card(body)?.flatten(),
+            price_card: price_card(body)?,
         })
     }
 
