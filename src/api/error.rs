@@ -254,8 +254,9 @@ pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (413, "The body is larger than the configured JSON limit."),
     (415, "The body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)."),
     (421, "The `Host` header names a host this service does not answer to: only IP addresses, `localhost` and the names in `allowed_hosts`."),
+    (422, "This `Idempotency-Key` was sent before with a different request; nothing was changed."),
     (429, "Too many `Idempotency-Key` answers are kept for this client (`idempotency_per_client`); nothing was changed. `Retry-After` says when to try again."),
-    (503, "Too many writes are waiting, or the database cannot take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
+    (503, "Too many writes are waiting, or the database cannot be reached or take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
 ];
 
 impl OpenApiResponderInner for Error {
