@@ -94,6 +94,17 @@ fn decode<'a, T: Deserialize<'a>>(
     postcard::from_bytes(body).map_err(|error| failed(kind, key, &error.to_string()))
 }
 
+/// A record of an older version, which must fill its body: the version
+/// byte is not under the checksum, so a newer record whose version bit
+/// flipped is told apart by what follows the older layout.
+fn whole<'a, T: Deserialize<'a>>(kind: &str, key: &[u8], body: &'a [u8]) -> Result<T, DecodeError> {
+    match postcard::take_from_bytes(body) {
+        Ok((record, [])) => Ok(record),
+        Ok(_) => Err(failed(kind, key, "bytes after the record")),
+        Err(error) => Err(failed(kind, key, &error.to_string())),
+    }
+}
+
 fn failed(kind: &str, key: &[u8], why: &str) -> DecodeError {
     DecodeError(format!("{}: {why}", named(kind, key)))
 }
@@ -204,7 +215,7 @@ pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
     let (version, body) = checked("show", &key, bytes, &[RECORD_VERSION, SHOW_RECORD_VERSION])?;
     let bad = |error: postcard::Error| failed("show", &key, &error.to_string());
     let (record, price_card) = if version == RECORD_VERSION {
-        (postcard::from_bytes::<ShowRecord>(body).map_err(bad)?, None)
+        (whole::<ShowRecord>("show", &key, body)?, None)
     } else {
         let priced: PricedShowRecord = postcard::from_bytes(body).map_err(bad)?;
         (priced.show, priced.price_card.map(PriceCardId::from_u128))
@@ -340,10 +351,7 @@ pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
     )?;
     let bad = |error: postcard::Error| failed("ticket", &key, &error.to_string());
     let (record, lines) = if version == RECORD_VERSION {
-        (
-            postcard::from_bytes::<TicketRecord>(body).map_err(bad)?,
-            Vec::new(),
-        )
+        (whole::<TicketRecord>("ticket", &key, body)?, Vec::new())
     } else {
         let priced: PricedTicketRecord = postcard::from_bytes(body).map_err(bad)?;
         (priced.ticket, lines_of(priced.lines))
@@ -826,7 +834,7 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
             client: None,
         }
     } else if version == CLIENT_HOLD_RECORD_VERSION {
-        postcard::from_bytes(body).map_err(bad)?
+        whole::<HoldRecord>("hold", &key, body)?
     } else {
         let priced: PricedHoldRecord = postcard::from_bytes(body).map_err(bad)?;
         lines = lines_of(priced.lines);
