@@ -45,6 +45,7 @@ mod prices;
 mod privacy;
 mod races;
 mod security;
+mod show_holds;
 mod store;
 mod time;
 mod upgrade;

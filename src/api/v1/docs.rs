@@ -134,6 +134,9 @@ const OPERATIONS: &[Op] = &[
     op("createHold", Clerk, HOLD).with_body().writes(),
     op("getHold", Clerk, &[NotFound]),
     op("releaseHold", Clerk, &[NotFound]).writes(),
+    op("extendHold", Clerk, &[NotFound, HoldExpired])
+        .with_body()
+        .writes(),
     op("confirmHold", Clerk, CONFIRM).with_body().writes(),
     op("listTicketTypes", Clerk, &[]).with_query(),
     op("createTicketType", Admin, &[]).with_body().writes(),

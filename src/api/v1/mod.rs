@@ -55,6 +55,7 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         holds::create_hold,
         holds::get_hold,
         holds::release_hold,
+        holds::extend_hold,
         holds::confirm_hold,
         prices::list_ticket_types,
         prices::create_ticket_type,
