@@ -21,9 +21,9 @@ use super::tables::{
     ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
     HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META,
-    REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT,
-    SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
-    TICKET_ID_TO_TICKET,
+    PRICE_BOOK, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
+    SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 
 /// What a backup copied.
@@ -142,6 +142,7 @@ fn copy_every_table(source: &ReadTransaction, copy: &Database) -> Result<(usize,
     entries += copy_table(source, &txn, ANSWER_KEY_TO_CLIENT, &mut copied)?;
     entries += copy_table(source, &txn, IDEMPOTENCY_KEY_TO_ANSWER, &mut copied)?;
     entries += copy_multimap(source, &txn, IDEMPOTENCY_TIME_TO_KEYS, &mut copied)?;
+    entries += copy_table(source, &txn, PRICE_BOOK, &mut copied)?;
     // A table this build does not know would be lost silently: refuse.
     let stored: Vec<String> = source
         .list_tables()?

@@ -39,6 +39,8 @@ pub struct Records {
     pub tickets: Vec<(String, Ticket)>,
     pub holds: Vec<(String, Hold)>,
     pub answers: Vec<(String, Vec<u8>, AnswerRecord)>,
+    /// Absent in dumps before schema 6: the database's starting one.
+    pub price_book: Option<crate::domain::price_book::PriceBook>,
 }
 
 impl Records {
@@ -345,10 +347,30 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
                 by_film.insert(film.as_u128(), id)?;
             }
         }
+        let mut book_table = txn.open_table(super::tables::PRICE_BOOK)?;
+        if let Some(book) = &records.price_book {
+            book_table.insert(
+                super::codec::PRICE_BOOK_KEY,
+                super::codec::encode_price_book(book).as_slice(),
+            )?;
+        }
+        let book = match book_table.get(super::codec::PRICE_BOOK_KEY)? {
+            Some(bytes) => super::codec::decode_price_book(bytes.value())?,
+            None => return Err(StoreError::Corrupt("the price book is missing".into())),
+        };
+        drop(book_table);
+        // Tickets sold before prices: lines at 0 of the first type.
+        let admission = book.types.first().map(|ticket_type| ticket_type.id);
         let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let mut show_tickets = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let mut references = txn.open_table(REFERENCE_TO_TICKET_ID)?;
         for (_, ticket) in &records.tickets {
+            let mut ticket = ticket.clone();
+            if let (true, Some(admission)) = (ticket.lines.is_empty(), admission) {
+                ticket.lines =
+                    crate::domain::prices::free_lines(admission, &ticket.seats, ticket.count);
+            }
+            let ticket = &ticket;
             tickets.insert(ticket.id.as_u128(), encode_ticket(ticket).as_slice())?;
             show_tickets.insert(ticket.show_id.as_u128(), ticket.id.as_u128())?;
             references.insert(ticket.reference.as_u32(), ticket.id.as_u128())?;

@@ -4,6 +4,7 @@
 
 pub mod cinema;
 pub mod holds;
+pub mod prices;
 pub mod seed;
 
 use crate::domain::limits::ClientId;
@@ -11,12 +12,13 @@ use crate::domain::Refusal;
 
 pub use cinema::Cinema;
 pub use holds::Holds;
+pub use prices::Prices;
 pub use seed::{Booked, Bookings, NewBooking, PurgeReport, ShowKey, ShowTickets};
 
 /// Everything a backend provides.
-pub trait Backend: Bookings + Cinema + Holds {}
+pub trait Backend: Bookings + Cinema + Holds + Prices {}
 
-impl<T: Bookings + Cinema + Holds> Backend for T {}
+impl<T: Bookings + Cinema + Holds + Prices> Backend for T {}
 
 /// Whether the backend takes writes now, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@
 mod catalogue;
 mod holds;
 mod idempotency;
+mod prices;
 mod sales;
 mod seed;
 
@@ -30,9 +31,10 @@ use super::reads::{dangling, held_at, missing_show, read_show, read_ticket, Scre
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
-    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, REFERENCE_TO_TICKET_ID,
-    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES,
-    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, PRICE_BOOK,
+    REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT,
+    SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
+    TICKET_ID_TO_TICKET,
 };
 use crate::domain::cinema::Screen;
 use crate::domain::holds::Hold;
@@ -98,6 +100,7 @@ pub(super) struct Tables<'txn> {
     answer_times: MultimapTable<'txn, i64, &'static [u8]>,
     client_answers: Table<'txn, &'static [u8], ()>,
     answer_clients: Table<'txn, &'static [u8], &'static [u8]>,
+    price_book: Table<'txn, &'static str, &'static [u8]>,
     /// Screens decoded before, by the reads too: a booking on a seat map
     /// does not decode its hundreds of seats again.
     decoded_screens: &'txn ScreenCache,
@@ -135,6 +138,7 @@ impl<'txn> Tables<'txn> {
             answer_times: txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
             client_answers: txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?,
             answer_clients: txn.open_table(ANSWER_KEY_TO_CLIENT)?,
+            price_book: txn.open_table(PRICE_BOOK)?,
         })
     }
 
