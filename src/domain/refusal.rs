@@ -70,6 +70,13 @@ pub enum Refusal {
     /// The venue has as many screens as it may (`max_screens`).
     #[error("the venue has {max} screens, as many as it may")]
     TooManyScreens { max: u32 },
+    #[error("no staff account has this login")]
+    StaffNotFound,
+    #[error("no such API key")]
+    KeyNotFound,
+    /// Logins are unique.
+    #[error("a staff account with this login exists already")]
+    LoginTaken,
     /// An `Idempotency-Key` reused for another request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,

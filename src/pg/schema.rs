@@ -18,7 +18,7 @@ use crate::domain::Reference;
 use crate::store::codec::{decode_v3_ticket, encode_ticket};
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -111,6 +111,35 @@ const MIGRATIONS: &[&str] = &[
      INSERT INTO settings (name, value) VALUES (
          'cursor_secret',
          uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
+     );",
+    // 7: staff accounts, API keys (a revoked one keeps its row, not its
+    // digest), sessions by the digest of their token, wrong passwords in a
+    // row per login, and the audit trail (never purged).
+    "CREATE TABLE staff (
+         id bytea PRIMARY KEY,
+         login text NOT NULL UNIQUE,
+         record bytea NOT NULL
+     );
+     CREATE TABLE api_keys (
+         id bytea PRIMARY KEY,
+         digest bytea UNIQUE,
+         record bytea NOT NULL
+     );
+     CREATE TABLE sessions (
+         digest bytea PRIMARY KEY,
+         record bytea NOT NULL
+     );
+     CREATE TABLE login_throttle (
+         login text PRIMARY KEY,
+         failures integer NOT NULL,
+         until bigint NOT NULL
+     );
+     CREATE TABLE audit (
+         id bytea PRIMARY KEY,
+         at bigint NOT NULL,
+         actor text NOT NULL,
+         action text NOT NULL,
+         record bytea NOT NULL
      );",
 ];
 

@@ -14,7 +14,9 @@ use super::codec::{
 };
 use super::error::StoreError;
 use super::tables::{
-    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
+    ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, CLIENT_TIME_KEY_TO_UNIT, KEY_DIGEST_TO_KEY_ID,
+    KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, SESSION_DIGEST_TO_SESSION,
+    STAFF_ID_TO_ACCOUNT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, CURSOR_SECRET_KEYS, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
     HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
     ID_HIGH_WATER, META, REFERENCE_TO_TICKET_ID, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN,
@@ -23,7 +25,7 @@ use super::tables::{
 };
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 5;
+pub const SCHEMA_VERSION: u64 = 6;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -52,6 +54,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 4,
         apply: references_for_every_ticket,
+    },
+    Migration {
+        from: 5,
+        apply: staff_keys_sessions_and_audit,
     },
 ];
 
@@ -240,7 +246,22 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
     txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?;
     txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?;
-    limits_per_client(txn)
+    limits_per_client(txn)?;
+    staff_keys_sessions_and_audit(txn)
+}
+
+/// Schema 6 has staff accounts, API keys, sessions, the slowing of wrong
+/// passwords and the audit trail; a file from before has none of them, so
+/// the new tables start empty.
+fn staff_keys_sessions_and_audit(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(STAFF_ID_TO_ACCOUNT)?;
+    txn.open_table(LOGIN_TO_STAFF_ID)?;
+    txn.open_table(KEY_ID_TO_KEY)?;
+    txn.open_table(KEY_DIGEST_TO_KEY_ID)?;
+    txn.open_table(SESSION_DIGEST_TO_SESSION)?;
+    txn.open_table(LOGIN_TO_THROTTLE)?;
+    txn.open_table(AUDIT_ID_TO_ENTRY)?;
+    Ok(())
 }
 
 /// Schema 4 knows which limited client each hold counts against (a hold

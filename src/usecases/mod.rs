@@ -5,18 +5,20 @@
 pub mod cinema;
 pub mod holds;
 pub mod seed;
+pub mod staff;
 
 use crate::domain::limits::ClientId;
 use crate::domain::Refusal;
 
 pub use cinema::Cinema;
 pub use holds::Holds;
+pub use staff::Staff;
 pub use seed::{Booked, Bookings, NewBooking, PurgeReport, ShowKey, ShowTickets};
 
 /// Everything a backend provides.
-pub trait Backend: Bookings + Cinema + Holds {}
+pub trait Backend: Bookings + Cinema + Holds + Staff {}
 
-impl<T: Bookings + Cinema + Holds> Backend for T {}
+impl<T: Bookings + Cinema + Holds + Staff> Backend for T {}
 
 /// Whether the backend takes writes now, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]

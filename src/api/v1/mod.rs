@@ -17,6 +17,7 @@ mod schema;
 pub mod screens;
 pub mod seat_maps;
 pub mod shows;
+pub mod staff;
 
 use rocket::http::{Method, Status};
 use rocket::request::Request;
@@ -62,6 +63,17 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         holds::get_hold,
         holds::release_hold,
         holds::confirm_hold,
+        staff::sign_in,
+        staff::current_session,
+        staff::sign_out,
+        staff::list_staff,
+        staff::create_staff,
+        staff::get_staff,
+        staff::update_staff,
+        staff::list_keys,
+        staff::create_key,
+        staff::revoke_key,
+        staff::list_audit,
     ]
 }
 
@@ -91,7 +103,12 @@ pub fn caught(status: Status, request: &Request<'_>) -> Option<Problem> {
         ),
         403 => Problem::new(
             Kind::Forbidden,
-            "This token may not do this: catalogue changes need the admin token.",
+            "This credential may not do this: its role is too low, or a write signed by the \
+             session cookie lacks its X-CSRF-Token.",
+        ),
+        503 => Problem::new(
+            Kind::StorageUnavailable,
+            "The database cannot say who is asking now; retry.",
         ),
         413 => Problem::new(
             Kind::TooLarge,

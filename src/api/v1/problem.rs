@@ -45,6 +45,7 @@ pub enum Kind {
     TooManyKeys,
     /// The venue has as many screens as it may (409).
     TooManyScreens,
+    TooManyAttempts,
     Busy,
     StorageUnavailable,
     /// Any other status Rocket itself answers with (431, 500, ...), typed
@@ -71,7 +72,7 @@ impl Kind {
             Self::UnsupportedMediaType => 415,
             Self::Misdirected => 421,
             Self::Invalid | Self::IdempotencyMismatch => 422,
-            Self::TooManyHolds | Self::TooManyKeys => 429,
+            Self::TooManyHolds | Self::TooManyKeys | Self::TooManyAttempts => 429,
             Self::Busy | Self::StorageUnavailable => 503,
             Self::Other(code) => code,
         }
@@ -100,6 +101,7 @@ impl Kind {
             Self::TooManyHolds => "too-many-holds",
             Self::TooManyKeys => "too-many-keys",
             Self::TooManyScreens => "too-many-screens",
+            Self::TooManyAttempts => "too-many-attempts",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
             Self::Other(_) => return None,
@@ -136,6 +138,7 @@ impl Kind {
             Self::TooManyHolds => "Too many holds",
             Self::TooManyKeys => "Too many idempotency keys",
             Self::TooManyScreens => "Too many screens",
+            Self::TooManyAttempts => "Too many attempts",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
             Self::Other(code) => {
@@ -249,7 +252,9 @@ impl From<Refusal> for Problem {
             | Refusal::ShowNotFound
             | Refusal::ScreenNotFound
             | Refusal::FilmNotFound
-            | Refusal::HoldNotFound => Kind::NotFound,
+            | Refusal::HoldNotFound
+            | Refusal::StaffNotFound
+            | Refusal::KeyNotFound => Kind::NotFound,
             Refusal::HoldExpired => Kind::HoldExpired,
             Refusal::SeatsTaken(seats) => {
                 return Self {
@@ -260,7 +265,7 @@ impl From<Refusal> for Problem {
             Refusal::NotEnoughSeats | Refusal::LimitExceeded => Kind::NotEnoughSeats,
             Refusal::ShowStarted => Kind::ShowStarted,
             Refusal::ScreenBusy => Kind::ScreenBusy,
-            Refusal::InUse(_) => Kind::InUse,
+            Refusal::InUse(_) | Refusal::LoginTaken => Kind::InUse,
             Refusal::TicketExpired => Kind::Expired,
             Refusal::UnknownSeats(_)
             | Refusal::SeatNamedTwice(_)

@@ -11,6 +11,7 @@ mod holds;
 mod idempotency;
 mod sales;
 mod seed;
+mod staff;
 
 pub use holds::Held;
 pub use sales::Sold;
@@ -26,7 +27,8 @@ use super::codec::{
 use super::error::StoreError;
 use super::reads::{dangling, missing_show, read_show, read_ticket, ScreenCache};
 use super::tables::{
-    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
+    ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY,
+    LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, SESSION_DIGEST_TO_SESSION, STAFF_ID_TO_ACCOUNT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
     COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
     HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, REFERENCE_TO_TICKET_ID,
     SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW,
@@ -138,6 +140,13 @@ pub(super) struct Tables<'txn> {
     answer_times: MultimapTable<'txn, i64, &'static [u8]>,
     client_answers: Table<'txn, &'static [u8], ()>,
     answer_clients: Table<'txn, &'static [u8], &'static [u8]>,
+    staff: Table<'txn, u128, &'static [u8]>,
+    logins: Table<'txn, &'static str, u128>,
+    keys: Table<'txn, u128, &'static [u8]>,
+    key_digests: Table<'txn, &'static [u8], u128>,
+    sessions: Table<'txn, &'static [u8], &'static [u8]>,
+    throttles: Table<'txn, &'static str, (u32, i64)>,
+    audit: Table<'txn, u128, &'static [u8]>,
     /// Screens decoded before, by the reads too: a booking on a seat map
     /// does not decode its hundreds of seats again.
     decoded_screens: &'txn ScreenCache,
@@ -174,6 +183,13 @@ impl<'txn> Tables<'txn> {
             answer_times: txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
             client_answers: txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?,
             answer_clients: txn.open_table(ANSWER_KEY_TO_CLIENT)?,
+            staff: txn.open_table(STAFF_ID_TO_ACCOUNT)?,
+            logins: txn.open_table(LOGIN_TO_STAFF_ID)?,
+            keys: txn.open_table(KEY_ID_TO_KEY)?,
+            key_digests: txn.open_table(KEY_DIGEST_TO_KEY_ID)?,
+            sessions: txn.open_table(SESSION_DIGEST_TO_SESSION)?,
+            throttles: txn.open_table(LOGIN_TO_THROTTLE)?,
+            audit: txn.open_table(AUDIT_ID_TO_ENTRY)?,
         })
     }
 
