@@ -179,6 +179,7 @@ impl Throttle {
     }
 
     /// The state after one more wrong password at `now`.
+    #[must_use]
     pub fn failed(self, now: Millis) -> Self {
         let failures = self.failures.saturating_add(1);
         Self {

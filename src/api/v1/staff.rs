@@ -4,6 +4,8 @@
 //! once, at creation. Passwords and tokens are never answered, logged or
 //! kept with an `Idempotency-Key`'s answer.
 
+use std::fmt::Write as _;
+
 use rocket::http::{Cookie, CookieJar, SameSite};
 use rocket::{delete, get, patch, post, State};
 use rocket_okapi::openapi;
@@ -46,7 +48,7 @@ fn secret(prefix: &str) -> Result<String, Problem> {
     let mut text = String::with_capacity(prefix.len() + 64);
     text.push_str(prefix);
     for byte in bytes {
-        text.push_str(&format!("{byte:02x}"));
+        let _ = write!(text, "{byte:02x}");
     }
     Ok(text)
 }
