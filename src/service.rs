@@ -290,6 +290,10 @@ mod tests {
             assert_eq!(start_warning(loopback.parse().unwrap(), &open, false), None);
         }
         assert_eq!(start_warning(lan, &config(Some("boss")), false), None);
-        assert_eq!(start_warning(lan, &open, true), None, "an account closes it");
+        assert_eq!(
+            start_warning(lan, &open, true),
+            None,
+            "an account closes it"
+        );
     }
 }

@@ -94,7 +94,10 @@ pub async fn is_open(app: &App) -> Result<bool, ()> {
     if tokens_configured(&app.config) {
         return Ok(false);
     }
-    app.staff_seen.configured(app).await.map(|configured| !configured)
+    app.staff_seen
+        .configured(app)
+        .await
+        .map(|configured| !configured)
 }
 
 /// The token of `Authorization: Bearer <token>` (the scheme in any case),
@@ -343,5 +346,4 @@ mod tests {
             assert_eq!(role(&both, wrong), None);
         }
     }
-
 }

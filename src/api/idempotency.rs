@@ -116,7 +116,11 @@ fn canonical(value: &Value, out: &mut String) {
 impl IdempotencyKey {
     /// `None` without a key; the key scoped to the actor, the request's
     /// digest and `render` with one.
-    pub fn once<T>(&self, body: Option<&Value>, render: Render<T>) -> Result<Once<T>, MalformedKey> {
+    pub fn once<T>(
+        &self,
+        body: Option<&Value>,
+        render: Render<T>,
+    ) -> Result<Once<T>, MalformedKey> {
         let Some(sent) = &self.0 else {
             return Ok(None);
         };

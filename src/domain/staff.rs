@@ -358,7 +358,13 @@ mod tests {
         assert_eq!(Throttle::delay(11), MAX_DELAY_MS);
         assert_eq!(Throttle::delay(u32::MAX), MAX_DELAY_MS);
         let once = Throttle::default().failed(10_000);
-        assert_eq!(once, Throttle { failures: 1, until: 11_000 });
+        assert_eq!(
+            once,
+            Throttle {
+                failures: 1,
+                until: 11_000
+            }
+        );
         assert_eq!(once.wait(10_500), 500);
         assert_eq!(once.wait(12_000), 0);
     }

@@ -13,6 +13,7 @@ use super::writes::{Outcome, Sold};
 use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::limits::ClientId;
+use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
@@ -22,7 +23,6 @@ use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
     ScreenPatch, ShowFilter, ShowSeats, ShowView,
 };
-use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
 use crate::usecases::staff::{AccountPatch, AuditFilter, NewAccount, NewKey, SignInState, Staff};
 use crate::usecases::{
@@ -703,7 +703,8 @@ impl Holds for PgBackend {
 #[async_trait::async_trait]
 impl Staff for PgBackend {
     async fn staff_configured(&self) -> Result<bool, Error> {
-        self.read((), |db, ()| Box::pin(db.staff_configured())).await
+        self.read((), |db, ()| Box::pin(db.staff_configured()))
+            .await
     }
 
     async fn create_account(
@@ -726,7 +727,8 @@ impl Staff for PgBackend {
     }
 
     async fn accounts(&self, page: PageRequest) -> Result<Page<Account>, Error> {
-        self.read(page, |db, page| Box::pin(db.accounts(*page))).await
+        self.read(page, |db, page| Box::pin(db.accounts(*page)))
+            .await
     }
 
     async fn update_account(

@@ -46,7 +46,10 @@ impl Db<'_> {
                 &[],
             )
             .await?;
-        Ok(row.map(|row| row.try_get::<_, bool>(0)).transpose()?.unwrap_or(false))
+        Ok(row
+            .map(|row| row.try_get::<_, bool>(0))
+            .transpose()?
+            .unwrap_or(false))
     }
 
     /// The account with this login; `lock`: held until the transaction ends.
@@ -213,8 +216,12 @@ impl Db<'_> {
             &[&key(id), &encode_key(&api_key)],
         )
         .await?;
-        self.audit(Audit::new(actor, "key.revoke", crate::domain::ids::spell(id)))
-            .await?;
+        self.audit(Audit::new(
+            actor,
+            "key.revoke",
+            crate::domain::ids::spell(id),
+        ))
+        .await?;
         Ok(Ok(()))
     }
 

@@ -14,6 +14,7 @@ use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{held, Hold};
 use crate::domain::seating::SeatSet;
+use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::metrics::Metrics;
@@ -21,7 +22,6 @@ use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
     ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
 };
-use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
 use crate::usecases::staff::{AccountPatch, AuditFilter, NewAccount, NewKey, SignInState, Staff};
 use crate::usecases::{

@@ -12,8 +12,8 @@ use crate::domain::Refusal;
 
 pub use cinema::Cinema;
 pub use holds::Holds;
-pub use staff::Staff;
 pub use seed::{Booked, Bookings, NewBooking, PurgeReport, ShowKey, ShowTickets};
+pub use staff::Staff;
 
 /// Everything a backend provides.
 pub trait Backend: Bookings + Cinema + Holds + Staff {}

@@ -52,7 +52,10 @@ impl AuditFilter {
     pub fn admits(&self, entry: &AuditEntry) -> bool {
         self.from.is_none_or(|from| entry.at >= from)
             && self.to.is_none_or(|to| entry.at < to)
-            && self.actor.as_ref().is_none_or(|actor| &entry.actor == actor)
+            && self
+                .actor
+                .as_ref()
+                .is_none_or(|actor| &entry.actor == actor)
             && self
                 .action
                 .as_ref()
@@ -101,8 +104,12 @@ pub trait Staff: Send + Sync + 'static {
     async fn keys(&self, page: PageRequest) -> Result<Page<ApiKey>, Error>;
     /// The key whose digest this is, unless revoked.
     async fn key_by_digest(&self, digest: [u8; 32]) -> Result<Option<ApiKey>, Error>;
-    async fn revoke_key(&self, id: u128, actor: &Actor, once: Once<()>)
-        -> Result<Written<()>, Error>;
+    async fn revoke_key(
+        &self,
+        id: u128,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
 
     async fn sign_in_state(&self, login: Login) -> Result<SignInState, Error>;
     /// Counts a wrong password (or an unknown or inactive login) for

@@ -43,6 +43,7 @@ mod pg;
 mod privacy;
 mod races;
 mod security;
+mod staff;
 mod store;
 mod time;
 mod upgrade;

@@ -118,7 +118,10 @@ mod tests {
             judge(&Resolved::Unauthorized, Role::Kiosk),
             Err(Status::Unauthorized)
         );
-        assert_eq!(judge(&Resolved::NoCsrf, Role::Kiosk), Err(Status::Forbidden));
+        assert_eq!(
+            judge(&Resolved::NoCsrf, Role::Kiosk),
+            Err(Status::Forbidden)
+        );
         assert_eq!(Admin::role(), Role::Admin);
         assert_eq!(Kiosk::role(), Role::Kiosk);
     }

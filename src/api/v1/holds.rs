@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::{Kiosk};
+use super::auth::Kiosk;
 use super::bookings::{answer as booking_answer, BookingAnswer};
 use super::fields::{Body, Checked, Fields, Object};
 use super::problem::Problem;

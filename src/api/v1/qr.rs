@@ -15,7 +15,7 @@ use rocket_okapi::openapi;
 use rocket_okapi::response::OpenApiResponderInner;
 use schemars::schema::{InstanceType, SchemaObject};
 
-use super::auth::{Kiosk};
+use super::auth::Kiosk;
 use super::params::booking_in_path;
 use super::problem::{Kind, Problem};
 use crate::domain::Refusal;

@@ -25,8 +25,9 @@ use crate::api::auth::{session_idle_ms, SESSION_COOKIE};
 use crate::api::idempotency::IdempotencyKey;
 use crate::domain::ids::spell;
 use crate::domain::staff::{
-    digest, password_fits, Account, ActorKind, ApiKey, AuditEntry, Login, Role, KEY_PREFIX,
-    MAX_LOGIN_LEN, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, SESSION_PREFIX, Throttle,
+    digest, password_fits, Account, ActorKind, ApiKey, AuditEntry, Login, Role, Throttle,
+    KEY_PREFIX, MAX_LOGIN_LEN, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
+    SESSION_PREFIX,
 };
 use crate::domain::Refusal;
 use crate::service::App;
@@ -72,9 +73,8 @@ fn read_role(body: &Object<'_>, field: &str) -> Result<Option<Role>, Problem> {
 
 fn read_login(body: &Object<'_>) -> Result<Login, Problem> {
     match body.get("login") {
-        Some(Value::String(text)) => Login::parse(text).ok_or_else(|| {
-            body.invalid("login", "must be 1 to 64 of a-z, 0-9, '.', '_' and '-'")
-        }),
+        Some(Value::String(text)) => Login::parse(text)
+            .ok_or_else(|| body.invalid("login", "must be 1 to 64 of a-z, 0-9, '.', '_' and '-'")),
         Some(_) => Err(body.invalid("login", "must be a string")),
         None => Err(body.missing("login")),
     }
@@ -125,7 +125,10 @@ impl JsonSchema for SignInRequest {
         schema::object(
             vec![
                 ("login", schema::text(MAX_LOGIN_LEN, "The account's login.")),
-                ("password", schema::text(MAX_PASSWORD_BYTES, "Its password.")),
+                (
+                    "password",
+                    schema::text(MAX_PASSWORD_BYTES, "Its password."),
+                ),
             ],
             &["login", "password"],
         )
@@ -192,11 +195,12 @@ pub async fn sign_in(
             )
         });
     }
-    let hash = state.account.as_ref().map(|account| account.password_hash.clone());
-    let matched = app.passwords.verify(hash, password).await?;
-    let account = state
+    let hash = state
         .account
-        .filter(|account| matched && account.active);
+        .as_ref()
+        .map(|account| account.password_hash.clone());
+    let matched = app.passwords.verify(hash, password).await?;
+    let account = state.account.filter(|account| matched && account.active);
     let Some(account) = account else {
         let throttle = app.bookings.sign_in_failed(login).await?;
         return Err(Problem {
@@ -225,7 +229,8 @@ pub async fn sign_in(
         role: account.role.as_str().to_owned(),
         expires_at: rfc3339(session.expires_at, app.config.timezone),
     };
-    Ok(created(|answer: &SessionAnswer| answer.clone()).answer(crate::usecases::Written::Fresh(answer)))
+    Ok(created(|answer: &SessionAnswer| answer.clone())
+        .answer(crate::usecases::Written::Fresh(answer)))
 }
 
 fn seconds(ms: i64) -> u64 {
@@ -362,7 +367,8 @@ impl Fields for NewStaffRequest {
     fn read(body: &Object<'_>, _app: &App) -> Result<NewStaff, Problem> {
         Ok(NewStaff {
             login: read_login(body)?,
-            display_name: body.required("displayName", body.text("displayName", MAX_NAME_CHARS)?)?,
+            display_name: body
+                .required("displayName", body.text("displayName", MAX_NAME_CHARS)?)?,
             role: body.required("role", read_role(body, "role")?)?,
             password: body.required("password", new_password(body, "password")?)?,
         })
@@ -400,7 +406,10 @@ impl JsonSchema for StaffPatchRequest {
                     "active",
                     schema::boolean("`false`: the account can no longer sign in."),
                 ),
-                ("password", password_schema("A new password, at least 8 characters.")),
+                (
+                    "password",
+                    password_schema("A new password, at least 8 characters."),
+                ),
             ],
             &[],
         );
@@ -452,7 +461,10 @@ pub async fn list_staff(
     cursor: Query<'_>,
 ) -> Read<List<StaffAnswer>> {
     let cursors = app.cursor_key.list("staff".into());
-    let accounts = app.bookings.accounts(page(&limit, &cursor, &cursors)?).await?;
+    let accounts = app
+        .bookings
+        .accounts(page(&limit, &cursor, &cursors)?)
+        .await?;
     let zone = app.config.timezone;
     Ok(List::fitted(
         accounts,
@@ -600,7 +612,10 @@ impl JsonSchema for NewKeyRequest {
             vec![
                 (
                     "name",
-                    schema::text(MAX_NAME_CHARS, "What the key is for; the audit trail names it."),
+                    schema::text(
+                        MAX_NAME_CHARS,
+                        "What the key is for; the audit trail names it.",
+                    ),
                 ),
                 ("role", role_schema()),
             ],
@@ -659,7 +674,8 @@ pub async fn create_key(
     let zone = app.config.timezone;
     let secret = secret(KEY_PREFIX)?;
     // The answer a retry gets again lacks the key: it is kept nowhere.
-    let once = created(move |api_key: &ApiKey| key_answer(api_key, zone, None)).once(&key, Some(&json))?;
+    let once =
+        created(move |api_key: &ApiKey| key_answer(api_key, zone, None)).once(&key, Some(&json))?;
     let new = NewKey {
         name: fields.name,
         role: fields.role,
@@ -667,8 +683,10 @@ pub async fn create_key(
     };
     let written = app.bookings.create_key(new, &allowed.0, once).await?;
     app.staff_seen.saw();
-    Ok(created(move |api_key: &ApiKey| key_answer(api_key, zone, Some(secret.clone())))
-        .answer(written))
+    Ok(
+        created(move |api_key: &ApiKey| key_answer(api_key, zone, Some(secret.clone())))
+            .answer(written),
+    )
 }
 
 /// Revoke an API key: it is refused from now on.

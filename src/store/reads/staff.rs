@@ -47,7 +47,9 @@ impl Store {
     pub fn accounts(&self, request: PageRequest) -> Result<Page<Account>, StoreError> {
         let txn = self.begin_read()?;
         let table = txn.open_table(STAFF_ID_TO_ACCOUNT)?;
-        let from = request.after.map_or(0, |cursor| cursor.id.saturating_add(1));
+        let from = request
+            .after
+            .map_or(0, |cursor| cursor.id.saturating_add(1));
         let mut items = Vec::new();
         for entry in table.range(from..)? {
             if items.len() > request.limit {
@@ -62,7 +64,9 @@ impl Store {
     pub fn keys(&self, request: PageRequest) -> Result<Page<ApiKey>, StoreError> {
         let txn = self.begin_read()?;
         let table = txn.open_table(KEY_ID_TO_KEY)?;
-        let from = request.after.map_or(0, |cursor| cursor.id.saturating_add(1));
+        let from = request
+            .after
+            .map_or(0, |cursor| cursor.id.saturating_add(1));
         let mut items = Vec::new();
         for entry in table.range(from..)? {
             if items.len() > request.limit {
@@ -85,7 +89,11 @@ impl Store {
         let id = id.value();
         let key = match txn.open_table(KEY_ID_TO_KEY)?.get(id)? {
             Some(bytes) => decode_key(id, bytes.value())?,
-            None => return Err(StoreError::Corrupt("a key digest names a missing key".into())),
+            None => {
+                return Err(StoreError::Corrupt(
+                    "a key digest names a missing key".into(),
+                ))
+            }
         };
         Ok(key.revoked_at.is_none().then_some(key))
     }
@@ -139,7 +147,9 @@ impl Store {
     ) -> Result<Page<AuditEntry>, StoreError> {
         let txn = self.begin_read()?;
         let table = txn.open_table(AUDIT_ID_TO_ENTRY)?;
-        let from = request.after.map_or(0, |cursor| cursor.id.saturating_add(1));
+        let from = request
+            .after
+            .map_or(0, |cursor| cursor.id.saturating_add(1));
         let mut items = Vec::new();
         let mut last_read = None;
         for (scanned, entry) in table.range(from..)?.enumerate() {

@@ -28,9 +28,10 @@ impl Batch<'_, '_> {
             return Ok(None);
         };
         let id = id.value();
-        let bytes = self.tables.staff.get(id)?.ok_or_else(|| {
-            StoreError::Corrupt(format!("login {login} names a missing account"))
-        })?;
+        let bytes =
+            self.tables.staff.get(id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("login {login} names a missing account"))
+            })?;
         Ok(Some(decode_account(id, bytes.value())?))
     }
 
@@ -69,9 +70,7 @@ impl Batch<'_, '_> {
         actor: &Actor,
     ) -> Outcome<Account> {
         let plan = (|| -> Result<Account, Failure> {
-            let mut account = self
-                .stored_account(login)?
-                .ok_or(Refusal::StaffNotFound)?;
+            let mut account = self.stored_account(login)?.ok_or(Refusal::StaffNotFound)?;
             if let Some(name) = &patch.display_name {
                 account.display_name.clone_from(name);
             }
@@ -130,9 +129,7 @@ impl Batch<'_, '_> {
             return Ok(Ok(()));
         }
         key.revoked_at = Some(self.now);
-        self.tables
-            .keys
-            .insert(id, encode_key(&key).as_slice())?;
+        self.tables.keys.insert(id, encode_key(&key).as_slice())?;
         self.tables.key_digests.remove(key.digest.as_slice())?;
         self.audit(Audit::new(
             actor,
