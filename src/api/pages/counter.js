@@ -977,8 +977,13 @@
 
   $("day-date").value = localDate(new Date());
   sellStep("pick");
+  // The panels below the sale come out once the shows to sell and the day
+  // are in, together, so nothing on screen moves as the lists fill.
   guarded("day-status", async () => {
     await loadCatalogue();
-    await Promise.all([loadDay(), guarded("sell-note", loadSellShows)]);
+    await guarded("sell-note", loadSellShows);
+    await loadDay();
+  }).finally(() => {
+    delete document.body.dataset.loading;
   });
 })();
