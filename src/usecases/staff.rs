@@ -3,7 +3,7 @@
 //! threads, at most one per core at once) that signing in needs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use tokio::sync::Semaphore;
@@ -149,19 +149,18 @@ pub trait Staff: Send + Sync + 'static {
 /// no one's password, so it costs the same work as one that does.
 pub struct Passwords {
     permits: Arc<Semaphore>,
-    dummy: Arc<str>,
+    /// A hash of no one's password (random), made at the first check of a
+    /// login that does not exist.
+    dummy: Arc<OnceLock<String>>,
     verifications: AtomicU64,
 }
 
 impl Passwords {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let mut salt = [0; 16];
-        let _ = getrandom::fill(&mut salt);
-        let dummy = hash_now(&format!("{salt:x?}")).unwrap_or_default();
         Self {
             permits: Arc::new(Semaphore::new(cores)),
-            dummy: dummy.into(),
+            dummy: Arc::default(),
             verifications: AtomicU64::new(0),
         }
     }
@@ -194,12 +193,21 @@ impl Passwords {
             .await
             .map_err(|_| Error::storage("the password checker has stopped"))?;
         self.verifications.fetch_add(1, Ordering::Relaxed);
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| self.dummy.to_string());
-        let matched = tokio::task::spawn_blocking(move || verify_now(&hash, &password))
-            .await
-            .map_err(Error::storage)?;
-        Ok(known && matched)
+        let dummy = Arc::clone(&self.dummy);
+        let checked = tokio::task::spawn_blocking(move || {
+            if let Some(hash) = hash {
+                return verify_now(&hash, &password);
+            }
+            let dummy = dummy.get_or_init(|| {
+                let mut noise = [0u8; 32];
+                let _ = getrandom::fill(&mut noise);
+                hash_now(&format!("{noise:x?}")).unwrap_or_default()
+            });
+            // Checked all the same, so that it costs what a real one does.
+            let _ = verify_now(dummy, &password);
+            false
+        });
+        checked.await.map_err(Error::storage)
     }
 }
 

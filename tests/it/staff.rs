@@ -622,7 +622,7 @@ fn an_inactive_account_cannot_sign_in_and_its_sessions_end() {
         );
         let refused = sign_in(service, "asha", PASSWORD);
         assert_eq!(refused.status, Status::Unauthorized);
-        let taken = call(
+        let twice = call(
             service,
             "POST",
             "/v1/staff",
@@ -631,7 +631,7 @@ fn an_inactive_account_cannot_sign_in_and_its_sessions_end() {
             ),
             &[BOSS],
         );
-        assert_eq!(taken.status, Status::Conflict, "{}", taken.text);
+        assert_eq!(twice.status, Status::Conflict, "{}", twice.text);
         for bad in [
             json!({"login": "Asha", "displayName": "A", "role": "door", "password": PASSWORD}),
             json!({"login": "bo", "displayName": "B", "role": "root", "password": PASSWORD}),
@@ -682,4 +682,263 @@ fn an_open_service_says_so_until_its_first_key_closes_it() {
         let trail = call(service, "GET", "/v1/audit", None, &[("X-Auth-Token", &key)]);
         assert_eq!(trail.body["items"][0]["actor"], "anonymous");
     });
+}
+
+/// Runs `boxoffice ARGS` in `dir` with `input` on standard input.
+fn with_input(args: &[&str], dir: &std::path::Path, input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = boxoffice_command(args, dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_command_line_adds_the_first_admin_and_a_key_to_a_stopped_service() {
+    let dir = local().close();
+    let database = dir.path().join("boxoffice.redb");
+    let database = database.to_str().unwrap();
+    let added = with_input(
+        &[
+            "staff",
+            "add",
+            "asha",
+            "--role",
+            "admin",
+            "--database",
+            database,
+        ],
+        dir.path(),
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    assert!(!text(&added.stdout).contains(PASSWORD));
+    let again = with_input(
+        &[
+            "staff",
+            "add",
+            "asha",
+            "--role",
+            "door",
+            "--database",
+            database,
+        ],
+        dir.path(),
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(again.status.code(), Some(1), "the login is taken");
+    let short = with_input(
+        &[
+            "staff",
+            "add",
+            "bo",
+            "--role",
+            "door",
+            "--database",
+            database,
+        ],
+        dir.path(),
+        "short\n",
+    );
+    assert_eq!(short.status.code(), Some(1), "{}", text(&short.stderr));
+    let bad_role = with_input(
+        &[
+            "staff",
+            "add",
+            "bo",
+            "--role",
+            "root",
+            "--database",
+            database,
+        ],
+        dir.path(),
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(bad_role.status.code(), Some(1));
+    let key = boxoffice(
+        &[
+            "staff",
+            "key",
+            "add",
+            "kiosk-lobby",
+            "--role",
+            "kiosk",
+            "--database",
+            database,
+        ],
+        dir.path(),
+    );
+    assert_eq!(key.status.code(), Some(0), "{}", text(&key.stderr));
+    let key = text(&key.stdout).trim().to_owned();
+    assert!(key.starts_with("bok_"), "{key}");
+    let service = local_in(dir, |figment| figment);
+    assert_eq!(
+        call(&service, "GET", "/v1/shows", None, &[]).status,
+        Status::Unauthorized,
+        "closed"
+    );
+    let session = sign_in(&service, "asha", PASSWORD);
+    assert_eq!(session.status, Status::Created, "{}", session.text);
+    assert_eq!(session.body["role"], "admin");
+    let kiosk = call(
+        &service,
+        "GET",
+        "/v1/shows",
+        None,
+        &[("X-Auth-Token", &key)],
+    );
+    assert_eq!(kiosk.status, Status::Ok, "{}", kiosk.text);
+    let token = session.body["token"].as_str().unwrap().to_owned();
+    let auth = bearer(&token);
+    let trail = call(
+        &service,
+        "GET",
+        "/v1/audit?action=staff.create",
+        None,
+        &[(auth.0, &auth.1)],
+    );
+    assert_eq!(
+        trail.body["items"][0]["actor"], "operator",
+        "{}",
+        trail.text
+    );
+}
+
+#[test]
+fn the_command_line_refuses_a_database_the_service_has_open() {
+    let service = local();
+    let database = service.dir.path().join("boxoffice.redb");
+    let refused = with_input(
+        &[
+            "staff",
+            "add",
+            "asha",
+            "--role",
+            "admin",
+            "--database",
+            database.to_str().unwrap(),
+        ],
+        service.dir.path(),
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("POST /v1/staff"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
+#[test]
+fn export_and_import_carry_staff_keys_and_the_audit_trail_never_a_secret_in_clear() {
+    let service = local_with(|figment| figment.merge(("admin_token", "boss")));
+    add_staff(&service, "asha", "manager");
+    let key = add_key(&service, "kiosk-lobby", "kiosk");
+    let revoked = add_key(&service, "old", "door");
+    let keys = call(&service, "GET", "/v1/keys", None, &[BOSS]);
+    let revoked_id = keys.body["items"][1]["id"].as_str().unwrap().to_owned();
+    call(
+        &service,
+        "DELETE",
+        &format!("/v1/keys/{revoked_id}"),
+        None,
+        &[BOSS],
+    );
+    let session = sign_in(&service, "asha", PASSWORD);
+    let token = session.body["token"].as_str().unwrap().to_owned();
+    let dir = service.close();
+    let database = dir.path().join("boxoffice.redb");
+    let exported = boxoffice(
+        &["export", "--database", database.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(
+        exported.status.code(),
+        Some(0),
+        "{}",
+        text(&exported.stderr)
+    );
+    let dump = text(&exported.stdout);
+    for kind in ["\"staff\"", "\"apiKey\"", "\"audit\""] {
+        assert!(dump.contains(kind), "{kind} in {dump}");
+    }
+    for secret in [PASSWORD, key.as_str(), revoked.as_str(), token.as_str()] {
+        assert!(!dump.contains(secret), "a secret in the dump");
+    }
+    assert!(dump.contains("$argon2id$"), "the hash, not the password");
+    let checked = boxoffice(&["check", database.to_str().unwrap()], dir.path());
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stdout));
+    let copy = tempfile::tempdir().unwrap();
+    let dump_file = copy.path().join("dump.jsonl");
+    std::fs::write(&dump_file, &dump).unwrap();
+    let imported_db = copy.path().join("boxoffice.redb");
+    let imported = boxoffice(
+        &[
+            "import",
+            dump_file.to_str().unwrap(),
+            "--database",
+            imported_db.to_str().unwrap(),
+        ],
+        copy.path(),
+    );
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    let again = boxoffice(
+        &["export", "--database", imported_db.to_str().unwrap()],
+        copy.path(),
+    );
+    assert_eq!(
+        text(&again.stdout),
+        dump,
+        "export → import → export is the same"
+    );
+    let service = local_in(copy, |figment| figment);
+    assert_eq!(sign_in(&service, "asha", PASSWORD).status, Status::Created);
+    assert_eq!(
+        call(
+            &service,
+            "GET",
+            "/v1/shows",
+            None,
+            &[("X-Auth-Token", &key)]
+        )
+        .status,
+        Status::Ok
+    );
+    assert_eq!(
+        call(
+            &service,
+            "GET",
+            "/v1/shows",
+            None,
+            &[("X-Auth-Token", &revoked)]
+        )
+        .status,
+        Status::Unauthorized
+    );
+    assert_eq!(
+        call(
+            &service,
+            "GET",
+            "/v1/shows",
+            None,
+            &[("X-Auth-Token", &token)]
+        )
+        .status,
+        Status::Unauthorized,
+        "sessions are not carried: everyone signs in again"
+    );
 }
