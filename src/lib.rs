@@ -26,7 +26,8 @@ pub mod service_log;
 pub mod store;
 pub mod usecases;
 
-pub use service::{build, App, Service, StartError};
+pub use api::App;
+pub use service::{build, Service, StartError};
 
 /// An error and every cause under it, on one line: `a: b: c`.
 pub fn error_chain(error: &dyn std::error::Error) -> String {

@@ -12,7 +12,7 @@ use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
 
-use crate::api;
+use crate::api::{self, App};
 use crate::clock::SharedClock;
 use crate::config::{Config, ConfigError};
 use crate::expiry::Purge;
@@ -22,20 +22,6 @@ use crate::service_log::{LogFormat, ServiceLog};
 use crate::store::{RedbBookings, Store, StoreError, WriterSettings};
 use crate::usecases::staff::Passwords;
 use crate::usecases::{Backend, Bookings};
-
-/// What every handler shares.
-pub struct App {
-    pub config: Config,
-    pub bookings: Arc<dyn Backend>,
-    /// Signs and checks paging cursors; the database's own secret.
-    pub cursor_key: api::v1::cursor::CursorKey,
-    /// Hashes and checks staff passwords off the async workers.
-    pub passwords: Arc<Passwords>,
-    /// Whether an account or key closes the service.
-    pub staff_seen: api::auth::StaffSeen,
-    /// The address the service listens on, for the open-service warning.
-    pub address: IpAddr,
-}
 
 /// A configured service, ready to launch.
 pub struct Service {
@@ -193,11 +179,11 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
                 Arc::clone(&metrics),
             )?;
             begin_clock(&clock, bookings.last_trusted(), &config);
-            let cursor_key = api::v1::cursor::CursorKey::new(bookings.cursor_secret());
+            let cursor_key = api::cursor::CursorKey::new(bookings.cursor_secret());
             (Arc::new(bookings), probe, cursor_key)
         } else {
             let store = Store::open(&config.db_path, config.cache_size, config.rules())?;
-            let cursor_key = api::v1::cursor::CursorKey::new(&store.cursor_secret());
+            let cursor_key = api::cursor::CursorKey::new(&store.cursor_secret());
             begin_clock(&clock, store.last_trusted()?, &config);
             let settings = WriterSettings {
                 max_batch: config.max_batch,

@@ -16,10 +16,10 @@ use rocket_okapi::okapi::openapi3::{SecurityRequirement, SecurityScheme, Securit
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
 use crate::api::error::Error;
+use crate::api::state::App;
 use crate::config::Config;
 use crate::domain::staff::{digest, Actor, ActorKind, Role, KEY_PREFIX, SESSION_PREFIX};
 use crate::domain::Millis;
-use crate::service::App;
 
 pub const TOKEN_HEADER: &str = "X-Auth-Token";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
@@ -205,7 +205,7 @@ async fn resolve_now(request: &Request<'_>) -> Resolved {
     let Some(app) = request.rocket().state::<App>() else {
         return Resolved::Unavailable;
     };
-    let v1 = crate::api::v1::is_v1(request.uri().path().as_str());
+    let v1 = crate::api::paths::is_v1(request.uri().path().as_str());
     let header = if v1 {
         bearer_token(request).or_else(|| request.headers().get_one(TOKEN_HEADER))
     } else {

@@ -16,8 +16,8 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::api::error::Error;
+use crate::api::state::App;
 use crate::config::DEFAULT_JSON_LIMIT;
-use crate::service::App;
 
 /// A wire request type: documented by its schema, checked by `validate`.
 pub trait Validate: JsonSchema {

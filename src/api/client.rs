@@ -14,10 +14,10 @@ use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
 use crate::api::auth::actor_of;
+use crate::api::state::App;
 use crate::config::{Cidr, Config};
 use crate::domain::limits::ClientId;
 use crate::domain::staff::{Actor, ActorKind};
-use crate::service::App;
 
 pub const FORWARDED_FOR: &str = "X-Forwarded-For";
 

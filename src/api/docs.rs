@@ -9,29 +9,32 @@ use rocket_okapi::okapi::schemars::schema::Schema;
 use rocket_okapi::swagger_ui::{make_swagger_ui, SwaggerUIConfig};
 use serde_json::json;
 
-use super::seed::fields::pattern_schema;
-use super::{v1, API_BASE, V1_BASE};
+use super::fields::pattern_schema;
+use super::paths::{API_BASE, V1_BASE};
+use super::v1;
 use crate::config::Config;
 use crate::domain::patterns;
 
 /// Error statuses each operation can answer, besides 200 (401 only when a
-/// token is configured).
+/// token is configured). The writes take an `Idempotency-Key` (422 when it
+/// was sent with another request); every route reads the database, which
+/// may be unreachable (503).
 const OPERATION_ERRORS: &[(&str, &[u16])] = &[
-    ("bookTicket", &[400, 401, 406, 413, 415, 421, 429, 503]),
+    ("bookTicket", &[400, 401, 406, 413, 415, 421, 422, 429, 503]),
     (
         "updateTiming",
-        &[400, 401, 404, 406, 410, 413, 415, 421, 429, 503],
+        &[400, 401, 404, 406, 410, 413, 415, 421, 422, 429, 503],
     ),
-    ("viewAllTickets", &[400, 401, 404, 406, 421]),
+    ("viewAllTickets", &[400, 401, 404, 406, 421, 503]),
     (
         "deleteTicket",
-        &[400, 401, 404, 406, 413, 415, 421, 429, 503],
+        &[400, 401, 404, 406, 413, 415, 421, 422, 429, 503],
     ),
     (
         "deleteTicketPut",
-        &[400, 401, 404, 406, 413, 415, 421, 429, 503],
+        &[400, 401, 404, 406, 413, 415, 421, 422, 429, 503],
     ),
-    ("userDetails", &[400, 401, 404, 406, 421]),
+    ("userDetails", &[400, 401, 404, 406, 421, 503]),
 ];
 
 /// Query parameters: description, pattern, required, example.

@@ -8,14 +8,15 @@ use std::io::Cursor;
 use rocket::http::{ContentType, Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
-use rocket::{catch, catchers, Catcher, Either};
+use rocket::{catch, catchers, Catcher, Either, Route};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{MediaType, RefOr, Response as OpenApiResponse, Responses};
 use rocket_okapi::response::OpenApiResponderInner;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::api::v1::{self, problem::Problem};
+use crate::api::paths::is_v1;
+use crate::api::problem::{Kind, Problem};
 use crate::domain::Refusal;
 use crate::usecases;
 
@@ -247,8 +248,9 @@ pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (413, "The body is larger than the configured JSON limit."),
     (415, "The body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)."),
     (421, "The `Host` header names a host this service does not answer to: only IP addresses, `localhost` and the names in `allowed_hosts`."),
+    (422, "This `Idempotency-Key` was sent before with a different request; nothing was changed."),
     (429, "Too many `Idempotency-Key` answers are kept for this client (`idempotency_per_client`); nothing was changed. `Retry-After` says when to try again."),
-    (503, "Too many writes are waiting, or the database cannot take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
+    (503, "Too many writes are waiting, or the database cannot be reached or take writes now (disk full, read-only); `Retry-After` says when to try again. Nothing was acknowledged: retry with the same `Idempotency-Key`."),
 ];
 
 impl OpenApiResponderInner for Error {
@@ -290,11 +292,8 @@ type Caught = Either<Error, Problem>;
 /// surface it asked for (the envelope outside `/v1`).
 fn misdirected(request: &Request<'_>) -> Option<Caught> {
     let path = super::hosts::misdirected(request)?;
-    Some(if v1::is_v1(path) {
-        Either::Right(Problem::new(
-            v1::problem::Kind::Misdirected,
-            super::hosts::MESSAGE,
-        ))
+    Some(if is_v1(path) {
+        Either::Right(Problem::new(Kind::Misdirected, super::hosts::MESSAGE))
     } else {
         Either::Left(Error::Misdirected)
     })
@@ -305,7 +304,7 @@ fn not_found(request: &Request<'_>) -> Caught {
     if let Some(refused) = misdirected(request) {
         return refused;
     }
-    v1::caught(Status::NotFound, request).map_or_else(
+    caught(Status::NotFound, request).map_or_else(
         || Either::Left(wrong_method_or_no_route(request)),
         Either::Right,
     )
@@ -348,8 +347,7 @@ fn unauthorized(request: &Request<'_>) -> Caught {
     if let Some(refused) = misdirected(request) {
         return refused;
     }
-    v1::caught(Status::Unauthorized, request)
-        .map_or(Either::Left(Error::Unauthorized), Either::Right)
+    caught(Status::Unauthorized, request).map_or(Either::Left(Error::Unauthorized), Either::Right)
 }
 
 #[catch(default)]
@@ -357,7 +355,7 @@ fn default_catcher(status: Status, request: &Request<'_>) -> Caught {
     if let Some(refused) = misdirected(request) {
         return refused;
     }
-    v1::caught(status, request).map_or_else(
+    caught(status, request).map_or_else(
         || Either::Left(envelope_for(status, request)),
         Either::Right,
     )
@@ -377,5 +375,116 @@ fn envelope_for(status: Status, request: &Request<'_>) -> Error {
             request.uri().path()
         )),
         code => Error::Other(code),
+    }
+}
+
+/// Rocket's own answer with `status` as a problem, for a request under
+/// `/v1`; `None` elsewhere.
+pub fn caught(status: Status, request: &Request<'_>) -> Option<Problem> {
+    if !is_v1(request.uri().path().as_str()) {
+        return None;
+    }
+    Some(match status.code {
+        404 => no_route(request, false),
+        // Rocket refuses a method it does not know (QUERY, PROPFIND, ...)
+        // before routing, and the request then reads as a GET.
+        400 if request.route().is_none() => no_route(request, true),
+        // A query Rocket could not take apart.
+        400 | 422 => Problem::bad_request("The request could not be understood."),
+        401 => Problem::new(
+            Kind::Unauthorized,
+            "A valid token is needed: send Authorization: Bearer <token> or X-Auth-Token.",
+        ),
+        403 => Problem::new(
+            Kind::Forbidden,
+            "This credential may not do this: its role is too low, or a write signed by the \
+             session cookie lacks its X-CSRF-Token.",
+        ),
+        503 => Problem::new(
+            Kind::StorageUnavailable,
+            "The database cannot say who is asking now; retry.",
+        ),
+        413 => Problem::new(
+            Kind::TooLarge,
+            "The request body is larger than the configured limit.",
+        ),
+        code => {
+            if code >= 500 {
+                rocket::error!(
+                    "{} {}: Rocket answered {code}",
+                    request.method(),
+                    request.uri().path()
+                );
+            }
+            let kind = Kind::Other(code);
+            Problem::new(kind, format!("{}.", kind.title()))
+        }
+    })
+}
+
+/// Whether a route's path (`/v1/shows/<id>`) serves `path`.
+fn serves(route: &str, path: &str) -> bool {
+    let mut wanted = route.split('/');
+    let mut given = path.split('/');
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(segment), Some(value)) if segment.starts_with('<') => {
+                if segment.ends_with("..>") {
+                    return true;
+                }
+                if value.is_empty() {
+                    return false;
+                }
+            }
+            (Some(segment), Some(value)) if segment == value => {}
+            _ => return false,
+        }
+    }
+}
+
+/// 405 with the methods the path serves, or 404 when it serves none (or
+/// serves this method, and the request named nothing).
+fn no_route(request: &Request<'_>, unknown_method: bool) -> Problem {
+    let path = request.uri().path();
+    let routes: Vec<&Route> = request
+        .rocket()
+        .routes()
+        .filter(|route| {
+            let route = route.uri.path();
+            is_v1(route) && serves(route, path.as_str())
+        })
+        .collect();
+    // A path spelled out (`/v1/bookings/search`) is a resource of its own,
+    // whatever a pattern beside it (`/v1/bookings/<id>`) would take.
+    let exact = routes.iter().any(|route| route.uri.path() == path.as_str());
+    let mut allowed: Vec<Method> = routes
+        .iter()
+        .filter(|route| !exact || route.uri.path() == path.as_str())
+        .map(|route| route.method)
+        .collect();
+    if allowed.is_empty() || (!unknown_method && allowed.contains(&request.method())) {
+        return Problem::not_found("Nothing here: /openapi.json lists what /v1 serves.");
+    }
+    let allow = allow_header(&mut allowed);
+    Problem {
+        allow: Some(allow.clone()),
+        ..Problem::new(Kind::MethodNotAllowed, format!("This path serves {allow}."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_paths_match_their_segments() {
+        assert!(serves("/v1/shows/<id>", "/v1/shows/ABC"));
+        assert!(serves("/v1/shows/<id>/seats", "/v1/shows/ABC/seats"));
+        assert!(!serves("/v1/shows/<id>", "/v1/shows/"));
+        assert!(!serves("/v1/shows/<id>", "/v1/shows/ABC/seats"));
+        assert!(!serves("/v1/shows", "/v1/shows/ABC"));
+        assert!(serves("/v1/shows", "/v1/shows"));
+        assert!(serves("/v1/<path..>", "/v1/anything/at/all"));
     }
 }

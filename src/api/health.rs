@@ -8,7 +8,7 @@ use rocket::serde::json::Json;
 use rocket::{get, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::service::App;
+use crate::api::state::App;
 use crate::usecases::Readiness;
 
 /// `{"status": "pass" | "fail", "reason"?, "warnings"?}`

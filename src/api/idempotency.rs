@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::api::auth::actor_of;
 use crate::api::client::client_of;
+use crate::api::state::App;
 use crate::domain::limits::ClientId;
-use crate::service::App;
 use crate::usecases::{Keyed, Once, Render, Replay};
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -151,7 +151,7 @@ impl OpenApiFromRequest<'_> for IdempotencyKey {
         _name: String,
         _required: bool,
     ) -> rocket_okapi::Result<RequestHeaderInput> {
-        let schema = crate::api::seed::fields::pattern_schema(
+        let schema = crate::api::fields::pattern_schema(
             "^[ -~]{1,255}$",
             "1 to 255 printable ASCII characters, unique per request.",
         );
@@ -181,6 +181,22 @@ impl OpenApiFromRequest<'_> for IdempotencyKey {
     }
 }
 
+/// Where a 201 on `path` (`/v1/screens`) put what it created: the
+/// answer's `id` under that path.
+pub fn location(path: &str, status: u16, body: &[u8]) -> Option<String> {
+    /// The one field wanted; the rest of the answer is skipped unread.
+    #[derive(serde::Deserialize)]
+    struct Created<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    if status != 201 {
+        return None;
+    }
+    let created: Created<'_> = serde_json::from_slice(body).ok()?;
+    Some(format!("{}/{}", path.trim_end_matches('/'), created.id))
+}
+
 /// A write's answer: fresh, or a key's stored one sent again.
 pub enum Answer<R> {
     Fresh(R),
@@ -193,20 +209,20 @@ impl<'r, R: Responder<'r, 'static>> Responder<'r, 'static> for Answer<R> {
             Self::Fresh(fresh) => fresh.respond_to(request),
             Self::Replayed(Replay { status, body }) => {
                 let path = request.uri().path().to_string();
-                let v1 = crate::api::v1::is_v1(&path);
+                let v1 = crate::api::paths::is_v1(&path);
                 let mut response = Response::build();
                 response
                     .status(Status::new(status))
                     .header(Header::new(REPLAYED_HEADER, "true"));
                 if v1 {
-                    if let Some(location) = crate::api::v1::reply::location(&path, status, &body) {
+                    if let Some(location) = location(&path, status, &body) {
                         response.header(Header::new("Location", location));
                     }
                 }
                 // A 204 has no body, so no type either.
                 if !(v1 && body.is_empty()) {
                     let content_type = if v1 && status >= 400 {
-                        crate::api::v1::problem::content_type()
+                        crate::api::problem::content_type()
                     } else {
                         ContentType::JSON
                     };

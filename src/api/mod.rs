@@ -1,17 +1,34 @@
 //! HTTP: the `/api` and `/v1` routes, their `OpenAPI` document and Swagger
 //! UI, the kiosk and counter pages, the health routes, and the JSON catchers.
+//!
+//! Inside, imports point one way (`tests/it/module_cycles.rs` holds it):
+//! - the two surfaces, `seed` (`/api`) and `v1`, never import each other;
+//! - below them, the shared pieces both use: the handlers' state
+//!   ([`state::App`]), tokens and clients (`auth`, `client`, `hosts`), bodies
+//!   and fields (`body`, `fields`), the answers (`error` for `/api` and the
+//!   catchers, `problem` for RFC 9457, `reply`, `cursor`), the
+//!   `Idempotency-Key` guard (`idempotency`), and where each surface lives
+//!   (`paths`);
+//! - above them, `docs` finishes one document from both, and [`routes`]
+//!   hands everything to `service`, which builds the state and mounts it.
 
 pub mod auth;
 pub mod body;
 pub mod client;
+pub mod cursor;
 mod docs;
 pub mod error;
+pub mod fields;
 pub mod health;
 pub mod hosts;
 pub mod idempotency;
 pub mod observe;
 pub mod pages;
+pub mod paths;
+pub mod problem;
+pub mod reply;
 pub mod seed;
+pub mod state;
 pub mod v1;
 
 use rocket::shield::{Frame, NoSniff, Shield};
@@ -21,11 +38,8 @@ use rocket_okapi::okapi::openapi3::OpenApi;
 use crate::config::Config;
 
 pub use docs::{docs_routes, ApiDoc};
-
-/// Where the seed-compatible routes live.
-pub const API_BASE: &str = "/api";
-
-pub use v1::V1_BASE;
+pub use paths::{API_BASE, V1_BASE};
+pub use state::App;
 
 /// The security headers on every answer: `X-Content-Type-Options: nosniff`
 /// and `X-Frame-Options: SAMEORIGIN`, as Rocket's default shield sends them.

@@ -3,7 +3,7 @@
 //! instant it expires, judged by the trusted now inside each transaction, so
 //! an expired hold stops counting at once, whenever the purge gets to it.
 
-use super::limits::ClientId;
+use super::client::ClientId;
 use super::seating::{SeatIndex, SeatSet};
 use super::time::Millis;
 use super::{HoldId, Rules, ShowId};

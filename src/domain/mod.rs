@@ -1,6 +1,8 @@
 //! What boxoffice knows about shows and tickets, free of HTTP and storage.
 
 pub mod cinema;
+pub mod client;
+pub mod expiry;
 pub mod holds;
 pub mod ids;
 pub mod limits;

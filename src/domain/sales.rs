@@ -2,7 +2,7 @@
 //! gets (by name, or the best block for a count), and what a booking gives
 //! back when it leaves. Pure functions over the show as read.
 
-use super::rules::is_expired;
+use super::expiry::is_expired;
 use super::seating::{
     best_available, resolve, taken_among, SeatIndex, SeatMap, SeatNameError, SeatSet,
 };

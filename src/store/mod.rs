@@ -9,6 +9,7 @@ pub(crate) mod codec;
 mod dump;
 mod error;
 pub(crate) mod files;
+mod ids;
 mod import;
 mod latest;
 mod legacy_journal;
@@ -37,12 +38,13 @@ pub use check::check_file;
 pub use dump::{export, read as read_dump, BadLine, Exported};
 pub use error::StoreError;
 pub use files::{create_new as create_private_file, trust_request_beside};
+pub use ids::IdMinter;
 pub use import::{import, ImportError, Records};
 pub use schema::{backup_path, SCHEMA_VERSION};
 pub use service::RedbBookings;
 pub use snapshot::{Snapshot, CONCURRENCY_MODE};
 pub use writer::{Writer, WriterSettings};
-pub use writes::{Batch, Held, IdMinter, Outcome, Sold};
+pub use writes::{Batch, Held, Outcome, Sold};
 
 /// Opens the database again: after an I/O error redb refuses every write
 /// until it is reopened.

@@ -18,7 +18,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::error::{unavailability, StoreError, PREVIOUS_FAILURE};
-use super::writes::{Batch, IdMinter, Outcome};
+use super::ids::IdMinter;
+use super::writes::{Batch, Outcome};
 use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::Refusal;

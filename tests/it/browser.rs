@@ -2,8 +2,10 @@
 //! chromedriver, against the real binary on loopback. Each step leaves a
 //! screenshot under `target/browser-screenshots/<test>/`.
 //!
-//! Without chromium and chromedriver these tests say they were skipped and
-//! pass, except under `CI`, where a missing browser is a failure.
+//! They are `#[ignore]`d, with what they need as the reason, so a plain
+//! `cargo test` lists them as ignored; `cargo test -- --include-ignored`
+//! runs them (`.ci/run` does), and there a missing browser, chromedriver,
+//! axe-core or Lighthouse fails them.
 
 use std::future::Future;
 use std::net::{TcpListener, TcpStream};
@@ -34,20 +36,17 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Chromium and chromedriver, or `None` (after saying so) when this
-/// machine has not got them. Under `CI` their absence fails the test.
-fn browser_programs(test: &str) -> Option<(PathBuf, PathBuf)> {
+/// Chromium and chromedriver; their absence fails the test.
+fn browser_programs(test: &str) -> (PathBuf, PathBuf) {
     let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
     let driver = find_program(&["chromedriver"]);
-    if let (Some(chromium), Some(driver)) = (chromium, driver) {
-        return Some((chromium, driver));
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test}: chromium and chromedriver are needed under CI (apt-get install chromium chromium-driver)"
-    );
-    eprintln!("{test}: SKIPPED, chromium or chromedriver not found on PATH");
-    None
+    let (Some(chromium), Some(driver)) = (chromium, driver) else {
+        panic!(
+            "{test}: chromium and chromedriver are needed on PATH \
+             (apt-get install chromium chromium-driver)"
+        );
+    };
+    (chromium, driver)
 }
 
 /// chromedriver on a free loopback port, ended when dropped.
@@ -115,16 +114,13 @@ struct Stage {
     _dir: TempDir,
 }
 
-/// Runs `scenario` with the service configured by `env`, unless this
-/// machine has no browser.
+/// Runs `scenario` with the service configured by `env`.
 fn run<F, Fut>(test: &str, env: &[(&str, &str)], token: Option<&str>, scenario: F)
 where
     F: FnOnce(Stage) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some((chromium, driver)) = browser_programs(test) else {
-        return;
-    };
+    let (chromium, driver) = browser_programs(test);
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -464,27 +460,20 @@ impl Browser {
     }
 
     /// What axe-core finds serious or critical on the page as it is now,
-    /// one line per rule; `None` (after saying so) when axe-core is not
-    /// installed (`npm ci --prefix scripts/a11y`), which fails under `CI`.
-    async fn accessibility_problems(&self) -> Option<Value> {
+    /// one line per rule; fails when axe-core is not installed
+    /// (`npm ci --prefix scripts/a11y`).
+    async fn accessibility_problems(&self) -> Value {
         let axe = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scripts/a11y/node_modules/axe-core/axe.min.js");
-        let Ok(source) = std::fs::read_to_string(&axe) else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{} is needed under CI (npm ci --prefix scripts/a11y)",
+        let source = std::fs::read_to_string(&axe).unwrap_or_else(|error| {
+            panic!(
+                "{}: {error} (npm ci --prefix scripts/a11y installs axe-core)",
                 axe.display()
-            );
-            eprintln!(
-                "accessibility check SKIPPED: {} not installed",
-                axe.display()
-            );
-            return None;
-        };
+            )
+        });
         self.script(&format!("{source}\n;return true"), vec![])
             .await;
-        let found = self
-            .client
+        self.client
             .execute_async(
                 r"
                 const done = arguments[arguments.length - 1];
@@ -501,8 +490,7 @@ impl Browser {
                 vec![],
             )
             .await
-            .expect("axe runs");
-        Some(found)
+            .expect("axe runs")
     }
 
     /// Whether the element at `css` is wholly inside the window now.
@@ -605,6 +593,7 @@ impl Browser {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn a_customer_buys_seats_from_film_to_qr_code() {
     run("customer_flow", &[], None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "The Long Night");
@@ -700,6 +689,7 @@ fn a_customer_buys_seats_from_film_to_qr_code() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn a_hold_that_runs_out_says_so_and_lets_the_customer_pick_again() {
     let env = [("ROCKET_HOLD_FOR", "4s")];
     run("hold_runs_out", &env, None, |stage| async move {
@@ -727,6 +717,7 @@ fn a_hold_that_runs_out_says_so_and_lets_the_customer_pick_again() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn two_kiosks_want_one_seat_and_the_second_is_told_to_pick_again() {
     run("two_kiosks", &[], None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "Duel");
@@ -777,6 +768,7 @@ fn two_kiosks_want_one_seat_and_the_second_is_told_to_pick_again() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn the_kiosk_works_with_the_keyboard_alone() {
     let env = [("ROCKET_API_TOKEN", "kiosk-token")];
     run(
@@ -869,6 +861,7 @@ fn the_kiosk_works_with_the_keyboard_alone() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn an_idle_kiosk_lets_the_hold_go_and_starts_again() {
     run("idle_reset", &[], None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "Wait For It");
@@ -907,6 +900,7 @@ fn an_idle_kiosk_lets_the_hold_go_and_starts_again() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn the_counter_sets_up_a_show_and_finds_moves_and_cancels_bookings() {
     let env = [
         ("ROCKET_API_TOKEN", "clerk"),
@@ -1132,6 +1126,7 @@ async fn says_unreachable(kiosk: &Browser) {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn a_lost_connection_is_a_sentence_with_a_way_back() {
     run("connection_lost", &[], None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "Blackout");
@@ -1211,6 +1206,7 @@ fn held(stage: &Stage, show: &str) -> Value {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn on_a_phone_every_seat_is_reachable_and_the_hold_button_stays_in_view() {
     // The customer goes Back and holds the seats Back released: no cooldown
     // here (the limits have tests of their own).
@@ -1360,6 +1356,7 @@ fn seconds_from_now(seconds: i64) -> (String, chrono::DateTime<chrono::Utc>) {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn a_started_show_is_never_offered_and_seats_are_read_afresh() {
     run("fresh", &[], None, |stage| async move {
         let screen = stage.create("/v1/screens", &small_room());
@@ -1438,6 +1435,7 @@ fn a_started_show_is_never_offered_and_seats_are_read_afresh() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn the_kiosk_asks_before_the_hold_or_the_idle_time_runs_out() {
     let env = [("ROCKET_HOLD_FOR", "63s")];
     run("more_time", &env, None, |stage| async move {
@@ -1522,6 +1520,7 @@ async fn names_that_hide_their_text(browser: &Browser, scope: &str) -> Value {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn the_counter_confirms_deletes_with_undo_and_sends_each_write_once() {
     run("counter_safety", &[], None, |stage| async move {
         // Six shows on one day, on six screens.
@@ -1717,6 +1716,7 @@ fn the_counter_confirms_deletes_with_undo_and_sends_each_write_once() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
 fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
     run("walk_up", &[], None, |stage| async move {
         let (_film, show) = seat_map_show(&stage, "Walk This Way");
@@ -1914,6 +1914,7 @@ fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
 /// axe-core finds nothing serious or critical on either page, in its main
 /// states, at the viewports the pages are used at.
 #[test]
+#[ignore = "needs chromium, chromedriver and axe-core (npm ci --prefix scripts/a11y)"]
 fn the_pages_have_no_serious_accessibility_problems() {
     run("accessibility", &[], None, |stage| async move {
         let (film, show) = seat_map_show(&stage, "Clear View");
@@ -1924,11 +1925,9 @@ fn the_pages_have_no_serious_accessibility_problems() {
         let mut problems = Vec::new();
         let kiosk = stage.browser().await;
         kiosk.viewport(1080, 1920).await;
-        let mut check = |state: &str, found: Option<Value>| {
-            if let Some(found) = found {
-                if found != json!([]) {
-                    problems.push(format!("{state}: {found}"));
-                }
+        let mut check = |state: &str, found: Value| {
+            if found != json!([]) {
+                problems.push(format!("{state}: {found}"));
             }
         };
         kiosk.open(&stage.url("/kiosk")).await;
@@ -1997,9 +1996,9 @@ fn the_pages_have_no_serious_accessibility_problems() {
 /// (kiosk: films, seat map, details, done, on the panel and on a phone;
 /// counter: the day, a walk-up sale, its receipt, a booking and its move),
 /// in a small cinema `scripts/a11y/lighthouse.mjs` fills itself. Without
-/// node or Lighthouse (`npm ci --prefix scripts/a11y`) it says it was
-/// skipped, except under `CI`, where that fails.
+/// node or Lighthouse (`npm ci --prefix scripts/a11y`) it fails.
 #[test]
+#[ignore = "needs chromium, chromedriver, node and Lighthouse (npm ci --prefix scripts/a11y)"]
 fn lighthouse_scores_both_pages_100_for_accessibility() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = root.join("scripts/a11y/lighthouse.mjs");
@@ -2008,12 +2007,7 @@ fn lighthouse_scores_both_pages_100_for_accessibility() {
         .join("scripts/a11y/node_modules/lighthouse/package.json")
         .is_file();
     let Some(node) = node.filter(|_| installed) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "node and Lighthouse are needed under CI (npm ci --prefix scripts/a11y)"
-        );
-        eprintln!("lighthouse: SKIPPED, node or scripts/a11y/node_modules/lighthouse missing");
-        return;
+        panic!("node and Lighthouse are needed (npm ci --prefix scripts/a11y)");
     };
     run("lighthouse", &[], None, |stage| async move {
         let base = stage.url("");

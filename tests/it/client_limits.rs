@@ -12,23 +12,64 @@ use crate::support::*;
 
 const MINUTE: i64 = 60_000;
 
-/// Both backends, each with `configure` on top of the test's own keys:
+/// Which backend a test runs on.
+#[derive(Clone, Copy)]
+enum Backend {
+    Redb,
+    Postgres,
+}
+
+/// Each test once on redb, and once on PostgreSQL (ignored unless asked for,
+/// as every test that needs a server is).
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod redb {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Backend::Redb);
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            #[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
+            fn $test() {
+                super::$test(super::Backend::Postgres);
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    one_client_holds_at_most_its_share_of_a_show,
+    a_client_keeps_at_most_two_live_holds_until_one_ends,
+    seats_a_client_released_or_let_expire_stay_out_of_its_reach_for_the_cooldown,
+    places_given_back_on_general_admission_count_against_the_share_for_the_cooldown,
+    staff_tokens_are_not_limited,
+    a_client_keeps_at_most_its_cap_of_idempotency_answers,
+    seat_maps_and_screens_are_capped_and_a_refusal_changes_nothing,
+    list_pages_are_cut_to_max_answer_and_go_on_at_the_first_item_left_out,
+);
+
+/// A service on `backend`, with `configure` on top of the test's own keys:
 /// `trusted_proxies` names the local client's peer, so `X-Forwarded-For`
-/// tells clients apart.
+/// tells clients apart. With it, on PostgreSQL, the test's database.
 fn services(
+    backend: Backend,
     test: &str,
     configure: fn(rocket::figment::Figment) -> rocket::figment::Figment,
 ) -> Vec<(Local, Option<pg::TestDatabase>)> {
     let trusted = move |figment: rocket::figment::Figment| {
         configure(figment.merge(("trusted_proxies", ["0.0.0.0"])))
     };
-    let mut services = vec![(local_with(trusted), None)];
-    if let Some(database) = pg::database(test) {
-        let url = database.url.clone();
-        let service = local_with(move |figment| trusted(figment.merge(("database_url", url))));
-        services.push((service, Some(database)));
+    match backend {
+        Backend::Redb => vec![(local_with(trusted), None)],
+        Backend::Postgres => {
+            let database = pg::database(test);
+            let url = database.url.clone();
+            let service = local_with(move |figment| trusted(figment.merge(("database_url", url))));
+            vec![(service, Some(database))]
+        }
     }
-    services
 }
 
 fn as_is(figment: rocket::figment::Figment) -> rocket::figment::Figment {
@@ -117,9 +158,8 @@ fn available(service: &Local, show: &str) -> u64 {
     answer.body["available"].as_u64().unwrap()
 }
 
-#[test]
-fn one_client_holds_at_most_its_share_of_a_show() {
-    for (service, _database) in services("share", as_is) {
+fn one_client_holds_at_most_its_share_of_a_show(backend: Backend) {
+    for (service, _database) in services(backend, "share", as_is) {
         // 25 % of 100 is 25 seats; of 20 it would be 5, so it is 10.
         let big = show(&service, Some(100), "2030-01-02 18:30");
         let small = show(&service, Some(20), "2030-01-02 21:00");
@@ -135,9 +175,8 @@ fn one_client_holds_at_most_its_share_of_a_show() {
     }
 }
 
-#[test]
-fn a_client_keeps_at_most_two_live_holds_until_one_ends() {
-    for (service, _database) in services("per_client", as_is) {
+fn a_client_keeps_at_most_two_live_holds_until_one_ends(backend: Backend) {
+    for (service, _database) in services(backend, "per_client", as_is) {
         let shows: Vec<String> = ["18:00", "20:00", "22:00"]
             .iter()
             .map(|at| show(&service, Some(50), &format!("2030-01-02 {at}")))
@@ -177,9 +216,8 @@ fn a_client_keeps_at_most_two_live_holds_until_one_ends() {
     }
 }
 
-#[test]
-fn seats_a_client_released_or_let_expire_stay_out_of_its_reach_for_the_cooldown() {
-    for (service, _database) in services("cooldown", as_is) {
+fn seats_a_client_released_or_let_expire_stay_out_of_its_reach_for_the_cooldown(backend: Backend) {
+    for (service, _database) in services(backend, "cooldown", as_is) {
         let map = show(&service, None, "2030-01-02 18:30");
         let first = held(&hold(&service, &map, json!(["A5"]), "203.0.113.1"));
         let path = format!("/v1/holds/{}", first["id"].as_str().unwrap());
@@ -224,9 +262,10 @@ fn seats_a_client_released_or_let_expire_stay_out_of_its_reach_for_the_cooldown(
     }
 }
 
-#[test]
-fn places_given_back_on_general_admission_count_against_the_share_for_the_cooldown() {
-    for (service, _database) in services("general_cooldown", as_is) {
+fn places_given_back_on_general_admission_count_against_the_share_for_the_cooldown(
+    backend: Backend,
+) {
+    for (service, _database) in services(backend, "general_cooldown", as_is) {
         let hall = show(&service, Some(40), "2030-01-02 18:30");
         let first = held(&hold(&service, &hall, json!(8), "203.0.113.1"));
         let path = format!("/v1/holds/{}", first["id"].as_str().unwrap());
@@ -271,14 +310,13 @@ fn the_client_is_the_peer_unless_a_trusted_proxy_names_it() {
     ));
 }
 
-#[test]
-fn staff_tokens_are_not_limited() {
+fn staff_tokens_are_not_limited(backend: Backend) {
     fn tokens(figment: rocket::figment::Figment) -> rocket::figment::Figment {
         figment
             .merge(("api_token", "clerk"))
             .merge(("admin_token", "boss"))
     }
-    for (service, _database) in services("staff", tokens) {
+    for (service, _database) in services(backend, "staff", tokens) {
         let screen = service.request(
             "POST",
             "/v1/screens",
@@ -324,8 +362,7 @@ fn staff_tokens_are_not_limited() {
     }
 }
 
-#[test]
-fn a_client_keeps_at_most_its_cap_of_idempotency_answers() {
+fn a_client_keeps_at_most_its_cap_of_idempotency_answers(backend: Backend) {
     fn three(figment: rocket::figment::Figment) -> rocket::figment::Figment {
         figment
             .merge(("idempotency_per_client", 3))
@@ -334,7 +371,7 @@ fn a_client_keeps_at_most_its_cap_of_idempotency_answers() {
     fn open(figment: rocket::figment::Figment) -> rocket::figment::Figment {
         figment.merge(("idempotency_per_client", 3))
     }
-    for (service, _database) in services("key_cap", three) {
+    for (service, _database) in services(backend, "key_cap", three) {
         let unknown = "/v1/bookings/01ARZ3NDEKTSV4RRFFQ69G5FAV";
         let delete = |key: &str, headers: &[(&str, &str)]| {
             let mut all = vec![("Idempotency-Key", key)];
@@ -347,7 +384,7 @@ fn a_client_keeps_at_most_its_cap_of_idempotency_answers() {
             assert_eq!(answer.status, Status::NotFound, "{}", answer.text);
         }
     }
-    for (service, _database) in services("key_cap_open", open) {
+    for (service, _database) in services(backend, "key_cap_open", open) {
         let unknown = "/v1/bookings/01ARZ3NDEKTSV4RRFFQ69G5FAV";
         let delete = |key: &str, client: &str| {
             service.request(
@@ -453,12 +490,11 @@ fn rows(rows: usize, seats: usize) -> Value {
         .collect()
 }
 
-#[test]
-fn seat_maps_and_screens_are_capped_and_a_refusal_changes_nothing() {
+fn seat_maps_and_screens_are_capped_and_a_refusal_changes_nothing(backend: Backend) {
     fn two(figment: rocket::figment::Figment) -> rocket::figment::Figment {
         figment.merge(("max_screens", 2))
     }
-    for (service, _database) in services("screen_caps", two) {
+    for (service, _database) in services(backend, "screen_caps", two) {
         let post = |body: Value| send(&service, "POST", "/v1/screens", Some(&body), "192.0.2.1");
         for (map, key) in [
             (rows(101, 1), "max_rows"),
@@ -507,12 +543,11 @@ fn seat_maps_and_screens_are_capped_and_a_refusal_changes_nothing() {
     }
 }
 
-#[test]
-fn list_pages_are_cut_to_max_answer_and_go_on_at_the_first_item_left_out() {
+fn list_pages_are_cut_to_max_answer_and_go_on_at_the_first_item_left_out(backend: Backend) {
     fn small(figment: rocket::figment::Figment) -> rocket::figment::Figment {
         figment.merge(("max_answer", "1 MiB"))
     }
-    for (service, _database) in services("max_answer", small) {
+    for (service, _database) in services(backend, "max_answer", small) {
         let mut made = Vec::new();
         for n in 0..7 {
             let screen = created(

@@ -2,7 +2,7 @@
 //! every string a pattern matches is accepted, and near misses are accepted
 //! exactly when the pattern matches them.
 
-use boxoffice::api::seed::fields::{phone_from_json, user_name_from_json};
+use boxoffice::api::fields::{phone_from_json, user_name_from_json};
 use boxoffice::domain::patterns;
 use boxoffice::domain::time::parse_show_time;
 use boxoffice::domain::TicketId;

@@ -37,6 +37,7 @@ mod lifecycle;
 mod limits;
 mod metrics;
 mod model;
+mod module_cycles;
 mod mongoexport;
 mod pages;
 mod pg;

@@ -6,16 +6,16 @@ use rocket_okapi::openapi;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::fields::invalid_ticket_id;
 use super::requests::{BookTicketRequest, DeleteTicketRequest, TicketMove, UpdateTimingRequest};
 use super::responses::{MessageResponse, ShowTicketsResponse, TicketResponse, UserDetailsResponse};
 use crate::api::auth::Authorized;
 use crate::api::body::Valid;
 use crate::api::error::Error;
+use crate::api::fields::invalid_ticket_id;
 use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey};
+use crate::api::state::App;
 use crate::domain::time::parse_show_time;
 use crate::domain::{Refusal, ShowId, TicketId};
-use crate::service::App;
 use crate::usecases::{Booked, Once, Replay, ShowKey, Written};
 
 type Body<T> = Result<Valid<T>, Error>;

@@ -1,7 +1,6 @@
 //! The seed-compatible routes under `/api`: same paths, field names, JSON
 //! types and messages as the service they replace.
 
-pub mod fields;
 pub mod handlers;
 pub mod requests;
 pub mod responses;

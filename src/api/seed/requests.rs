@@ -5,14 +5,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::fields::{
+use crate::api::body::Validate;
+use crate::api::error::Error;
+use crate::api::fields::{
     example_show_time, phone_from_json, phone_schema, show_time_field, show_time_schema,
     ticket_count_from_json, ticket_id_field, ulid_schema, user_name_from_json, user_name_schema,
 };
-use crate::api::body::Validate;
-use crate::api::error::Error;
+use crate::api::state::App;
 use crate::domain::{Millis, TicketId};
-use crate::service::App;
 use crate::usecases::NewBooking;
 
 /// Book `ticketCount` seats for the show starting at `showTime` (created if

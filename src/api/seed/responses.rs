@@ -4,13 +4,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{answer_phone_schema, phone_to_json, user_name_to_json};
+use crate::api::fields::{answer_phone_schema, phone_to_json, user_name_to_json};
 use crate::domain::time::format_show_time;
 use crate::domain::Ticket;
 use crate::usecases::{Booked, ShowTickets};
 use chrono_tz::Tz;
 
-use crate::service::App;
+use crate::api::state::App;
 
 /// A booked or moved ticket.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -13,14 +13,14 @@ use serde_json::{json, Value};
 use super::auth::{Cashier, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{booking_in_path, reference_in_query, Query};
-use super::problem::Problem;
-use super::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
 use super::schema;
+use crate::api::fields::{phone_schema, phone_to_json, user_name_schema};
 use crate::api::idempotency::{IdempotencyKey, MalformedKey};
-use crate::api::seed::fields::{phone_schema, phone_to_json, user_name_schema};
+use crate::api::problem::Problem;
+use crate::api::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
+use crate::api::state::App;
 use crate::domain::cinema::MAX_CAPACITY;
 use crate::domain::{patterns, Phone, Refusal, ShowId};
-use crate::service::App;
 use crate::usecases::cinema::{Booking, BookingMove, NewSeatBooking, SeatRequest};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

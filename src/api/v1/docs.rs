@@ -10,9 +10,9 @@ use rocket_okapi::okapi::schemars::schema::Schema;
 use serde_json::{json, Value};
 
 use super::params::{DEFAULT_LIMIT, MAX_LIMIT};
-use super::problem::Kind;
 use super::schema;
 use crate::api::auth::SECURITY_SCHEME;
+use crate::api::problem::Kind;
 use crate::domain::patterns;
 use crate::domain::staff::Role;
 

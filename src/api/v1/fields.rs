@@ -11,13 +11,13 @@ use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
-use super::problem::{Kind, Problem};
 use crate::api::body::{json_limit, read_object};
 use crate::api::error::Error as SeedError;
-use crate::api::seed::fields::{phone_from_json, user_name_from_json};
+use crate::api::fields::{phone_from_json, user_name_from_json};
+use crate::api::problem::{Kind, Problem};
+use crate::api::state::App;
 use crate::domain::time::{parse_show_time, ShowTimeError};
 use crate::domain::{Millis, Phone, Refusal, ScreenId, TicketId};
-use crate::service::App;
 
 /// A `/v1` request body: documented by its schema, read by `read`.
 pub trait Fields: JsonSchema {

@@ -12,13 +12,13 @@ use serde_json::{json, Value};
 use super::auth::{Admin, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{film_in_path, page, Query};
-use super::problem::Problem;
-use super::reply::{changed, created, deleted, ok, List, Read, Sent};
 use super::schema;
 use crate::api::idempotency::IdempotencyKey;
+use crate::api::problem::Problem;
+use crate::api::reply::{changed, created, deleted, ok, List, Read, Sent};
+use crate::api::state::App;
 use crate::domain::cinema::{Film, MAX_RATING_CHARS, MAX_RUNTIME_MINUTES, MAX_TITLE_CHARS};
 use crate::domain::Refusal;
-use crate::service::App;
 use crate::usecases::cinema::{FilmPatch, NewFilm};
 use crate::usecases::Cursor;
 

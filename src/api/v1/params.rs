@@ -5,9 +5,9 @@
 use crate::domain::Reference;
 use chrono_tz::Tz;
 
-use super::cursor::ListCursors;
 use super::fields::{is_ulid, parse_time};
-use super::problem::{Kind, Problem};
+use crate::api::cursor::ListCursors;
+use crate::api::problem::{Kind, Problem};
 use crate::domain::{FilmId, Millis, Refusal, ScreenId, ShowId, TicketId};
 use crate::usecases::PageRequest;
 
@@ -126,7 +126,7 @@ pub fn id_in_query<T>(
 mod tests {
     use super::*;
 
-    use crate::api::v1::cursor::CursorKey;
+    use crate::api::cursor::CursorKey;
     use crate::usecases::Cursor;
 
     #[test]

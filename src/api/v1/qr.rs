@@ -17,9 +17,9 @@ use schemars::schema::{InstanceType, SchemaObject};
 
 use super::auth::Kiosk;
 use super::params::booking_in_path;
-use super::problem::{Kind, Problem};
+use crate::api::problem::{Kind, Problem};
+use crate::api::state::App;
 use crate::domain::Refusal;
-use crate::service::App;
 
 /// An SVG document, sent as `image/svg+xml`.
 pub struct Svg(pub String);

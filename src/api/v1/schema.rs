@@ -7,7 +7,7 @@ use schemars::schema::{
 };
 use serde_json::Value;
 
-pub(crate) use crate::api::seed::fields::pattern_schema as pattern;
+pub(crate) use crate::api::fields::pattern_schema as pattern;
 
 fn typed(instance: InstanceType, description: &str) -> SchemaObject {
     let mut schema = SchemaObject {

@@ -14,15 +14,15 @@ use serde_json::{json, Value};
 use super::auth::{Admin, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{page, screen_in_path, Query};
-use super::problem::Problem;
-use super::reply::{changed, created, deleted, ok, List, Read, Sent};
 use super::schema;
 use super::seat_maps;
 use crate::api::idempotency::IdempotencyKey;
+use crate::api::problem::Problem;
+use crate::api::reply::{changed, created, deleted, ok, List, Read, Sent};
+use crate::api::state::App;
 use crate::config::SeatMapLimits;
 use crate::domain::cinema::{Layout, Screen, MAX_CAPACITY, MAX_NAME_CHARS};
 use crate::domain::Refusal;
-use crate::service::App;
 use crate::usecases::cinema::{NewScreen, ScreenPatch};
 use crate::usecases::Cursor;
 

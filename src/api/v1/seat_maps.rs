@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::fields::Object;
-use super::problem::{sentence, Problem};
 use super::schema;
 use crate::api::body::json_limit;
+use crate::api::problem::{sentence, Problem};
 use crate::config::SeatMapLimits;
 use crate::domain::patterns;
 use crate::domain::seating::{Row, Seat, SeatKind, SeatMap};

@@ -17,14 +17,14 @@ use super::auth::{Admin, Cashier, Kiosk};
 use super::bookings::{self, BookingAnswer};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{id_in_query, page, show_in_path, time_in_query, Query};
-use super::problem::Problem;
-use super::reply::{created, deleted, ok, rfc3339, List, Read, Reply, Sent};
 use super::schema;
+use crate::api::fields::example_show_time;
 use crate::api::idempotency::IdempotencyKey;
-use crate::api::seed::fields::example_show_time;
+use crate::api::problem::Problem;
+use crate::api::reply::{created, deleted, ok, rfc3339, List, Read, Reply, Sent};
+use crate::api::state::App;
 use crate::domain::cinema::Screen;
 use crate::domain::{patterns, FilmId, Refusal, ScreenId, ShowId};
-use crate::service::App;
 use crate::usecases::cinema::{NewShow, ShowFilter, ShowSeats, ShowView};
 use crate::usecases::{Cursor, Page};
 

@@ -18,11 +18,12 @@ use serde_json::{json, Value};
 use super::auth::{Admin, Anyone, Kiosk, Manager};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{page, time_in_query, Query};
-use super::problem::{Kind, Problem};
-use super::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
 use super::schema;
 use crate::api::auth::{session_idle_ms, SESSION_COOKIE};
 use crate::api::idempotency::IdempotencyKey;
+use crate::api::problem::{Kind, Problem};
+use crate::api::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
+use crate::api::state::App;
 use crate::domain::ids::spell;
 use crate::domain::staff::{
     digest, password_fits, Account, ActorKind, ApiKey, AuditEntry, Login, Role, Throttle,
@@ -30,7 +31,6 @@ use crate::domain::staff::{
     SESSION_PREFIX,
 };
 use crate::domain::Refusal;
-use crate::service::App;
 use crate::usecases::staff::{AccountPatch, AuditFilter, NewAccount, NewKey};
 use crate::usecases::Cursor;
 

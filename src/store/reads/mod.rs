@@ -10,12 +10,12 @@ use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 
 use super::codec::{decode_show, decode_ticket};
 use super::error::StoreError;
+use super::ids::IdMinter;
 use super::tables::{
     FILM_ID_TO_FILM, ID_HIGH_WATER, LAST_ID_KEY, META, SCREEN_ID_TO_SCREEN,
     SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
     TICKET_ID_TO_TICKET, TRUSTED_TIME_KEY,
 };
-use super::writes::IdMinter;
 use super::Store;
 use crate::domain::holds::Hold;
 use crate::domain::{Millis, ScreenId, Show, ShowId, Ticket, TicketId};

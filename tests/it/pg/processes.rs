@@ -44,11 +44,9 @@ fn api_show_time() -> String {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn two_hundred_clients_on_three_processes_for_one_seat_one_wins() {
-    let Some(database) = database("two_hundred_clients_on_three_processes_for_one_seat_one_wins")
-    else {
-        return;
-    };
+    let database = database("two_hundred_clients_on_three_processes_for_one_seat_one_wins");
     let (_dir, servers) = processes(&database, 3, &[]);
     let show = seated_show(&servers[0], 5, 10);
     let urls: Vec<String> = servers.iter().map(|s| s.url("/v1/bookings")).collect();
@@ -82,11 +80,9 @@ fn two_hundred_clients_on_three_processes_for_one_seat_one_wins() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn a_hundred_clients_on_three_processes_sell_exactly_twenty_seats() {
-    let Some(database) = database("a_hundred_clients_on_three_processes_sell_exactly_twenty_seats")
-    else {
-        return;
-    };
+    let database = database("a_hundred_clients_on_three_processes_sell_exactly_twenty_seats");
     let (_dir, servers) = processes(&database, 3, &[("ROCKET_CAPACITY", "20")]);
     let show_time = api_show_time();
     let urls: Vec<String> = servers.iter().map(|s| s.url("/api/book-ticket")).collect();
@@ -131,11 +127,9 @@ fn a_hundred_clients_on_three_processes_sell_exactly_twenty_seats() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn a_key_retried_on_another_process_replays_the_first_answer() {
-    let Some(database) = database("a_key_retried_on_another_process_replays_the_first_answer")
-    else {
-        return;
-    };
+    let database = database("a_key_retried_on_another_process_replays_the_first_answer");
     let (_dir, servers) = processes(&database, 3, &[]);
     let show = seated_show(&servers[0], 5, 10);
     let key = [("Idempotency-Key", "counter-3-order-77")];
@@ -225,12 +219,10 @@ fn a_key_retried_on_another_process_replays_the_first_answer() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn killing_one_of_three_processes_under_load_loses_no_acknowledged_booking() {
-    let Some(database) =
-        database("killing_one_of_three_processes_under_load_loses_no_acknowledged_booking")
-    else {
-        return;
-    };
+    let database =
+        database("killing_one_of_three_processes_under_load_loses_no_acknowledged_booking");
     let (_dir, mut servers) = processes(&database, 3, &[("ROCKET_CAPACITY", "100000")]);
     let show_time = api_show_time();
     let urls: Vec<String> = servers.iter().map(|s| s.url("/api/book-ticket")).collect();
@@ -336,11 +328,9 @@ fn wait_for_readiness(server: &Server, status: u16) -> Value {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn a_database_that_refuses_connections_gives_503_and_comes_back() {
-    let Some(database) = database("a_database_that_refuses_connections_gives_503_and_comes_back")
-    else {
-        return;
-    };
+    let database = database("a_database_that_refuses_connections_gives_503_and_comes_back");
     let (_dir, servers) = processes(&database, 1, &[]);
     let server = &servers[0];
     let show_time = api_show_time();
@@ -387,11 +377,9 @@ fn a_database_that_refuses_connections_gives_503_and_comes_back() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too() {
-    let Some(database) = database("the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too")
-    else {
-        return;
-    };
+    let database = database("the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too");
     let (_dir, servers) = processes(&database, 1, &[]);
     let server = &servers[0];
     let agent = agent();
@@ -420,31 +408,25 @@ fn the_pages_and_a_booking_s_qr_code_are_served_on_postgres_too() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn a_phone_search_matches_the_last_nine_digits_on_postgres_too() {
-    let Some(database) = database("a_phone_search_matches_the_last_nine_digits_on_postgres_too")
-    else {
-        return;
-    };
+    let database = database("a_phone_search_matches_the_last_nine_digits_on_postgres_too");
     let (_dir, servers) = processes(&database, 1, &[]);
     crate::find::phone_search_matches_the_last_nine_digits(&servers[0]);
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn a_booking_is_found_by_its_short_reference_on_postgres_too() {
-    let Some(database) = database("a_booking_is_found_by_its_short_reference_on_postgres_too")
-    else {
-        return;
-    };
+    let database = database("a_booking_is_found_by_its_short_reference_on_postgres_too");
     let (_dir, servers) = processes(&database, 1, &[]);
     crate::find::a_booking_is_found_by_its_short_reference(&servers[0]);
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
 fn a_walk_up_is_sold_without_a_name_or_a_phone_on_postgres_too() {
-    let Some(database) = database("a_walk_up_is_sold_without_a_name_or_a_phone_on_postgres_too")
-    else {
-        return;
-    };
+    let database = database("a_walk_up_is_sold_without_a_name_or_a_phone_on_postgres_too");
     let (_dir, servers) = processes(&database, 1, &[]);
     crate::find::a_walk_up_is_sold_without_a_name_or_a_phone(&servers[0]);
 }

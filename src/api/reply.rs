@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::cursor::ListCursors;
 use super::problem::Problem;
-use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey};
+use crate::api::idempotency::{location, Answer, IdempotencyKey, MalformedKey};
 use crate::domain::{Millis, Refusal};
 use crate::usecases::{Cursor, Once, Page, Replay, Written};
 
@@ -70,22 +70,6 @@ impl<T: Serialize, const STATUS: u16> Reply<T, STATUS> {
             body: self.body,
         }
     }
-}
-
-/// Where a 201 on `path` (`/v1/screens`) put what it created: the
-/// answer's `id` under that path.
-pub fn location(path: &str, status: u16, body: &[u8]) -> Option<String> {
-    /// The one field wanted; the rest of the answer is skipped unread.
-    #[derive(Deserialize)]
-    struct Created<'a> {
-        #[serde(borrow)]
-        id: std::borrow::Cow<'a, str>,
-    }
-    if status != 201 {
-        return None;
-    }
-    let created: Created<'_> = serde_json::from_slice(body).ok()?;
-    Some(format!("{}/{}", path.trim_end_matches('/'), created.id))
 }
 
 impl<'r, T, const STATUS: u16> Responder<'r, 'static> for Reply<T, STATUS> {

@@ -7,11 +7,11 @@ use schemars::schema::{InstanceType, Schema, SchemaObject, SubschemaValidation};
 use serde_json::{Map, Value};
 
 use crate::api::error::Error;
+use crate::api::state::App;
 use crate::domain::phone::{PhoneError, MAX_DIGITS, MIN_DIGITS};
 use crate::domain::rules::{self, NameError, MAX_USER_NAME_CHARS};
 use crate::domain::time::{parse_show_time, Millis};
 use crate::domain::{patterns, Phone, TicketId};
-use crate::service::App;
 
 /// `userName`: a string, trimmed, 1..=100 characters, no control characters.
 pub fn user_name_from_json(value: Option<&Value>) -> Result<String, Error> {
