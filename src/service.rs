@@ -112,27 +112,13 @@ fn begin_clock(clock: &SharedClock, last_trusted: Option<crate::domain::Millis>,
     clock.begin(last_trusted, config.clock_sync.synchronised(), tolerance);
 }
 
-/// The warning for a service anyone may use (no token, key or account is
-/// configured), in one line with the command that closes it.
-pub fn open_service_warning(address: IpAddr) -> String {
-    let who = if address.to_canonical().is_loopback() {
-        "anyone on this machine".to_owned()
-    } else {
-        format!("anyone who can reach {address}, beyond this machine,")
-    };
-    format!(
-        "boxoffice is open: no token, API key or staff account is configured, so {who} can read \
-         and change everything; close it with `boxoffice staff add LOGIN --role admin` on the \
-         stopped service"
-    )
-}
-
 /// The warning said at start-up: for a service that listens beyond this
 /// machine with no token configured and (as the database says) no account
 /// or key.
 fn start_warning(address: IpAddr, config: &Config, staff: bool) -> Option<String> {
     let closed = api::auth::tokens_configured(config) || staff;
-    (!closed && !address.to_canonical().is_loopback()).then(|| open_service_warning(address))
+    (!closed && !address.to_canonical().is_loopback())
+        .then(|| api::auth::open_service_warning(address))
 }
 
 /// The service's own log, at Rocket's `log_level` (`off` silences it).
@@ -144,8 +130,8 @@ fn service_log(figment: &Figment, config: &Config) -> ServiceLog {
 }
 
 /// Whether the database holds an account or a key, asked once at start-up
-/// (a failure to say counts as none: the first request asks again).
-fn staff_configured(bookings: &Arc<dyn Backend>) -> bool {
+/// (`None`: it could not say; the first request asks again).
+fn staff_configured(bookings: &Arc<dyn Backend>) -> Option<bool> {
     let bookings = Arc::clone(bookings);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -157,7 +143,6 @@ fn staff_configured(bookings: &Arc<dyn Backend>) -> bool {
     .join()
     .ok()
     .flatten()
-    .unwrap_or(false)
 }
 
 /// Builds the service from a figment (see [`crate::config::figment`]) and a clock.
@@ -211,13 +196,12 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         .extract_inner::<IpAddr>("address")
         .unwrap_or(Ipv4Addr::LOCALHOST.into());
     let staff = staff_configured(&bookings);
-    if let Some(warning) = start_warning(address, &config, staff) {
+    if let Some(warning) = start_warning(address, &config, staff.unwrap_or(false)) {
         eprintln!("boxoffice: warning: {warning}");
     }
-    let staff_seen = api::auth::StaffSeen::default();
-    if staff {
-        staff_seen.saw();
-    }
+    let staff_seen = api::state::StaffSeen::default();
+    let started = chrono::Utc::now().timestamp_millis();
+    staff_seen.asked(started, staff);
     let rocket = rocket::custom(figment)
         .mount(api::API_BASE, seed)
         .mount(api::V1_BASE, v1)

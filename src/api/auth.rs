@@ -7,8 +7,6 @@
 //! actor (there is no 403 on `/api`); `/v1` routes each name the least role
 //! they need (`v1::auth`).
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-
 use rocket::http::{Method, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket_okapi::gen::OpenApiGenerator;
@@ -39,42 +37,6 @@ pub enum Resolved {
     Unavailable,
 }
 
-/// Whether any account or key exists, remembered once one does (accounts
-/// and keys are never deleted); while none does, asked again at most once a
-/// second, so another process's first account closes this one soon.
-#[derive(Default)]
-pub struct StaffSeen {
-    seen: AtomicBool,
-    asked_at: AtomicI64,
-}
-
-/// How long "no account and no key" is believed without asking again.
-const OPEN_RECHECK_MS: Millis = 1000;
-
-impl StaffSeen {
-    pub fn saw(&self) {
-        self.seen.store(true, Ordering::Relaxed);
-    }
-
-    async fn configured(&self, app: &App) -> Result<bool, ()> {
-        if self.seen.load(Ordering::Relaxed) {
-            return Ok(true);
-        }
-        let now = now_ms();
-        let asked = self.asked_at.load(Ordering::Relaxed);
-        if asked != 0 && now.saturating_sub(asked) < OPEN_RECHECK_MS {
-            return Ok(false);
-        }
-        let configured = app.bookings.staff_configured().await.map_err(|_| ())?;
-        if configured {
-            self.saw();
-        } else {
-            self.asked_at.store(now.max(1), Ordering::Relaxed);
-        }
-        Ok(configured)
-    }
-}
-
 fn now_ms() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -94,10 +56,31 @@ pub async fn is_open(app: &App) -> Result<bool, ()> {
     if tokens_configured(&app.config) {
         return Ok(false);
     }
-    app.staff_seen
-        .configured(app)
-        .await
-        .map(|configured| !configured)
+    if app.staff_seen.seen() {
+        return Ok(false);
+    }
+    let now = now_ms();
+    if app.staff_seen.go_by_last(now) {
+        return Ok(true);
+    }
+    let configured = app.bookings.staff_configured().await.ok();
+    app.staff_seen.asked(now, configured);
+    configured.map(|configured| !configured).ok_or(())
+}
+
+/// The warning for a service anyone may use (no token, key or account is
+/// configured), in one line with the command that closes it.
+pub fn open_service_warning(address: std::net::IpAddr) -> String {
+    let who = if address.to_canonical().is_loopback() {
+        "anyone on this machine".to_owned()
+    } else {
+        format!("anyone who can reach {address}, beyond this machine,")
+    };
+    format!(
+        "boxoffice is open: no token, API key or staff account is configured, so {who} can read \
+         and change everything; close it with `boxoffice staff add LOGIN --role admin` on the \
+         stopped service"
+    )
 }
 
 /// The token of `Authorization: Bearer <token>` (the scheme in any case),

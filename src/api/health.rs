@@ -42,7 +42,7 @@ fn livez() -> Json<Health> {
 async fn readyz(app: &State<App>) -> (Status, Json<Health>) {
     let mut warnings = Vec::new();
     if crate::api::auth::is_open(app).await == Ok(true) {
-        warnings.push(crate::service::open_service_warning(app.address));
+        warnings.push(crate::api::auth::open_service_warning(app.address));
     }
     warnings.extend(app.bookings.warnings());
     match app.bookings.readiness() {

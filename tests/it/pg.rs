@@ -438,6 +438,7 @@ fn the_upgrade_to_schema_5_gives_every_stored_ticket_a_reference() {
     execute(
         &database.url,
         "ALTER TABLE tickets DROP COLUMN reference; DROP TABLE settings;
+         DROP TABLE staff, api_keys, sessions, login_throttle, audit;
          DELETE FROM schema_version WHERE version >= 5",
     );
     let (backend, probe) = open_at(&database.url).unwrap();
