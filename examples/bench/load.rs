@@ -391,7 +391,7 @@ impl Spike {
 
 /// Reads one answer into `buffer`; returns its status and where its body is.
 /// The server answers with a Content-Length (Rocket does for sized bodies).
-async fn read_answer(
+pub async fn read_answer(
     stream: &mut TcpStream,
     buffer: &mut Vec<u8>,
 ) -> Result<(u16, std::ops::Range<usize>), String> {

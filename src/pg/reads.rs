@@ -4,15 +4,15 @@
 use super::error::PgError;
 use super::records::{id_at, key, Db};
 use crate::domain::cinema::{Film, Screen};
-use crate::domain::holds::Hold;
+use crate::domain::holds::{HeldNow, Hold};
 use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::codec::{decode_film, decode_screen, decode_show, decode_ticket};
 use crate::usecases::cinema::ShowFilter;
 use crate::usecases::{Cursor, Page, PageRequest, ShowKey};
 
-/// A show, its tickets in booking order and its holds.
-pub type Listing = (Show, Vec<Ticket>, Vec<Hold>);
+/// A show, its tickets in booking order and what its live holds keep.
+pub type Listing = (Show, Vec<Ticket>, HeldNow);
 
 /// A page of `items`, read one past `limit` to know whether more follow.
 pub(super) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
@@ -108,7 +108,7 @@ impl Db<'_> {
             return Ok(None);
         };
         let tickets = self.all_tickets_of(&show).await?;
-        let holds = self.holds_of(show.id).await?;
+        let holds = self.held_now(&show).await?;
         Ok(Some((show, tickets, holds)))
     }
 
@@ -174,11 +174,11 @@ impl Db<'_> {
         }))
     }
 
-    pub async fn show_and_holds(&self, id: ShowId) -> Result<Option<(Show, Vec<Hold>)>, PgError> {
+    pub async fn show_and_holds(&self, id: ShowId) -> Result<Option<(Show, HeldNow)>, PgError> {
         let Some(show) = self.show(id, false).await? else {
             return Ok(None);
         };
-        let holds = self.holds_of(id).await?;
+        let holds = self.held_now(&show).await?;
         Ok(Some((show, holds)))
     }
 
@@ -193,12 +193,13 @@ impl Db<'_> {
         Ok(Some((hold, screen)))
     }
 
-    /// Shows in (start, id) order that pass `filter`, each with its holds.
+    /// Shows in (start, id) order that pass `filter`, each with what its live
+    /// holds keep.
     pub async fn shows(
         &self,
         filter: ShowFilter,
         request: PageRequest,
-    ) -> Result<Page<(Show, Vec<Hold>)>, PgError> {
+    ) -> Result<Page<(Show, HeldNow)>, PgError> {
         let after = request.after.unwrap_or(Cursor {
             at: i64::MIN,
             id: 0,
@@ -240,7 +241,7 @@ impl Db<'_> {
         });
         let mut items = Vec::with_capacity(page.items.len());
         for show in page.items {
-            let holds = self.holds_of(show.id).await?;
+            let holds = self.held_now(&show).await?;
             items.push((show, holds));
         }
         Ok(Page {
@@ -252,12 +253,12 @@ impl Db<'_> {
     pub async fn show_on_screen(
         &self,
         id: ShowId,
-    ) -> Result<Option<(Show, Screen, Vec<Hold>)>, PgError> {
+    ) -> Result<Option<(Show, Screen, HeldNow)>, PgError> {
         let Some(show) = self.show(id, false).await? else {
             return Ok(None);
         };
         let screen = self.screen_of(&show).await?;
-        let holds = self.holds_of(id).await?;
+        let holds = self.held_now(&show).await?;
         Ok(Some((show, screen, holds)))
     }
 

@@ -9,7 +9,7 @@ use tokio_postgres::Row;
 use super::error::PgError;
 use super::Ids;
 use crate::domain::cinema::{Film, Screen};
-use crate::domain::holds::Hold;
+use crate::domain::holds::{held, HeldNow, Hold, Kept};
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::{
     FilmId, HoldId, Millis, Reference, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
@@ -362,16 +362,44 @@ impl Db<'_> {
 
     // ---- holds ----
 
-    /// Every stored hold of a show, live or not.
-    pub async fn holds_of(&self, show: ShowId) -> Result<Vec<Hold>, PgError> {
+    /// What the holds of `show` live at this transaction's "now" keep: on
+    /// a seat map the live holds' seats (at most one hold a seat), else only
+    /// their places, summed from the show's index.
+    pub async fn held_now(&self, show: &Show) -> Result<HeldNow, PgError> {
+        if let Some(sold) = &show.sold_seats {
+            let kept = self.live_kept(show.id).await?;
+            let (seats, count) = held(&kept, self.now, Some(sold.map_len()));
+            return Ok(HeldNow { seats, count });
+        }
+        let row = self
+            .rows(
+                "SELECT coalesce(sum(places), 0)::bigint FROM holds
+                 WHERE show_id = $1 AND expires_at > $2",
+                &[&key(show.id.as_u128()), &self.now],
+            )
+            .await?;
+        let places: i64 = row
+            .first()
+            .ok_or_else(|| PgError::Corrupt("a sum gave no row".into()))?
+            .try_get(0)?;
+        Ok(HeldNow {
+            seats: None,
+            count: u32::try_from(places).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// What the holds of a show live at this transaction's "now" keep:
+    /// read through the (show, expiry) index, never the expired ones.
+    async fn live_kept(&self, show: ShowId) -> Result<Vec<Kept>, PgError> {
         let rows = self
             .rows(
-                "SELECT id, record FROM holds WHERE show_id = $1 ORDER BY id",
-                &[&key(show.as_u128())],
+                "SELECT id, record FROM holds WHERE show_id = $1 AND expires_at > $2
+                 ORDER BY expires_at, id",
+                &[&key(show.as_u128()), &self.now],
             )
             .await?;
         rows.iter()
-            .map(|row| Ok(decode_hold(id_at(row, 0)?, row.try_get(1)?)?))
+            .map(|row| Ok(decode_hold(id_at(row, 0)?, row.try_get(1)?)?.kept()))
             .collect()
     }
 
@@ -391,14 +419,15 @@ impl Db<'_> {
     pub async fn insert_hold(&self, hold: &Hold) -> Result<(), PgError> {
         let client = hold.client.map(|client| client.as_bytes().to_vec());
         self.exec(
-            "INSERT INTO holds (id, show_id, expires_at, record, client)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO holds (id, show_id, expires_at, record, client, places)
+             VALUES ($1, $2, $3, $4, $5, $6)",
             &[
                 &key(hold.id.as_u128()),
                 &key(hold.show_id.as_u128()),
                 &hold.expires_at,
                 &encode_hold(hold),
                 &client,
+                &count(hold.count),
             ],
         )
         .await?;
@@ -463,6 +492,19 @@ impl Db<'_> {
         )
         .await?;
         Ok(())
+    }
+
+    /// Writes a hold's new expiry; how many rows it changed (0: gone).
+    pub async fn update_hold(&self, hold: &Hold) -> Result<u64, PgError> {
+        self.exec(
+            "UPDATE holds SET expires_at = $2, record = $3 WHERE id = $1",
+            &[
+                &key(hold.id.as_u128()),
+                &hold.expires_at,
+                &encode_hold(hold),
+            ],
+        )
+        .await
     }
 
     pub async fn delete_hold(&self, id: HoldId) -> Result<u64, PgError> {

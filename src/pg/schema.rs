@@ -15,10 +15,10 @@ use tokio_postgres::{Client, Transaction};
 use super::error::PgError;
 use super::records::{id_at, key, reference_column, REFERENCE_ATTEMPTS};
 use crate::domain::Reference;
-use crate::store::codec::{decode_v3_ticket, encode_ticket};
+use crate::store::codec::{decode_hold, decode_v3_ticket, encode_ticket};
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -112,7 +112,11 @@ const MIGRATIONS: &[&str] = &[
          'cursor_secret',
          uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
      );",
-    // 7: staff accounts, API keys (a revoked one keeps its row, not its
+    // 7: a show's live holds are one range of (show, expiry), however many
+    // expired ones wait for the purge, and the places each keeps are in the
+    // index too (filled in for the holds there are by `places_of_every_hold`).
+    "ALTER TABLE holds ADD COLUMN places integer;",
+    // 8: staff accounts, API keys (a revoked one keeps its row, not its
     // digest), sessions by the digest of their token, wrong passwords in a
     // row per login, and the audit trail (never purged).
     "CREATE TABLE staff (
@@ -148,6 +152,36 @@ async fn after(number: i32, transaction: &Transaction<'_>) -> Result<(), PgError
     if number == 5 {
         references_for_every_ticket(transaction).await?;
     }
+    if number == 7 {
+        places_of_every_hold(transaction).await?;
+    }
+    Ok(())
+}
+
+/// Copies each stored hold's places from its record into its column; then
+/// the column is required and the show's index carries it.
+async fn places_of_every_hold(transaction: &Transaction<'_>) -> Result<(), PgError> {
+    let rows = transaction
+        .query("SELECT id, record FROM holds", &[])
+        .await?;
+    for row in &rows {
+        let id = id_at(row, 0)?;
+        let hold = decode_hold(id, row.try_get(1)?)?;
+        let places = i32::try_from(hold.count).unwrap_or(i32::MAX);
+        transaction
+            .execute(
+                "UPDATE holds SET places = $2 WHERE id = $1",
+                &[&key(id), &places],
+            )
+            .await?;
+    }
+    transaction
+        .batch_execute(
+            "ALTER TABLE holds ALTER COLUMN places SET NOT NULL;
+             DROP INDEX holds_by_show;
+             CREATE INDEX holds_by_show_expiry ON holds (show_id, expires_at) INCLUDE (places);",
+        )
+        .await?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use super::records::Db;
 use super::writes::{Outcome, Sold};
 use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
+use crate::domain::holds::HeldNow;
 use crate::domain::limits::ClientId;
 use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
@@ -408,7 +409,7 @@ impl Bookings for PgBackend {
         let expire_after = self.rules.expire_after_ms;
         let now = self.clock.now_or_last();
         Ok(found.map(|(show, tickets, holds)| {
-            ShowTickets::at(show, tickets, &holds, expire_after, now)
+            ShowTickets::at(show, tickets, holds.count, expire_after, now)
         }))
     }
 
@@ -521,11 +522,10 @@ impl Cinema for PgBackend {
             show,
             |db, show| {
                 Box::pin(async move {
-                    let now = db.now;
                     Ok(db
                         .create_show(show)
                         .await?
-                        .map(|show| show_view(show, &[], now)))
+                        .map(|show| show_view(show, &HeldNow::nothing())))
                 })
             },
             once,
@@ -537,8 +537,7 @@ impl Cinema for PgBackend {
         let found = self
             .read(id, |db, id| Box::pin(db.show_and_holds(*id)))
             .await?;
-        let now = self.clock.now_or_last();
-        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
+        Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
@@ -547,8 +546,7 @@ impl Cinema for PgBackend {
                 Box::pin(db.shows(*filter, *page))
             })
             .await?;
-        let now = self.clock.now_or_last();
-        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
+        Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
     async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
@@ -560,8 +558,7 @@ impl Cinema for PgBackend {
         let found = self
             .read(show, |db, show| Box::pin(db.show_on_screen(*show)))
             .await?;
-        let now = self.clock.now_or_last();
-        Ok(found.map(|(show, screen, holds)| show_seats(&show, Arc::new(screen), &holds, now)))
+        Ok(found.map(|(show, screen, held)| show_seats(&show, Arc::new(screen), &held)))
     }
 
     async fn show_bookings(
@@ -677,6 +674,27 @@ impl Holds for PgBackend {
     async fn release_hold(&self, id: HoldId, once: Once<()>) -> Result<Written<()>, Error> {
         self.write(id, |db, id| Box::pin(db.release_hold(*id)), once)
             .await
+    }
+
+    async fn extend_hold(
+        &self,
+        id: HoldId,
+        hold_for_ms: i64,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error> {
+        self.write(
+            (id, hold_for_ms),
+            |db, (id, hold_for_ms)| {
+                Box::pin(async move {
+                    let now = db.now;
+                    map(db.extend_hold(*id, *hold_for_ms).await, |(hold, screen)| {
+                        hold_view(&hold, &screen, now)
+                    })
+                })
+            },
+            once,
+        )
+        .await
     }
 
     async fn confirm_hold(

@@ -5,7 +5,7 @@
 use super::error::PgError;
 use super::records::{key, Db, Lock};
 use crate::domain::cinema::{show_end, Film, Layout, Screen, MAX_RUNTIME_MINUTES};
-use crate::domain::holds::{expiry, held, Hold};
+use crate::domain::holds::{expiry, extended_expiry, Hold};
 use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
 use crate::domain::rules::{self, expiry_cutoff, is_expired, Move};
 use crate::domain::sales::{ensure_on_sale, release, sell_held, take_seats, Party};
@@ -67,9 +67,8 @@ fn count_of(request: &SeatRequest, seats: usize) -> u32 {
 impl Db<'_> {
     /// What live holds keep of `show` now: its seats (on a seat map) and count.
     async fn held(&self, show: &Show) -> Result<(Option<SeatSet>, u32), PgError> {
-        let holds = self.holds_of(show.id).await?;
-        let map_len = show.sold_seats.as_ref().map(SeatSet::map_len);
-        Ok(held(&holds, self.now, map_len))
+        let held = self.held_now(show).await?;
+        Ok((held.seats, held.count))
     }
 
     // ---- /api ----
@@ -654,6 +653,34 @@ impl Db<'_> {
             self.put_cooldown(&cooldown).await?;
         }
         Ok(Ok(()))
+    }
+
+    /// More time for a live hold (see `extended_expiry`).
+    pub async fn extend_hold(&self, id: HoldId, hold_for_ms: i64) -> Outcome<(Hold, Screen)> {
+        let Some(old) = self.hold(id).await? else {
+            refuse!(Refusal::HoldNotFound);
+        };
+        if !old.is_live(self.now) {
+            refuse!(Refusal::HoldExpired);
+        }
+        // Locked, as a sale locks it: a hold another process already let
+        // go and sold from is never brought back.
+        let Some(show) = self.show(old.show_id, true).await? else {
+            refuse!(Refusal::ShowNotFound);
+        };
+        if still_free(&show, &old).is_none() {
+            refuse!(Refusal::HoldExpired);
+        }
+        let screen = self.screen_of(&show).await?;
+        let hold = Hold {
+            expires_at: extended_expiry(&old, self.now, hold_for_ms, self.rules, show.starts_at),
+            ..old
+        };
+        if self.update_hold(&hold).await? == 0 {
+            // Released, confirmed or purged since it was read.
+            refuse!(Refusal::HoldNotFound);
+        }
+        Ok(Ok((hold, screen)))
     }
 
     /// Turns a live hold into a booking of exactly its seats.

@@ -23,8 +23,8 @@ use super::tables::{
     HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
     ID_HIGH_WATER, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, META,
     REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SESSION_DIGEST_TO_SESSION, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
-    SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
+    SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 
 /// What a backup copied.
@@ -133,7 +133,8 @@ fn copy_every_table(source: &ReadTransaction, copy: &Database) -> Result<(usize,
     entries += copy_multimap(source, &txn, SHOW_ID_TO_TICKET_IDS, &mut copied)?;
     entries += copy_table(source, &txn, REFERENCE_TO_TICKET_ID, &mut copied)?;
     entries += copy_table(source, &txn, HOLD_ID_TO_HOLD, &mut copied)?;
-    entries += copy_multimap(source, &txn, SHOW_ID_TO_HOLD_IDS, &mut copied)?;
+    entries += copy_table(source, &txn, SHOW_EXPIRY_HOLD_TO_KEPT, &mut copied)?;
+    entries += copy_table(source, &txn, SHOW_ID_TO_KEPT_PLACES, &mut copied)?;
     entries += copy_multimap(source, &txn, HOLD_EXPIRY_TO_HOLD_IDS, &mut copied)?;
     entries += copy_multimap(source, &txn, CLIENT_TO_HOLD_IDS, &mut copied)?;
     entries += copy_table(source, &txn, COOLDOWN_KEY_TO_COOLDOWN, &mut copied)?;

@@ -8,7 +8,7 @@ use std::path::Path;
 use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable};
 
 use super::codec::{
-    decode_account, decode_answer, decode_audit, decode_film, decode_hold, decode_key,
+    decode_account, decode_answer, decode_audit, decode_film, decode_hold, decode_kept, decode_key,
     decode_screen, decode_session, decode_show, decode_ticket,
 };
 use super::error::StoreError;
@@ -17,8 +17,8 @@ use super::tables::{
     AUDIT_ID_TO_ENTRY, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
     HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY,
     LOGIN_TO_STAFF_ID, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SESSION_DIGEST_TO_SESSION, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
-    SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
+    SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 use crate::domain::holds::Hold;
 use crate::domain::seating::SeatMap;
@@ -344,22 +344,7 @@ fn check_holds(
             Err(error) => found.push(error.to_string()),
         }
     }
-    let mut listed = BTreeSet::new();
-    for entry in txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?.iter()? {
-        let (show, ids) = entry?;
-        for id in ids {
-            let id = id?.value();
-            match holds.get(&id) {
-                Some(hold) if hold.show_id.as_u128() == show.value() => {
-                    listed.insert(id);
-                }
-                _ => found.push(format!(
-                    "the hold index has hold {} out of place",
-                    HoldId::from_u128(id)
-                )),
-            }
-        }
-    }
+    let listed = check_show_hold_index(txn, &holds, found)?;
     let mut expiring = BTreeSet::new();
     for entry in txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?.iter()? {
         let (at, ids) = entry?;
@@ -412,6 +397,61 @@ fn check_holds(
         }
     }
     Ok(())
+}
+
+/// The show's index of holds is what the rules read: each entry must say
+/// what its hold says, and each show's total of places held must be its
+/// holds' sum, or seats would be sold twice or never. The holds listed.
+fn check_show_hold_index(
+    txn: &ReadTransaction,
+    holds: &BTreeMap<u128, Hold>,
+    found: &mut Vec<String>,
+) -> Result<BTreeSet<u128>, StoreError> {
+    let mut listed = BTreeSet::new();
+    for entry in txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?.iter()? {
+        let (key, value) = entry?;
+        let (show, expires_at, id) = key.value();
+        let name = HoldId::from_u128(id);
+        let kept = match decode_kept(id, expires_at, value.value()) {
+            Ok(kept) => kept,
+            Err(error) => {
+                found.push(error.to_string());
+                continue;
+            }
+        };
+        match holds.get(&id) {
+            Some(hold) if hold.show_id.as_u128() == show && hold.kept() == kept => {
+                listed.insert(id);
+            }
+            Some(hold) if hold.show_id.as_u128() == show => found.push(format!(
+                "the show index says hold {name} keeps other seats or another expiry than the hold: {} place(s) until {} against {} until {}",
+                kept.count, kept.expires_at, hold.count, hold.expires_at
+            )),
+            _ => found.push(format!("the show index has hold {name} out of place")),
+        }
+    }
+    let mut places: BTreeMap<u128, u64> = BTreeMap::new();
+    for hold in holds.values() {
+        *places.entry(hold.show_id.as_u128()).or_default() += u64::from(hold.count);
+    }
+    for entry in txn.open_table(SHOW_ID_TO_KEPT_PLACES)?.iter()? {
+        let (show, total) = entry?;
+        let (show, total) = (show.value(), total.value());
+        let kept = places.remove(&show).unwrap_or(0);
+        if kept != total {
+            found.push(format!(
+                "show {} counts {total} places held but its holds keep {kept}",
+                ShowId::from_u128(show)
+            ));
+        }
+    }
+    for (show, kept) in places {
+        found.push(format!(
+            "show {} counts no places held but its holds keep {kept}",
+            ShowId::from_u128(show)
+        ));
+    }
+    Ok(listed)
 }
 
 /// Every ticket's reference is in the index, naming it, and the index names

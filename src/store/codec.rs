@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::cinema::{Film, Layout, Screen};
-use crate::domain::holds::Hold;
+use crate::domain::holds::{Hold, Kept};
 use crate::domain::ids::spell;
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
@@ -552,6 +552,40 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
         expires_at: record.expires_at,
         created_at: record.created_at,
         client,
+    })
+}
+
+/// What a hold keeps, as its show's index lists it
+/// ([`SHOW_EXPIRY_HOLD_TO_KEPT`](super::tables::SHOW_EXPIRY_HOLD_TO_KEPT)).
+#[derive(Serialize, Deserialize)]
+struct KeptRecord {
+    count: u32,
+    seats: Vec<u16>,
+}
+
+/// The index key of what `hold` keeps: (show, expires at, hold).
+pub fn kept_key(show: ShowId, kept: &Kept) -> (u128, i64, u128) {
+    (show.as_u128(), kept.expires_at, kept.hold.as_u128())
+}
+
+pub fn encode_kept(kept: &Kept) -> Vec<u8> {
+    encode(
+        &kept.hold.as_u128().to_be_bytes(),
+        &KeptRecord {
+            count: kept.count,
+            seats: kept.seats.iter().map(|seat| seat.0).collect(),
+        },
+    )
+}
+
+/// The index entry of hold `hold`, expiring at `expires_at`.
+pub fn decode_kept(hold: u128, expires_at: Millis, bytes: &[u8]) -> Result<Kept, DecodeError> {
+    let record: KeptRecord = decode("held seats of hold", &hold.to_be_bytes(), bytes)?;
+    Ok(Kept {
+        hold: HoldId::from_u128(hold),
+        expires_at,
+        count: record.count,
+        seats: record.seats.into_iter().map(SeatIndex).collect(),
     })
 }
 

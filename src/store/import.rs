@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use redb::{Builder, Durability, ReadableTable, ReadableTableMetadata};
 
 use super::codec::{
-    encode_account, encode_answer, encode_audit, encode_film, encode_hold, encode_key,
-    encode_screen, encode_show, encode_ticket, AnswerRecord,
+    encode_account, encode_answer, encode_audit, encode_film, encode_hold, encode_kept, encode_key,
+    encode_screen, encode_show, encode_ticket, kept_key, AnswerRecord,
 };
 use super::error::StoreError;
 use super::schema;
@@ -19,8 +19,9 @@ use super::tables::{
     AUDIT_ID_TO_ENTRY, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
     HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER,
     KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LAST_ID_KEY, LOGIN_TO_STAFF_ID, REFERENCE_TO_TICKET_ID,
-    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW,
-    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
+    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES,
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT,
+    TICKET_ID_TO_TICKET,
 };
 use super::Store;
 use crate::domain::cinema::{Film, Screen};
@@ -379,13 +380,20 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
             references.insert(ticket.reference.as_u32(), ticket.id.as_u128())?;
         }
         let mut holds = txn.open_table(HOLD_ID_TO_HOLD)?;
-        let mut show_holds = txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?;
+        let mut show_kept = txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?;
+        let mut places = BTreeMap::<u128, u64>::new();
         let mut expiries = txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
         for (_, hold) in &records.holds {
             let id = hold.id.as_u128();
             holds.insert(id, encode_hold(hold).as_slice())?;
-            show_holds.insert(hold.show_id.as_u128(), id)?;
+            let kept = hold.kept();
+            show_kept.insert(kept_key(hold.show_id, &kept), encode_kept(&kept).as_slice())?;
+            *places.entry(hold.show_id.as_u128()).or_default() += u64::from(hold.count);
             expiries.insert(hold.expires_at, id)?;
+        }
+        let mut totals = txn.open_table(SHOW_ID_TO_KEPT_PLACES)?;
+        for (show, places) in places {
+            totals.insert(show, places)?;
         }
         let mut answers = txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?;
         let mut times = txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?;

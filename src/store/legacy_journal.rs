@@ -238,7 +238,7 @@ fn apply(txn: &WriteTransaction, mut entries: &[u8]) -> Result<(), StoreError> {
             7 => change.on_table(txn, tables::TICKET_ID_TO_TICKET),
             8 => change.on_multimap(txn, tables::SHOW_ID_TO_TICKET_IDS),
             9 => change.on_table(txn, tables::HOLD_ID_TO_HOLD),
-            10 => change.on_multimap(txn, tables::SHOW_ID_TO_HOLD_IDS),
+            10 => change.on_multimap(txn, schema::SHOW_ID_TO_HOLD_IDS),
             11 => change.on_multimap(txn, tables::HOLD_EXPIRY_TO_HOLD_IDS),
             12 => change.on_table(txn, tables::IDEMPOTENCY_KEY_TO_ANSWER),
             13 => change.on_multimap(txn, tables::IDEMPOTENCY_TIME_TO_KEYS),

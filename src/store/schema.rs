@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Database, ReadableDatabase, ReadableTable, TableDefinition, TableError, TableHandle,
-    WriteTransaction,
+    Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition,
+    TableError, TableHandle, WriteTransaction,
 };
 
 use super::codec::{
-    decode_legacy_show, decode_legacy_ticket, decode_v3_ticket, encode_show, encode_ticket,
+    decode_hold, decode_legacy_show, decode_legacy_ticket, decode_v3_ticket, encode_kept,
+    encode_show, encode_ticket, kept_key,
 };
 use super::error::StoreError;
 use super::tables::{
@@ -19,13 +20,13 @@ use super::tables::{
     FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER,
     IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY,
     LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, META, REFERENCE_TO_TICKET_ID, SCHEMA_VERSION_KEY,
-    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SESSION_DIGEST_TO_SESSION, SHOW_ID_TO_HOLD_IDS,
-    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT,
-    TICKET_ID_TO_TICKET,
+    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SESSION_DIGEST_TO_SESSION,
+    SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 6;
+pub const SCHEMA_VERSION: u64 = 7;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -57,9 +58,19 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         from: 5,
+        apply: holds_by_show_and_expiry,
+    },
+    Migration {
+        from: 6,
         apply: staff_keys_sessions_and_audit,
     },
 ];
+
+/// Up to schema 5, a show's holds: show → hold ids, live or expired, each
+/// read to judge the show. Schema 6 keeps [`SHOW_EXPIRY_HOLD_TO_KEPT`]
+/// instead; a journal of an earlier release still names this one.
+pub(super) const SHOW_ID_TO_HOLD_IDS: MultimapTableDefinition<u128, u128> =
+    MultimapTableDefinition::new("show_id_to_hold_ids");
 
 /// What opening a file has to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,7 +253,8 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
     txn.open_table(REFERENCE_TO_TICKET_ID)?;
     txn.open_table(HOLD_ID_TO_HOLD)?;
-    txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?;
+    txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?;
+    txn.open_table(SHOW_ID_TO_KEPT_PLACES)?;
     txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
     txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?;
     txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?;
@@ -250,7 +262,7 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     staff_keys_sessions_and_audit(txn)
 }
 
-/// Schema 6 has staff accounts, API keys, sessions, the slowing of wrong
+/// Schema 7 has staff accounts, API keys, sessions, the slowing of wrong
 /// passwords and the audit trail; a file from before has none of them, so
 /// the new tables start empty.
 fn staff_keys_sessions_and_audit(txn: &WriteTransaction) -> Result<(), StoreError> {
@@ -348,6 +360,31 @@ fn shows_on_the_default_screen(txn: &WriteTransaction) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Schema 6 lists a show's holds by expiry, each with what it keeps, in
+/// place of the plain list of their ids, and the places they keep in all:
+/// built from every stored hold record, the one source of truth.
+fn holds_by_show_and_expiry(txn: &WriteTransaction) -> Result<(), StoreError> {
+    {
+        let holds = txn.open_table(HOLD_ID_TO_HOLD)?;
+        let mut index = txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?;
+        let mut places = std::collections::BTreeMap::<u128, u64>::new();
+        for entry in ReadableTable::iter(&holds)? {
+            let (id, bytes) = entry?;
+            let hold = decode_hold(id.value(), bytes.value())?;
+            let kept = hold.kept();
+            index.insert(kept_key(hold.show_id, &kept), encode_kept(&kept).as_slice())?;
+            *places.entry(hold.show_id.as_u128()).or_default() += u64::from(hold.count);
+        }
+        let mut totals = txn.open_table(SHOW_ID_TO_KEPT_PLACES)?;
+        for (show, places) in places {
+            totals.insert(show, places)?;
+        }
+    }
+    // A file older than schema 3 had no holds, nor this table.
+    txn.delete_multimap_table(SHOW_ID_TO_HOLD_IDS)?;
+    Ok(())
+}
+
 /// Schema 4 gives every ticket a short reference, unique among live
 /// tickets: in id order, each takes its first candidate no earlier one took,
 /// in its record and in the reference index.
@@ -437,5 +474,75 @@ mod tests {
             assert_eq!(indexed.value(), ticket.id.as_u128());
         }
         assert_eq!(ReadableTableMetadata::len(&references).unwrap(), 2);
+    }
+
+    #[test]
+    fn the_upgrade_to_schema_6_lists_every_hold_under_its_show_by_expiry() {
+        use crate::domain::holds::Hold;
+        use crate::domain::seating::SeatIndex;
+        use crate::domain::HoldId;
+        use crate::store::codec::{decode_kept, encode_hold};
+        use redb::MultimapTableHandle;
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("old.redb")).unwrap();
+        create(&db).unwrap();
+        let hold = |id: u128, show: u128, seats: &[u16], expires_at| Hold {
+            id: HoldId::from_u128(id),
+            show_id: ShowId::from_u128(show),
+            seats: seats.iter().copied().map(SeatIndex).collect(),
+            count: u32::try_from(seats.len()).unwrap().max(1),
+            expires_at,
+            created_at: 0,
+            client: None,
+        };
+        let holds = [
+            hold(10, 1, &[3, 4], 9_000),
+            hold(11, 1, &[], 5_000),
+            hold(12, 2, &[0], 7_000),
+        ];
+        let txn = db.begin_write().unwrap();
+        {
+            txn.open_table(META)
+                .unwrap()
+                .insert(SCHEMA_VERSION_KEY, 5)
+                .unwrap();
+            txn.delete_table(SHOW_EXPIRY_HOLD_TO_KEPT).unwrap();
+            let mut records = txn.open_table(HOLD_ID_TO_HOLD).unwrap();
+            let mut by_show = txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS).unwrap();
+            for hold in &holds {
+                let id = hold.id.as_u128();
+                records.insert(id, encode_hold(hold).as_slice()).unwrap();
+                by_show.insert(hold.show_id.as_u128(), id).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        assert_eq!(plan(&db, "old").unwrap(), Plan::Upgrade { from: 5 });
+        upgrade(&db, 5, "old").unwrap();
+        assert_eq!(plan(&db, "old").unwrap(), Plan::Current);
+        let txn = db.begin_read().unwrap();
+        let index = txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT).unwrap();
+        let listed: Vec<_> = ReadableTable::iter(&index)
+            .unwrap()
+            .map(|entry| {
+                let (key, value) = entry.unwrap();
+                let (show, expires_at, id) = key.value();
+                (show, decode_kept(id, expires_at, value.value()).unwrap())
+            })
+            .collect();
+        // By show, then by expiry.
+        let expected = vec![
+            (1, holds[1].kept()),
+            (1, holds[0].kept()),
+            (2, holds[2].kept()),
+        ];
+        assert_eq!(listed, expected);
+        let totals = txn.open_table(SHOW_ID_TO_KEPT_PLACES).unwrap();
+        assert_eq!(totals.get(1).unwrap().unwrap().value(), 3);
+        assert_eq!(totals.get(2).unwrap().unwrap().value(), 1);
+        assert!(txn
+            .list_multimap_tables()
+            .unwrap()
+            .all(|table| table.name() != SHOW_ID_TO_HOLD_IDS.name()));
     }
 }

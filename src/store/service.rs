@@ -12,7 +12,7 @@ use super::writes::{Held, Sold};
 use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
-use crate::domain::holds::{held, Hold};
+use crate::domain::holds::{HeldNow, Hold};
 use crate::domain::seating::SeatSet;
 use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
@@ -173,11 +173,13 @@ impl Bookings for RedbBookings {
     }
 
     async fn show(&self, key: ShowKey) -> Result<Option<ShowTickets>, Error> {
-        let found = self.read(move |store| store.show_with_tickets(key)).await?;
-        let expire_after = self.store.rules().expire_after_ms;
         let now = self.clock.now_or_last();
+        let found = self
+            .read(move |store| store.show_with_tickets(key, now))
+            .await?;
+        let expire_after = self.store.rules().expire_after_ms;
         Ok(found.map(|(show, tickets, holds)| {
-            ShowTickets::at(show, tickets, &holds, expire_after, now)
+            ShowTickets::at(show, tickets, holds.count, expire_after, now)
         }))
     }
 
@@ -213,8 +215,8 @@ impl Bookings for RedbBookings {
 
 /// A show's counts at `now`: what live holds keep is neither sold nor
 /// available.
-pub(crate) fn show_view(show: Show, holds: &[Hold], now: Millis) -> ShowView {
-    let (_, held) = held(holds, now, None);
+pub(crate) fn show_view(show: Show, held: &HeldNow) -> ShowView {
+    let held = held.count;
     ShowView {
         available: show.capacity.saturating_sub(show.sold).saturating_sub(held),
         held,
@@ -269,12 +271,7 @@ fn sold_view(Sold { ticket, screen }: Sold) -> Booking {
 }
 
 /// Every seat of `show` in row order, with its state at `now`.
-pub(crate) fn show_seats(
-    show: &Show,
-    screen: Arc<Screen>,
-    holds: &[Hold],
-    now: Millis,
-) -> ShowSeats {
+pub(crate) fn show_seats(show: &Show, screen: Arc<Screen>, held: &HeldNow) -> ShowSeats {
     let Some(map) = screen.layout.seat_map() else {
         return ShowSeats {
             screen,
@@ -283,9 +280,7 @@ pub(crate) fn show_seats(
     };
     let none = SeatSet::new(map.len());
     let sold = show.sold_seats.as_ref().unwrap_or(&none);
-    let held = held(holds, now, Some(map.len()))
-        .0
-        .unwrap_or_else(|| none.clone());
+    let held = held.seats.as_ref().unwrap_or(&none);
     let states = map
         .iter()
         .map(|(index, _, seat)| {
@@ -379,10 +374,9 @@ impl Cinema for RedbBookings {
         self.writer
             .write_once(
                 move |batch| {
-                    let now = batch.now();
                     Ok(batch
                         .create_show(&show)?
-                        .map(|show| show_view(show, &[], now)))
+                        .map(|show| show_view(show, &HeldNow::nothing())))
                 },
                 once,
             )
@@ -390,15 +384,17 @@ impl Cinema for RedbBookings {
     }
 
     async fn show_view(&self, id: ShowId) -> Result<Option<ShowView>, Error> {
-        let found = self.read(move |store| store.show(id)).await?;
         let now = self.clock.now_or_last();
-        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
+        let found = self.read(move |store| store.show(id, now)).await?;
+        Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error> {
-        let found = self.read(move |store| store.shows(filter, page)).await?;
         let now = self.clock.now_or_last();
-        Ok(found.map(|(show, holds)| show_view(show, &holds, now)))
+        let found = self
+            .read(move |store| store.shows(filter, page, now))
+            .await?;
+        Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
     async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
@@ -408,9 +404,11 @@ impl Cinema for RedbBookings {
     }
 
     async fn seats(&self, show: ShowId) -> Result<Option<ShowSeats>, Error> {
-        let found = self.read(move |store| store.show_on_screen(show)).await?;
         let now = self.clock.now_or_last();
-        Ok(found.map(|(show, screen, holds)| show_seats(&show, screen, &holds, now)))
+        let found = self
+            .read(move |store| store.show_on_screen(show, now))
+            .await?;
+        Ok(found.map(|(show, screen, held)| show_seats(&show, screen, &held)))
     }
 
     async fn show_bookings(
@@ -515,6 +513,25 @@ impl Holds for RedbBookings {
     async fn release_hold(&self, id: HoldId, once: Once<()>) -> Result<Written<()>, Error> {
         self.writer
             .write_once(move |batch| batch.release_hold(id), once)
+            .await
+    }
+
+    async fn extend_hold(
+        &self,
+        id: HoldId,
+        hold_for_ms: i64,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error> {
+        self.writer
+            .write_once(
+                move |batch| {
+                    let now = batch.now();
+                    Ok(batch
+                        .extend_hold(id, hold_for_ms)?
+                        .map(|Held { hold, screen }| hold_view(&hold, &screen, now)))
+                },
+                once,
+            )
             .await
     }
 

@@ -52,9 +52,18 @@ pub const REFERENCE_TO_TICKET_ID: TableDefinition<u32, u128> =
     TableDefinition::new("reference_to_ticket_id");
 
 pub const HOLD_ID_TO_HOLD: TableDefinition<u128, &[u8]> = TableDefinition::new("hold_id_to_hold");
-/// A show's holds, live or expired until the purge takes them.
-pub const SHOW_ID_TO_HOLD_IDS: MultimapTableDefinition<u128, u128> =
-    MultimapTableDefinition::new("show_id_to_hold_ids");
+/// A show's holds, live or expired until the purge takes them, in expiry
+/// order: (show, expires at, hold) → what the hold keeps (its count and
+/// seats). Written and deleted with the hold, in the same transaction, so
+/// a show's live holds at `now` are the one range after (show, now): read
+/// without the holds that expired, however many wait for the purge.
+pub const SHOW_EXPIRY_HOLD_TO_KEPT: TableDefinition<(u128, i64, u128), &[u8]> =
+    TableDefinition::new("show_expiry_hold_to_kept");
+/// The places all stored holds of a show keep, live or expired, written
+/// with them: a general-admission show's live places are this less those
+/// of the expired range when that range is the shorter one.
+pub const SHOW_ID_TO_KEPT_PLACES: TableDefinition<u128, u64> =
+    TableDefinition::new("show_id_to_kept_places");
 /// When each hold expires, for the purge.
 pub const HOLD_EXPIRY_TO_HOLD_IDS: MultimapTableDefinition<i64, u128> =
     MultimapTableDefinition::new("hold_expiry_to_hold_ids");

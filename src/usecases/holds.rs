@@ -48,6 +48,15 @@ pub trait Holds: Send + Sync + 'static {
     async fn hold(&self, id: HoldId) -> Result<Option<HoldView>, Error>;
     /// Frees its seats at once; an expired hold is released all the same.
     async fn release_hold(&self, id: HoldId, once: Once<()>) -> Result<Written<()>, Error>;
+    /// More time for a live hold: it expires `hold_for_ms` from now, never
+    /// past its making + `hold_max` nor the show's start; an expired one is
+    /// refused (`HoldExpired`).
+    async fn extend_hold(
+        &self,
+        id: HoldId,
+        hold_for_ms: i64,
+        once: Once<HoldView>,
+    ) -> Result<Written<HoldView>, Error>;
     /// A booking of exactly the held seats, in one transaction; an expired
     /// hold is refused (`HoldExpired`).
     async fn confirm_hold(

@@ -1,7 +1,6 @@
 //! The use cases of the seed-compatible `/api` routes.
 
 use super::{Error, Once, Readiness, Written};
-use crate::domain::holds::{held, Hold};
 use crate::domain::rules::is_expired;
 use crate::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
 
@@ -41,17 +40,18 @@ pub struct ShowTickets {
 }
 
 impl ShowTickets {
-    /// A show as read, with its tickets and stored holds, judged at `now`.
+    /// A show as read, with its tickets and the places its live holds
+    /// keep, judged at `now`.
     pub fn at(
         show: Show,
         tickets: Vec<Ticket>,
-        holds: &[Hold],
+        held: u32,
         expire_after: Millis,
         now: Millis,
     ) -> Self {
         Self {
             expired: is_expired(show.starts_at, expire_after, now),
-            held: held(holds, now, None).1,
+            held,
             show,
             tickets,
         }

@@ -1797,6 +1797,16 @@ fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
                 vec![],
             )
             .await;
+        // The 26-character number stays inside the receipt.
+        let inside = counter
+            .script(
+                "const id = document.getElementById('receipt-id').getBoundingClientRect(); \
+                 const card = document.getElementById('receipt').getBoundingClientRect(); \
+                 return id.right <= card.right && card.right <= innerWidth",
+                vec![],
+            )
+            .await;
+        assert_eq!(inside, json!(true), "the booking number leaves the receipt");
         let id = counter.text("#receipt-id").await;
         let (_, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
         assert_eq!(booking["seats"], json!(["C3", "C4"]), "{booking}");
@@ -2152,6 +2162,124 @@ fn a_kiosk_set_up_with_its_key_in_the_address_keeps_it_and_may_only_sell() {
         kiosk.no_uncaught_errors(&[]).await;
         let (_, films) = stage.api("GET", "/v1/films", None);
         assert_eq!(films["items"], json!([]), "a kiosk key made no film");
+        kiosk.close().await;
+    });
+}
+
+/// Presses the button `id` twice in one go, as a hasty finger does.
+async fn press_twice(browser: &Browser, id: &str) {
+    browser
+        .script(
+            "const button = document.getElementById(arguments[0]); \
+             button.click(); button.click(); return true",
+            vec![json!(id)],
+        )
+        .await;
+}
+
+/// On a phone, before a hold runs out, the kiosk offers "More time"; it
+/// gets the hold's first length again from now, so the seats are still
+/// held after the first expiry and the booking goes through. A double
+/// press of Hold, More time or Confirm sends it once, with its key.
+#[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
+fn on_a_phone_more_time_keeps_the_hold() {
+    let env = [("ROCKET_HOLD_FOR", "20s")];
+    run("more_time_phone", &env, None, |stage| async move {
+        let (film, show) = seat_map_show(&stage, "Extra Time");
+        let kiosk = stage.browser().await;
+        kiosk.viewport(390, 844).await;
+        kiosk
+            .seats_of(&stage.url("/kiosk?idle=600"), &film, &show)
+            .await;
+        kiosk.click("#seat-D4").await;
+        // Every write the page sends from here on is noted with its key.
+        kiosk
+            .script(
+                "window.sent = []; const original = window.fetch; \
+                 window.fetch = (url, init = {}) => { \
+                   const method = init.method || 'GET'; \
+                   if (method !== 'GET') sent.push([method, String(url), (init.headers || {})['Idempotency-Key'] || null]); \
+                   return original(url, init); }; return true",
+                vec![],
+            )
+            .await;
+        // A double press holds once.
+        press_twice(&kiosk, "hold").await;
+        let first = Instant::now();
+        kiosk.view("details").await;
+        assert_eq!(held(&stage, &show), 1);
+        kiosk.type_into("#user-name", "Tia Long").await;
+        kiosk.type_into("#phone", "5550007777").await;
+        kiosk
+            .until(
+                "the hold's warning",
+                "return !document.getElementById('hold-warning').hidden",
+                vec![],
+            )
+            .await;
+        assert!(kiosk
+            .text("#hold-warning")
+            .await
+            .starts_with("Need more time?"));
+        assert!(kiosk.in_view("#more-time").await, "More time is off screen");
+        stage.shot(&kiosk, "warned").await;
+        // Five seconds on, more time: the hold's first 20 s again.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        press_twice(&kiosk, "more-time").await;
+        kiosk
+            .until(
+                "the warning gone",
+                "return document.getElementById('hold-warning').hidden",
+                vec![],
+            )
+            .await;
+        stage.shot(&kiosk, "more-time").await;
+        // Past the first expiry, the seat is still held for this customer.
+        let past = Duration::from_secs(21).saturating_sub(first.elapsed());
+        tokio::time::sleep(past).await;
+        assert_eq!(held(&stage, &show), 1, "the hold was kept");
+        assert_eq!(kiosk.text("#steps [aria-current=step]").await, "Details");
+        press_twice(&kiosk, "confirm").await;
+        kiosk.view("done").await;
+        assert_eq!(kiosk.text("#done-seats").await, "D4");
+        stage.shot(&kiosk, "booked").await;
+        // One hold, one more time, one booking: each sent once, with a key.
+        let (_, bookings) = stage.api("GET", &format!("/v1/shows/{show}/bookings"), None);
+        assert_eq!(
+            bookings["items"].as_array().map(Vec::len),
+            Some(1),
+            "{bookings}"
+        );
+        let sent = kiosk.script("return window.sent", vec![]).await;
+        let sent = sent.as_array().expect("the writes");
+        let kinds: Vec<String> = sent
+            .iter()
+            .map(|write| {
+                let path = write[1].as_str().unwrap_or_default();
+                let last = path.rsplit('/').next().unwrap_or_default();
+                format!(
+                    "{} {}",
+                    write[0].as_str().unwrap_or_default(),
+                    if last == "holds" || last == "confirm" {
+                        last
+                    } else {
+                        "one"
+                    }
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["POST holds", "PATCH one", "POST confirm"],
+            "{sent:?}"
+        );
+        assert!(
+            sent.iter()
+                .all(|write| write[2].as_str().is_some_and(|key| !key.is_empty())),
+            "a write without an Idempotency-Key: {sent:?}"
+        );
+        kiosk.no_uncaught_errors(&[]).await;
         kiosk.close().await;
     });
 }

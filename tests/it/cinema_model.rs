@@ -138,6 +138,8 @@ pub enum Call {
     Cancel(TicketId),
     Hold(NewHold),
     Release(HoldId),
+    /// More time: this long from now, in milliseconds.
+    Extend(HoldId, i64),
     Confirm(HoldId, Confirmation),
     ReadHold(HoldId),
     /// `/api/book-ticket`.
@@ -152,7 +154,7 @@ impl Call {
     fn success_status(&self) -> Option<u16> {
         match self {
             Self::CreateShow(_) | Self::Book(_) | Self::Hold(_) | Self::Confirm(..) => Some(201),
-            Self::Move(..) | Self::ApiBook(_) | Self::ApiMove(..) => Some(200),
+            Self::Move(..) | Self::Extend(..) | Self::ApiBook(_) | Self::ApiMove(..) => Some(200),
             Self::Cancel(_) | Self::Release(_) => Some(204),
             Self::ReadHold(_) | Self::Purge(_) => None,
         }
@@ -310,6 +312,12 @@ pub async fn send(backend: &dyn Backend, request: &Request) -> Result<Outcome, S
                 .await,
             |()| Answer::Done,
         ),
+        Call::Extend(id, hold_for_ms) => written(
+            backend
+                .extend_hold(id, hold_for_ms, once(key, call, Answer::Hold))
+                .await,
+            Answer::Hold,
+        ),
         Call::Confirm(id, who) => written(
             backend
                 .confirm_hold(id, who, once(key, call, Answer::Booking))
@@ -366,6 +374,7 @@ struct ModelHold {
     seats: Vec<SeatIndex>,
     count: u32,
     expires_at: Millis,
+    created_at: Millis,
     client: Option<ClientId>,
 }
 
@@ -892,6 +901,7 @@ impl Model {
                 })
             }
             Op::Release { hold } => Call::Release(self.pick_hold(*hold)),
+            Op::Extend { hold, hold_for_ms } => Call::Extend(self.pick_hold(*hold), *hold_for_ms),
             Op::Confirm {
                 hold,
                 user_name,
@@ -1167,6 +1177,7 @@ impl Model {
                 }
                 None => Err(Refusal::HoldNotFound),
             }),
+            Call::Extend(id, hold_for_ms) => Ok(self.extend(*id, *hold_for_ms, now)),
             Call::Confirm(id, who) => self.confirm(*id, who, now, observed),
             Call::ReadHold(id) => Ok(Ok(Answer::Read(self.hold_view(*id, now)))),
             Call::ApiBook(new) => self.api_book(new, now, observed),
@@ -1463,6 +1474,7 @@ impl Model {
                 seats,
                 count,
                 expires_at,
+                created_at: now,
                 client: new.client,
             },
         );
@@ -1470,6 +1482,23 @@ impl Model {
         Ok(Ok(Answer::Hold(
             self.hold_view(id, now).expect("just made"),
         )))
+    }
+
+    /// More time for a live hold: `hold_for_ms` from now, at most `hold_max`
+    /// from its making, never past the show's start.
+    fn extend(&mut self, id: HoldId, hold_for_ms: i64, now: Millis) -> Outcome {
+        let Some(hold) = self.holds.get(&id) else {
+            return Err(Refusal::HoldNotFound);
+        };
+        if now >= hold.expires_at {
+            return Err(Refusal::HoldExpired);
+        }
+        let start = self.shows[&hold.show].starts_at;
+        let expires_at = (now + hold_for_ms.clamp(0, self.rules.hold_max_ms))
+            .min(hold.created_at + self.rules.hold_max_ms)
+            .min(start);
+        self.holds.get_mut(&id).expect("found").expires_at = expires_at;
+        Ok(Answer::Hold(self.hold_view(id, now).expect("stored")))
     }
 
     fn confirm(
@@ -2084,6 +2113,10 @@ pub enum Op {
     Release {
         hold: Pick,
     },
+    Extend {
+        hold: Pick,
+        hold_for_ms: i64,
+    },
     Confirm {
         hold: Pick,
         user_name: String,
@@ -2196,6 +2229,7 @@ pub fn op() -> impl Strategy<Value = Op> {
                 Op::Hold { show, seats, hold_for_ms, client }
             }),
         2 => pick().prop_map(|hold| Op::Release { hold }),
+        2 => (pick(), 1i64..=2_400).prop_map(|(hold, seconds)| Op::Extend { hold, hold_for_ms: seconds * 1_000 }),
         4 => (pick(), user_name(), phone()).prop_map(|(hold, user_name, phone)| {
             Op::Confirm { hold, user_name, phone }
         }),

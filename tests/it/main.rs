@@ -44,6 +44,7 @@ mod pg;
 mod privacy;
 mod races;
 mod security;
+mod show_holds;
 mod staff;
 mod store;
 mod time;

@@ -20,7 +20,7 @@ use boxoffice::usecases::{Backend, Bookings};
 use proptest::test_runner::TestCaseError;
 
 use crate::support::boxoffice_command;
-use crate::{cinema_model, model};
+use crate::{cinema_model, model, show_holds};
 
 pub const URL_VARIABLE: &str = "BOXOFFICE_TEST_DATABASE_URL";
 
@@ -214,6 +214,51 @@ fn postgres_cinema_agrees_with_the_model() {
     if let Err(failure) = result {
         panic!("{failure}");
     }
+}
+
+#[test]
+fn on_postgres_a_hold_frees_its_seats_at_its_expiry_without_a_purge() {
+    let database = database("on_postgres_a_hold_frees_its_seats_at_its_expiry");
+    show_holds::a_hold_frees_its_seats_at_its_expiry(&mut Pg::new(&database)).unwrap();
+}
+
+#[test]
+fn on_postgres_a_crowd_of_holds_is_judged_exactly() {
+    let database = database("on_postgres_a_crowd_of_holds_is_judged_exactly");
+    show_holds::a_crowd_of_holds_is_judged_exactly(&mut Pg::new(&database)).unwrap();
+}
+
+#[test]
+fn the_upgrade_to_schema_7_fills_in_the_places_of_every_stored_hold() {
+    let database = database("the_upgrade_to_schema_7_fills_in_the_places");
+    let (backend, probe) = open_at(&database.url).unwrap();
+    let runtime = runtime();
+    let show = runtime
+        .block_on(show_holds::general_show_with_a_hold(&backend, 3))
+        .unwrap();
+    drop(backend);
+    probe.join().unwrap();
+    // Back to schema 6: no places column, the plain index by show.
+    execute(
+        &database.url,
+        "DROP INDEX holds_by_show_expiry; ALTER TABLE holds DROP COLUMN places;
+         CREATE INDEX holds_by_show ON holds (show_id);
+         DELETE FROM schema_version WHERE version >= 7",
+    );
+    let (backend, probe) = open_at(&database.url).unwrap();
+    assert_eq!(
+        schema_versions(&database.url),
+        (1..=boxoffice::pg::SCHEMA_VERSION).collect::<Vec<_>>()
+    );
+    let view = runtime
+        .block_on(boxoffice::usecases::cinema::Cinema::show_view(
+            &backend, show,
+        ))
+        .unwrap()
+        .expect("the show");
+    assert_eq!(view.held, 3);
+    drop(backend);
+    probe.join().unwrap();
 }
 
 /// `boxoffice <arguments>` in `dir` with `database_url` set (to a server
@@ -438,6 +483,8 @@ fn the_upgrade_to_schema_5_gives_every_stored_ticket_a_reference() {
     execute(
         &database.url,
         "ALTER TABLE tickets DROP COLUMN reference; DROP TABLE settings;
+         DROP INDEX holds_by_show_expiry; ALTER TABLE holds DROP COLUMN places;
+         CREATE INDEX holds_by_show ON holds (show_id);
          DROP TABLE staff, api_keys, sessions, login_throttle, audit;
          DELETE FROM schema_version WHERE version >= 5",
     );

@@ -80,6 +80,7 @@ const V1_ROLES: &[(&str, &str, &str)] = &[
     ("POST", "/v1/holds", "kiosk"),
     ("GET", "/v1/holds/<id>", "kiosk"),
     ("DELETE", "/v1/holds/<id>", "kiosk"),
+    ("PATCH", "/v1/holds/<id>", "kiosk"),
     ("POST", "/v1/holds/<id>/confirm", "kiosk"),
     ("GET", "/v1/shows/<id>/bookings", "cashier"),
     ("GET", "/v1/bookings", "cashier"),

@@ -123,7 +123,7 @@ fn one_batch_answers_each_command_on_its_own() {
         .iter()
         .all(|a| a == &Err(Refusal::LimitExceeded)));
     let (show, tickets, _holds) = store
-        .show_with_tickets(ShowKey::StartsAt(show))
+        .show_with_tickets(ShowKey::StartsAt(show), NOW)
         .unwrap()
         .unwrap();
     assert_eq!((show.sold, tickets.len()), (4, 2));

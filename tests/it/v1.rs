@@ -1376,6 +1376,7 @@ fn the_document_has_every_v1_route_and_its_examples_work_in_order() {
         ("/v1/bookings", "post", "Bookings"),
         ("/v1/bookings/{id}", "patch", "Bookings"),
         ("/v1/bookings/search", "post", "Bookings"),
+        ("/v1/holds/{id}", "patch", "Holds"),
     ];
     for (path, method, tag) in routes {
         let operation = &spec["paths"][path][method];
@@ -1525,4 +1526,95 @@ fn a_screen_mapped_again_shows_its_new_seats() {
         ]),
         "the map as it is now, not as it was first read"
     );
+}
+
+#[test]
+fn a_hold_gets_more_time_up_to_hold_max_from_its_making() {
+    const MINUTE: i64 = 60_000;
+    let service = local();
+    let Cinema { screen, film } = cinema(&service);
+    let show = show(&service, &screen, &film, START);
+    let start = boxoffice::domain::time::parse_show_time(START, chrono_tz::UTC).unwrap();
+    let made = start - 2 * HOUR;
+    service.clock.set(made);
+    let hold = created(
+        &service,
+        "/v1/holds",
+        &json!({"showId": show["id"], "seats": ["C3", "C4"]}),
+    );
+    let uri = format!("/v1/holds/{}", hold["id"].as_str().unwrap());
+    let expiry = |answer: &Value| {
+        chrono::DateTime::parse_from_rfc3339(answer["expiresAt"].as_str().unwrap())
+            .unwrap()
+            .timestamp_millis()
+    };
+    assert_eq!(expiry(&hold), made + 10 * MINUTE, "hold_for");
+    // Eight minutes on, five more from now.
+    service.clock.set(made + 8 * MINUTE);
+    let more = json!({"holdForSeconds": 300});
+    let key = [("Idempotency-Key", "more-time-1")];
+    let extended = with_headers(&service, "PATCH", &uri, Some(&more), &key);
+    assert_eq!(extended.status, Status::Ok, "{}", extended.text);
+    assert_eq!(expiry(&extended.body), made + 13 * MINUTE);
+    assert_eq!(extended.body["secondsLeft"], 300);
+    assert_eq!(extended.body["seats"], json!(["C3", "C4"]));
+    assert_eq!(read(&service, &uri), extended.body);
+    // The same key again: the same answer, nothing changes.
+    service.clock.set(made + 9 * MINUTE);
+    let again = with_headers(&service, "PATCH", &uri, Some(&more), &key);
+    assert_eq!(again.status, Status::Ok, "{}", again.text);
+    assert_eq!(again.header("Idempotent-Replayed"), Some("true"));
+    assert_eq!(expiry(&again.body), made + 13 * MINUTE);
+    // Past the first expiry the seats are still held.
+    service.clock.set(made + 12 * MINUTE);
+    assert_eq!(seats_in(&service, &show, "held"), ["C3", "C4"]);
+    // Never past hold_max (30 min) from its making.
+    let most = v1(
+        &service,
+        "PATCH",
+        &uri,
+        Some(&json!({"holdForSeconds": 3600})),
+    );
+    assert_eq!(most.status, Status::Ok, "{}", most.text);
+    assert_eq!(expiry(&most.body), made + 30 * MINUTE);
+    // Bad bodies change nothing.
+    for body in [
+        json!({}),
+        json!({"holdForSeconds": 0}),
+        json!({"holdForSeconds": "60"}),
+        json!({"holdForSeconds": 86_401}),
+    ] {
+        problem(&v1(&service, "PATCH", &uri, Some(&body)), 422, "invalid");
+    }
+    assert_eq!(expiry(&read(&service, &uri)), made + 30 * MINUTE);
+    problem(
+        &v1(
+            &service,
+            "PATCH",
+            &format!("/v1/holds/{UNKNOWN}"),
+            Some(&more),
+        ),
+        404,
+        "not-found",
+    );
+    // Once it ran out, it is too late: 410, and its seats stay free.
+    service.clock.set(made + 30 * MINUTE);
+    problem(
+        &v1(&service, "PATCH", &uri, Some(&more)),
+        410,
+        "hold-expired",
+    );
+    assert_eq!(read(&service, &uri)["expired"], true);
+    assert!(seats_in(&service, &show, "held").is_empty());
+    // A hold made just before the show never outlasts its start.
+    service.clock.set(start - 3 * MINUTE);
+    let late = created(
+        &service,
+        "/v1/holds",
+        &json!({"showId": show["id"], "seats": ["D3"]}),
+    );
+    let late_uri = format!("/v1/holds/{}", late["id"].as_str().unwrap());
+    let capped = v1(&service, "PATCH", &late_uri, Some(&more));
+    assert_eq!(capped.status, Status::Ok, "{}", capped.text);
+    assert_eq!(expiry(&capped.body), start);
 }

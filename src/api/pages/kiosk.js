@@ -22,8 +22,10 @@
   const REFRESH_MS = secondsParameter("refresh", 20);
   // The "need more time?" prompt comes this long before the idle reset.
   const IDLE_WARNING_MS = Math.min(15000, IDLE_MS / 3);
-  // And the hold's warning when this little of it is left.
+  // And the hold's warning, with its "More time", when this little of it is
+  // left (a short hold: 3 s after it was made).
   const HOLD_WARNING_SECONDS = 60;
+  const warnAt = (length) => Math.max(1, Math.min(HOLD_WARNING_SECONDS, length - 3));
 
   // Everything about the current customer; `forget()` drops it all.
   let customer = null;
@@ -558,7 +560,8 @@
           call("DELETE", `/v1/holds/${held.id}`).catch(() => {});
           return;
         }
-        customer.hold = { ...held, deadline: Date.now() + held.secondsLeft * 1000 };
+        // `length`: what each "More time" asks for again.
+        customer.hold = { ...held, deadline: Date.now() + held.secondsLeft * 1000, length: held.secondsLeft, warned: false, longest: false };
         showDetails();
       } catch (error) {
         if (mine === generation) {
@@ -623,11 +626,15 @@
     const box = $("countdown");
     box.textContent = `Your seats are held for ${minutes}:${seconds}`;
     box.classList.toggle("low", left <= 30);
-    // Said once, before the time runs out, while there is time to act.
-    const warning = $("hold-warning");
-    if (warning.hidden && left > 0 && left <= HOLD_WARNING_SECONDS && held.secondsLeft > HOLD_WARNING_SECONDS) {
-      warning.textContent = "Need more time? Your seats are held for less than a minute more: please confirm now to keep them, or they are let go.";
-      warning.hidden = false;
+    // Said once for each stretch of time, before it runs out, while there
+    // is time to act: more time, until the longest a hold may last.
+    if (!held.warned && left > 0 && left <= warnAt(held.length)) {
+      held.warned = true;
+      $("hold-warning-text").textContent = held.longest
+        ? "Your seats cannot be held any longer: please confirm now to keep them, or they are let go."
+        : `Need more time? Your seats are held for less than ${left > 59 ? "a minute" : `${left} seconds`} more: press More time, or confirm now.`;
+      $("more-time").hidden = held.longest;
+      $("hold-warning").hidden = false;
     }
     if (left === 0) {
       holdRanOut();
@@ -644,6 +651,43 @@
       "The time to confirm ran out, so your seats were let go. Please choose your seats again.",
       [["Choose seats again", () => chooseShow(customer.show.id, keep)], ["Start over", restart]],
     );
+  }
+
+  // Asks for the hold's first length again, from now. The answer says how
+  // long it got: less than asked means this is the longest it may last.
+  async function moreTime() {
+    const held = customer.hold;
+    if (!held) {
+      return;
+    }
+    const mine = generation;
+    await Box.busy($("more-time"), async () => {
+      try {
+        const answer = await call("PATCH", `/v1/holds/${held.id}`, { holdForSeconds: held.length });
+        if (mine !== generation || customer.hold !== held) {
+          return;
+        }
+        held.deadline = Date.now() + answer.secondsLeft * 1000;
+        held.longest = answer.secondsLeft < held.length - 1;
+        held.warned = false;
+        $("hold-warning").hidden = true;
+        $("details-error").textContent = "";
+        tick();
+        const empty = [...document.querySelectorAll("#details-form input")].find((input) => !input.value.trim());
+        (empty || $("confirm")).focus();
+      } catch (error) {
+        if (mine !== generation) {
+          return;
+        }
+        if (error instanceof ApiError && (error.slug === "hold-expired" || error.status === 404)) {
+          holdRanOut();
+        } else {
+          $("details-error").textContent = error instanceof NetworkError
+            ? "The box office cannot be reached just now. Please confirm as soon as you can."
+            : sentence(error);
+        }
+      }
+    });
   }
 
   async function releaseHold() {
@@ -828,6 +872,7 @@
   $("seats-back").addEventListener("click", showsAgain);
   $("hold").addEventListener("click", hold);
   $("details-back").addEventListener("click", backToSeats);
+  $("more-time").addEventListener("click", moreTime);
   $("companion-no").addEventListener("click", () => $("companion-dialog").close());
   $("idle-more").addEventListener("click", () => {
     touched();

@@ -111,6 +111,9 @@ const OPERATIONS: &[Op] = &[
     op("createHold", Kiosk, HOLD).with_body().writes(),
     op("getHold", Kiosk, &[NotFound]),
     op("releaseHold", Kiosk, &[NotFound]).writes(),
+    op("extendHold", Kiosk, &[NotFound, HoldExpired])
+        .with_body()
+        .writes(),
     op("confirmHold", Kiosk, &[NotFound, HoldExpired])
         .with_body()
         .writes(),

@@ -2,7 +2,7 @@
 //! `expiresAt`; released, or confirmed into a booking of exactly those seats.
 
 use chrono_tz::Tz;
-use rocket::{delete, get, post, State};
+use rocket::{delete, get, patch, post, State};
 use rocket_okapi::openapi;
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
@@ -18,7 +18,7 @@ use crate::api::client::Client;
 use crate::api::fields::{phone_schema, user_name_schema};
 use crate::api::idempotency::IdempotencyKey;
 use crate::api::problem::Problem;
-use crate::api::reply::{created, deleted, ok, rfc3339, Read, Sent};
+use crate::api::reply::{changed, created, deleted, ok, rfc3339, Read, Sent};
 use crate::api::state::App;
 use crate::domain::cinema::MAX_CAPACITY;
 use crate::domain::{patterns, HoldId, Refusal, ShowId};
@@ -149,6 +149,47 @@ impl Fields for NewHoldRequest {
     }
 }
 
+/// More time for a hold: how long from now.
+pub struct HoldExtensionRequest;
+
+impl JsonSchema for HoldExtensionRequest {
+    fn schema_name() -> String {
+        "HoldExtension".into()
+    }
+
+    fn json_schema(_gen: &mut SchemaGenerator) -> Schema {
+        schema::object(
+            vec![(
+                "holdForSeconds",
+                schema::integer(
+                    1,
+                    MAX_HOLD_SECONDS,
+                    "The hold expires this long from now, never later than `hold_max` \
+                     (30 min) after it was made, nor the show's start.",
+                ),
+            )],
+            &["holdForSeconds"],
+        )
+        .into()
+    }
+}
+
+impl Fields for HoldExtensionRequest {
+    type Output = i64;
+
+    fn read(body: &Object<'_>, _app: &App) -> Result<i64, Problem> {
+        let seconds = body.required(
+            "holdForSeconds",
+            body.integer("holdForSeconds", 1, MAX_HOLD_SECONDS)?,
+        )?;
+        Ok(i64::from(seconds) * 1_000)
+    }
+
+    fn example() -> Value {
+        json!({ "holdForSeconds": 300 })
+    }
+}
+
 /// Who a confirmed hold is booked for.
 pub struct ConfirmRequest;
 
@@ -235,6 +276,29 @@ pub async fn release_hold(
     let write = deleted();
     let once = write.once(&key, None)?;
     Ok(write.answer(app.bookings.release_hold(id, once).await?))
+}
+
+/// More time for a hold.
+///
+/// It now expires `holdForSeconds` from now, but never later than
+/// `hold_max` after it was made, nor the show's start (a shorter time than
+/// it had is taken as asked); the answer says when. After `expiresAt`: 410
+/// `hold-expired`.
+#[openapi(tag = "Holds", operation_id = "extendHold")]
+#[patch("/holds/<id>", data = "<body>")]
+pub async fn extend_hold(
+    _allowed: Kiosk,
+    app: &State<App>,
+    id: &str,
+    key: IdempotencyKey,
+    body: Body<HoldExtensionRequest>,
+) -> Result<Sent<HoldAnswer, 200>, Problem> {
+    let id = hold_in_path(id)?;
+    let Checked(hold_for_ms, json) = body?;
+    let zone = app.config.timezone;
+    let write = changed(move |hold: &HoldView| answer(hold, zone));
+    let once = write.once(&key, Some(&json))?;
+    Ok(write.answer(app.bookings.extend_hold(id, hold_for_ms, once).await?))
 }
 
 /// Turn a hold into a booking of exactly its seats.

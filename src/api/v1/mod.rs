@@ -54,6 +54,7 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         holds::create_hold,
         holds::get_hold,
         holds::release_hold,
+        holds::extend_hold,
         holds::confirm_hold,
         staff::sign_in,
         staff::current_session,

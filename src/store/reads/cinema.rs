@@ -6,17 +6,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use redb::{ReadTransaction, ReadableTable};
 
-use super::{dangling, read_show, read_ticket};
+use super::{dangling, held_at, read_show, read_ticket};
 use crate::domain::cinema::{Film, Screen};
-use crate::domain::holds::Hold;
+use crate::domain::holds::{HeldNow, Hold};
 use crate::domain::Reference;
-use crate::domain::{FilmId, HoldId, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{
+    FilmId, HoldId, Millis, Phone, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
+};
 use crate::store::codec::{decode_film, decode_hold, decode_screen, decode_ticket};
 use crate::store::error::StoreError;
 use crate::store::tables::{
     FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN,
-    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
-    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
 };
 use crate::store::Store;
 use crate::usecases::cinema::ShowFilter;
@@ -43,8 +45,8 @@ pub struct ScreenCache(Mutex<HashMap<u128, Decoded>>);
 /// A screen and the stored bytes it was decoded from.
 type Decoded = (Box<[u8]>, Arc<Screen>);
 
-/// A show with the screen it is on and its holds.
-pub type ShowOnScreen = (Show, Arc<Screen>, Vec<Hold>);
+/// A show with the screen it is on and what its live holds keep.
+pub type ShowOnScreen = (Show, Arc<Screen>, HeldNow);
 
 /// A page of a show's tickets, with the screen their seats are named on.
 pub type ShowTicketsPage = (Arc<Screen>, Page<Ticket>);
@@ -108,27 +110,6 @@ fn missing_screen(show: &Show) -> StoreError {
         "show {} is on missing screen {}",
         show.id, show.screen
     ))
-}
-
-/// Every stored hold of `show`, live or expired until purged.
-pub(in crate::store) fn holds_of(
-    txn: &ReadTransaction,
-    show: ShowId,
-) -> Result<Vec<Hold>, StoreError> {
-    let index = txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?;
-    let holds = txn.open_table(HOLD_ID_TO_HOLD)?;
-    let mut found = Vec::new();
-    for entry in redb::ReadableMultimapTable::get(&index, show.as_u128())? {
-        let id = entry?.value();
-        let bytes = holds.get(id)?.ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "show {show} lists missing hold {}",
-                HoldId::from_u128(id)
-            ))
-        })?;
-        found.push(decode_hold(id, bytes.value())?);
-    }
-    Ok(found)
 }
 
 impl Store {
@@ -196,14 +177,19 @@ impl Store {
         }))
     }
 
-    /// A show with its holds.
-    pub fn show(&self, id: ShowId) -> Result<Option<(Show, Vec<Hold>)>, StoreError> {
+    /// A show with what its holds live at `now` keep.
+    pub fn show(&self, id: ShowId, now: Millis) -> Result<Option<(Show, HeldNow)>, StoreError> {
         let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
-        let holds = holds_of(&txn, id)?;
-        Ok(Some((show, holds)))
+        let held = held_at(
+            &txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?,
+            &txn.open_table(SHOW_ID_TO_KEPT_PLACES)?,
+            &show,
+            now,
+        )?;
+        Ok(Some((show, held)))
     }
 
     /// A hold with the screen its seats are named on.
@@ -221,12 +207,14 @@ impl Store {
         Ok(Some((hold, screen)))
     }
 
-    /// Shows in (start, id) order that pass `filter`, each with its holds.
+    /// Shows in (start, id) order that pass `filter`, each with what its
+    /// holds live at `now` keep.
     pub fn shows(
         &self,
         filter: ShowFilter,
         request: PageRequest,
-    ) -> Result<Page<(Show, Vec<Hold>)>, StoreError> {
+        now: Millis,
+    ) -> Result<Page<(Show, HeldNow)>, StoreError> {
         let txn = self.begin_read()?;
         let shows = txn.open_table(SHOW_ID_TO_SHOW)?;
         let mut items: Vec<Show> = Vec::new();
@@ -278,10 +266,12 @@ impl Store {
             at: show.starts_at,
             id: show.id.as_u128(),
         });
+        let index = txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?;
+        let totals = txn.open_table(SHOW_ID_TO_KEPT_PLACES)?;
         let items = page
             .items
             .into_iter()
-            .map(|show| holds_of(&txn, show.id).map(|holds| (show, holds)))
+            .map(|show| held_at(&index, &totals, &show, now).map(|held| (show, held)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {
             items,
@@ -289,15 +279,24 @@ impl Store {
         })
     }
 
-    /// A show with the screen it is on and its holds.
-    pub fn show_on_screen(&self, id: ShowId) -> Result<Option<ShowOnScreen>, StoreError> {
+    /// A show with the screen it is on and what its holds live at `now` keep.
+    pub fn show_on_screen(
+        &self,
+        id: ShowId,
+        now: Millis,
+    ) -> Result<Option<ShowOnScreen>, StoreError> {
         let txn = self.begin_read()?;
         let Some(show) = read_show(&txn.open_table(SHOW_ID_TO_SHOW)?, id)? else {
             return Ok(None);
         };
         let screen = self.screen_of(&txn, &show)?;
-        let holds = holds_of(&txn, id)?;
-        Ok(Some((show, screen, holds)))
+        let held = held_at(
+            &txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?,
+            &txn.open_table(SHOW_ID_TO_KEPT_PLACES)?,
+            &show,
+            now,
+        )?;
+        Ok(Some((show, screen, held)))
     }
 
     /// A page of a show's tickets in booking order, with its screen.

@@ -8,21 +8,21 @@ pub use cinema::ScreenCache;
 
 use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 
-use super::codec::{decode_show, decode_ticket};
+use super::codec::{decode_kept, decode_show, decode_ticket};
 use super::error::StoreError;
 use super::ids::IdMinter;
 use super::tables::{
     FILM_ID_TO_FILM, ID_HIGH_WATER, LAST_ID_KEY, META, SCREEN_ID_TO_SCREEN,
-    SCREEN_START_TO_SHOW_ID, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
-    TICKET_ID_TO_TICKET, TRUSTED_TIME_KEY,
+    SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET, TRUSTED_TIME_KEY,
 };
 use super::Store;
-use crate::domain::holds::Hold;
+use crate::domain::holds::{held, HeldNow, Kept};
 use crate::domain::{Millis, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::usecases::ShowKey;
 
-/// A show, its tickets in booking order and its holds.
-pub type Listing = (Show, Vec<Ticket>, Vec<Hold>);
+/// A show, its tickets in booking order and what its live holds keep.
+pub type Listing = (Show, Vec<Ticket>, HeldNow);
 
 impl Store {
     /// A ticket with the show it belongs to.
@@ -45,8 +45,13 @@ impl Store {
         read_ticket(&tickets, id)
     }
 
-    /// A show with its tickets in booking order and its holds, from one snapshot.
-    pub fn show_with_tickets(&self, key: ShowKey) -> Result<Option<Listing>, StoreError> {
+    /// A show with its tickets in booking order and what its holds live at
+    /// `now` keep, from one snapshot.
+    pub fn show_with_tickets(
+        &self,
+        key: ShowKey,
+        now: Millis,
+    ) -> Result<Option<Listing>, StoreError> {
         let txn = self.begin_read()?;
         let id = match key {
             ShowKey::Id(id) => id,
@@ -65,8 +70,13 @@ impl Store {
         let index = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let found = tickets_of(&index, &tickets, &show)?;
-        let holds = cinema::holds_of(&txn, id)?;
-        Ok(Some((show, found, holds)))
+        let held = held_at(
+            &txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?,
+            &txn.open_table(SHOW_ID_TO_KEPT_PLACES)?,
+            &show,
+            now,
+        )?;
+        Ok(Some((show, found, held)))
     }
 
     /// Every show with its tickets, in start order, from one snapshot: for
@@ -135,6 +145,66 @@ impl Store {
         let txn = self.begin_read()?;
         Ok(txn.open_table(TICKET_ID_TO_TICKET)?.len()?)
     }
+}
+
+/// One entry of a show's index of holds, as a range gives it.
+type IndexEntry<'a> = (
+    redb::AccessGuard<'a, (u128, i64, u128)>,
+    redb::AccessGuard<'a, &'static [u8]>,
+);
+
+fn kept_of(entry: Result<IndexEntry<'_>, redb::StorageError>) -> Result<Kept, StoreError> {
+    let (key, value) = entry?;
+    let (_, expires_at, hold) = key.value();
+    Ok(decode_kept(hold, expires_at, value.value())?)
+}
+
+/// What the holds of `show` live at `now` keep, from the show's index,
+/// never reading a hold record. On a seat map: the one range of holds
+/// expiring after `now` (at most one per seat). On general admission only
+/// the places count: the live range and the expired one are read in turn
+/// until either ends, and a finished expired range is taken from the
+/// show's total. So a crowd of live holds, or one of expired holds waiting
+/// for the purge, costs what the other side does.
+pub(super) fn held_at(
+    index: &impl ReadableTable<(u128, i64, u128), &'static [u8]>,
+    totals: &impl ReadableTable<u128, u64>,
+    show: &Show,
+    now: Millis,
+) -> Result<HeldNow, StoreError> {
+    let id = show.id.as_u128();
+    let live = index.range((id, now.saturating_add(1), 0)..=(id, Millis::MAX, u128::MAX))?;
+    if let Some(seats) = &show.sold_seats {
+        let kept = live.map(kept_of).collect::<Result<Vec<_>, _>>()?;
+        let (seats, count) = held(&kept, now, Some(seats.map_len()));
+        return Ok(HeldNow { seats, count });
+    }
+    let mut live = live.map(kept_of);
+    let mut expired = index
+        .range((id, Millis::MIN, 0)..=(id, now, u128::MAX))?
+        .map(kept_of);
+    let (mut live_places, mut expired_places) = (0u64, 0u64);
+    let places = loop {
+        match live.next() {
+            Some(kept) => live_places += u64::from(kept?.count),
+            None => break live_places,
+        }
+        if let Some(kept) = expired.next() {
+            expired_places += u64::from(kept?.count);
+        } else {
+            let total = totals.get(id)?.map_or(0, |total| total.value());
+            break total.checked_sub(expired_places).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "show {} counts {total} places held but its expired holds keep {expired_places}",
+                    show.id
+                ))
+            })?;
+        }
+    };
+    Ok(HeldNow {
+        seats: None,
+        count: u32::try_from(places).unwrap_or(u32::MAX),
+    })
 }
 
 /// The tickets `index` lists under `show`, in booking order.

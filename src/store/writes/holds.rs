@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::sales::{party, Sold};
 use super::{outcome, Batch, Failure, Outcome};
 use crate::domain::cinema::Screen;
-use crate::domain::holds::{expiry, Hold};
+use crate::domain::holds::{expiry, extended_expiry, Hold};
 use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
 use crate::domain::sales::{ensure_on_sale, sell_held};
 use crate::domain::seating::SeatSet;
@@ -88,6 +88,34 @@ impl Batch<'_, '_> {
                 self.tables.put_cooldown(&cooldown)?;
             }
             Ok(())
+        })
+    }
+
+    /// More time for a live hold (see `extended_expiry`).
+    pub fn extend_hold(&mut self, id: HoldId, hold_for_ms: i64) -> Outcome<Held> {
+        let plan = (|| -> Result<(Hold, Held), Failure> {
+            let old = self.tables.hold(id)?.ok_or(Refusal::HoldNotFound)?;
+            if !old.is_live(self.now) {
+                return Err(Refusal::HoldExpired.into());
+            }
+            let show = self.tables.show(old.show_id)?;
+            let screen = self.tables.screen_of(&show, self.rules)?;
+            let hold = Hold {
+                expires_at: extended_expiry(
+                    &old,
+                    self.now,
+                    hold_for_ms,
+                    self.rules,
+                    show.starts_at,
+                ),
+                ..old.clone()
+            };
+            Ok((old, Held { hold, screen }))
+        })();
+        outcome(plan, |(old, held)| {
+            self.tables.remove_hold(&old)?;
+            self.tables.add_hold(&held.hold)?;
+            Ok(held)
         })
     }
 

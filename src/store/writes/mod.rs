@@ -22,22 +22,23 @@ use std::sync::Arc;
 use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::codec::{
-    cooldown_key, decode_cooldown, decode_hold, encode_cooldown, encode_show, encode_ticket,
+    cooldown_key, decode_cooldown, decode_hold, encode_cooldown, encode_kept, encode_show,
+    encode_ticket, kept_key,
 };
 use super::error::StoreError;
 use super::ids::IdMinter;
-use super::reads::{dangling, missing_show, read_show, read_ticket, ScreenCache};
+use super::reads::{dangling, held_at, missing_show, read_show, read_ticket, ScreenCache};
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS,
     COOLDOWN_END_TO_KEYS, COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
     HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
     KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE,
     REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SESSION_DIGEST_TO_SESSION, SHOW_ID_TO_HOLD_IDS, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
-    SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
+    SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 use crate::domain::cinema::Screen;
-use crate::domain::holds::{held, Hold};
+use crate::domain::holds::Hold;
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::seating::SeatSet;
 use crate::domain::{
@@ -90,7 +91,8 @@ pub(super) struct Tables<'txn> {
     show_tickets: MultimapTable<'txn, u128, u128>,
     references: Table<'txn, u32, u128>,
     holds: Table<'txn, u128, &'static [u8]>,
-    show_holds: MultimapTable<'txn, u128, u128>,
+    show_kept: Table<'txn, (u128, i64, u128), &'static [u8]>,
+    kept_places: Table<'txn, u128, u64>,
     hold_expiries: MultimapTable<'txn, i64, u128>,
     client_holds: MultimapTable<'txn, &'static [u8], u128>,
     cooldowns: Table<'txn, &'static [u8], &'static [u8]>,
@@ -133,7 +135,8 @@ impl<'txn> Tables<'txn> {
             show_tickets: txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?,
             references: txn.open_table(REFERENCE_TO_TICKET_ID)?,
             holds: txn.open_table(HOLD_ID_TO_HOLD)?,
-            show_holds: txn.open_multimap_table(SHOW_ID_TO_HOLD_IDS)?,
+            show_kept: txn.open_table(SHOW_EXPIRY_HOLD_TO_KEPT)?,
+            kept_places: txn.open_table(SHOW_ID_TO_KEPT_PLACES)?,
             hold_expiries: txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?,
             client_holds: txn.open_multimap_table(CLIENT_TO_HOLD_IDS)?,
             cooldowns: txn.open_table(COOLDOWN_KEY_TO_COOLDOWN)?,
@@ -239,8 +242,9 @@ impl<'txn> Tables<'txn> {
     /// Every stored hold of a show, live or not.
     fn holds_of(&self, show: ShowId) -> Result<Vec<Hold>, StoreError> {
         let mut found = Vec::new();
-        for entry in self.show_holds.get(show.as_u128())? {
-            let id = HoldId::from_u128(entry?.value());
+        let all = (show.as_u128(), Millis::MIN, 0)..=(show.as_u128(), Millis::MAX, u128::MAX);
+        for entry in self.show_kept.range(all)? {
+            let id = HoldId::from_u128(entry?.0.value().2);
             found.push(self.hold(id)?.ok_or_else(|| {
                 StoreError::Corrupt(format!("show {show} lists missing hold {id}"))
             })?);
@@ -249,11 +253,10 @@ impl<'txn> Tables<'txn> {
     }
 
     /// What live holds keep of `show` at `now`: its seats (on a seat map)
-    /// and its count.
+    /// and its count, from the show's index (see [`held_at`]).
     fn held(&self, show: &Show, now: Millis) -> Result<(Option<SeatSet>, u32), StoreError> {
-        let holds = self.holds_of(show.id)?;
-        let map_len = show.sold_seats.as_ref().map(SeatSet::map_len);
-        Ok(held(&holds, now, map_len))
+        let held = held_at(&self.show_kept, &self.kept_places, show, now)?;
+        Ok((held.seats, held.count))
     }
 
     /// Every stored hold of a limited client, live or not, on any show.
@@ -292,7 +295,16 @@ impl<'txn> Tables<'txn> {
         let id = hold.id.as_u128();
         self.holds
             .insert(id, super::codec::encode_hold(hold).as_slice())?;
-        self.show_holds.insert(hold.show_id.as_u128(), id)?;
+        let kept = hold.kept();
+        self.show_kept
+            .insert(kept_key(hold.show_id, &kept), encode_kept(&kept).as_slice())?;
+        let show = hold.show_id.as_u128();
+        let places = self
+            .kept_places
+            .get(show)?
+            .map_or(0, |places| places.value());
+        self.kept_places
+            .insert(show, places.saturating_add(u64::from(hold.count)))?;
         self.hold_expiries.insert(hold.expires_at, id)?;
         if let Some(client) = hold.client {
             self.client_holds.insert(client.as_bytes().as_slice(), id)?;
@@ -303,7 +315,27 @@ impl<'txn> Tables<'txn> {
     fn remove_hold(&mut self, hold: &Hold) -> Result<(), StoreError> {
         let id = hold.id.as_u128();
         self.holds.remove(id)?;
-        self.show_holds.remove(hold.show_id.as_u128(), id)?;
+        self.show_kept
+            .remove(kept_key(hold.show_id, &hold.kept()))?;
+        let show = hold.show_id.as_u128();
+        let places = self
+            .kept_places
+            .get(show)?
+            .map_or(0, |places| places.value());
+        match places.checked_sub(u64::from(hold.count)) {
+            Some(0) => {
+                self.kept_places.remove(show)?;
+            }
+            Some(left) => {
+                self.kept_places.insert(show, left)?;
+            }
+            None => {
+                return Err(StoreError::Corrupt(format!(
+                    "show {} counts {places} places held, fewer than hold {} keeps",
+                    hold.show_id, hold.id
+                )))
+            }
+        }
         self.hold_expiries.remove(hold.expires_at, id)?;
         if let Some(client) = hold.client {
             self.client_holds.remove(client.as_bytes().as_slice(), id)?;
