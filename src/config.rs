@@ -12,6 +12,7 @@ use rocket::figment::{Figment, Profile};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::domain::currency::Currency;
 use crate::domain::limits::Limits;
 use crate::domain::Rules;
 use crate::service_log::LogFormat;
@@ -86,6 +87,8 @@ pub struct Config {
     pub max_answer: usize,
     /// How large a seat map may be.
     pub seat_maps: SeatMapLimits,
+    /// The ISO 4217 currency of every amount.
+    pub currency: Currency,
 }
 
 /// `clock_sync`: whom to ask whether the wall clock is synchronised at start.
@@ -318,6 +321,7 @@ impl Config {
             limits,
             max_answer: usize::try_from(max_answer.as_u64()).unwrap_or(usize::MAX),
             seat_maps,
+            currency: currency(figment)?,
         })
     }
 
@@ -335,6 +339,8 @@ impl Config {
             hold_for_ms: millis(self.hold_for),
             hold_max_ms: millis(self.hold_max),
             limits: self.limits,
+            zone: self.timezone,
+            currency: self.currency,
         }
     }
 }
@@ -486,6 +492,24 @@ fn limits(figment: &Figment) -> Result<Limits, ConfigError> {
             10_000,
         )?,
         max_screens: positive(figment, "max_screens", DEFAULT_LIMITS.max_screens, 100_000)?,
+    })
+}
+
+/// `currency`: an active ISO 4217 code (`EUR`, `JPY`), default `EUR`.
+fn currency(figment: &Figment) -> Result<Currency, ConfigError> {
+    let refused = |reason: String| ConfigError {
+        key: "currency".into(),
+        reason,
+    };
+    let Some(code) = key::<String>(figment, "currency")
+        .map_err(|_| refused("must be an ISO 4217 code such as \"EUR\"".into()))?
+    else {
+        return Ok(Currency::EUR);
+    };
+    Currency::from_code(&code).ok_or_else(|| {
+        refused(format!(
+            "{code:?} is not an active ISO 4217 currency code (three capitals such as EUR, USD, JPY)"
+        ))
     })
 }
 
@@ -654,6 +678,7 @@ mod tests {
         assert_eq!(config.limits.max_screens, 100);
         assert_eq!(config.max_answer, 4 << 20);
         assert_eq!(config.seat_maps, SeatMapLimits::DEFAULT);
+        assert_eq!(config.currency, Currency::EUR);
         assert_eq!(
             (
                 config.seat_maps.rows,
@@ -700,8 +725,11 @@ mod tests {
             ("max_rows", "20"),
             ("max_row_seats", "30"),
             ("max_screen_seats", "10000"),
+            ("currency", r#""JPY""#),
         ])
         .unwrap();
+        assert_eq!(config.currency.code(), "JPY");
+        assert_eq!(config.currency.exponent(), 0);
         assert_eq!(config.db_path, PathBuf::from("/tmp/x.redb"));
         assert_eq!(config.api_token.as_deref(), Some("s3cret"));
         assert_eq!(config.timezone, chrono_tz::Asia::Kolkata);
@@ -795,6 +823,9 @@ mod tests {
     fn bad_values_name_their_key() {
         for (name, value) in [
             ("timezone", "Mars/Olympus"),
+            ("currency", r#""eur""#),
+            ("currency", r#""XAU""#),
+            ("currency", "978"),
             ("capacity", "0"),
             ("capacity", "-3"),
             ("capacity", "lots"),

@@ -448,6 +448,7 @@ fn ticket(
         seats: Vec::new(),
         created_at,
         reference: Reference::candidate(id.as_u128(), 0),
+        lines: Vec::new(),
     })
 }
 

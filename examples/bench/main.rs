@@ -739,7 +739,8 @@ fn premiere(
     options: &Options,
     output: &mut Output,
 ) -> Result<(), String> {
-    let stay = (2 * options.measure).max(Duration::from_secs(6));
+    // Long enough for the seats of the last holds let go to be sold again.
+    let stay = (2 * options.measure).max(Duration::from_secs(20));
     let limited = |dir: &Path, extra: Option<(&'static str, String)>| {
         let mut env = vec![("ROCKET_TRUSTED_PROXIES", "127.0.0.1".to_owned())];
         env.push(extra.unwrap_or((
@@ -855,7 +856,7 @@ fn premiere(
          each reading the seat map every 2 s for {:.0} s after the last arrived; 40 % hold \
          2–4 seats by name from the map they last read (again on the next read if refused, \
          up to 8 times), 70 % of those confirm on the next read, 15 % release, 15 % let the \
-         15 s hold run out. Load generator: one thread, the same 2 cores.",
+         10 s hold run out. Load generator: one thread, the same 2 cores.",
         rush::CUSTOMERS,
         rush::ARRIVALS.as_secs_f64(),
         stay.as_secs_f64()

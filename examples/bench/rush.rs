@@ -35,7 +35,7 @@ pub const CUSTOMERS: usize = 5_000;
 pub const ARRIVALS: Duration = Duration::from_secs(10);
 const READ_EVERY: Duration = Duration::from_secs(2);
 /// How long a hold keeps its seats: a hold let go runs out inside the run.
-const HOLD_SECONDS: u64 = 15;
+const HOLD_SECONDS: u64 = 10;
 /// Holds a customer asks for before giving up.
 const ATTEMPTS: u32 = 8;
 

@@ -44,6 +44,9 @@ pub enum Error {
     TicketLimitExceeded,
     /// 422: an `Idempotency-Key` reused for a different request.
     Unprocessable(String),
+    /// 409: the show's seats cannot be priced (no card takes it, or its
+    /// card sells nothing on the api channel); nothing was changed.
+    NotPriced(String),
     /// 410
     TicketExpired,
     /// 413
@@ -89,6 +92,7 @@ impl Error {
             Self::MethodNotAllowed { .. } => Status::MethodNotAllowed,
             Self::Invalid(_) | Self::TicketLimitExceeded => Status::NotAcceptable,
             Self::Unprocessable(_) => Status::UnprocessableEntity,
+            Self::NotPriced(_) => Status::Conflict,
             Self::TicketExpired => Status::Gone,
             Self::PayloadTooLarge => Status::PayloadTooLarge,
             Self::UnsupportedMediaType => Status::UnsupportedMediaType,
@@ -104,6 +108,7 @@ impl Error {
         match self {
             Self::BadRequest(message) | Self::Invalid(message) => message.clone(),
             Self::Unprocessable(reason) => format!("Refused: {reason}."),
+            Self::NotPriced(reason) => format!("This show cannot be sold now: {reason}."),
             Self::ShowTimeInPast => "Show time cannot be before current time.".into(),
             Self::Unauthorized => "Invalid Auth token".into(),
             Self::TicketNotFound => "Ticket ID does not exist in Database.".into(),
@@ -159,6 +164,7 @@ impl From<Refusal> for Error {
             Refusal::TooManyKeys {
                 retry_after_seconds,
             } => Self::TooManyKeys(retry_after_seconds),
+            Refusal::Pricing(pricing) => Self::NotPriced(pricing.to_string()),
             // The seed routes never ask for these; say them plainly if they come.
             other => Self::Unprocessable(other.to_string()),
         }

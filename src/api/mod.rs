@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod channel;
 pub mod client;
 pub mod cursor;
 mod docs;

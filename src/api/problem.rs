@@ -16,6 +16,7 @@ use rocket_okapi::response::OpenApiResponderInner;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::prices::PricingRefusal;
 use crate::domain::Refusal;
 use crate::usecases::{self, Replay};
 
@@ -45,6 +46,14 @@ pub enum Kind {
     TooManyKeys,
     /// The venue has as many screens as it may (409).
     TooManyScreens,
+    /// No price card takes the show, and there is no default card (409).
+    NoPriceCard,
+    /// A ticket type id that names no ticket type (422).
+    UnknownTicketType,
+    /// A ticket type not sold on the caller's channel (409).
+    NotOnChannel,
+    /// The show's card has no price for a type on a seat's kind (409).
+    NotPriced,
     TooManyAttempts,
     Busy,
     StorageUnavailable,
@@ -66,12 +75,15 @@ impl Kind {
             | Self::ShowStarted
             | Self::ScreenBusy
             | Self::InUse
-            | Self::TooManyScreens => 409,
+            | Self::TooManyScreens
+            | Self::NoPriceCard
+            | Self::NotOnChannel
+            | Self::NotPriced => 409,
             Self::Expired | Self::HoldExpired => 410,
             Self::TooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::Misdirected => 421,
-            Self::Invalid | Self::IdempotencyMismatch => 422,
+            Self::Invalid | Self::IdempotencyMismatch | Self::UnknownTicketType => 422,
             Self::TooManyHolds | Self::TooManyKeys | Self::TooManyAttempts => 429,
             Self::Busy | Self::StorageUnavailable => 503,
             Self::Other(code) => code,
@@ -101,6 +113,10 @@ impl Kind {
             Self::TooManyHolds => "too-many-holds",
             Self::TooManyKeys => "too-many-keys",
             Self::TooManyScreens => "too-many-screens",
+            Self::NoPriceCard => "no-price-card",
+            Self::UnknownTicketType => "unknown-ticket-type",
+            Self::NotOnChannel => "not-on-channel",
+            Self::NotPriced => "not-priced",
             Self::TooManyAttempts => "too-many-attempts",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
@@ -138,6 +154,10 @@ impl Kind {
             Self::TooManyHolds => "Too many holds",
             Self::TooManyKeys => "Too many idempotency keys",
             Self::TooManyScreens => "Too many screens",
+            Self::NoPriceCard => "No price card",
+            Self::UnknownTicketType => "Unknown ticket type",
+            Self::NotOnChannel => "Not sold on this channel",
+            Self::NotPriced => "Not priced",
             Self::TooManyAttempts => "Too many attempts",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
@@ -253,6 +273,8 @@ impl From<Refusal> for Problem {
             | Refusal::ScreenNotFound
             | Refusal::FilmNotFound
             | Refusal::HoldNotFound
+            | Refusal::TicketTypeNotFound
+            | Refusal::PriceCardNotFound
             | Refusal::StaffNotFound
             | Refusal::KeyNotFound => Kind::NotFound,
             Refusal::HoldExpired => Kind::HoldExpired,
@@ -273,9 +295,19 @@ impl From<Refusal> for Problem {
             | Refusal::NoSeatMap
             | Refusal::DefaultScreen
             | Refusal::StartInPast
-            | Refusal::ShowTimeInPast => Kind::Invalid,
+            | Refusal::ShowTimeInPast
+            | Refusal::TooManyPriceRecords { .. } => Kind::Invalid,
             Refusal::IdempotencyMismatch => Kind::IdempotencyMismatch,
             Refusal::TooManyScreens { .. } => Kind::TooManyScreens,
+            Refusal::Pricing(pricing) => match pricing {
+                PricingRefusal::NoCard => Kind::NoPriceCard,
+                PricingRefusal::UnknownType(_) => Kind::UnknownTicketType,
+                PricingRefusal::NotOnChannel { .. } => Kind::NotOnChannel,
+                PricingRefusal::NotPriced { .. } => Kind::NotPriced,
+                PricingRefusal::TicketsDoNotMatch { .. } | PricingRefusal::SeatNotSold(_) => {
+                    Kind::Invalid
+                }
+            },
             Refusal::TooManyHolds {
                 retry_after_seconds,
                 ..

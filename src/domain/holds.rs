@@ -19,6 +19,9 @@ pub struct Hold {
     pub created_at: Millis,
     /// The limited client whose share it counts against; `None` for staff.
     pub client: Option<ClientId>,
+    /// One per seat or place, priced when it was held: a confirmation
+    /// keeps these prices.
+    pub lines: Vec<super::prices::Line>,
 }
 
 impl Hold {
@@ -139,6 +142,7 @@ mod tests {
             expires_at,
             created_at: 0,
             client: None,
+            lines: Vec::new(),
         }
     }
 

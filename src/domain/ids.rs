@@ -128,6 +128,15 @@ ulid_id!(
     HoldId
 );
 
+ulid_id!(
+    /// A kind of ticket a seat is sold as (`Adult`, `Child`, ...).
+    TicketTypeId
+);
+ulid_id!(
+    /// A price card: what each ticket type costs, and when it applies.
+    PriceCardId
+);
+
 /// A screen (a room). `default`, the general-admission screen every
 /// database has and every `/api` show is on, is stored as 0; any other is
 /// a ULID (never 0: that spelling is refused).

@@ -294,6 +294,7 @@ mod tests {
             expires_at,
             created_at: 0,
             client: Some(client(1)),
+            lines: Vec::new(),
         }
     }
 

@@ -2,12 +2,15 @@
 
 pub mod cinema;
 pub mod client;
+pub mod currency;
 pub mod expiry;
 pub mod holds;
 pub mod ids;
 pub mod limits;
 pub mod patterns;
 pub mod phone;
+pub mod price_book;
+pub mod prices;
 pub mod reference;
 pub mod refusal;
 pub mod rules;
@@ -17,7 +20,7 @@ pub mod staff;
 pub mod text;
 pub mod time;
 
-pub use ids::{FilmId, HoldId, ScreenId, ShowId, TicketId};
+pub use ids::{FilmId, HoldId, PriceCardId, ScreenId, ShowId, TicketId, TicketTypeId};
 pub use phone::Phone;
 pub use reference::Reference;
 pub use refusal::{InUse, Refusal};
@@ -38,6 +41,8 @@ pub struct Ticket {
     /// The short reference a person reads out; unique among live tickets
     /// (the store picks it when the ticket is stored, see [`Reference`]).
     pub reference: Reference,
+    /// One per seat or place, priced when it was held or booked.
+    pub lines: Vec<prices::Line>,
 }
 
 /// One screening: a film on a screen at a start, or an `/api` show (no film,
@@ -55,6 +60,8 @@ pub struct Show {
     pub sold: u32,
     /// On a seat-map screen, the seats sold.
     pub sold_seats: Option<seating::SeatSet>,
+    /// The price card it names; `None`: the card its rules or the default give.
+    pub price_card: Option<PriceCardId>,
 }
 
 impl Show {
@@ -69,6 +76,7 @@ impl Show {
             capacity,
             sold: 0,
             sold_seats: None,
+            price_card: None,
         }
     }
 

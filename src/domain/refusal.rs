@@ -23,6 +23,13 @@ pub enum Refusal {
     ShowNotFound,
     #[error("no such hold")]
     HoldNotFound,
+    #[error("no such ticket type")]
+    TicketTypeNotFound,
+    #[error("no such price card")]
+    PriceCardNotFound,
+    /// The venue keeps as many ticket types (or cards) as it may.
+    #[error("the venue has {max} {what}, as many as it may")]
+    TooManyPriceRecords { what: &'static str, max: usize },
     /// The hold ran out: its seats may already be someone else's.
     #[error("the hold has expired")]
     HoldExpired,
@@ -70,6 +77,10 @@ pub enum Refusal {
     /// The venue has as many screens as it may (`max_screens`).
     #[error("the venue has {max} screens, as many as it may")]
     TooManyScreens { max: u32 },
+    /// The sale cannot be priced: no card, a type unknown, not sold on the
+    /// channel, or not priced on a seat's kind.
+    #[error("{0}")]
+    Pricing(#[from] super::prices::PricingRefusal),
     #[error("no staff account has this login")]
     StaffNotFound,
     #[error("no such API key")]
@@ -91,6 +102,8 @@ pub enum InUse {
     FilmHasShows,
     #[error("the show still has bookings or holds")]
     ShowHasBookings,
+    #[error("a price card still prices this ticket type")]
+    TicketTypeOnCard,
     #[error("the default screen comes from the configuration and cannot be changed or deleted")]
     DefaultScreen,
 }

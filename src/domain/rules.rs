@@ -26,6 +26,10 @@ pub struct Rules {
     pub hold_max_ms: i64,
     /// What one limited client may take.
     pub limits: Limits,
+    /// The venue's zone: price cards' days and times are venue-local.
+    pub zone: chrono_tz::Tz,
+    /// What every amount is in; a database keeps the one it started with.
+    pub currency: super::currency::Currency,
 }
 
 impl Rules {
@@ -39,6 +43,8 @@ impl Rules {
             hold_for_ms: 10 * 60_000,
             hold_max_ms: 30 * 60_000,
             limits: Limits::DEFAULT,
+            zone: chrono_tz::Tz::UTC,
+            currency: super::currency::Currency::EUR,
         }
     }
 }
@@ -173,6 +179,7 @@ mod tests {
             seats: Vec::new(),
             created_at: 0,
             reference: crate::domain::Reference::candidate(id.as_u128(), 0),
+            lines: Vec::new(),
         }
     }
 

@@ -243,6 +243,7 @@ mod tests {
             seats,
             created_at: 0,
             reference: crate::domain::Reference::candidate(id.as_u128(), 0),
+            lines: Vec::new(),
         };
         release(&mut show, &ticket);
         assert_eq!(show.sold, 0);

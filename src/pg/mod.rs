@@ -20,6 +20,7 @@
 //! until the slowest is done. The README gives the figures this choice gives.
 
 mod error;
+mod prices;
 mod reads;
 mod records;
 mod schema;
@@ -192,6 +193,7 @@ impl PgBackend {
             let newest = reads::newest_instant(&client).await?;
             let trusted = reads::trusted_time(&client).await?;
             let secret = schema::cursor_secret(&client).await?;
+            schema::check_currency(&client, rules.currency).await?;
             Ok::<_, PgError>((newest, trusted, secret))
         })?;
         let started_at = clock.now_or_last();

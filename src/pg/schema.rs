@@ -14,11 +14,16 @@ use tokio_postgres::{Client, Transaction};
 
 use super::error::PgError;
 use super::records::{id_at, key, reference_column, REFERENCE_ATTEMPTS};
-use crate::domain::Reference;
-use crate::store::codec::{decode_hold, decode_v3_ticket, encode_ticket};
+use crate::domain::currency::Currency;
+use crate::domain::price_book::PriceBook;
+use crate::domain::prices::free_lines;
+use crate::domain::{PriceCardId, Reference, TicketTypeId};
+use crate::store::codec::{
+    decode_hold, decode_ticket, decode_v3_ticket, encode_price_book, encode_ticket,
+};
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 8;
+pub const SCHEMA_VERSION: i32 = 9;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -116,7 +121,10 @@ const MIGRATIONS: &[&str] = &[
     // expired ones wait for the purge, and the places each keeps are in the
     // index too (filled in for the holds there are by `places_of_every_hold`).
     "ALTER TABLE holds ADD COLUMN places integer;",
-    // 8: staff accounts, API keys (a revoked one keeps its row, not its
+    // 8: every seat has a price: the price book (ticket types and cards,
+    // written by `prices_for_every_database`) is a setting of its own.
+    "ALTER TABLE settings ALTER COLUMN value SET NOT NULL;",
+    // 9: staff accounts, API keys (a revoked one keeps its row, not its
     // digest), sessions by the digest of their token, wrong passwords in a
     // row per login, and the audit trail (never purged).
     "CREATE TABLE staff (
@@ -155,6 +163,9 @@ async fn after(number: i32, transaction: &Transaction<'_>) -> Result<(), PgError
     if number == 7 {
         places_of_every_hold(transaction).await?;
     }
+    if number == 8 {
+        prices_for_every_database(transaction).await?;
+    }
     Ok(())
 }
 
@@ -183,6 +194,63 @@ async fn places_of_every_hold(transaction: &Transaction<'_>) -> Result<(), PgErr
         )
         .await?;
     Ok(())
+}
+
+/// Every new and upgraded database starts with the ticket type `Admission`
+/// (untaxed, every channel) on the card `default` at 0, so that every sale
+/// made as before is priced, at 0; the bookings there are get their
+/// lines, Admission at 0.
+async fn prices_for_every_database(transaction: &Transaction<'_>) -> Result<(), PgError> {
+    let admission = TicketTypeId::from(ulid::Ulid::generate());
+    let book = PriceBook::starting(admission, PriceCardId::from(ulid::Ulid::generate()));
+    transaction
+        .execute(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            &[
+                &super::prices::PRICE_BOOK_SETTING,
+                &encode_price_book(&book),
+            ],
+        )
+        .await?;
+    let rows = transaction
+        .query("SELECT id, record FROM tickets ORDER BY id", &[])
+        .await?;
+    for row in &rows {
+        let id = id_at(row, 0)?;
+        let mut ticket = decode_ticket(id, row.try_get(1)?)?;
+        if ticket.lines.is_empty() {
+            ticket.lines = free_lines(admission, &ticket.seats, ticket.count);
+            transaction
+                .execute(
+                    "UPDATE tickets SET record = $2 WHERE id = $1",
+                    &[&key(id), &encode_ticket(&ticket)],
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Every amount of a database is in one currency: the one it was first
+/// opened with, written then. Another one configured since stops start-up.
+pub async fn check_currency(client: &Client, configured: Currency) -> Result<(), PgError> {
+    client
+        .execute(
+            "INSERT INTO settings (name, value) VALUES ('currency', $1) ON CONFLICT (name) DO NOTHING",
+            &[&configured.code().as_bytes()],
+        )
+        .await?;
+    let row = client
+        .query_one("SELECT value FROM settings WHERE name = 'currency'", &[])
+        .await?;
+    let stored: Vec<u8> = row.try_get(0)?;
+    if stored == configured.code().as_bytes() {
+        return Ok(());
+    }
+    let stored = String::from_utf8_lossy(&stored).into_owned();
+    Err(PgError::Schema(format!(
+        "the database's amounts are in {stored}, but `currency` is {configured}: set currency = \"{stored}\" (the amounts would mean something else)"
+    )))
 }
 
 /// Gives each stored ticket (in id order) its first reference candidate no

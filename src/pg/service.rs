@@ -14,17 +14,23 @@ use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::HeldNow;
 use crate::domain::limits::ClientId;
+use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
 };
+use crate::domain::{PriceCardId, TicketTypeId};
 use crate::store::service::{booking_view, hold_view, show_seats, show_view};
 use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
     ScreenPatch, ShowFilter, ShowSeats, ShowView,
 };
 use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
+use crate::usecases::prices::{
+    changes, page_of, NewPriceCard, NewTicketType, PriceCardPatch, Prices, ShowPrices,
+    TicketTypePatch,
+};
 use crate::usecases::staff::{AccountPatch, AuditFilter, NewAccount, NewKey, SignInState, Staff};
 use crate::usecases::{
     Booked, Bookings, Error, Keyed, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness,
@@ -554,6 +560,27 @@ impl Cinema for PgBackend {
             .await
     }
 
+    async fn set_show_card(
+        &self,
+        id: ShowId,
+        card: Option<PriceCardId>,
+        once: Once<ShowView>,
+    ) -> Result<Written<ShowView>, Error> {
+        self.write(
+            (id, card),
+            |db, (id, card)| {
+                Box::pin(async move {
+                    Ok(db
+                        .set_show_card(*id, *card)
+                        .await?
+                        .map(|(show, held)| show_view(show, &held)))
+                })
+            },
+            once,
+        )
+        .await
+    }
+
     async fn seats(&self, show: ShowId) -> Result<Option<ShowSeats>, Error> {
         let found = self
             .read(show, |db, show| Box::pin(db.show_on_screen(*show)))
@@ -715,6 +742,140 @@ impl Holds for PgBackend {
             )
             .await;
         count(written, || self.metrics.booked())
+    }
+}
+
+#[async_trait::async_trait]
+impl Prices for PgBackend {
+    async fn create_ticket_type(
+        &self,
+        ticket_type: NewTicketType,
+        once: Once<TicketType>,
+    ) -> Result<Written<TicketType>, Error> {
+        self.write(
+            ticket_type,
+            |db, new| {
+                Box::pin(db.change_prices(|book, id| {
+                    changes::create_type(book, TicketTypeId::from_u128(id), new.clone())
+                }))
+            },
+            once,
+        )
+        .await
+    }
+
+    async fn ticket_type(&self, id: TicketTypeId) -> Result<Option<TicketType>, Error> {
+        self.read(id, |db, id| {
+            Box::pin(async move { Ok(db.price_book(false).await?.ticket_type(*id).cloned()) })
+        })
+        .await
+    }
+
+    async fn ticket_types(&self, page: PageRequest) -> Result<Page<TicketType>, Error> {
+        self.read(page, |db, page| {
+            Box::pin(async move {
+                let book = db.price_book(false).await?;
+                Ok(page_of(&book.types, |t| t.id.as_u128(), *page))
+            })
+        })
+        .await
+    }
+
+    async fn update_ticket_type(
+        &self,
+        id: TicketTypeId,
+        patch: TicketTypePatch,
+        once: Once<TicketType>,
+    ) -> Result<Written<TicketType>, Error> {
+        self.write(
+            (id, patch),
+            |db, (id, patch)| {
+                Box::pin(db.change_prices(|book, _| changes::update_type(book, *id, patch.clone())))
+            },
+            once,
+        )
+        .await
+    }
+
+    async fn delete_ticket_type(
+        &self,
+        id: TicketTypeId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.write(
+            id,
+            |db, id| Box::pin(db.change_prices(|book, _| book.remove_type(*id))),
+            once,
+        )
+        .await
+    }
+
+    async fn create_price_card(
+        &self,
+        card: NewPriceCard,
+        once: Once<PriceCard>,
+    ) -> Result<Written<PriceCard>, Error> {
+        self.write(
+            card,
+            |db, new| {
+                Box::pin(db.change_prices(|book, id| {
+                    changes::create_card(book, PriceCardId::from_u128(id), new.clone())
+                }))
+            },
+            once,
+        )
+        .await
+    }
+
+    async fn price_card(&self, id: PriceCardId) -> Result<Option<PriceCard>, Error> {
+        self.read(id, |db, id| {
+            Box::pin(async move { Ok(db.price_book(false).await?.card(*id).cloned()) })
+        })
+        .await
+    }
+
+    async fn price_cards(&self, page: PageRequest) -> Result<Page<PriceCard>, Error> {
+        self.read(page, |db, page| {
+            Box::pin(async move {
+                let book = db.price_book(false).await?;
+                Ok(page_of(&book.cards, |c| c.id.as_u128(), *page))
+            })
+        })
+        .await
+    }
+
+    async fn update_price_card(
+        &self,
+        id: PriceCardId,
+        patch: PriceCardPatch,
+        once: Once<PriceCard>,
+    ) -> Result<Written<PriceCard>, Error> {
+        self.write(
+            (id, patch),
+            |db, (id, patch)| {
+                Box::pin(db.change_prices(|book, _| changes::update_card(book, *id, patch.clone())))
+            },
+            once,
+        )
+        .await
+    }
+
+    async fn delete_price_card(
+        &self,
+        id: PriceCardId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.write(
+            id,
+            |db, id| Box::pin(db.change_prices(|book, _| book.remove_card(*id))),
+            once,
+        )
+        .await
+    }
+
+    async fn show_prices(&self, show: ShowId) -> Result<Option<ShowPrices>, Error> {
+        self.read(show, |db, show| Box::pin(db.show_prices(*show)))
+            .await
     }
 }
 

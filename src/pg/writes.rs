@@ -5,11 +5,13 @@
 use super::error::PgError;
 use super::records::{key, Db, Lock};
 use crate::domain::cinema::{show_end, Film, Layout, Screen, MAX_RUNTIME_MINUTES};
-use crate::domain::holds::{expiry, extended_expiry, Hold};
+use crate::domain::holds::{expiry, extended_expiry, HeldNow, Hold};
 use crate::domain::limits::{allowance, cooldown_after_release, pick_held_seats};
+use crate::domain::prices::{Channel, Line, TicketChoice};
 use crate::domain::rules::{self, expiry_cutoff, is_expired, Move};
 use crate::domain::sales::{ensure_on_sale, release, sell_held, take_seats, Party};
 use crate::domain::seating::{occupies, overlaps, SeatSet};
+use crate::domain::PriceCardId;
 use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, InUse, Millis, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
@@ -18,6 +20,7 @@ use crate::usecases::cinema::{
     BookingMove, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow, ScreenPatch, SeatRequest,
 };
 use crate::usecases::holds::{Confirmation, NewHold};
+use crate::usecases::prices::{confirmed_lines, moved_lines, price, Sale};
 use crate::usecases::{Booked, NewBooking, PurgeReport};
 
 /// The advisory lock that makes screen creations take turns: "screens".
@@ -91,6 +94,18 @@ impl Db<'_> {
             };
             let held = if new { 0 } else { self.held(&show).await?.1 };
             let (show, count) = rule!(rules::book(show, booking.count, held, self.now));
+            // `/api` sells on the api channel, the card's first type there.
+            let lines = rule!(
+                self.price(&Sale {
+                    show: &show,
+                    map: None,
+                    seats: &[],
+                    count,
+                    channel: Channel::Api,
+                    choice: &TicketChoice::Any,
+                })
+                .await?
+            );
             let id = TicketId::from_u128(self.mint().await?);
             let mut ticket = Ticket {
                 id,
@@ -101,6 +116,7 @@ impl Db<'_> {
                 seats: Vec::new(),
                 created_at: self.now,
                 reference: Reference::candidate(id.as_u128(), 0),
+                lines,
             };
             if new {
                 if !self.insert_show(&show).await? {
@@ -145,6 +161,10 @@ impl Db<'_> {
             Move::Between { from, to } => {
                 ticket.show_id = to.id;
                 ticket.seats.clear();
+                // Its prices go with it, on places instead of seats.
+                for line in &mut ticket.lines {
+                    line.seat = None;
+                }
                 self.update_show(&from).await?;
                 if new {
                     if !self.insert_show(&to).await? {
@@ -470,7 +490,13 @@ impl Db<'_> {
             capacity: screen.layout.capacity(),
             sold: 0,
             sold_seats,
+            price_card: new.price_card,
         };
+        if let Some(card) = new.price_card {
+            if self.price_book(false).await?.card(card).is_none() {
+                refuse!(Refusal::PriceCardNotFound);
+            }
+        }
         if !self.insert_show(&show).await? {
             return Err(PgError::Corrupt(format!(
                 "screen {} has two shows at one start",
@@ -478,6 +504,26 @@ impl Db<'_> {
             )));
         }
         Ok(Ok(show))
+    }
+
+    /// Names the card a show is priced by; what was held or sold keeps its prices.
+    pub async fn set_show_card(
+        &self,
+        id: ShowId,
+        card: Option<PriceCardId>,
+    ) -> Outcome<(Show, HeldNow)> {
+        let Some(mut show) = self.show(id, true).await? else {
+            refuse!(Refusal::ShowNotFound);
+        };
+        if let Some(card) = card {
+            if self.price_book(false).await?.card(card).is_none() {
+                refuse!(Refusal::PriceCardNotFound);
+            }
+        }
+        show.price_card = card;
+        self.update_show(&show).await?;
+        let held = self.held_now(&show).await?;
+        Ok(Ok((show, held)))
     }
 
     pub async fn delete_show_if_unsold(&self, id: ShowId) -> Outcome<()> {
@@ -508,16 +554,29 @@ impl Db<'_> {
             held.as_ref(),
             held_count,
         ));
+        let count = count_of(&booking.seats, seats.len());
+        let lines = rule!(
+            self.price(&Sale {
+                show: &show,
+                map: screen.layout.seat_map(),
+                seats: &seats,
+                count,
+                channel: booking.channel,
+                choice: &booking.tickets,
+            })
+            .await?
+        );
         let id = TicketId::from_u128(self.mint().await?);
         let mut ticket = Ticket {
             id,
             show_id: show.id,
             user_name: booking.user_name.clone(),
             phone: booking.phone.clone(),
-            count: count_of(&booking.seats, seats.len()),
+            count,
             seats,
             created_at: self.now,
             reference: Reference::candidate(id.as_u128(), 0),
+            lines,
         };
         self.update_show(&show).await?;
         self.insert_ticket(&mut ticket).await?;
@@ -548,6 +607,7 @@ impl Db<'_> {
                 held_count,
             ));
             ticket.count = count_of(&wanted, ticket.seats.len());
+            ticket.lines = rule!(self.reprice(&ticket, &from, &screen).await?);
             self.update_show(&from).await?;
             self.update_ticket(&ticket).await?;
             return Ok(Ok(Sold { ticket, screen }));
@@ -573,6 +633,7 @@ impl Db<'_> {
         ticket.seats = seats;
         ticket.count = count_of(&wanted, ticket.seats.len());
         ticket.show_id = to_show.id;
+        ticket.lines = rule!(self.reprice(&ticket, &to_show, &screen).await?);
         self.update_show(&from).await?;
         self.update_show(&to_show).await?;
         self.update_ticket(&ticket).await?;
@@ -626,14 +687,27 @@ impl Db<'_> {
             allowance.as_ref(),
             self.now,
         ));
+        let count = count_of(&new.seats, seats.len());
+        let lines = rule!(
+            self.price(&Sale {
+                show: &show,
+                map: screen.layout.seat_map(),
+                seats: &seats,
+                count,
+                channel: new.channel,
+                choice: &new.tickets,
+            })
+            .await?
+        );
         let hold = Hold {
             id: HoldId::from_u128(self.mint().await?),
             show_id: show.id,
-            count: count_of(&new.seats, seats.len()),
+            count,
             seats,
             expires_at: expiry(self.now, new.hold_for_ms, self.rules, show.starts_at),
             created_at: self.now,
             client: new.client,
+            lines,
         };
         self.insert_hold(&hold).await?;
         Ok(Ok((hold, screen)))
@@ -701,6 +775,22 @@ impl Db<'_> {
             refuse!(Refusal::HoldExpired);
         }
         sell_held(&mut show, &hold);
+        let priced = if confirmation.tickets == TicketChoice::Any && !hold.lines.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.price(&Sale {
+                show: &show,
+                map: screen.layout.seat_map(),
+                seats: &hold.seats,
+                count: hold.count,
+                channel: confirmation.channel,
+                choice: &confirmation.tickets,
+            })
+            .await?
+        };
+        let lines = rule!(confirmed_lines(&hold.lines, &confirmation.tickets, || {
+            priced
+        }));
         let ticket_id = TicketId::from_u128(self.mint().await?);
         let mut ticket = Ticket {
             id: ticket_id,
@@ -711,6 +801,7 @@ impl Db<'_> {
             seats: hold.seats.clone(),
             created_at: self.now,
             reference: Reference::candidate(ticket_id.as_u128(), 0),
+            lines,
         };
         if self.delete_hold(id).await? == 0 {
             // Released, confirmed or purged since it was read: ask again.
@@ -719,6 +810,52 @@ impl Db<'_> {
         self.update_show(&show).await?;
         self.insert_ticket(&mut ticket).await?;
         Ok(Ok(Sold { ticket, screen }))
+    }
+}
+
+impl Db<'_> {
+    /// The lines of a sale, priced by its show's card as the book is now.
+    async fn price(&self, sale: &Sale<'_>) -> Result<Result<Vec<Line>, Refusal>, PgError> {
+        let book = self.price_book(false).await?;
+        Ok(price(&book, sale, self.rules.zone))
+    }
+
+    /// A moved booking's lines: its prices on its new seats; places it did
+    /// not have before are priced by `show`'s card on the api channel.
+    async fn reprice(
+        &self,
+        ticket: &Ticket,
+        show: &Show,
+        screen: &Screen,
+    ) -> Result<Result<Vec<Line>, Refusal>, PgError> {
+        let fresh = if ticket.lines.len() < places(ticket) {
+            self.price(&Sale {
+                show,
+                map: screen.layout.seat_map(),
+                seats: &ticket.seats,
+                count: ticket.count,
+                channel: Channel::Api,
+                choice: &TicketChoice::Any,
+            })
+            .await?
+        } else {
+            Ok(Vec::new())
+        };
+        Ok(moved_lines(
+            &ticket.lines,
+            &ticket.seats,
+            ticket.count,
+            || fresh,
+        ))
+    }
+}
+
+/// How many lines a ticket has: one per seat, or per place without seats.
+fn places(ticket: &Ticket) -> usize {
+    if ticket.seats.is_empty() {
+        usize::try_from(ticket.count).unwrap_or(usize::MAX)
+    } else {
+        ticket.seats.len()
     }
 }
 

@@ -22,7 +22,7 @@ use super::tables::{
     COOLDOWN_END_TO_KEYS, COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
     HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
     ID_HIGH_WATER, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, META,
-    REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
+    PRICE_BOOK, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
     SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
     SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
@@ -143,6 +143,7 @@ fn copy_every_table(source: &ReadTransaction, copy: &Database) -> Result<(usize,
     entries += copy_table(source, &txn, ANSWER_KEY_TO_CLIENT, &mut copied)?;
     entries += copy_table(source, &txn, IDEMPOTENCY_KEY_TO_ANSWER, &mut copied)?;
     entries += copy_multimap(source, &txn, IDEMPOTENCY_TIME_TO_KEYS, &mut copied)?;
+    entries += copy_table(source, &txn, PRICE_BOOK, &mut copied)?;
     entries += copy_table(source, &txn, STAFF_ID_TO_ACCOUNT, &mut copied)?;
     entries += copy_table(source, &txn, LOGIN_TO_STAFF_ID, &mut copied)?;
     entries += copy_table(source, &txn, KEY_ID_TO_KEY, &mut copied)?;

@@ -296,6 +296,7 @@ fn check_tickets(
                 "ticket {id} names seats of a show without a seat map"
             ));
         }
+        found.extend(line_problems(ticket));
     }
     check_references(txn, &tickets, found)?;
     for (id, show) in shows {
@@ -484,4 +485,64 @@ fn check_references(
         ));
     }
     Ok(())
+}
+
+/// What is wrong with a ticket's lines: one per seat (in seat order) or per
+/// place, and no tax beyond what any rate (at most 100 %) gives its price.
+fn line_problems(ticket: &Ticket) -> Vec<String> {
+    use crate::domain::prices::{tax_included, MAX_TAX_RATE};
+    let id = ticket.id;
+    let mut found = Vec::new();
+    if ticket.lines.len() != ticket.count as usize {
+        found.push(format!(
+            "ticket {id} counts {} places but has {} lines",
+            ticket.count,
+            ticket.lines.len()
+        ));
+    }
+    let seats: Vec<_> = ticket.lines.iter().filter_map(|line| line.seat).collect();
+    if !ticket.seats.is_empty() && seats != ticket.seats {
+        found.push(format!("ticket {id}'s lines are not on its seats"));
+    }
+    for (number, line) in (1..).zip(&ticket.lines) {
+        if line.tax > tax_included(line.price, MAX_TAX_RATE) {
+            found.push(format!(
+                "ticket {id} line {number}: tax {} does not match its price {}",
+                line.tax, line.price
+            ));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+    use crate::domain::prices::free_lines;
+    use crate::domain::seating::SeatIndex;
+    use crate::domain::{Phone, Reference, ShowId, TicketId, TicketTypeId};
+
+    #[test]
+    fn a_line_whose_tax_no_rate_gives_is_reported() {
+        let seats = vec![SeatIndex(3), SeatIndex(4)];
+        let mut ticket = Ticket {
+            id: TicketId::from_u128(9),
+            show_id: ShowId::from_u128(1),
+            user_name: "Asha".into(),
+            phone: Phone::Number(9_876_543_210),
+            count: 2,
+            lines: free_lines(TicketTypeId::from_u128(2), &seats, 2),
+            seats,
+            created_at: 0,
+            reference: Reference::candidate(9, 0),
+        };
+        assert!(line_problems(&ticket).is_empty());
+        ticket.lines[0].price = 1_000;
+        ticket.lines[0].tax = 500;
+        assert!(line_problems(&ticket).is_empty(), "100 % is a rate");
+        ticket.lines[0].tax = 501;
+        assert_eq!(line_problems(&ticket).len(), 1);
+        ticket.lines.pop();
+        assert_eq!(line_problems(&ticket).len(), 3);
+    }
 }

@@ -13,10 +13,15 @@ use crate::domain::cinema::{Film, Layout, Screen};
 use crate::domain::holds::{Hold, Kept};
 use crate::domain::ids::spell;
 use crate::domain::limits::{ClientId, Cooldown};
+use crate::domain::price_book::PriceBook;
+use crate::domain::prices::{
+    CardRules, Channels, DateRange, Line, Price, PriceCard, TicketType, TimeWindow, Weekdays,
+};
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
 use crate::domain::staff::{Account, ApiKey, AuditEntry, Login, Role, Session};
 use crate::domain::{
-    FilmId, HoldId, Millis, Phone, Reference, ScreenId, Show, ShowId, Ticket, TicketId,
+    FilmId, HoldId, Millis, Phone, PriceCardId, Reference, ScreenId, Show, ShowId, Ticket,
+    TicketId, TicketTypeId,
 };
 
 const LEGACY_VERSION: u8 = 1;
@@ -88,6 +93,17 @@ fn decode<'a, T: Deserialize<'a>>(
 ) -> Result<T, DecodeError> {
     let (_, body) = checked(kind, key, bytes, &[RECORD_VERSION])?;
     postcard::from_bytes(body).map_err(|error| failed(kind, key, &error.to_string()))
+}
+
+/// A record of an older version, which must fill its body: the version
+/// byte is not under the checksum, so a newer record whose version bit
+/// flipped is told apart by what follows the older layout.
+fn whole<'a, T: Deserialize<'a>>(kind: &str, key: &[u8], body: &'a [u8]) -> Result<T, DecodeError> {
+    match postcard::take_from_bytes(body) {
+        Ok((record, [])) => Ok(record),
+        Ok(_) => Err(failed(kind, key, "bytes after the record")),
+        Err(error) => Err(failed(kind, key, &error.to_string())),
+    }
 }
 
 fn failed(kind: &str, key: &[u8], why: &str) -> DecodeError {
@@ -162,27 +178,49 @@ struct ShowRecord {
     sold_seats: Option<(u16, Vec<u8>)>,
 }
 
+/// Record version 3 of a show: with the price card it names. Shows written
+/// before it name none.
+const SHOW_RECORD_VERSION: u8 = 3;
+
+#[derive(Serialize, Deserialize)]
+struct PricedShowRecord {
+    show: ShowRecord,
+    price_card: Option<u128>,
+}
+
 pub fn encode_show(show: &Show) -> Vec<u8> {
-    encode(
+    encode_as(
+        SHOW_RECORD_VERSION,
         &show.id.as_u128().to_be_bytes(),
-        &ShowRecord {
-            screen: show.screen.as_u128(),
-            film: show.film.map(FilmId::as_u128),
-            starts_at: show.starts_at,
-            ends_at: show.ends_at,
-            capacity: show.capacity,
-            sold: show.sold,
-            sold_seats: show.sold_seats.as_ref().map(|seats| {
-                // A map has at most MAX_SEATS (2000) seats.
-                let len = u16::try_from(seats.map_len()).unwrap_or(u16::MAX);
-                (len, seats.to_bytes())
-            }),
+        &PricedShowRecord {
+            price_card: show.price_card.map(PriceCardId::as_u128),
+            show: ShowRecord {
+                screen: show.screen.as_u128(),
+                film: show.film.map(FilmId::as_u128),
+                starts_at: show.starts_at,
+                ends_at: show.ends_at,
+                capacity: show.capacity,
+                sold: show.sold,
+                sold_seats: show.sold_seats.as_ref().map(|seats| {
+                    // A map has at most MAX_SEATS (2000) seats.
+                    let len = u16::try_from(seats.map_len()).unwrap_or(u16::MAX);
+                    (len, seats.to_bytes())
+                }),
+            },
         },
     )
 }
 
 pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
-    let record: ShowRecord = decode("show", &id.to_be_bytes(), bytes)?;
+    let key = id.to_be_bytes();
+    let (version, body) = checked("show", &key, bytes, &[RECORD_VERSION, SHOW_RECORD_VERSION])?;
+    let bad = |error: postcard::Error| failed("show", &key, &error.to_string());
+    let (record, price_card) = if version == RECORD_VERSION {
+        (whole::<ShowRecord>("show", &key, body)?, None)
+    } else {
+        let priced: PricedShowRecord = postcard::from_bytes(body).map_err(bad)?;
+        (priced.show, priced.price_card.map(PriceCardId::from_u128))
+    };
     let sold_seats = match record.sold_seats {
         Some((len, bits)) => Some(
             SeatSet::from_bytes(usize::from(len), &bits)
@@ -199,6 +237,7 @@ pub fn decode_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
         capacity: record.capacity,
         sold: record.sold,
         sold_seats,
+        price_card,
     })
 }
 
@@ -219,6 +258,11 @@ pub fn decode_legacy_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
 
 // ---- tickets ------------------------------------------------------------------
 
+/// Record version 3 of a ticket: with its priced lines. Tickets written
+/// before it (version 2) read with none; the upgrade to schema 6 gives them
+/// lines at 0.
+const TICKET_RECORD_VERSION: u8 = 3;
+
 #[derive(Serialize, Deserialize)]
 struct TicketRecord {
     show: u128,
@@ -228,6 +272,44 @@ struct TicketRecord {
     seats: Vec<u16>,
     created_at: Millis,
     reference: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PricedTicketRecord {
+    ticket: TicketRecord,
+    lines: Vec<LineRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LineRecord {
+    seat: Option<u16>,
+    ticket_type: u128,
+    price: u64,
+    tax: u64,
+}
+
+fn line_records(lines: &[Line]) -> Vec<LineRecord> {
+    lines
+        .iter()
+        .map(|line| LineRecord {
+            seat: line.seat.map(|seat| seat.0),
+            ticket_type: line.ticket_type.as_u128(),
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect()
+}
+
+fn lines_of(records: Vec<LineRecord>) -> Vec<Line> {
+    records
+        .into_iter()
+        .map(|line| Line {
+            seat: line.seat.map(SeatIndex),
+            ticket_type: TicketTypeId::from_u128(line.ticket_type),
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect()
 }
 
 /// A ticket as schema 3 stored it: no reference yet.
@@ -242,22 +324,39 @@ struct TicketRecordV3 {
 }
 
 pub fn encode_ticket(ticket: &Ticket) -> Vec<u8> {
-    encode(
+    encode_as(
+        TICKET_RECORD_VERSION,
         &ticket.id.as_u128().to_be_bytes(),
-        &TicketRecord {
-            show: ticket.show_id.as_u128(),
-            user_name: ticket.user_name.clone(),
-            phone: PhoneRecord::new(&ticket.phone),
-            count: ticket.count,
-            seats: ticket.seats.iter().map(|seat| seat.0).collect(),
-            created_at: ticket.created_at,
-            reference: ticket.reference.as_u32(),
+        &PricedTicketRecord {
+            ticket: TicketRecord {
+                show: ticket.show_id.as_u128(),
+                user_name: ticket.user_name.clone(),
+                phone: PhoneRecord::new(&ticket.phone),
+                count: ticket.count,
+                seats: ticket.seats.iter().map(|seat| seat.0).collect(),
+                created_at: ticket.created_at,
+                reference: ticket.reference.as_u32(),
+            },
+            lines: line_records(&ticket.lines),
         },
     )
 }
 
 pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
-    let record: TicketRecord = decode("ticket", &id.to_be_bytes(), bytes)?;
+    let key = id.to_be_bytes();
+    let (version, body) = checked(
+        "ticket",
+        &key,
+        bytes,
+        &[RECORD_VERSION, TICKET_RECORD_VERSION],
+    )?;
+    let bad = |error: postcard::Error| failed("ticket", &key, &error.to_string());
+    let (record, lines) = if version == RECORD_VERSION {
+        (whole::<TicketRecord>("ticket", &key, body)?, Vec::new())
+    } else {
+        let priced: PricedTicketRecord = postcard::from_bytes(body).map_err(bad)?;
+        (priced.ticket, lines_of(priced.lines))
+    };
     let reference = Reference::from_u32(record.reference).ok_or_else(|| {
         DecodeError(format!(
             "{}: reference {} out of range",
@@ -274,6 +373,7 @@ pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
         seats: record.seats.into_iter().map(SeatIndex).collect(),
         created_at: record.created_at,
         reference,
+        lines,
     })
 }
 
@@ -309,6 +409,7 @@ pub fn decode_v3_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
         seats: record.seats.into_iter().map(SeatIndex).collect(),
         created_at: record.created_at,
         reference: Reference::candidate(id, 0),
+        lines: Vec::new(),
     })
 }
 
@@ -333,6 +434,7 @@ pub fn decode_legacy_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeErro
         seats: Vec::new(),
         created_at,
         reference: Reference::candidate(id, 0),
+        lines: Vec::new(),
     })
 }
 
@@ -479,6 +581,182 @@ pub fn decode_film(id: u128, bytes: &[u8]) -> Result<Film, DecodeError> {
     })
 }
 
+// ---- prices -------------------------------------------------------------------------
+
+/// The key the price book is stored under (and checksummed with).
+pub const PRICE_BOOK_KEY: &str = "book";
+
+#[derive(Serialize, Deserialize)]
+struct TicketTypeRecord {
+    id: u128,
+    name: String,
+    tax_rate: u16,
+    channels: u8,
+    proof: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PriceRecord {
+    ticket_type: u128,
+    /// A seat kind's code, or `None` for any kind.
+    seat_kind: Option<u8>,
+    amount: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CardRecord {
+    id: u128,
+    name: String,
+    priority: i32,
+    default: bool,
+    weekdays: Option<u8>,
+    window: Option<(u16, u16)>,
+    films: Vec<u128>,
+    screens: Vec<u128>,
+    /// Days since 1970-01-01, both included.
+    dates: Option<(i32, i32)>,
+    prices: Vec<PriceRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PriceBookRecord {
+    types: Vec<TicketTypeRecord>,
+    cards: Vec<CardRecord>,
+}
+
+fn day_number(date: chrono::NaiveDate) -> i32 {
+    i32::try_from((date - chrono::NaiveDate::default()).num_days()).unwrap_or(i32::MAX)
+}
+
+fn day_of(number: i32) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::default().checked_add_signed(chrono::Duration::days(i64::from(number)))
+}
+
+pub fn encode_price_book(book: &PriceBook) -> Vec<u8> {
+    let types = book
+        .types
+        .iter()
+        .map(|ticket_type| TicketTypeRecord {
+            id: ticket_type.id.as_u128(),
+            name: ticket_type.name.clone(),
+            tax_rate: ticket_type.tax_rate,
+            channels: ticket_type.channels.bits(),
+            proof: ticket_type.proof.clone(),
+        })
+        .collect();
+    let cards = book
+        .cards
+        .iter()
+        .map(|card| CardRecord {
+            id: card.id.as_u128(),
+            name: card.name.clone(),
+            priority: card.priority,
+            default: card.default,
+            weekdays: card.rules.weekdays.map(Weekdays::bits),
+            window: card.rules.window.map(|window| (window.from(), window.to())),
+            films: card.rules.films.iter().map(|film| film.as_u128()).collect(),
+            screens: card
+                .rules
+                .screens
+                .iter()
+                .map(|screen| screen.as_u128())
+                .collect(),
+            dates: card
+                .rules
+                .dates
+                .map(|dates| (day_number(dates.from()), day_number(dates.to()))),
+            prices: card
+                .prices
+                .iter()
+                .map(|price| PriceRecord {
+                    ticket_type: price.ticket_type.as_u128(),
+                    seat_kind: price.seat_kind.map(kind_code),
+                    amount: price.amount,
+                })
+                .collect(),
+        })
+        .collect();
+    encode(PRICE_BOOK_KEY.as_bytes(), &PriceBookRecord { types, cards })
+}
+
+pub fn decode_price_book(bytes: &[u8]) -> Result<PriceBook, DecodeError> {
+    let record: PriceBookRecord = decode("price book", PRICE_BOOK_KEY.as_bytes(), bytes)?;
+    let bad = |what: &str| DecodeError(format!("price book: {what}"));
+    let types = record
+        .types
+        .into_iter()
+        .map(|ticket_type| {
+            Ok(TicketType {
+                id: TicketTypeId::from_u128(ticket_type.id),
+                name: ticket_type.name,
+                tax_rate: ticket_type.tax_rate,
+                channels: Channels::from_bits(ticket_type.channels)
+                    .ok_or_else(|| bad("unknown channel bits"))?,
+                proof: ticket_type.proof,
+            })
+        })
+        .collect::<Result<_, DecodeError>>()?;
+    let cards = record
+        .cards
+        .into_iter()
+        .map(|card| {
+            let window = match card.window {
+                Some((from, to)) => {
+                    Some(TimeWindow::new(from, to).ok_or_else(|| bad("a malformed window"))?)
+                }
+                None => None,
+            };
+            let dates = match card.dates {
+                Some((from, to)) => Some(
+                    day_of(from)
+                        .zip(day_of(to))
+                        .and_then(|(from, to)| DateRange::new(from, to))
+                        .ok_or_else(|| bad("a malformed date range"))?,
+                ),
+                None => None,
+            };
+            let weekdays = match card.weekdays {
+                Some(bits) => Some(Weekdays::from_bits(bits).ok_or_else(|| bad("weekday bits"))?),
+                None => None,
+            };
+            let prices = card
+                .prices
+                .into_iter()
+                .map(|price| {
+                    let seat_kind = match price.seat_kind {
+                        Some(code) => Some(
+                            *KINDS
+                                .get(usize::from(code))
+                                .ok_or_else(|| bad("a seat kind"))?,
+                        ),
+                        None => None,
+                    };
+                    Ok(Price {
+                        ticket_type: TicketTypeId::from_u128(price.ticket_type),
+                        seat_kind,
+                        amount: price.amount,
+                    })
+                })
+                .collect::<Result<_, DecodeError>>()?;
+            Ok(PriceCard {
+                id: PriceCardId::from_u128(card.id),
+                name: card.name,
+                priority: card.priority,
+                default: card.default,
+                rules: CardRules {
+                    weekdays,
+                    window,
+                    films: card.films.into_iter().map(FilmId::from_u128).collect(),
+                    screens: card.screens.into_iter().map(ScreenId::from_u128).collect(),
+                    dates,
+                },
+                prices,
+            })
+        })
+        .collect::<Result<_, DecodeError>>()?;
+    Ok(PriceBook { types, cards })
+}
+
 // ---- holds ------------------------------------------------------------------------
 
 /// A hold as schema 3 wrote it (record version 2): no client.
@@ -493,7 +771,16 @@ struct HoldRecordV2 {
 
 /// Record version 3 of a hold: with the limited client it counts against.
 /// Holds written before it (version 2) count against no client.
-const HOLD_RECORD_VERSION: u8 = 3;
+const CLIENT_HOLD_RECORD_VERSION: u8 = 3;
+/// Record version 4: with its priced lines. Holds written before it read
+/// with none, and are priced when they are confirmed.
+const HOLD_RECORD_VERSION: u8 = 4;
+
+#[derive(Serialize, Deserialize)]
+struct PricedHoldRecord {
+    hold: HoldRecord,
+    lines: Vec<LineRecord>,
+}
 
 #[derive(Serialize, Deserialize)]
 struct HoldRecord {
@@ -509,21 +796,34 @@ pub fn encode_hold(hold: &Hold) -> Vec<u8> {
     encode_as(
         HOLD_RECORD_VERSION,
         &hold.id.as_u128().to_be_bytes(),
-        &HoldRecord {
-            show: hold.show_id.as_u128(),
-            seats: hold.seats.iter().map(|seat| seat.0).collect(),
-            count: hold.count,
-            expires_at: hold.expires_at,
-            created_at: hold.created_at,
-            client: hold.client.map(|client| *client.as_bytes()),
+        &PricedHoldRecord {
+            hold: HoldRecord {
+                show: hold.show_id.as_u128(),
+                seats: hold.seats.iter().map(|seat| seat.0).collect(),
+                count: hold.count,
+                expires_at: hold.expires_at,
+                created_at: hold.created_at,
+                client: hold.client.map(|client| *client.as_bytes()),
+            },
+            lines: line_records(&hold.lines),
         },
     )
 }
 
 pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
     let key = id.to_be_bytes();
-    let (version, body) = checked("hold", &key, bytes, &[RECORD_VERSION, HOLD_RECORD_VERSION])?;
+    let (version, body) = checked(
+        "hold",
+        &key,
+        bytes,
+        &[
+            RECORD_VERSION,
+            CLIENT_HOLD_RECORD_VERSION,
+            HOLD_RECORD_VERSION,
+        ],
+    )?;
     let bad = |error: postcard::Error| failed("hold", &key, &error.to_string());
+    let mut lines = Vec::new();
     let record = if version == RECORD_VERSION {
         let old: HoldRecordV2 = postcard::from_bytes(body).map_err(bad)?;
         HoldRecord {
@@ -534,8 +834,12 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
             created_at: old.created_at,
             client: None,
         }
+    } else if version == CLIENT_HOLD_RECORD_VERSION {
+        whole::<HoldRecord>("hold", &key, body)?
     } else {
-        postcard::from_bytes(body).map_err(bad)?
+        let priced: PricedHoldRecord = postcard::from_bytes(body).map_err(bad)?;
+        lines = lines_of(priced.lines);
+        priced.hold
     };
     let client = match record.client {
         Some(bytes) => Some(
@@ -552,6 +856,7 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
         expires_at: record.expires_at,
         created_at: record.created_at,
         client,
+        lines,
     })
 }
 
@@ -696,6 +1001,34 @@ mod tests {
     }
 
     #[test]
+    fn the_price_book_round_trips() {
+        let mut book = PriceBook::starting(TicketTypeId::from_u128(1), PriceCardId::from_u128(2));
+        book.cards.push(PriceCard {
+            id: PriceCardId::from_u128(3),
+            name: "late".into(),
+            priority: -4,
+            default: false,
+            rules: CardRules {
+                weekdays: Weekdays::parse(["fri", "sat"]),
+                window: TimeWindow::new(22 * 60, 2 * 60),
+                films: vec![FilmId::from_u128(5)],
+                screens: vec![ScreenId::DEFAULT, ScreenId::from_u128(6)],
+                dates: DateRange::new(
+                    chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    chrono::NaiveDate::from_ymd_opt(2027, 1, 6).unwrap(),
+                ),
+            },
+            prices: vec![Price {
+                ticket_type: TicketTypeId::from_u128(1),
+                seat_kind: Some(SeatKind::Premium),
+                amount: 1_450,
+            }],
+        });
+        book.types[0].proof = Some("student card".into());
+        assert_eq!(decode_price_book(&encode_price_book(&book)).unwrap(), book);
+    }
+
+    #[test]
     fn records_round_trip() {
         let mut sold = SeatSet::new(5);
         sold.insert(SeatIndex(3));
@@ -710,6 +1043,7 @@ mod tests {
                 capacity: 4,
                 sold: 1,
                 sold_seats: Some(sold),
+                price_card: None,
             },
         ];
         for show in shows {
@@ -729,6 +1063,7 @@ mod tests {
                 seats: vec![SeatIndex(3), SeatIndex(4)],
                 created_at: 1_893_456_000_000,
                 reference: Reference::candidate(7, 3),
+                lines: Vec::new(),
             };
             assert_eq!(
                 decode_ticket(u128::MAX, &encode_ticket(&ticket)).unwrap(),
@@ -758,6 +1093,7 @@ mod tests {
             expires_at: 2_000,
             created_at: 1_000,
             client: Some(ClientId::address([192, 0, 2, 7].into())),
+            lines: Vec::new(),
         };
         assert_eq!(decode_hold(5, &encode_hold(&hold)).unwrap(), hold);
         // A hold of schema 3 (record version 2) counts against no client.
@@ -834,6 +1170,7 @@ mod tests {
             seats: vec![],
             created_at: 1_893_456_000_000,
             reference: Reference::candidate(0x4d, 0),
+            lines: Vec::new(),
         };
         let bytes = encode_ticket(&ticket);
         for bit in 0..bytes.len() * 8 {

@@ -71,9 +71,57 @@ enum Line {
     Ticket(TicketLine),
     Hold(HoldLine),
     Answer(AnswerLine),
+    /// Every ticket type and price card, as the database stores them
+    /// (its record in hex, checksummed).
+    PriceBook {
+        record: String,
+    },
     Staff(StaffLine),
     ApiKey(KeyLine),
     Audit(AuditLine),
+}
+
+/// One priced seat or place of a ticket or hold.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PriceLine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seat: Option<u16>,
+    #[serde(rename = "type")]
+    ticket_type: String,
+    price: u64,
+    tax: u64,
+}
+
+fn price_lines(lines: &[crate::domain::prices::Line]) -> Vec<PriceLine> {
+    lines
+        .iter()
+        .map(|line| PriceLine {
+            seat: line.seat.map(|seat| seat.0),
+            ticket_type: line.ticket_type.to_string(),
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect()
+}
+
+fn lines_of(lines: Option<Vec<PriceLine>>) -> Result<Vec<crate::domain::prices::Line>, String> {
+    lines
+        .unwrap_or_default()
+        .into_iter()
+        .map(|line| {
+            Ok(crate::domain::prices::Line {
+                seat: line.seat.map(SeatIndex),
+                ticket_type: id(
+                    &line.ticket_type,
+                    "ticket type",
+                    crate::domain::TicketTypeId::from_u128,
+                )?,
+                price: line.price,
+                tax: line.tax,
+            })
+        })
+        .collect()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -161,6 +209,9 @@ struct ShowLine {
     /// On a seat-map screen: how many seats the map has, and those sold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sold_seats: Option<SoldSeats>,
+    /// The price card it names (absent before schema 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    price_card_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -184,6 +235,9 @@ struct TicketLine {
     /// Absent in exports of schema 3: the import picks one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reference: Option<String>,
+    /// Absent before schema 6: the import gives it lines at 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lines: Option<Vec<PriceLine>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -195,6 +249,9 @@ struct HoldLine {
     count: u32,
     expires_at: String,
     created_at: String,
+    /// Absent before schema 6: it is priced when confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lines: Option<Vec<PriceLine>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -300,6 +357,18 @@ fn seats(seats: &[SeatIndex]) -> Vec<u16> {
     seats.iter().map(|seat| seat.0).collect()
 }
 
+fn write_price_book(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreError> {
+    if let Some(book) = txn
+        .open_table(super::tables::PRICE_BOOK)?
+        .get(super::codec::PRICE_BOOK_KEY)?
+    {
+        out.line(&Line::PriceBook {
+            record: hex(book.value()),
+        })?;
+    }
+    Ok(())
+}
+
 fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreError> {
     out.line(&Line::Header {
         format: FORMAT,
@@ -323,6 +392,7 @@ fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreErr
             last: spell(last.value()),
         })?;
     }
+    write_price_book(txn, out)?;
     for entry in txn.open_table(SCREEN_ID_TO_SCREEN)?.iter()? {
         let (key, value) = entry?;
         let screen = decode_screen(key.value(), value.value())?;
@@ -353,6 +423,7 @@ fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreErr
                 of: u16::try_from(sold.map_len()).unwrap_or(u16::MAX),
                 seats: sold.iter().map(|seat| seat.0).collect(),
             }),
+            price_card_id: show.price_card.map(|card| card.to_string()),
         }))?;
     }
     for entry in txn.open_table(TICKET_ID_TO_TICKET)?.iter()? {
@@ -371,6 +442,7 @@ fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreErr
             seats: seats(&ticket.seats),
             created_at: instant(ticket.created_at)?,
             reference: Some(ticket.reference.to_string()),
+            lines: Some(price_lines(&ticket.lines)),
         }))?;
     }
     for entry in txn.open_table(HOLD_ID_TO_HOLD)?.iter()? {
@@ -383,6 +455,7 @@ fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreErr
             count: hold.count,
             expires_at: instant(hold.expires_at)?,
             created_at: instant(hold.created_at)?,
+            lines: Some(price_lines(&hold.lines)),
         }))?;
     }
     for entry in txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?.iter()? {
@@ -541,6 +614,14 @@ pub fn read(input: impl BufRead) -> Result<Records, BadLine> {
             Line::Answer(line) => {
                 let (key, answer) = answer(line).map_err(bad)?;
                 records.answers.push((at, key, answer));
+            }
+            Line::PriceBook { record } => {
+                let bytes = unhex(&record).map_err(bad)?;
+                let book = super::codec::decode_price_book(&bytes)
+                    .map_err(|error| bad(error.to_string()))?;
+                if records.price_book.replace(book).is_some() {
+                    return Err(bad("a second price book".into()));
+                }
             }
             Line::Staff(line) => records.accounts.push((at, account(line).map_err(bad)?)),
             Line::ApiKey(line) => records.keys.push((at, api_key(line).map_err(bad)?)),
@@ -708,6 +789,10 @@ fn show(line: ShowLine) -> Result<Show, String> {
         capacity: line.capacity,
         sold: line.sold,
         sold_seats,
+        price_card: line
+            .price_card_id
+            .map(|card| self::id(&card, "price card", crate::domain::PriceCardId::from_u128))
+            .transpose()?,
     })
 }
 
@@ -744,6 +829,7 @@ fn ticket(line: TicketLine) -> Result<Ticket, String> {
         seats: line.seats.into_iter().map(SeatIndex).collect(),
         created_at: parse_instant(&line.created_at)?,
         reference,
+        lines: lines_of(line.lines)?,
     })
 }
 
@@ -758,6 +844,7 @@ fn hold(line: HoldLine) -> Result<Hold, String> {
         // Who held it is the limits' bookkeeping, not exported: an imported
         // hold counts against no client.
         client: None,
+        lines: lines_of(line.lines)?,
     })
 }
 

@@ -41,6 +41,8 @@ pub struct Records {
     pub tickets: Vec<(String, Ticket)>,
     pub holds: Vec<(String, Hold)>,
     pub answers: Vec<(String, Vec<u8>, AnswerRecord)>,
+    /// Absent in dumps before schema 6: the database's starting one.
+    pub price_book: Option<crate::domain::price_book::PriceBook>,
     pub accounts: Vec<(String, Account)>,
     pub keys: Vec<(String, ApiKey)>,
     pub audit: Vec<(String, AuditEntry)>,
@@ -371,10 +373,30 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
                 by_film.insert(film.as_u128(), id)?;
             }
         }
+        let mut book_table = txn.open_table(super::tables::PRICE_BOOK)?;
+        if let Some(book) = &records.price_book {
+            book_table.insert(
+                super::codec::PRICE_BOOK_KEY,
+                super::codec::encode_price_book(book).as_slice(),
+            )?;
+        }
+        let book = match book_table.get(super::codec::PRICE_BOOK_KEY)? {
+            Some(bytes) => super::codec::decode_price_book(bytes.value())?,
+            None => return Err(StoreError::Corrupt("the price book is missing".into())),
+        };
+        drop(book_table);
+        // Tickets sold before prices: lines at 0 of the first type.
+        let admission = book.types.first().map(|ticket_type| ticket_type.id);
         let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let mut show_tickets = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let mut references = txn.open_table(REFERENCE_TO_TICKET_ID)?;
         for (_, ticket) in &records.tickets {
+            let mut ticket = ticket.clone();
+            if let (true, Some(admission)) = (ticket.lines.is_empty(), admission) {
+                ticket.lines =
+                    crate::domain::prices::free_lines(admission, &ticket.seats, ticket.count);
+            }
+            let ticket = &ticket;
             tickets.insert(ticket.id.as_u128(), encode_ticket(ticket).as_slice())?;
             show_tickets.insert(ticket.show_id.as_u128(), ticket.id.as_u128())?;
             references.insert(ticket.reference.as_u32(), ticket.id.as_u128())?;
@@ -401,26 +423,33 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
             answers.insert(key.as_slice(), encode_answer(key, answer).as_slice())?;
             times.insert(answer.stored_at, key.as_slice())?;
         }
-        let mut staff = txn.open_table(STAFF_ID_TO_ACCOUNT)?;
-        let mut logins = txn.open_table(LOGIN_TO_STAFF_ID)?;
-        for (_, account) in &records.accounts {
-            staff.insert(account.id, encode_account(account).as_slice())?;
-            logins.insert(account.login.as_str(), account.id)?;
-        }
-        let mut keys = txn.open_table(KEY_ID_TO_KEY)?;
-        let mut digests = txn.open_table(KEY_DIGEST_TO_KEY_ID)?;
-        for (_, key) in &records.keys {
-            keys.insert(key.id, encode_key(key).as_slice())?;
-            if key.revoked_at.is_none() {
-                digests.insert(key.digest.as_slice(), key.id)?;
-            }
-        }
-        let mut audit = txn.open_table(AUDIT_ID_TO_ENTRY)?;
-        for (_, entry) in &records.audit {
-            audit.insert(entry.id, encode_audit(entry).as_slice())?;
+    }
+    write_staff(&txn, records)?;
+    txn.commit()?;
+    Ok(())
+}
+
+/// Staff accounts with their login index, keys with the digest index of
+/// those not revoked, and the audit trail.
+fn write_staff(txn: &redb::WriteTransaction, records: &Records) -> Result<(), StoreError> {
+    let mut staff = txn.open_table(STAFF_ID_TO_ACCOUNT)?;
+    let mut logins = txn.open_table(LOGIN_TO_STAFF_ID)?;
+    for (_, account) in &records.accounts {
+        staff.insert(account.id, encode_account(account).as_slice())?;
+        logins.insert(account.login.as_str(), account.id)?;
+    }
+    let mut keys = txn.open_table(KEY_ID_TO_KEY)?;
+    let mut digests = txn.open_table(KEY_DIGEST_TO_KEY_ID)?;
+    for (_, key) in &records.keys {
+        keys.insert(key.id, encode_key(key).as_slice())?;
+        if key.revoked_at.is_none() {
+            digests.insert(key.digest.as_slice(), key.id)?;
         }
     }
-    txn.commit()?;
+    let mut audit = txn.open_table(AUDIT_ID_TO_ENTRY)?;
+    for (_, entry) in &records.audit {
+        audit.insert(entry.id, encode_audit(entry).as_slice())?;
+    }
     Ok(())
 }
 

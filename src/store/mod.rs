@@ -196,6 +196,7 @@ impl Store {
         rules: Rules,
     ) -> Result<Self, StoreError> {
         let cursor_secret = schema::cursor_secret(&db)?;
+        schema::check_currency(&db, rules.currency)?;
         Ok(Self {
             db: RwLock::new(Some(Arc::new(db))),
             reopen,

@@ -13,6 +13,7 @@ use super::codec::{
     decode_hold, decode_legacy_show, decode_legacy_ticket, decode_v3_ticket, encode_kept,
     encode_show, encode_ticket, kept_key,
 };
+use super::codec::{encode_price_book, PRICE_BOOK_KEY};
 use super::error::StoreError;
 use super::tables::{
     ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS,
@@ -24,9 +25,14 @@ use super::tables::{
     SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
     SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
+use super::tables::{CURRENCY_KEY, PRICE_BOOK};
+use crate::domain::currency::Currency;
+use crate::domain::price_book::PriceBook;
+use crate::domain::prices::free_lines;
+use crate::domain::{PriceCardId, TicketTypeId};
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 7;
+pub const SCHEMA_VERSION: u64 = 8;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -62,6 +68,10 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         from: 6,
+        apply: prices_for_every_database,
+    },
+    Migration {
+        from: 7,
         apply: staff_keys_sessions_and_audit,
     },
 ];
@@ -148,6 +158,7 @@ pub fn create(db: &Database) -> Result<(), StoreError> {
             .insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION)?;
         open_every_table(&txn)?;
     }
+    prices_for_every_database(&txn)?;
     txn.commit()?;
     Ok(())
 }
@@ -262,7 +273,7 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     staff_keys_sessions_and_audit(txn)
 }
 
-/// Schema 7 has staff accounts, API keys, sessions, the slowing of wrong
+/// Schema 8 has staff accounts, API keys, sessions, the slowing of wrong
 /// passwords and the audit trail; a file from before has none of them, so
 /// the new tables start empty.
 fn staff_keys_sessions_and_audit(txn: &WriteTransaction) -> Result<(), StoreError> {
@@ -287,6 +298,80 @@ fn limits_per_client(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?;
     txn.open_table(ANSWER_KEY_TO_CLIENT)?;
     Ok(())
+}
+
+/// Schema 6 prices every seat: a new or upgraded file starts with the
+/// ticket type `Admission` (untaxed, every channel) on the card `default` at
+/// 0, so that every sale made as before is priced, at 0; the bookings there
+/// are get their lines, Admission at 0.
+fn prices_for_every_database(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut book = txn.open_table(PRICE_BOOK)?;
+    if book.get(PRICE_BOOK_KEY)?.is_some() {
+        return Ok(());
+    }
+    let admission = TicketTypeId::from(ulid::Ulid::generate());
+    let starting = PriceBook::starting(admission, PriceCardId::from(ulid::Ulid::generate()));
+    book.insert(PRICE_BOOK_KEY, encode_price_book(&starting).as_slice())?;
+    let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+    let ids: Vec<u128> = ReadableTable::iter(&tickets)?
+        .map(|entry| entry.map(|(id, _)| id.value()))
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let mut ticket = {
+            let bytes = tickets
+                .get(id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished")))?;
+            super::codec::decode_ticket(id, bytes.value())?
+        };
+        if ticket.lines.is_empty() {
+            ticket.lines = free_lines(admission, &ticket.seats, ticket.count);
+            tickets.insert(id, encode_ticket(&ticket).as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+/// The three letters of a currency code as the meta table keeps them.
+fn currency_value(currency: Currency) -> u64 {
+    currency
+        .code()
+        .bytes()
+        .fold(0, |value, byte| (value << 8) | u64::from(byte))
+}
+
+fn currency_code(value: u64) -> String {
+    (0..3)
+        .rev()
+        .map(|at| char::from(u8::try_from((value >> (8 * at)) & 0xff).unwrap_or(b'?')))
+        .collect()
+}
+
+/// Every amount of a file is in one currency: the one the file was first
+/// opened with, written then. Another one configured since stops start-up.
+pub fn check_currency(db: &Database, configured: Currency) -> Result<(), StoreError> {
+    let stored = {
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        meta.get(CURRENCY_KEY)?.map(|guard| guard.value())
+    };
+    match stored {
+        Some(value) if value == currency_value(configured) => Ok(()),
+        Some(value) => Err(StoreError::Schema {
+            what: "database".into(),
+            problem: format!(
+                "its amounts are in {}, but `currency` is {configured}: set currency = \"{}\" (the amounts would mean something else)",
+                currency_code(value),
+                currency_code(value)
+            ),
+        }),
+        None => {
+            let txn = db.begin_write()?;
+            txn.open_table(META)?
+                .insert(CURRENCY_KEY, currency_value(configured))?;
+            txn.commit()?;
+            Ok(())
+        }
+    }
 }
 
 /// Schema 1 kept a show's tickets as `(show, ticket) → ()` keys, read back by
@@ -452,6 +537,7 @@ mod tests {
                     seats: Vec::new(),
                     created_at: 0,
                     reference: Reference::candidate(id, 0),
+                    lines: Vec::new(),
                 };
                 tickets
                     .insert(id, encode_v3_ticket(&ticket).as_slice())
@@ -495,6 +581,7 @@ mod tests {
             expires_at,
             created_at: 0,
             client: None,
+            lines: Vec::new(),
         };
         let holds = [
             hold(10, 1, &[3, 4], 9_000),

@@ -13,16 +13,22 @@ use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{HeldNow, Hold};
+use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::seating::SeatSet;
 use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
+use crate::domain::{PriceCardId, TicketTypeId};
 use crate::metrics::Metrics;
 use crate::usecases::cinema::{
-    Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
-    ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
+    line_views, Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking,
+    NewShow, ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
 };
 use crate::usecases::holds::{Confirmation, HoldView, Holds, NewHold};
+use crate::usecases::prices::{
+    changes, page_of, NewPriceCard, NewTicketType, PriceCardPatch, Prices, ShowPrices,
+    TicketTypePatch,
+};
 use crate::usecases::staff::{AccountPatch, AuditFilter, NewAccount, NewKey, SignInState, Staff};
 use crate::usecases::{
     Booked, Bookings, Error, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness, ShowKey,
@@ -241,6 +247,7 @@ pub(crate) fn hold_view(hold: &Hold, screen: &Screen, now: Millis) -> HoldView {
         expires_at: hold.expires_at,
         seconds_left: hold.seconds_left(now),
         expired: !hold.is_live(now),
+        lines: line_views(&hold.lines, screen.layout.seat_map()),
     }
 }
 
@@ -259,6 +266,7 @@ pub(crate) fn booking_view(ticket: Ticket, screen: &Screen) -> Booking {
         show: ticket.show_id,
         seats,
         count: ticket.count,
+        lines: line_views(&ticket.lines, screen.layout.seat_map()),
         user_name: ticket.user_name,
         phone: ticket.phone,
         created_at: ticket.created_at,
@@ -380,6 +388,17 @@ impl Cinema for RedbBookings {
                 },
                 once,
             )
+            .await
+    }
+
+    async fn set_show_card(
+        &self,
+        id: ShowId,
+        card: Option<PriceCardId>,
+        once: Once<ShowView>,
+    ) -> Result<Written<ShowView>, Error> {
+        self.writer
+            .write_once(move |batch| batch.set_show_card(id, card), once)
             .await
     }
 
@@ -549,6 +568,127 @@ impl Holds for RedbBookings {
             )
             .await;
         count(written, || self.metrics.booked())
+    }
+}
+
+#[async_trait::async_trait]
+impl Prices for RedbBookings {
+    async fn create_ticket_type(
+        &self,
+        ticket_type: NewTicketType,
+        once: Once<TicketType>,
+    ) -> Result<Written<TicketType>, Error> {
+        self.writer
+            .write_once(
+                move |batch| {
+                    batch.change_prices(|book, id| {
+                        changes::create_type(book, TicketTypeId::from_u128(id), ticket_type)
+                    })
+                },
+                once,
+            )
+            .await
+    }
+
+    async fn ticket_type(&self, id: TicketTypeId) -> Result<Option<TicketType>, Error> {
+        self.read(move |store| Ok(store.price_book()?.ticket_type(id).cloned()))
+            .await
+    }
+
+    async fn ticket_types(&self, page: PageRequest) -> Result<Page<TicketType>, Error> {
+        self.read(move |store| {
+            let book = store.price_book()?;
+            Ok(page_of(&book.types, |t| t.id.as_u128(), page))
+        })
+        .await
+    }
+
+    async fn update_ticket_type(
+        &self,
+        id: TicketTypeId,
+        patch: TicketTypePatch,
+        once: Once<TicketType>,
+    ) -> Result<Written<TicketType>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| changes::update_type(book, id, patch)),
+                once,
+            )
+            .await
+    }
+
+    async fn delete_ticket_type(
+        &self,
+        id: TicketTypeId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| book.remove_type(id)),
+                once,
+            )
+            .await
+    }
+
+    async fn create_price_card(
+        &self,
+        card: NewPriceCard,
+        once: Once<PriceCard>,
+    ) -> Result<Written<PriceCard>, Error> {
+        self.writer
+            .write_once(
+                move |batch| {
+                    batch.change_prices(|book, id| {
+                        changes::create_card(book, PriceCardId::from_u128(id), card)
+                    })
+                },
+                once,
+            )
+            .await
+    }
+
+    async fn price_card(&self, id: PriceCardId) -> Result<Option<PriceCard>, Error> {
+        self.read(move |store| Ok(store.price_book()?.card(id).cloned()))
+            .await
+    }
+
+    async fn price_cards(&self, page: PageRequest) -> Result<Page<PriceCard>, Error> {
+        self.read(move |store| {
+            let book = store.price_book()?;
+            Ok(page_of(&book.cards, |c| c.id.as_u128(), page))
+        })
+        .await
+    }
+
+    async fn update_price_card(
+        &self,
+        id: PriceCardId,
+        patch: PriceCardPatch,
+        once: Once<PriceCard>,
+    ) -> Result<Written<PriceCard>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| changes::update_card(book, id, patch)),
+                once,
+            )
+            .await
+    }
+
+    async fn delete_price_card(
+        &self,
+        id: PriceCardId,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.writer
+            .write_once(
+                move |batch| batch.change_prices(|book, _| book.remove_card(id)),
+                once,
+            )
+            .await
+    }
+
+    async fn show_prices(&self, show: ShowId) -> Result<Option<ShowPrices>, Error> {
+        self.read(move |store| store.show_prices(show)).await
     }
 }
 

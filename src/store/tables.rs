@@ -21,6 +21,13 @@ pub const CURSOR_SECRET_KEYS: [&str; 4] = [
     "cursor_secret.3",
 ];
 
+/// The currency every amount of the file is in: its ISO 4217 code's three
+/// letters, big-endian in the low bytes.
+pub const CURRENCY_KEY: &str = "currency";
+
+/// `book` → every ticket type and price card (see `PriceBook`).
+pub const PRICE_BOOK: TableDefinition<&str, &[u8]> = TableDefinition::new("price_book");
+
 /// `last` → the largest id ever minted, so that an id is never minted
 /// again, even after the record that had it was deleted.
 pub const ID_HIGH_WATER: TableDefinition<&str, u128> = TableDefinition::new("id_high_water");

@@ -5,9 +5,11 @@ use super::{Error, Once, Page, PageRequest, Written};
 use crate::domain::cinema::{Film, Layout, Screen};
 use std::sync::Arc;
 
+use crate::domain::prices::{Channel, Line, TicketChoice};
 use crate::domain::seating::{Row, Seat, SeatKind, SeatMap};
 use crate::domain::Reference;
-use crate::domain::{FilmId, Millis, Phone, ScreenId, Show, ShowId, TicketId};
+use crate::domain::TicketTypeId;
+use crate::domain::{FilmId, Millis, Phone, PriceCardId, ScreenId, Show, ShowId, TicketId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewScreen {
@@ -42,6 +44,8 @@ pub struct NewShow {
     pub screen: ScreenId,
     pub film: FilmId,
     pub starts_at: Millis,
+    /// The card it is priced by; `None`: by the rules, else the default.
+    pub price_card: Option<PriceCardId>,
 }
 
 /// Which shows a list holds: `from <= start < to`, on a screen, of a film.
@@ -78,6 +82,39 @@ pub struct NewSeatBooking {
     pub seats: SeatRequest,
     pub user_name: String,
     pub phone: Phone,
+    /// The ticket types asked for.
+    pub tickets: TicketChoice,
+    /// Where it is sold: which ticket types may be.
+    pub channel: Channel,
+}
+
+/// One seat or place of a booking or hold as `/v1` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineView {
+    /// 1, 2, … in seat order: the line's id within its booking.
+    pub number: u32,
+    /// The seat's name; `None` on general admission.
+    pub seat: Option<String>,
+    pub ticket_type: TicketTypeId,
+    pub price: u64,
+    pub tax: u64,
+}
+
+/// Lines with their seats named on `map`.
+pub fn line_views(lines: &[Line], map: Option<&SeatMap>) -> Vec<LineView> {
+    lines
+        .iter()
+        .zip(1..)
+        .map(|(line, number)| LineView {
+            number,
+            seat: line
+                .seat
+                .and_then(|seat| map.and_then(|map| map.name(seat))),
+            ticket_type: line.ticket_type,
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect()
 }
 
 /// What a PATCH of a booking changes: the show (`None`: the same one) and
@@ -101,6 +138,7 @@ pub struct Booking {
     pub created_at: Millis,
     /// The short reference a person reads out.
     pub reference: Reference,
+    pub lines: Vec<LineView>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,6 +244,14 @@ pub trait Cinema: Send + Sync + 'static {
     /// Shows in start order.
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error>;
     async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error>;
+    /// Names the card a show is priced by (`None`: by the rules again);
+    /// seats already held or sold keep their prices.
+    async fn set_show_card(
+        &self,
+        id: ShowId,
+        card: Option<PriceCardId>,
+        once: Once<ShowView>,
+    ) -> Result<Written<ShowView>, Error>;
     /// Every seat of a show in row order (`[]` for general admission);
     /// `None`: no such show.
     async fn seats(&self, show: ShowId) -> Result<Option<ShowSeats>, Error>;

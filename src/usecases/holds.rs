@@ -1,9 +1,10 @@
 //! Holds: seats of a show kept for one customer while they type, released
 //! by themselves at `expiresAt`, or turned into a booking by `confirm`.
 
-use super::cinema::{Booking, SeatRequest};
+use super::cinema::{Booking, LineView, SeatRequest};
 use super::{Error, Once, Written};
 use crate::domain::limits::ClientId;
+use crate::domain::prices::{Channel, TicketChoice};
 use crate::domain::{HoldId, Millis, Phone, ShowId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +16,9 @@ pub struct NewHold {
     /// The limited client asking, whose share and cooldowns the hold is
     /// judged on and counts against; `None` for staff, who are not limited.
     pub client: Option<ClientId>,
+    /// The ticket types asked for.
+    pub tickets: TicketChoice,
+    pub channel: Channel,
 }
 
 /// Who a confirmed hold is booked for.
@@ -22,6 +26,10 @@ pub struct NewHold {
 pub struct Confirmation {
     pub user_name: String,
     pub phone: Phone,
+    /// Ticket types chosen now: those held as another type are priced by
+    /// the show's card as it is now; `Any` keeps every held price.
+    pub tickets: TicketChoice,
+    pub channel: Channel,
 }
 
 /// A hold as `/v1` shows it, judged at the moment it was read.
@@ -35,6 +43,7 @@ pub struct HoldView {
     pub expires_at: Millis,
     pub seconds_left: u64,
     pub expired: bool,
+    pub lines: Vec<LineView>,
 }
 
 #[async_trait::async_trait]

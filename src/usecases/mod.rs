@@ -4,6 +4,7 @@
 
 pub mod cinema;
 pub mod holds;
+pub mod prices;
 pub mod seed;
 pub mod staff;
 
@@ -12,13 +13,14 @@ use crate::domain::Refusal;
 
 pub use cinema::Cinema;
 pub use holds::Holds;
+pub use prices::Prices;
 pub use seed::{Booked, Bookings, NewBooking, PurgeReport, ShowKey, ShowTickets};
 pub use staff::Staff;
 
 /// Everything a backend provides.
-pub trait Backend: Bookings + Cinema + Holds + Staff {}
+pub trait Backend: Bookings + Cinema + Holds + Prices + Staff {}
 
-impl<T: Bookings + Cinema + Holds + Staff> Backend for T {}
+impl<T: Bookings + Cinema + Holds + Prices + Staff> Backend for T {}
 
 /// Whether the backend takes writes now, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]

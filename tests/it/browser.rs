@@ -1860,6 +1860,14 @@ fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
             .perform_actions(alt('n'))
             .await
             .expect("Alt+N");
+        // The list is read again, then its first show has the focus.
+        counter
+            .until(
+                "the shows read again",
+                "return !!document.activeElement && !!document.activeElement.closest('#sell-shows')",
+                vec![],
+            )
+            .await;
         counter
             .click(&format!("#sell-shows [data-show='{later}']"))
             .await;

@@ -25,14 +25,17 @@ use std::thread::JoinHandle;
 use boxoffice::clock::{ManualClock, SharedClock};
 use boxoffice::domain::cinema::{Film, Layout, Screen};
 use boxoffice::domain::limits::{ClientId, HoldLimit, Limits};
+use boxoffice::domain::prices::{free_lines, Channel, Line, TicketChoice};
 use boxoffice::domain::seating::{
     best_available, Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet,
 };
 use boxoffice::domain::Reference;
+use boxoffice::domain::TicketTypeId;
 use boxoffice::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
 };
 use boxoffice::store::{RedbBookings, Store, WriterSettings};
+use boxoffice::usecases::cinema::{line_views, LineView};
 use boxoffice::usecases::cinema::{
     Booking, BookingMove, NewFilm, NewScreen, NewSeatBooking, NewShow, SeatRequest, SeatState,
     SeatView, ShowFilter, ShowView,
@@ -431,6 +434,8 @@ pub struct Model {
     /// Keyed requests as first sent, for retries.
     keyed: Vec<Request>,
     keys: u32,
+    /// The type every sale here takes: `Admission` at 0 on the default card.
+    admission: TicketTypeId,
 }
 
 fn seat_index(position: usize) -> SeatIndex {
@@ -457,7 +462,13 @@ fn described(outcome: &Outcome) -> String {
 }
 
 impl Model {
-    fn new(rules: Rules, seated: &Screen, general: &Screen, film: &Film) -> Self {
+    fn new(
+        rules: Rules,
+        seated: &Screen,
+        general: &Screen,
+        film: &Film,
+        admission: TicketTypeId,
+    ) -> Self {
         let rows = rows();
         let seats = rows
             .iter()
@@ -494,7 +505,18 @@ impl Model {
             answers: BTreeMap::new(),
             keyed: Vec::new(),
             keys: 0,
+            admission,
         }
+    }
+
+    /// The lines of a sale of `seats` (or `count` places), as the default
+    /// card prices them: `Admission` at 0.
+    fn lines(&self, seats: &[SeatIndex], count: u32) -> Vec<Line> {
+        free_lines(self.admission, seats, count)
+    }
+
+    fn line_views(&self, seats: &[SeatIndex], count: u32) -> Vec<LineView> {
+        line_views(&self.lines(seats, count), Some(&self.map))
     }
 
     fn screen(&self, room: Room) -> ScreenId {
@@ -686,6 +708,7 @@ impl Model {
             capacity: show.capacity,
             sold: self.sold(id, None),
             sold_seats,
+            price_card: None,
         })
     }
 
@@ -759,6 +782,7 @@ impl Model {
             // The first candidate: two of a case's few bookings sharing it
             // (one in millions) is the only way it could differ.
             reference: Reference::candidate(id.as_u128(), 0),
+            lines: self.line_views(&booking.seats, booking.count),
         })
     }
 
@@ -782,6 +806,7 @@ impl Model {
             expires_at: hold.expires_at,
             seconds_left: left.div_ceil(1_000),
             expired: now >= hold.expires_at,
+            lines: self.line_views(&hold.seats, hold.count),
         })
     }
 
@@ -796,6 +821,7 @@ impl Model {
             seats: booking.seats.clone(),
             created_at: booking.created_at,
             reference: Reference::candidate(id.as_u128(), 0),
+            lines: self.lines(&booking.seats, booking.count),
         })
     }
 
@@ -855,6 +881,7 @@ impl Model {
                     FilmId::from_u128(NEVER_MINTED)
                 },
                 starts_at: now - now.rem_euclid(QUARTER) + quarter * QUARTER,
+                price_card: None,
             }),
             Op::Book {
                 show,
@@ -868,6 +895,8 @@ impl Model {
                     seats: self.seat_request(seats, show, now),
                     user_name: user_name.clone(),
                     phone: phone.clone(),
+                    tickets: TicketChoice::Any,
+                    channel: Channel::Api,
                 })
             }
             Op::Move {
@@ -898,6 +927,8 @@ impl Model {
                     seats: self.seat_request(seats, show, now),
                     hold_for_ms: *hold_for_ms,
                     client: client.map(|last| ClientId::address([10, 0, 0, last].into())),
+                    tickets: TicketChoice::Any,
+                    channel: Channel::Kiosk,
                 })
             }
             Op::Release { hold } => Call::Release(self.pick_hold(*hold)),
@@ -911,6 +942,8 @@ impl Model {
                 Confirmation {
                     user_name: user_name.clone(),
                     phone: phone.clone(),
+                    tickets: TicketChoice::Any,
+                    channel: Channel::Kiosk,
                 },
             ),
             Op::ReadHold { hold } => Call::ReadHold(self.pick_hold(*hold)),
@@ -2341,7 +2374,24 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
     if film.title != new.title || film.runtime_minutes != new.runtime_minutes {
         return Err(format!("asked for {new:?}, the backend made {film:?}"));
     }
-    Ok(Model::new(rules, &screens[0], &screens[1], &film))
+    let types = backend
+        .ticket_types(boxoffice::usecases::PageRequest {
+            after: None,
+            limit: 10,
+        })
+        .await
+        .chained()?
+        .items;
+    let [admission] = types.as_slice() else {
+        return Err(format!("a new database has one ticket type, not {types:?}"));
+    };
+    Ok(Model::new(
+        rules,
+        &screens[0],
+        &screens[1],
+        &film,
+        admission.id,
+    ))
 }
 
 /// Runs the opening and `steps` on `backend` and on the model, comparing

@@ -3,6 +3,7 @@
 //! line is refused with its number and nothing is imported; export reads a
 //! running service's file.
 
+use boxoffice::domain::prices::{Channel, TicketChoice};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
@@ -110,6 +111,7 @@ fn populated(dir: &Path) -> PathBuf {
                         screen,
                         film: film.id,
                         starts_at: NOW + 30 * HOUR,
+                        price_card: None,
                     },
                     None,
                 )
@@ -126,6 +128,8 @@ fn populated(dir: &Path) -> PathBuf {
                     seats: SeatRequest::Named(vec!["B2".into(), "B3".into()]),
                     user_name: "Asha Rao".into(),
                     phone: Phone::Text("+91 98765-43210".into()),
+                    tickets: TicketChoice::Any,
+                    channel: Channel::Counter,
                 },
                 None,
             )
@@ -138,6 +142,8 @@ fn populated(dir: &Path) -> PathBuf {
                     seats: SeatRequest::Count(3),
                     user_name: "Bo".into(),
                     phone: Phone::Number(9876543210),
+                    tickets: TicketChoice::Any,
+                    channel: Channel::Counter,
                 },
                 None,
             )
@@ -150,6 +156,8 @@ fn populated(dir: &Path) -> PathBuf {
                     seats: SeatRequest::Named(vec!["A3".into()]),
                     hold_for_ms: None,
                     client: None,
+                    tickets: TicketChoice::Any,
+                    channel: Channel::Counter,
                 },
                 None,
             )

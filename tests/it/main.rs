@@ -41,6 +41,7 @@ mod module_cycles;
 mod mongoexport;
 mod pages;
 mod pg;
+mod prices;
 mod privacy;
 mod races;
 mod security;

@@ -49,6 +49,9 @@ pub struct Model {
     /// Every ticket id the store has handed out, live or gone, in order.
     minted: Vec<TicketId>,
     placeholders: u128,
+    /// The ticket type `/api` sells (`Admission` at 0 on a database that
+    /// has only what it started with), learned from the first booking.
+    admission: Option<boxoffice::domain::TicketTypeId>,
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +155,7 @@ impl Model {
             tickets: BTreeMap::new(),
             minted: Vec::new(),
             placeholders: PLACEHOLDER_IDS,
+            admission: None,
         }
     }
 
@@ -194,6 +198,13 @@ impl Model {
             created_at: ticket.created_at,
             // The first candidate (see the cinema model).
             reference: boxoffice::domain::Reference::candidate(id.as_u128(), 0),
+            // Every /api sale is priced at 0 by the default card.
+            lines: boxoffice::domain::prices::free_lines(
+                self.admission
+                    .unwrap_or(boxoffice::domain::TicketTypeId::from_u128(0)),
+                &[],
+                ticket.count,
+            ),
         }
     }
 
@@ -229,6 +240,9 @@ impl Model {
                 },
             );
             for ticket in tickets {
+                if let Some(line) = ticket.lines.first() {
+                    model.admission.get_or_insert(line.ticket_type);
+                }
                 model.tickets.insert(
                     ticket.id,
                     ModelTicket {
@@ -352,7 +366,12 @@ impl Model {
                 count,
             } => {
                 let (ticket_id, show_id) = match observed {
-                    Some(Ok(Answer::Booked(Booked { ticket, show }))) => (ticket.id, show.id),
+                    Some(Ok(Answer::Booked(Booked { ticket, show }))) => {
+                        if let Some(line) = ticket.lines.first() {
+                            self.admission.get_or_insert(line.ticket_type);
+                        }
+                        (ticket.id, show.id)
+                    }
                     Some(got) => return Err(mismatch(&"a booking", got)),
                     None => (
                         TicketId::from_u128(self.placeholder()),

@@ -217,6 +217,13 @@ fn postgres_cinema_agrees_with_the_model() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
+fn postgres_prices_ticket_types_and_cards() {
+    let database = database("postgres_prices_ticket_types_and_cards");
+    crate::prices::prices_on(&mut Pg::new(&database));
+}
+
+#[test]
 fn on_postgres_a_hold_frees_its_seats_at_its_expiry_without_a_purge() {
     let database = database("on_postgres_a_hold_frees_its_seats_at_its_expiry");
     show_holds::a_hold_frees_its_seats_at_its_expiry(&mut Pg::new(&database)).unwrap();

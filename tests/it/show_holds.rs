@@ -78,6 +78,7 @@ async fn show_on(backend: &dyn Backend, layout: Layout) -> Result<ShowId, String
                 screen: screen.id,
                 film: film.id,
                 starts_at: NOW + 24 * HOUR,
+                price_card: None,
             },
             None,
         )
@@ -98,6 +99,8 @@ async fn hold(
         seats,
         hold_for_ms: Some(hold_for_ms),
         client: None,
+        tickets: boxoffice::domain::prices::TicketChoice::Any,
+        channel: boxoffice::domain::prices::Channel::Api,
     };
     backend
         .create_hold(new, None)
@@ -201,6 +204,8 @@ pub fn a_hold_frees_its_seats_at_its_expiry(backend: &mut dyn CinemaBackend) -> 
         let confirmation = Confirmation {
             user_name: "Late".into(),
             phone: Phone::Number(9_876_543_210),
+            tickets: boxoffice::domain::prices::TicketChoice::Any,
+            channel: boxoffice::domain::prices::Channel::Api,
         };
         let late = open.confirm_hold(first.id, confirmation, None).await;
         assert_eq!(

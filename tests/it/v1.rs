@@ -303,7 +303,7 @@ fn two_screens_show_at_once_but_one_screen_never_overlaps() {
         json!({
             "id": first["id"], "screenId": screen, "filmId": film,
             "start": START_RFC3339, "end": "2030-01-02T20:30:00+00:00",
-            "capacity": 167, "sold": 0, "held": 0, "available": 167,
+            "capacity": 167, "sold": 0, "held": 0, "available": 167, "priceCardId": null,
         })
     );
     assert_eq!(second["capacity"], 50);
@@ -446,6 +446,7 @@ fn two_thousand_shows_page_through_once_each_in_start_order() {
                     screen: screens[(n % 4) as usize],
                     film,
                     starts_at: NOW + HOUR + slot * HOUR / 2,
+                    price_card: None,
                 };
                 app.bookings.create_show(show, None)
             });
@@ -494,6 +495,11 @@ fn seats_by_name_and_the_best_block_by_count() {
             "id": named["id"], "showId": show["id"], "seats": ["F7", "F8"], "count": 2,
             "userName": "Asha", "phoneNumber": "+91 98765 43210",
             "createdAt": "2030-01-01T00:00:00+00:00", "reference": named["reference"],
+            "lines": [
+                {"id": 1, "seat": "F7", "type": named["lines"][0]["type"], "price": 0, "tax": 0, "state": "sold"},
+                {"id": 2, "seat": "F8", "type": named["lines"][0]["type"], "price": 0, "tax": 0, "state": "sold"},
+            ],
+            "total": 0, "currency": "EUR",
         })
     );
     // Row H is round(2 × 11 / 3) = 7 from the screen; its middle block of four.
@@ -1329,8 +1335,16 @@ fn wrong_methods_are_405_with_allow_and_big_bodies_413() {
     let service = local();
     let cases = [
         ("PUT", "/v1/screens".to_owned(), "GET, HEAD, POST"),
-        ("POST", format!("/v1/shows/{UNKNOWN}"), "DELETE, GET, HEAD"),
-        ("PUT", "/v1/shows/anything".to_owned(), "DELETE, GET, HEAD"),
+        (
+            "POST",
+            format!("/v1/shows/{UNKNOWN}"),
+            "DELETE, GET, HEAD, PATCH",
+        ),
+        (
+            "PUT",
+            "/v1/shows/anything".to_owned(),
+            "DELETE, GET, HEAD, PATCH",
+        ),
         ("PATCH", format!("/v1/shows/{UNKNOWN}/seats"), "GET, HEAD"),
         ("OPTIONS", "/v1/films".to_owned(), "GET, HEAD, POST"),
         ("GET", "/v1/bookings/search".to_owned(), "POST"),

@@ -13,13 +13,17 @@ use serde_json::{json, Value};
 use super::auth::{Cashier, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{booking_in_path, reference_in_query, Query};
+use super::prices::{line_answers, read_tickets, seats_asked, tickets_schema, total, LineAnswer};
 use super::schema;
+use crate::api::channel::SalesChannel;
 use crate::api::fields::{phone_schema, phone_to_json, user_name_schema};
 use crate::api::idempotency::{IdempotencyKey, MalformedKey};
 use crate::api::problem::Problem;
 use crate::api::reply::{changed, created, deleted, ok, rfc3339, List, Read, Sent};
 use crate::api::state::App;
 use crate::domain::cinema::MAX_CAPACITY;
+use crate::domain::currency::Currency;
+use crate::domain::prices::Channel;
 use crate::domain::{patterns, Phone, Refusal, ShowId};
 use crate::usecases::cinema::{Booking, BookingMove, NewSeatBooking, SeatRequest};
 
@@ -42,9 +46,15 @@ pub struct BookingAnswer {
     /// The short reference a person reads out: 6 characters of `0-9A-Z`
     /// without `0 1 I L O U`, unique among live bookings.
     pub reference: String,
+    /// One per seat or place, priced when it was held or booked.
+    pub lines: Vec<LineAnswer>,
+    /// The sum of its lines' prices, in minor units of `currency`.
+    pub total: u64,
+    /// ISO 4217.
+    pub currency: String,
 }
 
-pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
+pub fn answer(booking: &Booking, zone: Tz, currency: Currency) -> BookingAnswer {
     BookingAnswer {
         id: booking.id.to_string(),
         show_id: booking.show.to_string(),
@@ -57,6 +67,9 @@ pub fn answer(booking: &Booking, zone: Tz) -> BookingAnswer {
         },
         created_at: rfc3339(booking.created_at, zone),
         reference: booking.reference.to_string(),
+        lines: line_answers(&booking.lines, "sold"),
+        total: total(&booking.lines),
+        currency: currency.code().into(),
     }
 }
 
@@ -117,13 +130,16 @@ impl JsonSchema for NewBookingRequest {
                 ("count", count_schema()),
                 ("userName", user_name_schema(gen)),
                 ("phoneNumber", phone_schema(gen)),
+                ("tickets", tickets_schema()),
             ],
             &["showId"],
         );
+        let object = schema::at_least_one_of(object, &["seats", "count", "tickets"]);
         schema::described(
-            schema::exactly_one_of(object, &["seats", "count"]),
-            "`seats` by name or a `count` (exactly one of them), and who books: `userName` and \
-             `phoneNumber` may be left out (or `null`) for a walk-up sold at the counter.",
+            schema::none_of(object, &[&["seats", "count"]]),
+            "`seats` by name or a `count` (not both; `tickets` alone may say either), the ticket \
+             types, and who books: `userName` and `phoneNumber` may be left out (or `null`) for \
+             a walk-up sold at the counter.",
         )
     }
 }
@@ -133,13 +149,17 @@ impl Fields for NewBookingRequest {
 
     fn read(body: &Object<'_>, _app: &App) -> Result<NewSeatBooking, Problem> {
         let show = body.required("showId", body.id("showId", ShowId::parse)?)?;
-        let seats = seat_request(body)?
-            .ok_or_else(|| Problem::invalid("Send seats (names such as A7) or count."))?;
+        let tickets = read_tickets(body)?;
+        let seats = seats_asked(body, tickets.as_ref())?
+            .ok_or_else(|| Problem::invalid("Send seats (names such as A7), count or tickets."))?;
         Ok(NewSeatBooking {
             show,
             seats,
             user_name: body.optional_user_name("userName")?,
             phone: body.optional_phone("phoneNumber")?,
+            tickets: tickets.unwrap_or_default(),
+            // The handler says where it is sold.
+            channel: Channel::Api,
         })
     }
 
@@ -249,12 +269,17 @@ impl Fields for SearchRequest {
 pub async fn create_booking(
     _allowed: Kiosk,
     app: &State<App>,
+    channel: SalesChannel,
     key: IdempotencyKey,
     body: Body<NewBookingRequest>,
 ) -> Result<Sent<BookingAnswer, 201>, Problem> {
     let Checked(booking, json) = body?;
-    let zone = app.config.timezone;
-    let write = created(move |booking: &Booking| answer(booking, zone));
+    let booking = NewSeatBooking {
+        channel: channel.0,
+        ..booking
+    };
+    let (zone, currency) = (app.config.timezone, app.config.currency);
+    let write = created(move |booking: &Booking| answer(booking, zone, currency));
     let once = write.once(&key, Some(&json))?;
     Ok(write.answer(app.bookings.create_booking(booking, once).await?))
 }
@@ -268,7 +293,11 @@ pub async fn get_booking(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<Bo
         .booking(id)
         .await?
         .ok_or(Refusal::TicketNotFound)?;
-    Ok(ok(&answer(&booking, app.config.timezone)))
+    Ok(ok(&answer(
+        &booking,
+        app.config.timezone,
+        app.config.currency,
+    )))
 }
 
 /// Move a booking: to another show, to other seats, or both, in one step.
@@ -287,8 +316,8 @@ pub async fn move_booking(
 ) -> Result<Sent<BookingAnswer, 200>, Problem> {
     let id = booking_in_path(id)?;
     let Checked(to, json) = body?;
-    let zone = app.config.timezone;
-    let write = changed(move |booking: &Booking| answer(booking, zone));
+    let (zone, currency) = (app.config.timezone, app.config.currency);
+    let write = changed(move |booking: &Booking| answer(booking, zone, currency));
     let once = write.once(&key, Some(&json))?;
     Ok(write.answer(app.bookings.move_booking(id, to, once).await?))
 }
@@ -325,10 +354,13 @@ pub async fn search_bookings(
     if key.is_malformed() {
         return Err(Problem::invalid(MalformedKey::MESSAGE));
     }
-    let zone = app.config.timezone;
+    let (zone, currency) = (app.config.timezone, app.config.currency);
     let found = app.bookings.search_bookings(phone).await?;
     Ok(ok(&List {
-        items: found.iter().map(|booking| answer(booking, zone)).collect(),
+        items: found
+            .iter()
+            .map(|booking| answer(booking, zone, currency))
+            .collect(),
         next_cursor: None,
     }))
 }
@@ -345,10 +377,13 @@ pub async fn find_bookings(
     reference: Query<'_>,
 ) -> Read<List<BookingAnswer>> {
     let reference = reference_in_query(&reference)?;
-    let zone = app.config.timezone;
+    let (zone, currency) = (app.config.timezone, app.config.currency);
     let found = app.bookings.booking_with_reference(reference).await?;
     Ok(ok(&List {
-        items: found.iter().map(|booking| answer(booking, zone)).collect(),
+        items: found
+            .iter()
+            .map(|booking| answer(booking, zone, currency))
+            .collect(),
         next_cursor: None,
     }))
 }

@@ -66,7 +66,17 @@ use Kind::{
 };
 use Role::{Admin, Cashier, Kiosk, Manager};
 
-const SALE: &[Kind] = &[NotFound, SeatsTaken, NotEnoughSeats, ShowStarted, Expired];
+const SALE: &[Kind] = &[
+    NotFound,
+    SeatsTaken,
+    NotEnoughSeats,
+    ShowStarted,
+    Expired,
+    Kind::NoPriceCard,
+    Kind::NotOnChannel,
+    Kind::NotPriced,
+    Kind::UnknownTicketType,
+];
 const HOLD: &[Kind] = &[
     NotFound,
     SeatsTaken,
@@ -74,6 +84,18 @@ const HOLD: &[Kind] = &[
     ShowStarted,
     Expired,
     TooManyHolds,
+    Kind::NoPriceCard,
+    Kind::NotOnChannel,
+    Kind::NotPriced,
+    Kind::UnknownTicketType,
+];
+const CONFIRM: &[Kind] = &[
+    NotFound,
+    HoldExpired,
+    Kind::NoPriceCard,
+    Kind::NotOnChannel,
+    Kind::NotPriced,
+    Kind::UnknownTicketType,
 ];
 
 const OPERATIONS: &[Op] = &[
@@ -98,6 +120,7 @@ const OPERATIONS: &[Op] = &[
         .with_body()
         .writes(),
     op("getShow", Kiosk, &[NotFound]),
+    op("updateShow", Admin, &[NotFound]).with_body().writes(),
     op("deleteShow", Admin, &[NotFound, InUse]).writes(),
     op("showSeats", Kiosk, &[NotFound]),
     op("showBookings", Cashier, &[NotFound]).with_query(),
@@ -114,9 +137,28 @@ const OPERATIONS: &[Op] = &[
     op("extendHold", Kiosk, &[NotFound, HoldExpired])
         .with_body()
         .writes(),
-    op("confirmHold", Kiosk, &[NotFound, HoldExpired])
+    op("confirmHold", Kiosk, CONFIRM).with_body().writes(),
+    op("listTicketTypes", Kiosk, &[]).with_query(),
+    op("createTicketType", Admin, &[]).with_body().writes(),
+    op("getTicketType", Kiosk, &[NotFound]),
+    op("updateTicketType", Admin, &[NotFound])
         .with_body()
         .writes(),
+    op("deleteTicketType", Admin, &[NotFound, InUse]).writes(),
+    op("listPriceCards", Kiosk, &[]).with_query(),
+    op("createPriceCard", Admin, &[Kind::UnknownTicketType])
+        .with_body()
+        .writes(),
+    op("getPriceCard", Kiosk, &[NotFound]),
+    op(
+        "updatePriceCard",
+        Admin,
+        &[NotFound, Kind::UnknownTicketType],
+    )
+    .with_body()
+    .writes(),
+    op("deletePriceCard", Admin, &[NotFound]).writes(),
+    op("showPrices", Kiosk, &[NotFound]),
     Op {
         role: None,
         ..op("signIn", Kiosk, &[Kind::TooManyAttempts])
@@ -188,16 +230,16 @@ fn describe(kinds: &[Kind]) -> String {
 fn meaning(kind: Kind) -> &'static str {
     match kind {
     Kind::BadRequest => "the body is not a JSON object, or a query parameter is malformed",
+    Kind::NotFound => "no such screen, film, show, booking, hold, ticket type or price card (a malformed id in the path included)",
     Kind::Unauthorized => "no credential, or one the service does not know (wrong, expired, revoked); at sign-in: a wrong login or password",
     Kind::Forbidden => "the credential is valid but its role may not do this (see the roles in the API guide), or a write signed by the session cookie lacks its `X-CSRF-Token`",
     Kind::TooManyAttempts => "too many wrong passwords for this login lately: try again after `Retry-After` seconds (the answer is the same whether or not the login exists)",
-    Kind::NotFound => "no such screen, film, show, booking or hold (a malformed id in the path included)",
     Kind::MethodNotAllowed => "the path does not serve this method (`Allow` lists those it does)",
     Kind::SeatsTaken => "a named seat is sold or blocked; `seats` lists them",
     Kind::NotEnoughSeats => "fewer seats are left than asked for, or no block of that many side by side",
     Kind::ShowStarted => "the show has started: bookings stop at its start",
     Kind::ScreenBusy => "another show has the screen then (runtime plus turnaround)",
-    Kind::InUse => "the record is still in use (a screen or film with shows, a show with bookings), or it is the default screen",
+    Kind::InUse => "the record is still in use (a screen or film with shows, a show with bookings, a ticket type a price card prices), or it is the default screen",
     Kind::IdempotencyMismatch => "this `Idempotency-Key` was used for a different request",
     Kind::Expired => "the show's tickets have expired",
     Kind::HoldExpired => "the hold ran out at its `expiresAt`; its seats may already be someone else's",
@@ -208,6 +250,10 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::TooManyHolds => "this client (anonymous or `kiosk`) keeps as many live holds as it may (`holds_per_client`), holds its share of the show (`hold_share`), or asked for seats it released or let expire within `hold_cooldown`; nothing was changed (`Retry-After`)",
     Kind::TooManyKeys => "this client (anonymous or `kiosk`) keeps as many `Idempotency-Key` answers as it may (`idempotency_per_client`); the request was not run and nothing was changed (`Retry-After`)",
     Kind::TooManyScreens => "the venue has as many screens as it may (`max_screens`); delete one first",
+    Kind::NoPriceCard => "no price card's rules take the show and no card is marked `default`: nothing can be sold until one is",
+    Kind::UnknownTicketType => "a `tickets` entry names a ticket type id that does not exist",
+    Kind::NotOnChannel => "the ticket type (or, with none named, every type of the show's card) is not sold on the caller's channel (`counter`, `kiosk` or `api`)",
+    Kind::NotPriced => "the show's price card has no price for that ticket type on that seat's kind",
     Kind::Busy => "too many writes are waiting; nothing was changed (`Retry-After`)",
     Kind::StorageUnavailable => "storage cannot take a write now: it was not acknowledged and may or may not have been stored; retry with the same `Idempotency-Key` (`Retry-After`)",
     Kind::Other(_) => "see `title`",

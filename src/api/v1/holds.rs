@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use super::auth::Kiosk;
 use super::bookings::{answer as booking_answer, BookingAnswer};
 use super::fields::{Body, Checked, Fields, Object};
+use super::prices::{line_answers, read_tickets, seats_asked, tickets_schema, total, LineAnswer};
 use super::schema;
+use crate::api::channel::SalesChannel;
 use crate::api::client::Client;
 use crate::api::fields::{phone_schema, user_name_schema};
 use crate::api::idempotency::IdempotencyKey;
@@ -21,8 +23,10 @@ use crate::api::problem::Problem;
 use crate::api::reply::{changed, created, deleted, ok, rfc3339, Read, Sent};
 use crate::api::state::App;
 use crate::domain::cinema::MAX_CAPACITY;
+use crate::domain::currency::Currency;
+use crate::domain::prices::Channel;
 use crate::domain::{patterns, HoldId, Refusal, ShowId};
-use crate::usecases::cinema::{Booking, SeatRequest};
+use crate::usecases::cinema::Booking;
 use crate::usecases::holds::{Confirmation, HoldView, NewHold};
 
 /// The longest hold a request may ask for, in seconds (a day); the service
@@ -44,9 +48,15 @@ pub struct HoldAnswer {
     pub seconds_left: u64,
     /// The hold ran out: its seats are free again and confirm is refused (410).
     pub expired: bool,
+    /// One per seat or place, priced now: a confirmation keeps these prices.
+    pub lines: Vec<LineAnswer>,
+    /// The sum of its lines' prices, in minor units of `currency`.
+    pub total: u64,
+    /// ISO 4217.
+    pub currency: String,
 }
 
-fn answer(hold: &HoldView, zone: Tz) -> HoldAnswer {
+fn answer(hold: &HoldView, zone: Tz, currency: Currency) -> HoldAnswer {
     HoldAnswer {
         id: hold.id.to_string(),
         show_id: hold.show.to_string(),
@@ -55,6 +65,9 @@ fn answer(hold: &HoldView, zone: Tz) -> HoldAnswer {
         expires_at: rfc3339(hold.expires_at, zone),
         seconds_left: hold.seconds_left,
         expired: hold.expired,
+        lines: line_answers(&hold.lines, "held"),
+        total: total(&hold.lines),
+        currency: currency.code().into(),
     }
 }
 
@@ -95,6 +108,7 @@ impl JsonSchema for NewHoldRequest {
                          any places on a general-admission show.",
                     ),
                 ),
+                ("tickets", tickets_schema()),
                 (
                     "holdForSeconds",
                     schema::integer(
@@ -107,9 +121,11 @@ impl JsonSchema for NewHoldRequest {
             ],
             &["showId"],
         );
+        let object = schema::at_least_one_of(object, &["seats", "count", "tickets"]);
         schema::described(
-            schema::exactly_one_of(object, &["seats", "count"]),
-            "`seats` by name or a `count` (exactly one of them), and how long.",
+            schema::none_of(object, &[&["seats", "count"]]),
+            "`seats` by name or a `count` (not both; `tickets` alone may say either), the ticket \
+             types, and how long.",
         )
     }
 }
@@ -119,19 +135,9 @@ impl Fields for NewHoldRequest {
 
     fn read(body: &Object<'_>, _app: &App) -> Result<NewHold, Problem> {
         let show = body.required("showId", body.id("showId", ShowId::parse)?)?;
-        let seats = match (body.has("seats"), body.has("count")) {
-            (true, true) => {
-                return Err(Problem::invalid(
-                    "Send seats (names such as A7) or count, not both.",
-                ))
-            }
-            (true, false) => body.seat_names("seats")?.map(SeatRequest::Named),
-            (false, true) => body
-                .integer("count", 1, MAX_CAPACITY)?
-                .map(SeatRequest::Count),
-            (false, false) => None,
-        }
-        .ok_or_else(|| Problem::invalid("Send seats (names such as A7) or count."))?;
+        let tickets = read_tickets(body)?;
+        let seats = seats_asked(body, tickets.as_ref())?
+            .ok_or_else(|| Problem::invalid("Send seats (names such as A7), count or tickets."))?;
         let hold_for_ms = body
             .integer("holdForSeconds", 1, MAX_HOLD_SECONDS)?
             .map(|seconds| i64::from(seconds) * 1_000);
@@ -139,8 +145,10 @@ impl Fields for NewHoldRequest {
             show,
             seats,
             hold_for_ms,
-            // The handler says who asks.
+            // The handler says who asks, and where it is sold.
             client: None,
+            tickets: tickets.unwrap_or_default(),
+            channel: Channel::Api,
         })
     }
 
@@ -203,6 +211,7 @@ impl JsonSchema for ConfirmRequest {
             vec![
                 ("userName", user_name_schema(gen)),
                 ("phoneNumber", phone_schema(gen)),
+                ("tickets", tickets_schema()),
             ],
             &["userName", "phoneNumber"],
         )
@@ -217,6 +226,8 @@ impl Fields for ConfirmRequest {
         Ok(Confirmation {
             user_name: body.user_name("userName")?,
             phone: body.phone("phoneNumber")?,
+            tickets: read_tickets(body)?.unwrap_or_default(),
+            channel: Channel::Api,
         })
     }
 
@@ -239,16 +250,18 @@ pub async fn create_hold(
     _allowed: Kiosk,
     app: &State<App>,
     client: Client,
+    channel: SalesChannel,
     key: IdempotencyKey,
     body: Body<NewHoldRequest>,
 ) -> Result<Sent<HoldAnswer, 201>, Problem> {
     let Checked(hold, json) = body?;
     let hold = NewHold {
         client: client.0,
+        channel: channel.0,
         ..hold
     };
-    let zone = app.config.timezone;
-    let write = created(move |hold: &HoldView| answer(hold, zone));
+    let (zone, currency) = (app.config.timezone, app.config.currency);
+    let write = created(move |hold: &HoldView| answer(hold, zone, currency));
     let once = write.once(&key, Some(&json))?;
     Ok(write.answer(app.bookings.create_hold(hold, once).await?))
 }
@@ -260,7 +273,7 @@ pub async fn create_hold(
 pub async fn get_hold(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<HoldAnswer> {
     let id = hold_in_path(id)?;
     let hold = app.bookings.hold(id).await?.ok_or(Refusal::HoldNotFound)?;
-    Ok(ok(&answer(&hold, app.config.timezone)))
+    Ok(ok(&answer(&hold, app.config.timezone, app.config.currency)))
 }
 
 /// Release a hold: its seats are free at once (an expired hold: 204 too).
@@ -295,8 +308,8 @@ pub async fn extend_hold(
 ) -> Result<Sent<HoldAnswer, 200>, Problem> {
     let id = hold_in_path(id)?;
     let Checked(hold_for_ms, json) = body?;
-    let zone = app.config.timezone;
-    let write = changed(move |hold: &HoldView| answer(hold, zone));
+    let (zone, currency) = (app.config.timezone, app.config.currency);
+    let write = changed(move |hold: &HoldView| answer(hold, zone, currency));
     let once = write.once(&key, Some(&json))?;
     Ok(write.answer(app.bookings.extend_hold(id, hold_for_ms, once).await?))
 }
@@ -311,13 +324,18 @@ pub async fn confirm_hold(
     _allowed: Kiosk,
     app: &State<App>,
     id: &str,
+    channel: SalesChannel,
     key: IdempotencyKey,
     body: Body<ConfirmRequest>,
 ) -> Result<Sent<BookingAnswer, 201>, Problem> {
     let id = hold_in_path(id)?;
     let Checked(confirmation, json) = body?;
-    let zone = app.config.timezone;
-    let write = created(move |booking: &Booking| booking_answer(booking, zone));
+    let confirmation = Confirmation {
+        channel: channel.0,
+        ..confirmation
+    };
+    let (zone, currency) = (app.config.timezone, app.config.currency);
+    let write = created(move |booking: &Booking| booking_answer(booking, zone, currency));
     let once = write.once(&key, Some(&json))?;
     Ok(write.answer(app.bookings.confirm_hold(id, confirmation, once).await?))
 }

@@ -9,6 +9,7 @@ pub mod fields;
 pub mod films;
 pub mod holds;
 pub mod params;
+pub mod prices;
 pub mod qr;
 mod schema;
 pub mod screens;
@@ -41,6 +42,7 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         shows::list_shows,
         shows::create_show,
         shows::get_show,
+        shows::update_show,
         shows::delete_show,
         shows::show_seats,
         shows::show_bookings,
@@ -56,6 +58,17 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         holds::release_hold,
         holds::extend_hold,
         holds::confirm_hold,
+        prices::list_ticket_types,
+        prices::create_ticket_type,
+        prices::get_ticket_type,
+        prices::update_ticket_type,
+        prices::delete_ticket_type,
+        prices::list_price_cards,
+        prices::create_price_card,
+        prices::get_price_card,
+        prices::update_price_card,
+        prices::delete_price_card,
+        prices::show_prices,
         staff::sign_in,
         staff::current_session,
         staff::sign_out,

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use chrono_tz::Tz;
-use rocket::{delete, get, post, State};
+use rocket::{delete, get, patch, post, State};
 use rocket_okapi::openapi;
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
@@ -21,10 +21,10 @@ use super::schema;
 use crate::api::fields::example_show_time;
 use crate::api::idempotency::IdempotencyKey;
 use crate::api::problem::Problem;
-use crate::api::reply::{created, deleted, ok, rfc3339, List, Read, Reply, Sent};
+use crate::api::reply::{changed, created, deleted, ok, rfc3339, List, Read, Reply, Sent};
 use crate::api::state::App;
 use crate::domain::cinema::Screen;
-use crate::domain::{patterns, FilmId, Refusal, ScreenId, ShowId};
+use crate::domain::{patterns, FilmId, PriceCardId, Refusal, ScreenId, ShowId};
 use crate::usecases::cinema::{NewShow, ShowFilter, ShowSeats, ShowView};
 use crate::usecases::{Cursor, Page};
 
@@ -45,6 +45,9 @@ pub struct ShowAnswer {
     /// Seats kept by live holds.
     pub held: u32,
     pub available: u32,
+    /// The price card the show names; `null`: the card whose rules match it
+    /// at the highest priority, else the default (GET /v1/shows/{id}/prices says which).
+    pub price_card_id: Option<String>,
 }
 
 pub fn answer(view: &ShowView, zone: Tz) -> ShowAnswer {
@@ -59,6 +62,7 @@ pub fn answer(view: &ShowView, zone: Tz) -> ShowAnswer {
         sold: show.sold,
         held: view.held,
         available: view.available,
+        price_card_id: show.price_card.map(|card| card.to_string()),
     }
 }
 
@@ -231,10 +235,70 @@ impl JsonSchema for NewShowRequest {
                     )
                     .into(),
                 ),
+                ("priceCardId", price_card_schema()),
             ],
             &["screenId", "filmId", "start"],
         )
         .into()
+    }
+}
+
+fn price_card_schema() -> Schema {
+    schema::nullable(
+        schema::pattern(
+            patterns::ULID,
+            "The price card it is priced by; absent or `null`: the card whose rules match it at \
+             the highest priority, else the default card.",
+        )
+        .into(),
+    )
+}
+
+/// The price card a show names (absent or `null`: none).
+fn price_card(body: &Object<'_>) -> Result<Option<PriceCardId>, Problem> {
+    match body.get("priceCardId") {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => body.id("priceCardId", PriceCardId::parse),
+    }
+}
+
+/// A change of a show: only the price card it names.
+pub struct ShowPatchRequest;
+
+impl JsonSchema for ShowPatchRequest {
+    fn schema_name() -> String {
+        "ShowPatch".into()
+    }
+
+    fn json_schema(_gen: &mut SchemaGenerator) -> Schema {
+        schema::described(
+            schema::object(vec![("priceCardId", price_card_schema())], &["priceCardId"]),
+            "The price card the show names (`null`: by the rules again). Seats already held or \
+             sold keep their prices.",
+        )
+    }
+}
+
+impl Fields for ShowPatchRequest {
+    type Output = Option<PriceCardId>;
+
+    fn read(body: &Object<'_>, _app: &App) -> Result<Option<PriceCardId>, Problem> {
+        for fixed in ["screenId", "filmId", "start"] {
+            if body.has(fixed) {
+                return Err(body.invalid(
+                    fixed,
+                    "cannot be changed: only priceCardId can (delete the show and add another)",
+                ));
+            }
+        }
+        if !body.has("priceCardId") {
+            return Err(body.missing("priceCardId"));
+        }
+        price_card(body)
+    }
+
+    fn example() -> Value {
+        json!({ "priceCardId": null })
     }
 }
 
@@ -246,6 +310,7 @@ impl Fields for NewShowRequest {
             screen: body.required("screenId", body.screen_id("screenId")?)?,
             film: body.required("filmId", body.id("filmId", FilmId::parse)?)?,
             starts_at: body.required("start", body.time("start", app.config.timezone)?)?,
+            price_card: price_card(body)?,
         })
     }
 
@@ -345,6 +410,26 @@ pub async fn get_show(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<ShowA
     Ok(ok(&answer(&view, app.config.timezone)))
 }
 
+/// Name the price card a show is priced by (only that can change).
+///
+/// Seats already held or sold keep their prices; an unknown card: 404.
+#[openapi(tag = "Shows", operation_id = "updateShow")]
+#[patch("/shows/<id>", data = "<body>")]
+pub async fn update_show(
+    _admin: Admin,
+    app: &State<App>,
+    id: &str,
+    key: IdempotencyKey,
+    body: Body<ShowPatchRequest>,
+) -> Result<Sent<ShowAnswer, 200>, Problem> {
+    let id = show_in_path(id)?;
+    let Checked(card, json) = body?;
+    let zone = app.config.timezone;
+    let write = changed(move |view: &ShowView| answer(view, zone));
+    let once = write.once(&key, Some(&json))?;
+    Ok(write.answer(app.bookings.set_show_card(id, card, once).await?))
+}
+
 /// Delete a show that has no bookings (else 409 `in-use`).
 #[openapi(tag = "Shows", operation_id = "deleteShow")]
 #[delete("/shows/<id>")]
@@ -392,7 +477,7 @@ pub async fn show_bookings(
     let zone = app.config.timezone;
     Ok(List::fitted(
         found,
-        |booking| bookings::answer(&booking, zone),
+        |booking| bookings::answer(&booking, zone, app.config.currency),
         |booking| Cursor {
             at: 0,
             id: booking.id.as_u128(),

@@ -2,6 +2,7 @@
 //! consistent snapshot. `cinema` has the `/v1` ones.
 
 mod cinema;
+mod prices;
 mod staff;
 
 pub use cinema::ScreenCache;

@@ -7,10 +7,10 @@ use redb::{ReadableMultimapTable, ReadableTable};
 use super::{outcome, Batch, Failure, Outcome, Tables};
 use crate::domain::cinema::{show_end, Film, Layout, Screen, MAX_RUNTIME_MINUTES};
 use crate::domain::seating::{occupies, overlaps, SeatSet};
-use crate::domain::{FilmId, InUse, Millis, Refusal, ScreenId, Show, ShowId};
+use crate::domain::{FilmId, InUse, Millis, PriceCardId, Refusal, ScreenId, Show, ShowId};
 use crate::store::codec::{decode_film, encode_film, encode_screen};
 use crate::store::error::StoreError;
-use crate::usecases::cinema::{FilmPatch, NewFilm, NewScreen, NewShow, ScreenPatch};
+use crate::usecases::cinema::{FilmPatch, NewFilm, NewScreen, NewShow, ScreenPatch, ShowView};
 
 impl Tables<'_> {
     fn film(&self, id: FilmId) -> Result<Film, Failure> {
@@ -246,8 +246,37 @@ impl Batch<'_, '_> {
             capacity: screen.layout.capacity(),
             sold: 0,
             sold_seats,
+            price_card: new.price_card,
         };
+        if let Some(card) = new.price_card {
+            if self.tables.price_book()?.card(card).is_none() {
+                return Err(Refusal::PriceCardNotFound.into());
+            }
+        }
         Ok(ShowPlan { show })
+    }
+
+    /// Names the card a show is priced by; what was held or sold keeps its prices.
+    pub fn set_show_card(&mut self, id: ShowId, card: Option<PriceCardId>) -> Outcome<ShowView> {
+        let plan = (|| -> Result<ShowView, Failure> {
+            let mut show = self.tables.show(id)?;
+            if let Some(card) = card {
+                if self.tables.price_book()?.card(card).is_none() {
+                    return Err(Refusal::PriceCardNotFound.into());
+                }
+            }
+            show.price_card = card;
+            let (_, held) = self.tables.held(&show, self.now)?;
+            Ok(ShowView {
+                available: show.capacity.saturating_sub(show.sold).saturating_sub(held),
+                held,
+                show,
+            })
+        })();
+        outcome(plan, |view| {
+            self.tables.put_show(&view.show)?;
+            Ok(view)
+        })
     }
 
     pub fn delete_show(&mut self, id: ShowId) -> Outcome<()> {

@@ -16,6 +16,7 @@ use crate::domain::{HoldId, Millis, Refusal, Show, Ticket, TicketId};
 use crate::store::error::StoreError;
 use crate::usecases::cinema::SeatRequest;
 use crate::usecases::holds::{Confirmation, NewHold};
+use crate::usecases::prices::{confirmed_lines, Sale};
 
 /// A hold as it was written, with the screen its seats are named on.
 pub struct Held {
@@ -56,6 +57,17 @@ impl Batch<'_, '_> {
                 SeatRequest::Count(count) => *count,
                 SeatRequest::Named(_) => u32::try_from(seats.len()).unwrap_or(u32::MAX),
             };
+            let lines = self.tables.price(
+                &Sale {
+                    show: &show,
+                    map: screen.layout.seat_map(),
+                    seats: &seats,
+                    count,
+                    channel: new.channel,
+                    choice: &new.tickets,
+                },
+                self.rules,
+            )?;
             let hold = Hold {
                 id: HoldId::from_u128(self.ids.next(self.now)?),
                 show_id: show.id,
@@ -64,6 +76,7 @@ impl Batch<'_, '_> {
                 expires_at: expiry(self.now, new.hold_for_ms, self.rules, show.starts_at),
                 created_at: self.now,
                 client: new.client,
+                lines,
             };
             Ok(Held { hold, screen })
         })();
@@ -129,6 +142,19 @@ impl Batch<'_, '_> {
             let mut show = self.tables.show(hold.show_id)?;
             let screen = self.tables.screen_of(&show, self.rules)?;
             sell_held(&mut show, &hold);
+            let lines = confirmed_lines(&hold.lines, &confirmation.tickets, || {
+                self.tables.price(
+                    &Sale {
+                        show: &show,
+                        map: screen.layout.seat_map(),
+                        seats: &hold.seats,
+                        count: hold.count,
+                        channel: confirmation.channel,
+                        choice: &confirmation.tickets,
+                    },
+                    self.rules,
+                )
+            })?;
             let id = TicketId::from_u128(self.ids.next(self.now)?);
             let ticket = Ticket {
                 id,
@@ -139,6 +165,7 @@ impl Batch<'_, '_> {
                 seats: hold.seats.clone(),
                 created_at: self.now,
                 reference: Reference::candidate(id.as_u128(), 0),
+                lines,
             };
             Ok((hold, show, Sold { ticket, screen }))
         })();

@@ -9,6 +9,7 @@
 mod catalogue;
 mod holds;
 mod idempotency;
+mod prices;
 mod sales;
 mod seed;
 mod staff;
@@ -32,7 +33,7 @@ use super::tables::{
     ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS,
     COOLDOWN_END_TO_KEYS, COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
     HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
-    KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE,
+    KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, PRICE_BOOK,
     REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
     SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
     SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
@@ -101,6 +102,7 @@ pub(super) struct Tables<'txn> {
     answer_times: MultimapTable<'txn, i64, &'static [u8]>,
     client_answers: Table<'txn, &'static [u8], ()>,
     answer_clients: Table<'txn, &'static [u8], &'static [u8]>,
+    price_book: Table<'txn, &'static str, &'static [u8]>,
     staff: Table<'txn, u128, &'static [u8]>,
     logins: Table<'txn, &'static str, u128>,
     keys: Table<'txn, u128, &'static [u8]>,
@@ -145,6 +147,7 @@ impl<'txn> Tables<'txn> {
             answer_times: txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?,
             client_answers: txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?,
             answer_clients: txn.open_table(ANSWER_KEY_TO_CLIENT)?,
+            price_book: txn.open_table(PRICE_BOOK)?,
             staff: txn.open_table(STAFF_ID_TO_ACCOUNT)?,
             logins: txn.open_table(LOGIN_TO_STAFF_ID)?,
             keys: txn.open_table(KEY_ID_TO_KEY)?,

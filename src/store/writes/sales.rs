@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use super::{outcome, Batch, Failure, Outcome, Tables};
 use crate::domain::cinema::Screen;
+use crate::domain::prices::{Channel, Line, TicketChoice};
 use crate::domain::rules::is_expired;
 use crate::domain::sales::{ensure_on_sale, release, take_seats, Party};
 use crate::domain::Reference;
 use crate::domain::{Refusal, Rules, Show, Ticket, TicketId};
 use crate::store::error::StoreError;
 use crate::usecases::cinema::{BookingMove, NewSeatBooking, SeatRequest};
+use crate::usecases::prices::{moved_lines, Sale};
 
 /// A booking as it was written, with the screen its seats are named on.
 pub struct Sold {
@@ -60,6 +62,17 @@ impl Batch<'_, '_> {
                 SeatRequest::Count(count) => *count,
                 SeatRequest::Named(_) => u32::try_from(seats.len()).unwrap_or(u32::MAX),
             };
+            let lines = self.tables.price(
+                &Sale {
+                    show: &show,
+                    map: screen.layout.seat_map(),
+                    seats: &seats,
+                    count,
+                    channel: booking.channel,
+                    choice: &booking.tickets,
+                },
+                self.rules,
+            )?;
             let id = TicketId::from_u128(self.ids.next(self.now)?);
             let ticket = Ticket {
                 id,
@@ -70,6 +83,7 @@ impl Batch<'_, '_> {
                 seats,
                 created_at: self.now,
                 reference: Reference::candidate(id.as_u128(), 0),
+                lines,
             };
             Ok((show, Sold { ticket, screen }))
         })();
@@ -102,6 +116,7 @@ impl Batch<'_, '_> {
                     held_count,
                 )?;
                 ticket.count = new_count(&wanted, &ticket);
+                ticket.lines = self.reprice(&ticket, &from, &screen)?;
                 return Ok((MovePlan::Within { ticket, show: from }, screen));
             }
             let mut to_show = self.tables.show(target)?;
@@ -119,6 +134,7 @@ impl Batch<'_, '_> {
             ticket.seats = seats;
             ticket.count = new_count(&wanted, &ticket);
             ticket.show_id = to_show.id;
+            ticket.lines = self.reprice(&ticket, &to_show, &screen)?;
             Ok((
                 MovePlan::Between {
                     ticket,
@@ -156,6 +172,26 @@ impl Batch<'_, '_> {
         outcome(plan, |(ticket, show)| {
             self.tables.put_show(&show)?;
             self.tables.remove_ticket(&ticket)
+        })
+    }
+}
+
+impl Batch<'_, '_> {
+    /// A moved booking's lines: its prices on its new seats; places it did
+    /// not have before are priced by `show`'s card on the api channel.
+    fn reprice(&self, ticket: &Ticket, show: &Show, screen: &Screen) -> Result<Vec<Line>, Failure> {
+        moved_lines(&ticket.lines, &ticket.seats, ticket.count, || {
+            self.tables.price(
+                &Sale {
+                    show,
+                    map: screen.layout.seat_map(),
+                    seats: &ticket.seats,
+                    count: ticket.count,
+                    channel: Channel::Api,
+                    choice: &TicketChoice::Any,
+                },
+                self.rules,
+            )
         })
     }
 }

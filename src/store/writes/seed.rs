@@ -4,11 +4,13 @@
 use redb::ReadableMultimapTable;
 
 use super::{outcome, Batch, Failure, IdMinter, Outcome, Tables};
+use crate::domain::prices::{Channel, TicketChoice};
 use crate::domain::rules::{self, expiry_cutoff, Move};
 use crate::domain::Reference;
 use crate::domain::{Millis, Rules, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::store::error::StoreError;
 use crate::store::reads::missing_show;
+use crate::usecases::prices::Sale;
 use crate::usecases::{Booked, NewBooking, PurgeReport};
 
 struct BookingPlan {
@@ -182,6 +184,18 @@ fn plan_booking(
     let show = show_or_new(tables, rules, ids, now, booking.starts_at)?;
     let (_, held) = tables.held(&show, now)?;
     let (show, count) = rules::book(show, booking.count, held, now)?;
+    // `/api` sells on the api channel, the card's first type there.
+    let lines = tables.price(
+        &Sale {
+            show: &show,
+            map: None,
+            seats: &[],
+            count,
+            channel: Channel::Api,
+            choice: &TicketChoice::Any,
+        },
+        rules,
+    )?;
     let id = TicketId::from_u128(ids.next(now)?);
     let ticket = Ticket {
         id,
@@ -192,6 +206,7 @@ fn plan_booking(
         seats: Vec::new(),
         created_at: now,
         reference: Reference::candidate(id.as_u128(), 0),
+        lines,
     };
     Ok(BookingPlan { show, ticket })
 }
@@ -219,6 +234,10 @@ fn plan_move(
             Move::Between { from, to } => {
                 ticket.show_id = to.id;
                 ticket.seats.clear();
+                // Its prices go with it, on places instead of seats.
+                for line in &mut ticket.lines {
+                    line.seat = None;
+                }
                 MovePlan::Between { ticket, from, to }
             }
         },
