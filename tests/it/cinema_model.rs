@@ -10,7 +10,12 @@
 //! backend must have answered as the model did, what it shows through its
 //! interface must keep the contract's invariants (sold + held <= capacity,
 //! no seat in two live bookings or holds, seat states that agree with both)
-//! and must equal the model: counts, seat states, every booking and hold.
+//! and must equal the model: counts, seat states, every booking and hold
+//! with its lines. Prices: two taxed ticket types (holds and confirmations
+//! at the kiosk take one, bookings on `api` the other) on two cards with
+//! premium seats priced apart, repriced mid-run; a line is priced when
+//! sold and never again, its tax is the rounding rule's at its type's rate,
+//! and a sale's lines add up to what it cost.
 //! [`CinemaBackend`] is all a new backend has to provide.
 //!
 //! A small seat map, small capacities, a short expiry and a short time for
