@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
 
+mod staff;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "boxoffice",
@@ -68,6 +70,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         database: Option<PathBuf>,
     },
+    /// Staff accounts and API keys, made on the machine itself.
+    Staff {
+        #[command(subcommand)]
+        command: staff::StaffCommand,
+    },
     /// The service's clock.
     Clock {
         #[command(subcommand)]
@@ -106,10 +113,19 @@ pub fn main() -> ExitCode {
             mongoexport,
             database,
         } => import(&files, mongoexport, database),
+        Command::Staff { command } => staff::run(command),
         Command::Clock {
             command: ClockCommand::Trust { database },
         } => trust_clock(database),
     }
+}
+
+/// The configuration, or the exit code after saying why it is wrong.
+fn config_or_exit() -> Result<Config, ExitCode> {
+    Config::from_figment(&config::figment()).map_err(|error| {
+        eprintln!("boxoffice: {error}");
+        ExitCode::from(EXIT_CANNOT_OPEN)
+    })
 }
 
 fn trust_clock(database: Option<PathBuf>) -> ExitCode {

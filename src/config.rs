@@ -24,6 +24,7 @@ pub const DEFAULT_EXPIRE_AFTER: Duration = Duration::from_hours(8);
 pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_mins(1);
 pub const DEFAULT_TURNAROUND: Duration = Duration::from_mins(15);
 pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_hours(24);
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_hours(12);
 pub const DEFAULT_HOLD_FOR: Duration = Duration::from_mins(10);
 pub const DEFAULT_HOLD_MAX: Duration = Duration::from_mins(30);
 /// redb's page cache. Bookings touch a few pages each, so a small cache keeps
@@ -61,8 +62,10 @@ pub struct Config {
     /// A hold's default and longest time.
     pub hold_for: Duration,
     pub hold_max: Duration,
-    /// When set, catalogue writes (screens, films, shows) need this token.
+    /// When set, an `admin` key (and `api_token` a `cashier` one).
     pub admin_token: Option<String>,
+    /// A staff session ends after this long unused.
+    pub session_idle: Duration,
     pub cache_size: usize,
     pub max_batch: usize,
     pub queue_limit: usize,
@@ -305,6 +308,7 @@ impl Config {
             hold_for,
             hold_max,
             admin_token: token(figment, "admin_token")?,
+            session_idle: duration(figment, "session_idle", DEFAULT_SESSION_IDLE)?,
             cache_size: usize::try_from(cache_size.as_u64()).unwrap_or(usize::MAX),
             max_batch,
             queue_limit,

@@ -20,6 +20,7 @@ use crate::metrics::Metrics;
 use crate::pg::{PgBackend, PgError, PgSettings};
 use crate::service_log::{LogFormat, ServiceLog};
 use crate::store::{RedbBookings, Store, StoreError, WriterSettings};
+use crate::usecases::staff::Passwords;
 use crate::usecases::{Backend, Bookings};
 
 /// A configured service, ready to launch.
@@ -111,17 +112,13 @@ fn begin_clock(clock: &SharedClock, last_trusted: Option<crate::domain::Millis>,
     clock.begin(last_trusted, config.clock_sync.synchronised(), tolerance);
 }
 
-/// The warning for a service anyone on the network may use: it listens on
-/// an address other than loopback and no token is configured.
-pub fn open_service_warning(address: IpAddr, config: &Config) -> Option<String> {
-    let closed = config.api_token.is_some() || config.admin_token.is_some();
-    (!closed && !address.to_canonical().is_loopback()).then(|| {
-        format!(
-            "boxoffice is open: it listens on {address}, beyond this machine, and no token is \
-             configured, so anyone who can reach the port can read and change every booking; \
-             set api_token (and admin_token), or listen on 127.0.0.1"
-        )
-    })
+/// The warning said at start-up: for a service that listens beyond this
+/// machine with no token configured and (as the database says) no account
+/// or key.
+fn start_warning(address: IpAddr, config: &Config, staff: bool) -> Option<String> {
+    let closed = api::auth::tokens_configured(config) || staff;
+    (!closed && !address.to_canonical().is_loopback())
+        .then(|| api::auth::open_service_warning(address))
 }
 
 /// The service's own log, at Rocket's `log_level` (`off` silences it).
@@ -130,6 +127,22 @@ fn service_log(figment: &Figment, config: &Config) -> ServiceLog {
         .extract_inner::<LogLevel>("log_level")
         .unwrap_or(LogLevel::Normal);
     ServiceLog::stdout(config.log_format, level != LogLevel::Off)
+}
+
+/// Whether the database holds an account or a key, asked once at start-up
+/// (`None`: it could not say; the first request asks again).
+fn staff_configured(bookings: &Arc<dyn Backend>) -> Option<bool> {
+    let bookings = Arc::clone(bookings);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        runtime.block_on(bookings.staff_configured()).ok()
+    })
+    .join()
+    .ok()
+    .flatten()
 }
 
 /// Builds the service from a figment (see [`crate::config::figment`]) and a clock.
@@ -182,10 +195,13 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
     let address = figment
         .extract_inner::<IpAddr>("address")
         .unwrap_or(Ipv4Addr::LOCALHOST.into());
-    let warnings: Vec<String> = open_service_warning(address, &config).into_iter().collect();
-    for warning in &warnings {
+    let staff = staff_configured(&bookings);
+    if let Some(warning) = start_warning(address, &config, staff.unwrap_or(false)) {
         eprintln!("boxoffice: warning: {warning}");
     }
+    let staff_seen = api::state::StaffSeen::default();
+    let started = chrono::Utc::now().timestamp_millis();
+    staff_seen.asked(started, staff);
     let rocket = rocket::custom(figment)
         .mount(api::API_BASE, seed)
         .mount(api::V1_BASE, v1)
@@ -198,8 +214,10 @@ pub fn build(figment: Figment, clock: SharedClock) -> Result<Service, StartError
         .manage(App {
             config,
             bookings,
-            warnings,
             cursor_key,
+            passwords: Arc::new(Passwords::new()),
+            staff_seen,
+            address,
         })
         .manage(Arc::clone(&metrics))
         .attach(host_check)
@@ -228,18 +246,24 @@ mod tests {
     }
 
     #[test]
-    fn only_an_open_service_beyond_loopback_is_warned_about() {
+    fn only_an_open_service_beyond_loopback_is_warned_about_at_start() {
         let open = config(None);
         let everywhere: IpAddr = "0.0.0.0".parse().unwrap();
         let lan: IpAddr = "192.168.1.20".parse().unwrap();
         for address in [everywhere, lan, "::".parse().unwrap()] {
-            let warning = open_service_warning(address, &open).expect("a warning");
+            let warning = start_warning(address, &open, false).expect("a warning");
             assert!(warning.contains(&address.to_string()), "{warning}");
+            assert!(warning.contains("boxoffice staff add"), "{warning}");
             assert!(!warning.contains('\n'));
         }
         for loopback in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
-            assert_eq!(open_service_warning(loopback.parse().unwrap(), &open), None);
+            assert_eq!(start_warning(loopback.parse().unwrap(), &open, false), None);
         }
-        assert_eq!(open_service_warning(lan, &config(Some("boss"))), None);
+        assert_eq!(start_warning(lan, &config(Some("boss")), false), None);
+        assert_eq!(
+            start_warning(lan, &open, true),
+            None,
+            "an account closes it"
+        );
     }
 }

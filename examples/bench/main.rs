@@ -64,6 +64,9 @@ const SPIKE_TIMEOUT: Duration = Duration::from_mins(1);
 /// Seconds the server's RSS is followed for after the spike's connections close.
 const SPIKE_SETTLE_SECONDS: u64 = 30;
 const RSS_TARGET_MIB: f64 = 64.0;
+/// The most the premiere rush goes on after its last arrival when the show
+/// does not sell out.
+const RUSH_BOUND: Duration = Duration::from_secs(90);
 
 struct Options {
     /// Measured time per row, over all its slices.
@@ -739,10 +742,15 @@ fn premiere(
     options: &Options,
     output: &mut Output,
 ) -> Result<(), String> {
-    // Long enough for the seats of the last holds let go to be sold again.
-    let stay = (2 * options.measure).max(Duration::from_secs(20));
+    // The rush ends when the show is sold out; at the latest this long
+    // after the last arrival.
+    let bound = RUSH_BOUND;
     let limited = |dir: &Path, extra: Option<(&'static str, String)>| {
-        let mut env = vec![("ROCKET_TRUSTED_PROXIES", "127.0.0.1".to_owned())];
+        // The crowd rows ask for their holds' length; the rush takes this.
+        let mut env = vec![
+            ("ROCKET_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+            ("ROCKET_HOLD_FOR", format!("{}s", rush::HOLD_SECONDS)),
+        ];
         env.push(extra.unwrap_or((
             "ROCKET_DB_PATH",
             dir.join("boxoffice.redb").display().to_string(),
@@ -760,7 +768,7 @@ fn premiere(
     let show = rush::set_up(server.address)?;
     let cpu = server.cpu_meter();
     let before = cpu.read()?;
-    let mut redb = rush::run(&[server.address], &show, stay)?;
+    let mut redb = rush::run(&[server.address], &show, bound)?;
     redb.server_cpu = cpu.read()?.saturating_sub(before);
     redb.rss_peak_kib = server.memory_kib()?.0;
     server.stop()?;
@@ -788,7 +796,7 @@ fn premiere(
         let meters: Vec<CpuMeter> = servers.iter().map(Server::cpu_meter).collect();
         let read = || -> Result<Duration, String> { meters.iter().map(|meter| meter.read()).sum() };
         let before = read()?;
-        let mut report = rush::run(&addresses, &show, stay)?;
+        let mut report = rush::run(&addresses, &show, bound)?;
         report.server_cpu = read()?.saturating_sub(before);
         for server in &servers {
             report.rss_peak_kib = report.rss_peak_kib.max(server.memory_kib()?.0);
@@ -853,13 +861,17 @@ fn premiere(
     output.line(format!(
         "{} keep-alive connections opened over {:.0} s, one a customer with its own \
          X-Forwarded-For (127.0.0.1 is the trusted proxy; the default limits on one client), \
-         each reading the seat map every 2 s for {:.0} s after the last arrived; 40 % hold \
-         2–4 seats by name from the map they last read (again on the next read if refused, \
-         up to 8 times), 70 % of those confirm on the next read, 15 % release, 15 % let the \
-         10 s hold run out. Load generator: one thread, the same 2 cores.",
+         each reading the seat map every 2 s until the show reads sold out (the bench looks \
+         every 0.5 s), at most {:.0} s after the last arrived; 40 % hold 2–4 seats by name \
+         from the map they last read, side by side when they can, else any free seats, else \
+         what is left (again on the next read if refused, up to 8 times); 70 % of those \
+         confirm on the next read, 15 % release, 15 % let the hold run out (hold_for {} s). \
+         The final count is read once every hold let go has run out. Load generator: one \
+         thread, the same 2 cores.",
         rush::CUSTOMERS,
         rush::ARRIVALS.as_secs_f64(),
-        stay.as_secs_f64()
+        bound.as_secs_f64(),
+        rush::HOLD_SECONDS,
     ));
     output.line("");
     output.line("| backend | seat map p50 / p99 ms | hold p50 / p99 ms | confirm p50 / p99 ms | requests | 5xx | broken connections | server CPU µs/req | RSS peak MiB | seats sold / capacity | oversold |");
@@ -883,7 +895,7 @@ fn premiere(
             report.broken,
             report.cpu_us_per_request(),
             report.rss_peak_kib as f64 / 1024.0,
-            report.sold_on_map,
+            report.at_end.sold,
             rush::CAPACITY,
             report.oversold(),
         ));
@@ -896,13 +908,24 @@ fn premiere(
             .map(|(why, count)| format!("{why}: {count}"))
             .collect();
         output.line(format!(
-            "Refusals on {name}: {}; holders who found no seats to pick: {}; holds {}, confirms {} ({} seats), releases {}{}.",
+            "{name}: {}; refusals: {}; reads where a holder found no free seat: {}, free seats but none its party takes: {}; holds {}, confirms {} ({} seats), releases {}; seats free / held / sold when the customers left: {} / {} / {}, once the holds let go had run out: {} / {} / {}{}.",
+            report.sold_out_after.map_or_else(
+                || format!("not sold out in {:.0} s", report.elapsed.as_secs_f64()),
+                |after| format!("sold out {:.1} s after the first arrival", after.as_secs_f64()),
+            ),
             if refusals.is_empty() { "none".to_owned() } else { refusals.join(", ") },
-            report.nothing_to_pick,
+            report.nothing_free,
+            report.no_party_fits,
             report.holds.len(),
             report.confirms.len(),
             report.confirmed_seats.len(),
             report.releases.len(),
+            report.at_stop.free,
+            report.at_stop.held,
+            report.at_stop.sold,
+            report.at_end.free,
+            report.at_end.held,
+            report.at_end.sold,
             report
                 .first_break
                 .as_ref()
@@ -921,15 +944,15 @@ fn premiere(
         );
         output.figure(
             &format!("{name}: seats sold on the map = confirmed seats"),
-            format!("{} = {}", report.sold_on_map, report.confirmed_seats.len()),
+            format!("{} = {}", report.at_end.sold, report.confirmed_seats.len()),
             "equal",
-            Some(report.sold_on_map == report.confirmed_seats.len()),
+            Some(report.at_end.sold == report.confirmed_seats.len()),
         );
         output.figure(
             &format!("{name}: seats sold ÷ capacity"),
-            format!("{} / {}", report.sold_on_map, rush::CAPACITY),
+            format!("{} / {}", report.at_end.sold, rush::CAPACITY),
             "= capacity",
-            Some(report.sold_on_map == rush::CAPACITY),
+            Some(report.at_end.sold == rush::CAPACITY),
         );
         let seat_p99 = p(&report.seat_maps, 0.99);
         output.figure(

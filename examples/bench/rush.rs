@@ -3,10 +3,14 @@
 //! connection of its own and behind its own `X-Forwarded-For` (the server
 //! trusts 127.0.0.1 as its proxy, with the default limits on one client).
 //! Every customer reads the seat map every 2 s; 40 % of them hold 2–4 seats
-//! by name, picked from the map they last read (trying again on the next
-//! read when refused); of those, 70 % confirm on the next read, the others
-//! release or let the hold run out. Afterwards the seat map must show every
-//! confirmed seat sold, once, and no more seats sold than the show has.
+//! by name, picked from the map they last read: side by side when they can,
+//! else any free seats, and what is left when fewer are (trying again on the
+//! next read when refused); of those, 70 % confirm on the next read, the
+//! others release or let the hold run out (holds last `HOLD_SECONDS`, the
+//! server's `hold_for`). The rush goes on until the show is sold out or a
+//! bound is reached. The final count comes once every hold let go has run
+//! out: the seat map must show every confirmed seat sold, once, no more
+//! seats sold than the show has, and every seat sold.
 
 // Figures for a table: counts and durations far below 2^52, shown rounded.
 #![allow(
@@ -18,6 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,8 +39,15 @@ pub const CAPACITY: usize = ROWS * SEATS_PER_ROW;
 pub const CUSTOMERS: usize = 5_000;
 pub const ARRIVALS: Duration = Duration::from_secs(10);
 const READ_EVERY: Duration = Duration::from_secs(2);
-/// How long a hold keeps its seats: a hold let go runs out inside the run.
-const HOLD_SECONDS: u64 = 10;
+/// How long a hold keeps its seats (the rush servers' `hold_for`): a hold
+/// let go runs out and its seats are sold again inside the run.
+pub const HOLD_SECONDS: u64 = 6;
+/// How often the bench itself reads the seat map to see whether the show
+/// is sold out (on a connection of its own, not counted).
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+/// Past the latest `expiresAt` before the final count (expiresAt is
+/// written to the second).
+const EXPIRY_MARGIN: Duration = Duration::from_millis(1_500);
 /// Holds a customer asks for before giving up.
 const ATTEMPTS: u32 = 8;
 
@@ -102,10 +114,21 @@ enum Fate {
     RunOut,
 }
 
+/// Customer `n`'s roll of a hundred-sided die. A customer's plan must not
+/// follow from `n` modulo the arrivals in one reading period: customers
+/// read in the order they arrived, so seats let go would go to the
+/// customers with the same plan as those who let them go.
+fn roll(n: usize) -> usize {
+    let mut x = (n as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    ((x ^ (x >> 31)) % 100) as usize
+}
+
 /// Customer `n`: only browsing (60 %), or holding (40 %), and then 70 % of
 /// the holders confirm, 15 % release and 15 % let the hold run out.
 fn plan_of(n: usize) -> Option<Fate> {
-    match n % 100 {
+    match roll(n) {
         0..28 => Some(Fate::Confirm),
         28..34 => Some(Fate::Release),
         34..40 => Some(Fate::RunOut),
@@ -130,13 +153,39 @@ pub struct RushReport {
     pub confirmed_seats: BTreeSet<String>,
     /// Seats two confirmed bookings both hold.
     pub sold_twice: u64,
-    /// Seats the seat map reads as sold afterwards.
-    pub sold_on_map: usize,
-    /// Holders who found no seats to pick in the map they read.
-    pub nothing_to_pick: u64,
+    /// The latest `expiresAt` of the holds granted.
+    pub latest_expiry: Option<chrono::DateTime<chrono::Utc>>,
+    /// Reads where a holder found no free seat at all.
+    pub nothing_free: u64,
+    /// Reads where a holder found free seats but none its party would take.
+    pub no_party_fits: u64,
+    /// The seat map when the customers left, and once every hold they let
+    /// go had run out.
+    pub at_stop: SeatCount,
+    pub at_end: SeatCount,
     pub server_cpu: Duration,
     pub rss_peak_kib: u64,
     pub elapsed: Duration,
+    /// When the bench first read the show sold out, from the first arrival.
+    pub sold_out_after: Option<Duration>,
+}
+
+/// Seats of the show by state, as one seat-map answer reads them.
+#[derive(Default, Clone, Copy)]
+pub struct SeatCount {
+    pub free: usize,
+    pub held: usize,
+    pub sold: usize,
+}
+
+impl SeatCount {
+    fn of(body: &str) -> Self {
+        Self {
+            free: body.matches("\"state\":\"free\"").count(),
+            held: body.matches("\"state\":\"held\"").count(),
+            sold: body.matches("\"state\":\"sold\"").count(),
+        }
+    }
 }
 
 impl RushReport {
@@ -225,11 +274,15 @@ impl Dice {
 }
 
 /// `party` seats next to each other in one row without an aisle between
-/// them, starting from a random free seat; else any `party` free seats of
-/// one row; else none.
+/// them, starting from a random free seat; else the `party` free seats that
+/// follow a random one in map order, wherever they are; else, when fewer
+/// are free, all that are; none when none is.
 fn pick(free: &[(u8, u16, String, bool)], party: usize, dice: &mut Dice) -> Option<Vec<String>> {
-    if free.len() < party {
+    if free.is_empty() {
         return None;
+    }
+    if free.len() <= party {
+        return Some(free.iter().map(|seat| seat.2.clone()).collect());
     }
     let offset = dice.next(free.len());
     for k in 0..free.len() {
@@ -244,14 +297,11 @@ fn pick(free: &[(u8, u16, String, bool)], party: usize, dice: &mut Dice) -> Opti
             return Some(run.iter().map(|seat| seat.2.clone()).collect());
         }
     }
-    let mut by_row: BTreeMap<u8, Vec<&String>> = BTreeMap::new();
-    for seat in free {
-        by_row.entry(seat.0).or_default().push(&seat.2);
-    }
-    by_row
-        .into_values()
-        .find(|seats| seats.len() >= party)
-        .map(|seats| seats[..party].iter().map(|name| (*name).clone()).collect())
+    Some(
+        (0..party)
+            .map(|k| free[(offset + k) % free.len()].2.clone())
+            .collect(),
+    )
 }
 
 fn problem_type(status: u16, body: &[u8]) -> String {
@@ -282,6 +332,18 @@ fn seats_of(body: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn expiry_of(body: &[u8]) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|answer| {
+            answer["expiresAt"]
+                .as_str()
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        })
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .ok_or_else(|| "a hold without an expiresAt".to_owned())
+}
+
 fn id_of(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<Value>(body)
         .ok()
@@ -300,6 +362,7 @@ struct Customer {
     show: Arc<str>,
     arrives: Instant,
     leaves: Instant,
+    sold_out: Arc<AtomicBool>,
     shared: Arc<Mutex<Shared>>,
 }
 
@@ -336,7 +399,7 @@ impl Customer {
         );
         let mut dice =
             Dice(0x9e37_79b9_7f4a_7c15 ^ (n as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
-        let party = 2 + n % 3;
+        let party = 2 + roll(n) % 3;
         let mut step = match plan_of(n) {
             Some(_) => Step::Browsing { attempts: 0 },
             None => Step::Done,
@@ -345,6 +408,9 @@ impl Customer {
         let mut next = self.arrives;
         while next < self.leaves {
             tokio::time::sleep_until(next.into()).await;
+            if self.sold_out.load(Ordering::Relaxed) {
+                break;
+            }
             next += READ_EVERY;
             let (status, body, micros) = exchange(&mut stream, &seat_map, &mut buffer).await?;
             let mut seen = Seen::new(status, micros, Kind::SeatMap);
@@ -352,13 +418,17 @@ impl Customer {
                 Step::Browsing { attempts } if attempts < ATTEMPTS && status == 200 => {
                     let free = free_seats(&buffer[body]);
                     let Some(seats) = pick(&free, party, &mut dice) else {
-                        seen.nothing_to_pick = true;
+                        seen.no_pick = Some(if free.is_empty() {
+                            NoPick::NothingFree
+                        } else {
+                            NoPick::NoPartyFits
+                        });
                         step = Step::Browsing { attempts };
                         self.note(seen, None);
                         continue;
                     };
                     self.note(seen, None);
-                    let wanted = json!({"showId": &*self.show, "seats": seats, "holdForSeconds": HOLD_SECONDS});
+                    let wanted = json!({"showId": &*self.show, "seats": seats});
                     let hold = request("POST", "/v1/holds", &forwarded, Some(&wanted.to_string()));
                     let (status, body, micros) = exchange(&mut stream, &hold, &mut buffer).await?;
                     let answer = &buffer[body];
@@ -366,7 +436,9 @@ impl Customer {
                         let id = id_of(answer).ok_or("a hold without an id")?;
                         let fate = plan_of(n).unwrap_or(Fate::RunOut);
                         step = Step::Holding { id, fate };
-                        self.note(Seen::new(status, micros, Kind::Hold), None);
+                        let mut seen = Seen::new(status, micros, Kind::Hold);
+                        seen.expires_at = Some(expiry_of(answer)?);
+                        self.note(seen, None);
                     } else {
                         step = Step::Browsing {
                             attempts: attempts + 1,
@@ -440,8 +512,13 @@ impl Customer {
         if seen.status >= 500 {
             report.server_errors += 1;
         }
-        if seen.nothing_to_pick {
-            report.nothing_to_pick += 1;
+        match seen.no_pick {
+            Some(NoPick::NothingFree) => report.nothing_free += 1,
+            Some(NoPick::NoPartyFits) => report.no_party_fits += 1,
+            None => {}
+        }
+        if let Some(expiry) = seen.expires_at {
+            report.latest_expiry = report.latest_expiry.max(Some(expiry));
         }
         let micros = u32::try_from(seen.micros).unwrap_or(u32::MAX);
         match seen.kind {
@@ -483,7 +560,16 @@ struct Seen {
     micros: u128,
     kind: Kind,
     refusal: Option<String>,
-    nothing_to_pick: bool,
+    no_pick: Option<NoPick>,
+    /// A granted hold's `expiresAt`.
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Why a holder picked no seats from the map it read.
+#[derive(Clone, Copy)]
+enum NoPick {
+    NothingFree,
+    NoPartyFits,
 }
 
 impl Seen {
@@ -493,7 +579,8 @@ impl Seen {
             micros,
             kind,
             refusal: None,
-            nothing_to_pick: false,
+            no_pick: None,
+            expires_at: None,
         }
     }
 }
@@ -514,18 +601,52 @@ async fn exchange(
     Ok((status, body, sent.elapsed().as_micros()))
 }
 
+/// Reads the seat map every `WATCH_EVERY` until it reads sold out (then
+/// raises `sold_out` and says when) or `until`.
+async fn watch(
+    address: SocketAddr,
+    show: &str,
+    sold_out: &AtomicBool,
+    until: Instant,
+) -> Result<Option<Instant>, String> {
+    let mut stream = TcpStream::connect(address)
+        .await
+        .map_err(|error| format!("connect: {error}"))?;
+    let seat_map = request("GET", &format!("/v1/shows/{show}/seats"), "127.0.0.1", None);
+    let mut buffer = Vec::new();
+    let mut next = Instant::now();
+    while next < until {
+        tokio::time::sleep_until(next.into()).await;
+        next += WATCH_EVERY;
+        let (status, body, _) = exchange(&mut stream, &seat_map, &mut buffer).await?;
+        if status == 200 && SeatCount::of(&String::from_utf8_lossy(&buffer[body])).sold == CAPACITY
+        {
+            sold_out.store(true, Ordering::Relaxed);
+            return Ok(Some(Instant::now()));
+        }
+    }
+    Ok(None)
+}
+
 /// Runs the rush against `addresses` (customers spread round-robin over
-/// them) for `ARRIVALS` and then `stay` more; returns what it saw.
-pub fn run(addresses: &[SocketAddr], show: &str, stay: Duration) -> Result<RushReport, String> {
+/// them) until the show is sold out, or for `ARRIVALS` and then `bound`
+/// more; returns what it saw.
+pub fn run(addresses: &[SocketAddr], show: &str, bound: Duration) -> Result<RushReport, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| format!("rush runtime: {error}"))?;
     let shared = Arc::new(Mutex::new(Shared::default()));
     let show: Arc<str> = Arc::from(show);
+    let sold_out = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let leaves = started + ARRIVALS + stay;
-    runtime.block_on(async {
+    let leaves = started + ARRIVALS + bound;
+    let sold_out_at = runtime.block_on(async {
+        let watcher = {
+            let (show, sold_out) = (Arc::clone(&show), Arc::clone(&sold_out));
+            let address = addresses[0];
+            tokio::spawn(async move { watch(address, &show, &sold_out, leaves).await })
+        };
         let mut customers = Vec::with_capacity(CUSTOMERS);
         for n in 0..CUSTOMERS {
             let customer = Customer {
@@ -534,6 +655,7 @@ pub fn run(addresses: &[SocketAddr], show: &str, stay: Duration) -> Result<RushR
                 show: Arc::clone(&show),
                 arrives: started + ARRIVALS.mul_f64(n as f64 / CUSTOMERS as f64),
                 leaves,
+                sold_out: Arc::clone(&sold_out),
                 shared: Arc::clone(&shared),
             };
             customers.push(tokio::spawn(customer.run()));
@@ -543,15 +665,27 @@ pub fn run(addresses: &[SocketAddr], show: &str, stay: Duration) -> Result<RushR
                 .await
                 .map_err(|error| format!("a customer failed: {error}"))?;
         }
-        Ok::<_, String>(())
+        watcher
+            .await
+            .map_err(|error| format!("the watcher failed: {error}"))?
     })?;
     let mut report = std::mem::take(&mut shared.lock().unwrap().report);
     report.elapsed = started.elapsed();
-    let (status, body) = server::get(addresses[0], &format!("/v1/shows/{show}/seats"))?;
-    if status != 200 {
-        return Err(format!("the seat map afterwards: {status} {body}"));
+    report.sold_out_after = sold_out_at.map(|at| at - started);
+    let count = || -> Result<SeatCount, String> {
+        let (status, body) = server::get(addresses[0], &format!("/v1/shows/{show}/seats"))?;
+        if status != 200 {
+            return Err(format!("the seat map afterwards: {status} {body}"));
+        }
+        Ok(SeatCount::of(&body))
+    };
+    report.at_stop = count()?;
+    // The final count comes once every hold let go has run out.
+    if let Some(latest) = report.latest_expiry {
+        let left = (latest - chrono::Utc::now()).to_std().unwrap_or_default();
+        std::thread::sleep(left + EXPIRY_MARGIN);
     }
-    report.sold_on_map = body.matches("\"state\":\"sold\"").count();
+    report.at_end = count()?;
     report.finish();
     Ok(report)
 }

@@ -1,5 +1,6 @@
-//! Who a request comes from, as the limits see it. Staff (a request with
-//! `api_token` or `admin_token`) are not limited. Anyone else is its
+//! Who a request comes from, as the limits see it. Only anonymous clients
+//! (an open service) and `kiosk` ones are limited; staff and programs are
+//! not. A kiosk is its key or its session. An anonymous client is its
 //! address: the peer's, unless the peer is one of `trusted_proxies`, whose
 //! `X-Forwarded-For` then names the client: the rightmost entry that is not
 //! itself a trusted proxy. A peer that is not trusted cannot choose its
@@ -12,31 +13,17 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
-use crate::api::auth::{bearer_token, constant_time_eq, TOKEN_HEADER};
+use crate::api::auth::actor_of;
 use crate::api::state::App;
 use crate::config::{Cidr, Config};
 use crate::domain::limits::ClientId;
+use crate::domain::staff::{Actor, ActorKind};
 
 pub const FORWARDED_FOR: &str = "X-Forwarded-For";
 
 /// The limited client a request comes from; `None` for staff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Client(pub Option<ClientId>);
-
-/// Whether the request carries a staff token.
-fn is_staff(request: &Request<'_>, config: &Config) -> bool {
-    let tokens = [config.api_token.as_deref(), config.admin_token.as_deref()];
-    let given = [
-        request.headers().get_one(TOKEN_HEADER),
-        bearer_token(request),
-    ];
-    tokens.into_iter().flatten().any(|token| {
-        given
-            .into_iter()
-            .flatten()
-            .any(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
-    })
-}
 
 /// One `X-Forwarded-For` entry: an address, perhaps with a port.
 fn hop(entry: &str) -> Option<IpAddr> {
@@ -72,10 +59,15 @@ pub fn address(peer: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> IpAddr
     client
 }
 
-/// The limited client of `request` under `config`; `None` for staff.
-pub fn client_of(request: &Request<'_>, config: &Config) -> Option<ClientId> {
-    if is_staff(request, config) {
+/// The limited client `actor` sending `request` is; `None` for staff.
+pub fn client_of(request: &Request<'_>, config: &Config, actor: &Actor) -> Option<ClientId> {
+    if !actor.is_limited() {
         return None;
+    }
+    match &actor.kind {
+        ActorKind::Key(id) => return Some(ClientId::key(*id)),
+        ActorKind::Session { digest, .. } => return Some(ClientId::session(digest)),
+        ActorKind::Open | ActorKind::Token => {}
     }
     // A request without a peer (none reaches the service that way) is
     // one client with all the others like it.
@@ -95,10 +87,11 @@ impl<'r> FromRequest<'r> for Client {
     type Error = ();
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        let client = request
-            .rocket()
-            .state::<App>()
-            .and_then(|app| client_of(request, &app.config));
+        let actor = actor_of(request).await;
+        let client = match (&actor, request.rocket().state::<App>()) {
+            (Some(actor), Some(app)) => client_of(request, &app.config, actor),
+            _ => None,
+        };
         Outcome::Success(Self(client))
     }
 }

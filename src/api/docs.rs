@@ -83,7 +83,7 @@ pub fn finish(seed: OpenApi, v1: OpenApi, config: &Config) -> OpenApi {
          without an offset are venue-local."
             .into(),
     );
-    let v1 = v1::docs::finish(v1, config);
+    let v1 = v1::docs::finish(v1);
     for (path, item) in v1.paths {
         spec.paths.insert(format!("{V1_BASE}{path}"), item);
     }

@@ -403,7 +403,12 @@ pub fn caught(status: Status, request: &Request<'_>) -> Option<Problem> {
         ),
         403 => Problem::new(
             Kind::Forbidden,
-            "This token may not do this: catalogue changes need the admin token.",
+            "This credential may not do this: its role is too low, or a write signed by the \
+             session cookie lacks its X-CSRF-Token.",
+        ),
+        503 => Problem::new(
+            Kind::StorageUnavailable,
+            "The database cannot say who is asking now; retry.",
         ),
         413 => Problem::new(
             Kind::TooLarge,

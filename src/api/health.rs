@@ -39,8 +39,11 @@ fn livez() -> Json<Health> {
 }
 
 #[get("/readyz")]
-fn readyz(app: &State<App>) -> (Status, Json<Health>) {
-    let mut warnings = app.warnings.clone();
+async fn readyz(app: &State<App>) -> (Status, Json<Health>) {
+    let mut warnings = Vec::new();
+    if crate::api::auth::is_open(app).await == Ok(true) {
+        warnings.push(crate::api::auth::open_service_warning(app.address));
+    }
     warnings.extend(app.bookings.warnings());
     match app.bookings.readiness() {
         Readiness::Ready => (

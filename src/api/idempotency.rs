@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on writes: the header read and checked, the key scoped
-//! to the token that sent it, the request reduced to a digest, and the
-//! answer of a replay sent again with `Idempotent-Replayed: true`.
+//! to the actor that sent it (its account or key, not a session's token),
+//! the request reduced to a digest, and the answer of a replay sent again
+//! with `Idempotent-Replayed: true`.
 
 use std::io::Cursor;
 
@@ -14,6 +15,7 @@ use rocket_okapi::response::OpenApiResponderInner;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::api::auth::actor_of;
 use crate::api::client::client_of;
 use crate::api::state::App;
 use crate::domain::limits::ClientId;
@@ -29,9 +31,8 @@ pub struct IdempotencyKey(Option<Sent>);
 /// A request that carried the header: what scopes and digests its key.
 struct Sent {
     key: Result<String, ()>,
-    /// `X-Auth-Token`, and the bearer token of `Authorization`, as sent.
-    auth_token: Option<String>,
-    bearer: Option<String>,
+    /// Whose key it is: the actor's account or key (see `Actor::scope`).
+    scope: String,
     method: &'static str,
     path: String,
     client: Option<ClientId>,
@@ -44,13 +45,6 @@ pub struct MalformedKey;
 impl MalformedKey {
     pub const MESSAGE: &'static str =
         "Idempotency-Key must be 1 to 255 printable ASCII characters.";
-}
-
-/// Which token scopes the key: `/api` knows `X-Auth-Token` only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    AuthTokenOnly,
-    AnyToken,
 }
 
 fn well_formed(key: &str) -> bool {
@@ -67,22 +61,22 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
         let Some(key) = headers.get_one(HEADER) else {
             return Outcome::Success(Self(None));
         };
+        let key = if well_formed(key) {
+            Ok(key.to_owned())
+        } else {
+            Err(())
+        };
+        let actor = actor_of(request).await;
+        let client = match (&actor, request.rocket().state::<App>()) {
+            (Some(actor), Some(app)) => client_of(request, &app.config, actor),
+            _ => None,
+        };
         Outcome::Success(Self(Some(Sent {
-            key: if well_formed(key) {
-                Ok(key.to_owned())
-            } else {
-                Err(())
-            },
-            auth_token: headers
-                .get_one(super::auth::TOKEN_HEADER)
-                .map(str::to_owned),
-            bearer: super::auth::bearer_token(request).map(str::to_owned),
+            key,
+            scope: actor.map(|actor| actor.scope()).unwrap_or_default(),
             method: request.method().as_str(),
             path: request.uri().path().to_string(),
-            client: request
-                .rocket()
-                .state::<App>()
-                .and_then(|app| client_of(request, &app.config)),
+            client,
         })))
     }
 }
@@ -120,11 +114,10 @@ fn canonical(value: &Value, out: &mut String) {
 }
 
 impl IdempotencyKey {
-    /// `None` without a key; the key scoped to the token, the request's digest
-    /// and `render` with one.
+    /// `None` without a key; the key scoped to the actor, the request's
+    /// digest and `render` with one.
     pub fn once<T>(
         &self,
-        scope: Scope,
         body: Option<&Value>,
         render: Render<T>,
     ) -> Result<Once<T>, MalformedKey> {
@@ -132,12 +125,7 @@ impl IdempotencyKey {
             return Ok(None);
         };
         let key = sent.key.as_ref().map_err(|()| MalformedKey)?;
-        let token = match scope {
-            Scope::AuthTokenOnly => sent.auth_token.as_deref(),
-            Scope::AnyToken => sent.bearer.as_deref().or(sent.auth_token.as_deref()),
-        };
-        // The token itself is never stored: its digest stands for it.
-        let mut scoped = Sha256::digest(token.unwrap_or("").as_bytes()).to_vec();
+        let mut scoped = Sha256::digest(sent.scope.as_bytes()).to_vec();
         scoped.extend_from_slice(key.as_bytes());
         let mut request = format!("{}\n{}\n", sent.method, sent.path);
         if let Some(body) = body {

@@ -54,6 +54,7 @@ pub enum Kind {
     NotOnChannel,
     /// The show's card has no price for a type on a seat's kind (409).
     NotPriced,
+    TooManyAttempts,
     Busy,
     StorageUnavailable,
     /// Any other status Rocket itself answers with (431, 500, ...), typed
@@ -83,7 +84,7 @@ impl Kind {
             Self::UnsupportedMediaType => 415,
             Self::Misdirected => 421,
             Self::Invalid | Self::IdempotencyMismatch | Self::UnknownTicketType => 422,
-            Self::TooManyHolds | Self::TooManyKeys => 429,
+            Self::TooManyHolds | Self::TooManyKeys | Self::TooManyAttempts => 429,
             Self::Busy | Self::StorageUnavailable => 503,
             Self::Other(code) => code,
         }
@@ -116,6 +117,7 @@ impl Kind {
             Self::UnknownTicketType => "unknown-ticket-type",
             Self::NotOnChannel => "not-on-channel",
             Self::NotPriced => "not-priced",
+            Self::TooManyAttempts => "too-many-attempts",
             Self::Busy => "busy",
             Self::StorageUnavailable => "storage-unavailable",
             Self::Other(_) => return None,
@@ -156,6 +158,7 @@ impl Kind {
             Self::UnknownTicketType => "Unknown ticket type",
             Self::NotOnChannel => "Not sold on this channel",
             Self::NotPriced => "Not priced",
+            Self::TooManyAttempts => "Too many attempts",
             Self::Busy => "Busy",
             Self::StorageUnavailable => "Storage unavailable",
             Self::Other(code) => {
@@ -271,7 +274,9 @@ impl From<Refusal> for Problem {
             | Refusal::FilmNotFound
             | Refusal::HoldNotFound
             | Refusal::TicketTypeNotFound
-            | Refusal::PriceCardNotFound => Kind::NotFound,
+            | Refusal::PriceCardNotFound
+            | Refusal::StaffNotFound
+            | Refusal::KeyNotFound => Kind::NotFound,
             Refusal::HoldExpired => Kind::HoldExpired,
             Refusal::SeatsTaken(seats) => {
                 return Self {
@@ -282,7 +287,7 @@ impl From<Refusal> for Problem {
             Refusal::NotEnoughSeats | Refusal::LimitExceeded => Kind::NotEnoughSeats,
             Refusal::ShowStarted => Kind::ShowStarted,
             Refusal::ScreenBusy => Kind::ScreenBusy,
-            Refusal::InUse(_) => Kind::InUse,
+            Refusal::InUse(_) | Refusal::LoginTaken => Kind::InUse,
             Refusal::TicketExpired => Kind::Expired,
             Refusal::UnknownSeats(_)
             | Refusal::SeatNamedTwice(_)

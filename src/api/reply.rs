@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::cursor::ListCursors;
 use super::problem::Problem;
-use crate::api::idempotency::{location, Answer, IdempotencyKey, MalformedKey, Scope};
+use crate::api::idempotency::{location, Answer, IdempotencyKey, MalformedKey};
 use crate::domain::{Millis, Refusal};
 use crate::usecases::{Cursor, Once, Page, Replay, Written};
 
@@ -179,7 +179,7 @@ impl<V, const STATUS: u16> Write<V, STATUS> {
             Ok(done) => Some(Reply::<B, STATUS>::new(&view(done)).into_replay()),
             Err(refusal) => Problem::from(refusal.clone()).replay(),
         };
-        key.once(Scope::AnyToken, body, Box::new(render))
+        key.once(body, Box::new(render))
             .map_err(|MalformedKey| Problem::invalid(MalformedKey::MESSAGE))
     }
 

@@ -44,6 +44,11 @@ fn parse_id(text: &str) -> Option<u128> {
     parse_canonical_ulid(text).or_else(|| parse_object_id(text))
 }
 
+/// A minted ULID in its canonical spelling (API keys' ids).
+pub fn parse_ulid(text: &str) -> Option<u128> {
+    parse_canonical_ulid(text)
+}
+
 /// Whether an id is an imported `ObjectId` rather than a minted ULID.
 pub fn is_object_id(value: u128) -> bool {
     value < OBJECT_ID_LIMIT

@@ -16,6 +16,7 @@ pub mod refusal;
 pub mod rules;
 pub mod sales;
 pub mod seating;
+pub mod staff;
 pub mod text;
 pub mod time;
 

@@ -81,6 +81,13 @@ pub enum Refusal {
     /// channel, or not priced on a seat's kind.
     #[error("{0}")]
     Pricing(#[from] super::prices::PricingRefusal),
+    #[error("no staff account has this login")]
+    StaffNotFound,
+    #[error("no such API key")]
+    KeyNotFound,
+    /// Logins are unique.
+    #[error("a staff account with this login exists already")]
+    LoginTaken,
     /// An `Idempotency-Key` reused for another request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,

@@ -25,6 +25,7 @@ mod reads;
 mod records;
 mod schema;
 mod service;
+mod staff;
 mod writes;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};

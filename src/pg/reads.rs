@@ -15,7 +15,7 @@ use crate::usecases::{Cursor, Page, PageRequest, ShowKey};
 pub type Listing = (Show, Vec<Ticket>, HeldNow);
 
 /// A page of `items`, read one past `limit` to know whether more follow.
-fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
+pub(super) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
     let next = if items.len() > limit {
         items.truncate(limit);
         items.last().map(cursor)
@@ -25,7 +25,7 @@ fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Pa
     Page { items, next }
 }
 
-fn limit(request: PageRequest) -> i64 {
+pub(super) fn limit(request: PageRequest) -> i64 {
     i64::try_from(request.limit.saturating_add(1)).unwrap_or(i64::MAX)
 }
 

@@ -23,7 +23,7 @@ use crate::store::codec::{
 };
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 8;
+pub const SCHEMA_VERSION: i32 = 9;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -124,6 +124,35 @@ const MIGRATIONS: &[&str] = &[
     // 8: every seat has a price: the price book (ticket types and cards,
     // written by `prices_for_every_database`) is a setting of its own.
     "ALTER TABLE settings ALTER COLUMN value SET NOT NULL;",
+    // 9: staff accounts, API keys (a revoked one keeps its row, not its
+    // digest), sessions by the digest of their token, wrong passwords in a
+    // row per login, and the audit trail (never purged).
+    "CREATE TABLE staff (
+         id bytea PRIMARY KEY,
+         login text NOT NULL UNIQUE,
+         record bytea NOT NULL
+     );
+     CREATE TABLE api_keys (
+         id bytea PRIMARY KEY,
+         digest bytea UNIQUE,
+         record bytea NOT NULL
+     );
+     CREATE TABLE sessions (
+         digest bytea PRIMARY KEY,
+         record bytea NOT NULL
+     );
+     CREATE TABLE login_throttle (
+         login text PRIMARY KEY,
+         failures integer NOT NULL,
+         until bigint NOT NULL
+     );
+     CREATE TABLE audit (
+         id bytea PRIMARY KEY,
+         at bigint NOT NULL,
+         actor text NOT NULL,
+         action text NOT NULL,
+         record bytea NOT NULL
+     );",
 ];
 
 /// Runs after the SQL of migration `number`, in the same transaction.

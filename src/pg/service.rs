@@ -15,6 +15,7 @@ use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::HeldNow;
 use crate::domain::limits::ClientId;
 use crate::domain::prices::{PriceCard, TicketType};
+use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
@@ -30,6 +31,7 @@ use crate::usecases::prices::{
     changes, page_of, NewPriceCard, NewTicketType, PriceCardPatch, Prices, ShowPrices,
     TicketTypePatch,
 };
+use crate::usecases::staff::{AccountPatch, AuditFilter, NewAccount, NewKey, SignInState, Staff};
 use crate::usecases::{
     Booked, Bookings, Error, Keyed, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness,
     Render, Replay, ShowKey, ShowTickets, Written,
@@ -874,5 +876,162 @@ impl Prices for PgBackend {
     async fn show_prices(&self, show: ShowId) -> Result<Option<ShowPrices>, Error> {
         self.read(show, |db, show| Box::pin(db.show_prices(*show)))
             .await
+    }
+}
+
+#[async_trait::async_trait]
+impl Staff for PgBackend {
+    async fn staff_configured(&self) -> Result<bool, Error> {
+        self.read((), |db, ()| Box::pin(db.staff_configured()))
+            .await
+    }
+
+    async fn create_account(
+        &self,
+        account: NewAccount,
+        actor: &Actor,
+        once: Once<Account>,
+    ) -> Result<Written<Account>, Error> {
+        self.write(
+            (account, actor.clone()),
+            |db, (account, actor)| Box::pin(db.create_account(account, actor)),
+            once,
+        )
+        .await
+    }
+
+    async fn account(&self, login: Login) -> Result<Option<Account>, Error> {
+        self.read(login, |db, login| Box::pin(db.account(login, false)))
+            .await
+    }
+
+    async fn accounts(&self, page: PageRequest) -> Result<Page<Account>, Error> {
+        self.read(page, |db, page| Box::pin(db.accounts(*page)))
+            .await
+    }
+
+    async fn update_account(
+        &self,
+        login: Login,
+        patch: AccountPatch,
+        actor: &Actor,
+        once: Once<Account>,
+    ) -> Result<Written<Account>, Error> {
+        self.write(
+            (login, patch, actor.clone()),
+            |db, (login, patch, actor)| Box::pin(db.update_account(login, patch, actor)),
+            once,
+        )
+        .await
+    }
+
+    async fn create_key(
+        &self,
+        key: NewKey,
+        actor: &Actor,
+        once: Once<ApiKey>,
+    ) -> Result<Written<ApiKey>, Error> {
+        self.write(
+            (key, actor.clone()),
+            |db, (key, actor)| Box::pin(db.create_key(key, actor)),
+            once,
+        )
+        .await
+    }
+
+    async fn keys(&self, page: PageRequest) -> Result<Page<ApiKey>, Error> {
+        self.read(page, |db, page| Box::pin(db.keys(*page))).await
+    }
+
+    async fn key_by_digest(&self, digest: [u8; 32]) -> Result<Option<ApiKey>, Error> {
+        self.read(digest, |db, digest| Box::pin(db.key_by_digest(digest)))
+            .await
+    }
+
+    async fn revoke_key(
+        &self,
+        id: u128,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.write(
+            (id, actor.clone()),
+            |db, (id, actor)| Box::pin(db.revoke_key(*id, actor)),
+            once,
+        )
+        .await
+    }
+
+    async fn sign_in_state(&self, login: Login) -> Result<SignInState, Error> {
+        self.read(login, |db, login| Box::pin(db.sign_in_state(login)))
+            .await
+    }
+
+    async fn sign_in_failed(&self, login: Login) -> Result<Throttle, Error> {
+        self.write(login, |db, login| Box::pin(db.sign_in_failed(login)), None)
+            .await?
+            .fresh()
+    }
+
+    async fn open_session(
+        &self,
+        login: Login,
+        digest: [u8; 32],
+        csrf: String,
+        idle_ms: Millis,
+    ) -> Result<Session, Error> {
+        self.write(
+            (login, digest, csrf),
+            move |db, (login, digest, csrf)| {
+                Box::pin(db.open_session(login, *digest, csrf, idle_ms))
+            },
+            None,
+        )
+        .await?
+        .fresh()
+    }
+
+    async fn session(
+        &self,
+        digest: [u8; 32],
+        idle_ms: Millis,
+    ) -> Result<Option<(Session, Account)>, Error> {
+        let now = self.clock.now_or_last();
+        let found = self
+            .read(digest, |db, digest| Box::pin(db.session(digest)))
+            .await?;
+        if let Some((session, _)) = &found {
+            if session.needs_touch(now, idle_ms) {
+                self.write(
+                    digest,
+                    move |db, digest| Box::pin(db.touch_session(*digest, idle_ms)),
+                    None,
+                )
+                .await?
+                .fresh()?;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn end_session(&self, digest: [u8; 32], actor: &Actor) -> Result<bool, Error> {
+        self.write(
+            (digest, actor.clone()),
+            |db, (digest, actor)| Box::pin(db.end_session(*digest, actor)),
+            None,
+        )
+        .await?
+        .fresh()
+    }
+
+    async fn audit(
+        &self,
+        filter: AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>, Error> {
+        self.read((filter, page), |db, (filter, page)| {
+            Box::pin(db.audit_entries(filter, *page))
+        })
+        .await
     }
 }

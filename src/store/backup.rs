@@ -18,12 +18,13 @@ use super::error::StoreError;
 use super::files;
 use super::snapshot::Snapshot;
 use super::tables::{
-    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
-    COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
-    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, META,
+    ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS,
+    COOLDOWN_END_TO_KEYS, COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
+    HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
+    ID_HIGH_WATER, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, META,
     PRICE_BOOK, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
-    SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
-    SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 
 /// What a backup copied.
@@ -143,6 +144,13 @@ fn copy_every_table(source: &ReadTransaction, copy: &Database) -> Result<(usize,
     entries += copy_table(source, &txn, IDEMPOTENCY_KEY_TO_ANSWER, &mut copied)?;
     entries += copy_multimap(source, &txn, IDEMPOTENCY_TIME_TO_KEYS, &mut copied)?;
     entries += copy_table(source, &txn, PRICE_BOOK, &mut copied)?;
+    entries += copy_table(source, &txn, STAFF_ID_TO_ACCOUNT, &mut copied)?;
+    entries += copy_table(source, &txn, LOGIN_TO_STAFF_ID, &mut copied)?;
+    entries += copy_table(source, &txn, KEY_ID_TO_KEY, &mut copied)?;
+    entries += copy_table(source, &txn, KEY_DIGEST_TO_KEY_ID, &mut copied)?;
+    entries += copy_table(source, &txn, SESSION_DIGEST_TO_SESSION, &mut copied)?;
+    entries += copy_table(source, &txn, LOGIN_TO_THROTTLE, &mut copied)?;
+    entries += copy_table(source, &txn, AUDIT_ID_TO_ENTRY, &mut copied)?;
     // A table this build does not know would be lost silently: refuse.
     let stored: Vec<String> = source
         .list_tables()?

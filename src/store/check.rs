@@ -8,15 +8,17 @@ use std::path::Path;
 use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable};
 
 use super::codec::{
-    decode_answer, decode_film, decode_hold, decode_kept, decode_screen, decode_show, decode_ticket,
+    decode_account, decode_answer, decode_audit, decode_film, decode_hold, decode_kept, decode_key,
+    decode_screen, decode_session, decode_show, decode_ticket,
 };
 use super::error::StoreError;
 use super::snapshot::Snapshot;
 use super::tables::{
-    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
-    IDEMPOTENCY_KEY_TO_ANSWER, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN,
-    SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
-    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    AUDIT_ID_TO_ENTRY, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
+    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY,
+    LOGIN_TO_STAFF_ID, REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
+    SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 use crate::domain::holds::Hold;
 use crate::domain::seating::SeatMap;
@@ -83,7 +85,69 @@ pub(super) fn problems(txn: &ReadTransaction) -> Result<Vec<String>, StoreError>
             found.push(error.to_string());
         }
     }
+    check_staff(txn, &mut found)?;
     Ok(found)
+}
+
+/// Every account is found by its login and every unrevoked key by its
+/// digest, and the indexes name nothing else; sessions, sessions' accounts
+/// and the audit trail decode.
+fn check_staff(txn: &ReadTransaction, found: &mut Vec<String>) -> Result<(), StoreError> {
+    let mut logins = BTreeMap::new();
+    for entry in txn.open_table(STAFF_ID_TO_ACCOUNT)?.iter()? {
+        let (key, value) = entry?;
+        match decode_account(key.value(), value.value()) {
+            Ok(account) => {
+                logins.insert(account.login.as_str().to_owned(), account.id);
+            }
+            Err(error) => found.push(error.to_string()),
+        }
+    }
+    let mut indexed = BTreeMap::new();
+    for entry in txn.open_table(LOGIN_TO_STAFF_ID)?.iter()? {
+        let (login, id) = entry?;
+        indexed.insert(login.value().to_owned(), id.value());
+    }
+    if indexed != logins {
+        found.push("the login index does not list exactly the staff accounts".into());
+    }
+    let mut digests = BTreeMap::new();
+    for entry in txn.open_table(KEY_ID_TO_KEY)?.iter()? {
+        let (key, value) = entry?;
+        match decode_key(key.value(), value.value()) {
+            Ok(api_key) if api_key.revoked_at.is_none() => {
+                digests.insert(api_key.digest.to_vec(), api_key.id);
+            }
+            Ok(_) => {}
+            Err(error) => found.push(error.to_string()),
+        }
+    }
+    let mut indexed = BTreeMap::new();
+    for entry in txn.open_table(KEY_DIGEST_TO_KEY_ID)?.iter()? {
+        let (digest, id) = entry?;
+        indexed.insert(digest.value().to_vec(), id.value());
+    }
+    if indexed != digests {
+        found.push("the key digest index does not list exactly the unrevoked API keys".into());
+    }
+    for entry in txn.open_table(SESSION_DIGEST_TO_SESSION)?.iter()? {
+        let (key, value) = entry?;
+        match decode_session(key.value(), value.value()) {
+            Ok(session) if !logins.contains_key(session.login.as_str()) => found.push(format!(
+                "a session of missing staff account {}",
+                session.login
+            )),
+            Ok(_) => {}
+            Err(error) => found.push(error.to_string()),
+        }
+    }
+    for entry in txn.open_table(AUDIT_ID_TO_ENTRY)?.iter()? {
+        let (key, value) = entry?;
+        if let Err(error) = decode_audit(key.value(), value.value()) {
+            found.push(error.to_string());
+        }
+    }
+    Ok(())
 }
 
 /// Each of the three show indexes lists every show exactly once, under its

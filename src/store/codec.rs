@@ -18,6 +18,7 @@ use crate::domain::prices::{
     CardRules, Channels, DateRange, Line, Price, PriceCard, TicketType, TimeWindow, Weekdays,
 };
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
+use crate::domain::staff::{Account, ApiKey, AuditEntry, Login, Role, Session};
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, PriceCardId, Reference, ScreenId, Show, ShowId, Ticket,
     TicketId, TicketTypeId,
@@ -1211,4 +1212,149 @@ mod tests {
         );
         assert!(decode_legacy_show(1, &[RECORD_VERSION, 0]).is_err());
     }
+}
+
+// ---- staff ------------------------------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+struct AccountRecord {
+    login: String,
+    display_name: String,
+    role: u8,
+    active: bool,
+    password_hash: String,
+    created_at: Millis,
+}
+
+fn role(kind: &str, key: &[u8], code: u8) -> Result<Role, DecodeError> {
+    Role::from_code(code).ok_or_else(|| failed(kind, key, &format!("unknown role {code}")))
+}
+
+pub fn encode_account(account: &Account) -> Vec<u8> {
+    encode(
+        &account.id.to_be_bytes(),
+        &AccountRecord {
+            login: account.login.as_str().to_owned(),
+            display_name: account.display_name.clone(),
+            role: account.role.code(),
+            active: account.active,
+            password_hash: account.password_hash.clone(),
+            created_at: account.created_at,
+        },
+    )
+}
+
+pub fn decode_account(id: u128, bytes: &[u8]) -> Result<Account, DecodeError> {
+    let key = id.to_be_bytes();
+    let record: AccountRecord = decode("staff account", &key, bytes)?;
+    Ok(Account {
+        id,
+        login: Login::parse(&record.login)
+            .ok_or_else(|| failed("staff account", &key, "malformed login"))?,
+        display_name: record.display_name,
+        role: role("staff account", &key, record.role)?,
+        active: record.active,
+        password_hash: record.password_hash,
+        created_at: record.created_at,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyRecord {
+    name: String,
+    role: u8,
+    digest: [u8; 32],
+    created_at: Millis,
+    revoked_at: Option<Millis>,
+}
+
+pub fn encode_key(key: &ApiKey) -> Vec<u8> {
+    encode(
+        &key.id.to_be_bytes(),
+        &KeyRecord {
+            name: key.name.clone(),
+            role: key.role.code(),
+            digest: key.digest,
+            created_at: key.created_at,
+            revoked_at: key.revoked_at,
+        },
+    )
+}
+
+pub fn decode_key(id: u128, bytes: &[u8]) -> Result<ApiKey, DecodeError> {
+    let key = id.to_be_bytes();
+    let record: KeyRecord = decode("API key", &key, bytes)?;
+    Ok(ApiKey {
+        id,
+        name: record.name,
+        role: role("API key", &key, record.role)?,
+        digest: record.digest,
+        created_at: record.created_at,
+        revoked_at: record.revoked_at,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionRecord {
+    login: String,
+    csrf: String,
+    expires_at: Millis,
+}
+
+pub fn encode_session(session: &Session) -> Vec<u8> {
+    encode(
+        &session.digest,
+        &SessionRecord {
+            login: session.login.as_str().to_owned(),
+            csrf: session.csrf.clone(),
+            expires_at: session.expires_at,
+        },
+    )
+}
+
+pub fn decode_session(digest: &[u8], bytes: &[u8]) -> Result<Session, DecodeError> {
+    let record: SessionRecord = decode("session", digest, bytes)?;
+    Ok(Session {
+        digest: digest
+            .try_into()
+            .map_err(|_| failed("session", digest, "a key that is not a digest"))?,
+        login: Login::parse(&record.login)
+            .ok_or_else(|| failed("session", digest, "malformed login"))?,
+        csrf: record.csrf,
+        expires_at: record.expires_at,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+struct AuditRecord {
+    at: Millis,
+    actor: String,
+    action: String,
+    subject: String,
+    amount: Option<i64>,
+}
+
+pub fn encode_audit(entry: &AuditEntry) -> Vec<u8> {
+    encode(
+        &entry.id.to_be_bytes(),
+        &AuditRecord {
+            at: entry.at,
+            actor: entry.actor.clone(),
+            action: entry.action.clone(),
+            subject: entry.subject.clone(),
+            amount: entry.amount,
+        },
+    )
+}
+
+pub fn decode_audit(id: u128, bytes: &[u8]) -> Result<AuditEntry, DecodeError> {
+    let record: AuditRecord = decode("audit entry", &id.to_be_bytes(), bytes)?;
+    Ok(AuditEntry {
+        id,
+        at: record.at,
+        actor: record.actor,
+        action: record.action,
+        subject: record.subject,
+        amount: record.amount,
+    })
 }

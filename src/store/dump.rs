@@ -3,7 +3,10 @@
 //! back. The first line says what the file is; then, each table in key
 //! order: `meta`, `idHighWater`, `screen`, `film`, `show` (with its sold
 //! seats), `ticket` (with its seats), `hold`, `answer` (an idempotency key's
-//! stored answer). Indexes are not written: import derives them. The same
+//! stored answer), `staff` (with its password's PHC hash), `apiKey` (its
+//! digest, never the key), `audit`. Sessions and wrong-password counts are
+//! not written: after an import everyone signs in again. Indexes are not
+//! written: import derives them. The same
 //! database always gives the same bytes, so export → import → export is
 //! identical.
 //!
@@ -19,21 +22,23 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::codec::{
-    decode_answer, decode_film, decode_hold, decode_screen, decode_show, decode_ticket,
-    AnswerRecord,
+    decode_account, decode_answer, decode_audit, decode_film, decode_hold, decode_key,
+    decode_screen, decode_show, decode_ticket, AnswerRecord,
 };
 use super::error::StoreError;
 use super::import::Records;
 use super::schema::SCHEMA_VERSION;
 use super::snapshot::Snapshot;
 use super::tables::{
-    FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, ID_HIGH_WATER, META,
-    SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SHOW_ID_TO_SHOW, TICKET_ID_TO_TICKET,
+    AUDIT_ID_TO_ENTRY, FILM_ID_TO_FILM, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, ID_HIGH_WATER,
+    KEY_ID_TO_KEY, META, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN, SHOW_ID_TO_SHOW,
+    STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 use crate::domain::cinema::{Film, Layout, Screen};
 use crate::domain::holds::Hold;
 use crate::domain::ids::spell;
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
+use crate::domain::staff::{Account, ApiKey, AuditEntry, Login, Role};
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Reference, ScreenId, Show, ShowId, Ticket, TicketId,
 };
@@ -71,6 +76,9 @@ enum Line {
     PriceBook {
         record: String,
     },
+    Staff(StaffLine),
+    ApiKey(KeyLine),
+    Audit(AuditLine),
 }
 
 /// One priced seat or place of a ticket or hold.
@@ -114,6 +122,42 @@ fn lines_of(lines: Option<Vec<PriceLine>>) -> Result<Vec<crate::domain::prices::
             })
         })
         .collect()
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StaffLine {
+    id: String,
+    login: String,
+    display_name: String,
+    role: String,
+    active: bool,
+    /// The argon2id PHC string (never the password).
+    password_hash: String,
+    created_at: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct KeyLine {
+    id: String,
+    name: String,
+    role: String,
+    /// SHA-256 of the key, hex (never the key).
+    digest: String,
+    created_at: String,
+    revoked_at: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AuditLine {
+    id: String,
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    amount: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -427,6 +471,48 @@ fn write_all(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreErr
             stored_at: instant(answer.stored_at)?,
         }))?;
     }
+    write_staff(txn, out)
+}
+
+/// Staff accounts, API keys and the audit trail.
+fn write_staff(txn: &ReadTransaction, out: &mut Writer<'_>) -> Result<(), StoreError> {
+    for entry in txn.open_table(STAFF_ID_TO_ACCOUNT)?.iter()? {
+        let (id, value) = entry?;
+        let account = decode_account(id.value(), value.value())?;
+        out.line(&Line::Staff(StaffLine {
+            id: spell(account.id),
+            login: account.login.as_str().to_owned(),
+            display_name: account.display_name,
+            role: account.role.as_str().to_owned(),
+            active: account.active,
+            password_hash: account.password_hash,
+            created_at: instant(account.created_at)?,
+        }))?;
+    }
+    for entry in txn.open_table(KEY_ID_TO_KEY)?.iter()? {
+        let (id, value) = entry?;
+        let key = decode_key(id.value(), value.value())?;
+        out.line(&Line::ApiKey(KeyLine {
+            id: spell(key.id),
+            name: key.name,
+            role: key.role.as_str().to_owned(),
+            digest: hex(&key.digest),
+            created_at: instant(key.created_at)?,
+            revoked_at: key.revoked_at.map(instant).transpose()?,
+        }))?;
+    }
+    for entry in txn.open_table(AUDIT_ID_TO_ENTRY)?.iter()? {
+        let (id, value) = entry?;
+        let audit = decode_audit(id.value(), value.value())?;
+        out.line(&Line::Audit(AuditLine {
+            id: spell(audit.id),
+            at: instant(audit.at)?,
+            actor: audit.actor,
+            action: audit.action,
+            subject: audit.subject,
+            amount: audit.amount,
+        }))?;
+    }
     Ok(())
 }
 
@@ -537,6 +623,9 @@ pub fn read(input: impl BufRead) -> Result<Records, BadLine> {
                     return Err(bad("a second price book".into()));
                 }
             }
+            Line::Staff(line) => records.accounts.push((at, account(line).map_err(bad)?)),
+            Line::ApiKey(line) => records.keys.push((at, api_key(line).map_err(bad)?)),
+            Line::Audit(line) => records.audit.push((at, audit(line).map_err(bad)?)),
         }
     }
     if !header {
@@ -611,6 +700,59 @@ fn screen(line: ScreenLine) -> Result<Screen, String> {
         id,
         name: line.name,
         layout,
+    })
+}
+
+fn minted_id(text: &str, what: &str) -> Result<u128, String> {
+    crate::domain::ids::parse_ulid(text).ok_or_else(|| format!("{text:?} is not a {what} id"))
+}
+
+fn role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| format!("{text:?} is not a role"))
+}
+
+fn account(line: StaffLine) -> Result<Account, String> {
+    let id = minted_id(&line.id, "staff")?;
+    if !line.password_hash.starts_with("$argon2") {
+        return Err(format!(
+            "staff {}: the password hash is not a PHC string",
+            line.login
+        ));
+    }
+    Ok(Account {
+        id,
+        login: Login::parse(&line.login)
+            .ok_or_else(|| format!("{:?} is not a login", line.login))?,
+        display_name: line.display_name,
+        role: role(&line.role)?,
+        active: line.active,
+        password_hash: line.password_hash,
+        created_at: parse_instant(&line.created_at)?,
+    })
+}
+
+fn api_key(line: KeyLine) -> Result<ApiKey, String> {
+    let digest = unhex(&line.digest)?
+        .try_into()
+        .map_err(|_| format!("key {}: a digest of 32 bytes", line.id))?;
+    Ok(ApiKey {
+        id: minted_id(&line.id, "key")?,
+        name: line.name,
+        role: role(&line.role)?,
+        digest,
+        created_at: parse_instant(&line.created_at)?,
+        revoked_at: line.revoked_at.as_deref().map(parse_instant).transpose()?,
+    })
+}
+
+fn audit(line: AuditLine) -> Result<AuditEntry, String> {
+    Ok(AuditEntry {
+        id: minted_id(&line.id, "audit")?,
+        at: parse_instant(&line.at)?,
+        actor: line.actor,
+        action: line.action,
+        subject: line.subject,
+        amount: line.amount,
     })
 }
 

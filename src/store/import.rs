@@ -10,21 +10,23 @@ use std::path::{Path, PathBuf};
 use redb::{Builder, Durability, ReadableTable, ReadableTableMetadata};
 
 use super::codec::{
-    encode_answer, encode_film, encode_hold, encode_kept, encode_screen, encode_show,
-    encode_ticket, kept_key, AnswerRecord,
+    encode_account, encode_answer, encode_audit, encode_film, encode_hold, encode_kept, encode_key,
+    encode_screen, encode_show, encode_ticket, kept_key, AnswerRecord,
 };
 use super::error::StoreError;
 use super::schema;
 use super::tables::{
-    FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD,
-    IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, LAST_ID_KEY,
-    REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT,
-    SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
+    AUDIT_ID_TO_ENTRY, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
+    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER,
+    KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LAST_ID_KEY, LOGIN_TO_STAFF_ID, REFERENCE_TO_TICKET_ID,
+    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES,
+    SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT,
     TICKET_ID_TO_TICKET,
 };
 use super::Store;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::staff::{Account, ApiKey, AuditEntry};
 use crate::domain::{Rules, Show, Ticket};
 
 /// Every record to import, each with where it came from (`file:line`).
@@ -41,6 +43,9 @@ pub struct Records {
     pub answers: Vec<(String, Vec<u8>, AnswerRecord)>,
     /// Absent in dumps before schema 6: the database's starting one.
     pub price_book: Option<crate::domain::price_book::PriceBook>,
+    pub accounts: Vec<(String, Account)>,
+    pub keys: Vec<(String, ApiKey)>,
+    pub audit: Vec<(String, AuditEntry)>,
 }
 
 impl Records {
@@ -51,6 +56,9 @@ impl Records {
             + self.tickets.len()
             + self.holds.len()
             + self.answers.len()
+            + self.accounts.len()
+            + self.keys.len()
+            + self.audit.len()
     }
 }
 
@@ -296,6 +304,24 @@ fn validate_sales(
             return Err(refused(at, "an idempotency key twice"));
         }
     }
+    let mut logins = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    for (at, account) in &records.accounts {
+        if !logins.insert(&account.login) || !ids.insert(account.id) {
+            return Err(refused(at, format!("staff {} twice", account.login)));
+        }
+    }
+    let mut digests = BTreeSet::new();
+    for (at, key) in &records.keys {
+        if !digests.insert(key.digest) || !ids.insert(key.id) {
+            return Err(refused(at, "an API key twice"));
+        }
+    }
+    for (at, entry) in &records.audit {
+        if !ids.insert(entry.id) {
+            return Err(refused(at, "an audit entry twice"));
+        }
+    }
     Ok(())
 }
 
@@ -398,7 +424,32 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
             times.insert(answer.stored_at, key.as_slice())?;
         }
     }
+    write_staff(&txn, records)?;
     txn.commit()?;
+    Ok(())
+}
+
+/// Staff accounts with their login index, keys with the digest index of
+/// those not revoked, and the audit trail.
+fn write_staff(txn: &redb::WriteTransaction, records: &Records) -> Result<(), StoreError> {
+    let mut staff = txn.open_table(STAFF_ID_TO_ACCOUNT)?;
+    let mut logins = txn.open_table(LOGIN_TO_STAFF_ID)?;
+    for (_, account) in &records.accounts {
+        staff.insert(account.id, encode_account(account).as_slice())?;
+        logins.insert(account.login.as_str(), account.id)?;
+    }
+    let mut keys = txn.open_table(KEY_ID_TO_KEY)?;
+    let mut digests = txn.open_table(KEY_DIGEST_TO_KEY_ID)?;
+    for (_, key) in &records.keys {
+        keys.insert(key.id, encode_key(key).as_slice())?;
+        if key.revoked_at.is_none() {
+            digests.insert(key.digest.as_slice(), key.id)?;
+        }
+    }
+    let mut audit = txn.open_table(AUDIT_ID_TO_ENTRY)?;
+    for (_, entry) in &records.audit {
+        audit.insert(entry.id, encode_audit(entry).as_slice())?;
+    }
     Ok(())
 }
 
@@ -417,6 +468,9 @@ impl Store {
             count += txn.open_table(table)?.len()?;
         }
         count += txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?.len()?;
+        for table in [STAFF_ID_TO_ACCOUNT, KEY_ID_TO_KEY, AUDIT_ID_TO_ENTRY] {
+            count += txn.open_table(table)?.len()?;
+        }
         count += txn.open_table(ID_HIGH_WATER)?.iter()?.count() as u64;
         Ok(count)
     }

@@ -16,12 +16,14 @@ use super::codec::{
 use super::codec::{encode_price_book, PRICE_BOOK_KEY};
 use super::error::StoreError;
 use super::tables::{
-    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
-    COOLDOWN_KEY_TO_COOLDOWN, CURSOR_SECRET_KEYS, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
-    HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
-    ID_HIGH_WATER, META, REFERENCE_TO_TICKET_ID, SCHEMA_VERSION_KEY, SCREEN_ID_TO_SCREEN,
-    SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
-    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, TICKET_ID_TO_TICKET,
+    ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS,
+    COOLDOWN_END_TO_KEYS, COOLDOWN_KEY_TO_COOLDOWN, CURSOR_SECRET_KEYS, FILM_ID_TO_FILM,
+    FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER,
+    IDEMPOTENCY_TIME_TO_KEYS, ID_HIGH_WATER, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY,
+    LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, META, REFERENCE_TO_TICKET_ID, SCHEMA_VERSION_KEY,
+    SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SESSION_DIGEST_TO_SESSION,
+    SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS,
+    SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 use super::tables::{CURRENCY_KEY, PRICE_BOOK};
 use crate::domain::currency::Currency;
@@ -30,7 +32,7 @@ use crate::domain::prices::free_lines;
 use crate::domain::{PriceCardId, TicketTypeId};
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 7;
+pub const SCHEMA_VERSION: u64 = 8;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -67,6 +69,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 6,
         apply: prices_for_every_database,
+    },
+    Migration {
+        from: 7,
+        apply: staff_keys_sessions_and_audit,
     },
 ];
 
@@ -263,7 +269,22 @@ fn open_every_table(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
     txn.open_table(IDEMPOTENCY_KEY_TO_ANSWER)?;
     txn.open_multimap_table(IDEMPOTENCY_TIME_TO_KEYS)?;
-    limits_per_client(txn)
+    limits_per_client(txn)?;
+    staff_keys_sessions_and_audit(txn)
+}
+
+/// Schema 8 has staff accounts, API keys, sessions, the slowing of wrong
+/// passwords and the audit trail; a file from before has none of them, so
+/// the new tables start empty.
+fn staff_keys_sessions_and_audit(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(STAFF_ID_TO_ACCOUNT)?;
+    txn.open_table(LOGIN_TO_STAFF_ID)?;
+    txn.open_table(KEY_ID_TO_KEY)?;
+    txn.open_table(KEY_DIGEST_TO_KEY_ID)?;
+    txn.open_table(SESSION_DIGEST_TO_SESSION)?;
+    txn.open_table(LOGIN_TO_THROTTLE)?;
+    txn.open_table(AUDIT_ID_TO_ENTRY)?;
+    Ok(())
 }
 
 /// Schema 4 knows which limited client each hold counts against (a hold

@@ -15,6 +15,7 @@ use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{HeldNow, Hold};
 use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::seating::SeatSet;
+use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::domain::{PriceCardId, TicketTypeId};
@@ -28,6 +29,7 @@ use crate::usecases::prices::{
     changes, page_of, NewPriceCard, NewTicketType, PriceCardPatch, Prices, ShowPrices,
     TicketTypePatch,
 };
+use crate::usecases::staff::{AccountPatch, AuditFilter, NewAccount, NewKey, SignInState, Staff};
 use crate::usecases::{
     Booked, Bookings, Error, NewBooking, Once, Page, PageRequest, PurgeReport, Readiness, ShowKey,
     ShowTickets, Written,
@@ -687,5 +689,136 @@ impl Prices for RedbBookings {
 
     async fn show_prices(&self, show: ShowId) -> Result<Option<ShowPrices>, Error> {
         self.read(move |store| store.show_prices(show)).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Staff for RedbBookings {
+    async fn staff_configured(&self) -> Result<bool, Error> {
+        self.read(Store::staff_configured).await
+    }
+
+    async fn create_account(
+        &self,
+        account: NewAccount,
+        actor: &Actor,
+        once: Once<Account>,
+    ) -> Result<Written<Account>, Error> {
+        let actor = actor.clone();
+        self.writer
+            .write_once(move |batch| batch.create_account(&account, &actor), once)
+            .await
+    }
+
+    async fn account(&self, login: Login) -> Result<Option<Account>, Error> {
+        self.read(move |store| store.account(&login)).await
+    }
+
+    async fn accounts(&self, page: PageRequest) -> Result<Page<Account>, Error> {
+        self.read(move |store| store.accounts(page)).await
+    }
+
+    async fn update_account(
+        &self,
+        login: Login,
+        patch: AccountPatch,
+        actor: &Actor,
+        once: Once<Account>,
+    ) -> Result<Written<Account>, Error> {
+        let actor = actor.clone();
+        self.writer
+            .write_once(
+                move |batch| batch.update_account(&login, &patch, &actor),
+                once,
+            )
+            .await
+    }
+
+    async fn create_key(
+        &self,
+        key: NewKey,
+        actor: &Actor,
+        once: Once<ApiKey>,
+    ) -> Result<Written<ApiKey>, Error> {
+        let actor = actor.clone();
+        self.writer
+            .write_once(move |batch| batch.create_key(&key, &actor), once)
+            .await
+    }
+
+    async fn keys(&self, page: PageRequest) -> Result<Page<ApiKey>, Error> {
+        self.read(move |store| store.keys(page)).await
+    }
+
+    async fn key_by_digest(&self, digest: [u8; 32]) -> Result<Option<ApiKey>, Error> {
+        self.read(move |store| store.key_by_digest(&digest)).await
+    }
+
+    async fn revoke_key(
+        &self,
+        id: u128,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
+        self.writer
+            .write_once(move |batch| batch.revoke_key(id, &actor), once)
+            .await
+    }
+
+    async fn sign_in_state(&self, login: Login) -> Result<SignInState, Error> {
+        let now = self.clock.now_or_last();
+        self.read(move |store| store.sign_in_state(&login, now))
+            .await
+    }
+
+    async fn sign_in_failed(&self, login: Login) -> Result<Throttle, Error> {
+        self.writer
+            .write(move |batch| batch.sign_in_failed(&login))
+            .await
+    }
+
+    async fn open_session(
+        &self,
+        login: Login,
+        digest: [u8; 32],
+        csrf: String,
+        idle_ms: Millis,
+    ) -> Result<Session, Error> {
+        self.writer
+            .write(move |batch| batch.open_session(&login, digest, &csrf, idle_ms))
+            .await
+    }
+
+    async fn session(
+        &self,
+        digest: [u8; 32],
+        idle_ms: Millis,
+    ) -> Result<Option<(Session, Account)>, Error> {
+        let now = self.clock.now_or_last();
+        let found = self.read(move |store| store.session(&digest, now)).await?;
+        if let Some((session, _)) = &found {
+            if session.needs_touch(now, idle_ms) {
+                self.writer
+                    .write(move |batch| batch.touch_session(digest, idle_ms))
+                    .await?;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn end_session(&self, digest: [u8; 32], actor: &Actor) -> Result<bool, Error> {
+        let actor = actor.clone();
+        self.writer
+            .write(move |batch| batch.end_session(digest, &actor))
+            .await
+    }
+
+    async fn audit(
+        &self,
+        filter: AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>, Error> {
+        self.read(move |store| store.audit(&filter, page)).await
     }
 }

@@ -100,3 +100,23 @@ pub const ANSWER_KEY_TO_CLIENT: TableDefinition<&[u8], &[u8]> =
 /// When each key was first used, for the purge.
 pub const IDEMPOTENCY_TIME_TO_KEYS: MultimapTableDefinition<i64, &[u8]> =
     MultimapTableDefinition::new("idempotency_time_to_keys");
+
+/// Staff accounts by id (a ULID: the order they were made).
+pub const STAFF_ID_TO_ACCOUNT: TableDefinition<u128, &[u8]> =
+    TableDefinition::new("staff_id_to_account");
+pub const LOGIN_TO_STAFF_ID: TableDefinition<&str, u128> =
+    TableDefinition::new("login_to_staff_id");
+/// API keys by id, revoked ones too; only a key's digest is kept.
+pub const KEY_ID_TO_KEY: TableDefinition<u128, &[u8]> = TableDefinition::new("key_id_to_key");
+pub const KEY_DIGEST_TO_KEY_ID: TableDefinition<&[u8], u128> =
+    TableDefinition::new("key_digest_to_key_id");
+/// Sessions by the digest of their token.
+pub const SESSION_DIGEST_TO_SESSION: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("session_digest_to_session");
+/// Wrong passwords in a row for a login (known or not) → (count, until
+/// when the next try waits).
+pub const LOGIN_TO_THROTTLE: TableDefinition<&str, (u32, i64)> =
+    TableDefinition::new("login_to_throttle");
+/// The audit trail, in the order it was written; never purged.
+pub const AUDIT_ID_TO_ENTRY: TableDefinition<u128, &[u8]> =
+    TableDefinition::new("audit_id_to_entry");

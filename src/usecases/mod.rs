@@ -6,6 +6,7 @@ pub mod cinema;
 pub mod holds;
 pub mod prices;
 pub mod seed;
+pub mod staff;
 
 use crate::domain::limits::ClientId;
 use crate::domain::Refusal;
@@ -14,11 +15,12 @@ pub use cinema::Cinema;
 pub use holds::Holds;
 pub use prices::Prices;
 pub use seed::{Booked, Bookings, NewBooking, PurgeReport, ShowKey, ShowTickets};
+pub use staff::Staff;
 
 /// Everything a backend provides.
-pub trait Backend: Bookings + Cinema + Holds + Prices {}
+pub trait Backend: Bookings + Cinema + Holds + Prices + Staff {}
 
-impl<T: Bookings + Cinema + Holds + Prices> Backend for T {}
+impl<T: Bookings + Cinema + Holds + Prices + Staff> Backend for T {}
 
 /// Whether the backend takes writes now, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]

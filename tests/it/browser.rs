@@ -2052,6 +2052,128 @@ fn lighthouse_scores_both_pages_100_for_accessibility() {
     });
 }
 
+#[test]
+fn the_counter_signs_in_with_a_password_shows_who_and_signs_out() {
+    let env = [("ROCKET_ADMIN_TOKEN", "boss")];
+    run("counter-sign-in", &env, Some("boss"), |stage| async move {
+        let (status, made) = stage.api(
+            "POST",
+            "/v1/staff",
+            Some(&json!({"login": "asha", "displayName": "Asha", "role": "admin", "password": "correct horse battery"})),
+        );
+        assert_eq!(status, 201, "{made}");
+        let counter = stage.browser().await;
+        counter.open(&stage.url("/counter")).await;
+        counter
+            .until(
+                "the sign-in prompt",
+                "return document.getElementById('token-dialog').open",
+                vec![],
+            )
+            .await;
+        counter.type_into("#login", "asha").await;
+        counter.type_into("#password", "wrong password").await;
+        counter.click("#token-dialog button[type=submit]").await;
+        counter
+            .until(
+                "a refusal",
+                "return document.querySelector('#token-dialog .token-note').textContent.includes('do not match')",
+                vec![],
+            )
+            .await;
+        // The wrong password made the next try wait a second.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        counter
+            .type_into("#password", "correct horse battery")
+            .await;
+        counter.click("#token-dialog button[type=submit]").await;
+        counter
+            .until(
+                "who is signed in",
+                "return document.getElementById('who').textContent === 'Signed in as asha (admin)'",
+                vec![],
+            )
+            .await;
+        stage.shot(&counter, "signed-in").await;
+        let cookie_seen = counter
+            .script(
+                "return document.cookie.includes('boxoffice_session')",
+                vec![],
+            )
+            .await;
+        assert_eq!(cookie_seen, json!(false), "the session cookie is HttpOnly");
+        // A write signed by the cookie (and its CSRF token).
+        counter.type_into("#film-title", "Metropolis").await;
+        counter.type_into("#film-runtime", "153").await;
+        counter.click("#film-form button[type=submit]").await;
+        counter
+            .until(
+                "the film",
+                "return document.getElementById('film-status').textContent.includes('Metropolis')",
+                vec![],
+            )
+            .await;
+        let (_, trail) = stage.api("GET", "/v1/audit?action=session.open", None);
+        assert_eq!(trail["items"][0]["actor"], "asha", "{trail}");
+        counter.click("#sign-out").await;
+        counter
+            .until(
+                "the sign-in prompt again",
+                "return document.getElementById('token-dialog').open",
+                vec![],
+            )
+            .await;
+        let (_, trail) = stage.api("GET", "/v1/audit?action=session.close", None);
+        assert_eq!(trail["items"][0]["actor"], "asha", "{trail}");
+        counter.no_uncaught_errors(&[]).await;
+        counter.close().await;
+    });
+}
+
+#[test]
+fn a_kiosk_set_up_with_its_key_in_the_address_keeps_it_and_may_only_sell() {
+    let env = [("ROCKET_ADMIN_TOKEN", "boss")];
+    run("kiosk-key", &env, Some("boss"), |stage| async move {
+        let (status, made) = stage.api(
+            "POST",
+            "/v1/keys",
+            Some(&json!({"name": "kiosk-lobby", "role": "kiosk"})),
+        );
+        assert_eq!(status, 201, "{made}");
+        let key = made["key"].as_str().unwrap().to_owned();
+        let kiosk = stage.browser().await;
+        kiosk.open(&stage.url(&format!("/kiosk#key={key}"))).await;
+        kiosk
+            .until(
+                "the key kept, out of the address",
+                "return localStorage.getItem('boxoffice.kiosk.token') === arguments[0] && location.hash === ''",
+                vec![json!(key)],
+            )
+            .await;
+        let asked = kiosk
+            .script(
+                "return document.getElementById('token-dialog').open",
+                vec![],
+            )
+            .await;
+        assert_eq!(asked, json!(false), "no prompt: the key is taken");
+        // What the key may not do, the page cannot do either.
+        kiosk
+            .script(
+                "window.refusedWith = null; fetch('/v1/films', {method: 'POST', headers: {'Content-Type': 'application/json', Authorization: 'Bearer ' + localStorage.getItem('boxoffice.kiosk.token')}, body: JSON.stringify({title: 'X', runtimeMinutes: 90})}).then((r) => { window.refusedWith = r.status; }); return true;",
+                vec![],
+            )
+            .await;
+        kiosk
+            .until("a 403", "return window.refusedWith === 403", vec![])
+            .await;
+        kiosk.no_uncaught_errors(&[]).await;
+        let (_, films) = stage.api("GET", "/v1/films", None);
+        assert_eq!(films["items"], json!([]), "a kiosk key made no film");
+        kiosk.close().await;
+    });
+}
+
 /// Presses the button `id` twice in one go, as a hasty finger does.
 async fn press_twice(browser: &Browser, id: &str) {
     browser

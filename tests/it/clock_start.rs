@@ -93,9 +93,23 @@ fn names(server: &Server, show_time: &str) -> Vec<String> {
 }
 
 #[track_caller]
+/// `/readyz` without the line that the service is open (these services run
+/// open, on loopback): the warnings left are the clock's.
 fn readiness(server: &Server) -> Value {
-    let (status, body) = call(&agent(), "GET", &server.url("/readyz"), None);
+    let (status, mut body) = call(&agent(), "GET", &server.url("/readyz"), None);
     assert_eq!(status, 200, "{body}");
+    let open = |warning: &Value| {
+        warning
+            .as_str()
+            .is_some_and(|text| text.starts_with("boxoffice is open"))
+    };
+    if let Some(warnings) = body.get_mut("warnings").and_then(Value::as_array_mut) {
+        assert_eq!(warnings.iter().filter(|warning| open(warning)).count(), 1);
+        warnings.retain(|warning| !open(warning));
+        if warnings.is_empty() {
+            body.as_object_mut().expect("an object").remove("warnings");
+        }
+    }
     body
 }
 

@@ -46,6 +46,7 @@ mod privacy;
 mod races;
 mod security;
 mod show_holds;
+mod staff;
 mod store;
 mod time;
 mod upgrade;

@@ -250,6 +250,7 @@ fn the_upgrade_to_schema_7_fills_in_the_places_of_every_stored_hold() {
         &database.url,
         "DROP INDEX holds_by_show_expiry; ALTER TABLE holds DROP COLUMN places;
          CREATE INDEX holds_by_show ON holds (show_id);
+         DROP TABLE staff, api_keys, sessions, login_throttle, audit;
          DELETE FROM schema_version WHERE version >= 7",
     );
     let (backend, probe) = open_at(&database.url).unwrap();
@@ -492,6 +493,7 @@ fn the_upgrade_to_schema_5_gives_every_stored_ticket_a_reference() {
         "ALTER TABLE tickets DROP COLUMN reference; DROP TABLE settings;
          DROP INDEX holds_by_show_expiry; ALTER TABLE holds DROP COLUMN places;
          CREATE INDEX holds_by_show ON holds (show_id);
+         DROP TABLE staff, api_keys, sessions, login_throttle, audit;
          DELETE FROM schema_version WHERE version >= 5",
     );
     let (backend, probe) = open_at(&database.url).unwrap();

@@ -1419,7 +1419,10 @@ fn the_document_has_every_v1_route_and_its_examples_work_in_order() {
         .collect::<Vec<_>>();
     assert_eq!(
         booking_errors,
-        ["201", "400", "404", "409", "410", "413", "415", "421", "422", "429", "503"]
+        [
+            "201", "400", "401", "403", "404", "409", "410", "413", "415", "421", "422", "429",
+            "503"
+        ]
     );
     let conflict = spec["paths"]["/v1/bookings"]["post"]["responses"]["409"]["description"]
         .as_str()

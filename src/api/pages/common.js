@@ -44,6 +44,44 @@ const Box = (() => {
     return `boxoffice.${document.body.dataset.page}.token`;
   }
 
+  // A device set up with `/kiosk#key=<key>` keeps the key in this browser
+  // from its first load on; the address bar then no longer shows it.
+  const given = /^#key=([A-Za-z0-9_]+)$/.exec(location.hash);
+  if (given) {
+    localStorage.setItem(tokenKey(), given[1]);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  // The signed-in session's CSRF token: every write the cookie signs sends it.
+  let csrf = null;
+
+  // Signs in with a login and password: the session comes back as a cookie
+  // (HttpOnly, so never in reach of this script) and its CSRF token.
+  async function signIn(login, password) {
+    let response;
+    try {
+      response = await fetch("/v1/sessions", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ login, password }),
+        cache: "no-store",
+      });
+    } catch (_error) {
+      return "The box office cannot be reached. Try again.";
+    }
+    if (response.status === 201) {
+      const session = await response.json();
+      csrf = session.csrfToken;
+      localStorage.removeItem(tokenKey());
+      return null;
+    }
+    if (response.status === 429) {
+      const wait = response.headers.get("Retry-After") || "a few";
+      return `Too many wrong passwords: try again in ${wait} seconds.`;
+    }
+    return "That login and password do not match.";
+  }
+
   function newKey() {
     const bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
@@ -58,27 +96,44 @@ const Box = (() => {
     }
     const dialog = document.getElementById("token-dialog");
     const form = dialog.querySelector("form");
-    const input = dialog.querySelector("input");
+    const input = document.getElementById("token");
+    const login = document.getElementById("login");
+    const password = document.getElementById("password");
     const note = dialog.querySelector(".token-note");
     note.textContent = refused
-      ? "That token may not do this. Enter a token that may."
-      : "This box office needs a token. Enter it once; this browser keeps it.";
+      ? "You may not do this. Sign in as someone who may, or enter a key that may."
+      : login
+        ? "Sign in, or enter a key. This browser keeps a key, never a password."
+        : "This box office needs a key. Enter it once; this browser keeps it.";
     input.value = "";
+    if (password) {
+      password.value = "";
+    }
     asking = new Promise((resolve) => {
-      form.onsubmit = (event) => {
+      form.onsubmit = async (event) => {
         event.preventDefault();
-        const token = input.value.trim();
-        if (!token) {
-          return;
+        if (login && login.value.trim() && password && password.value) {
+          const failed = await signIn(login.value.trim(), password.value);
+          password.value = "";
+          if (failed) {
+            note.textContent = failed;
+            return;
+          }
+        } else {
+          const token = input.value.trim();
+          if (!token) {
+            return;
+          }
+          localStorage.setItem(tokenKey(), token);
         }
-        localStorage.setItem(tokenKey(), token);
         dialog.close();
         asking = null;
         resolve();
+        showWho();
       };
     });
     dialog.showModal();
-    input.focus();
+    (login || input).focus();
     return asking;
   }
 
@@ -111,6 +166,9 @@ const Box = (() => {
       }
       if (method !== "GET") {
         headers["Idempotency-Key"] = key;
+        if (csrf) {
+          headers["X-CSRF-Token"] = csrf;
+        }
       }
       let response;
       let text = "";
@@ -285,6 +343,45 @@ const Box = (() => {
     const digits = text.replace(/[^0-9]/g, "");
     return /^\s*\+?[0-9 -]+\s*$/.test(text) && digits.length >= 7 && digits.length <= 15;
   }
+
+  // Who is signed in, in the page's header (where it has one), with a way
+  // to sign out; an open box office says so, with how to close it.
+  async function showWho() {
+    const who = document.getElementById("who");
+    if (!who) {
+      return;
+    }
+    let me;
+    try {
+      me = await call("GET", "/v1/sessions/current");
+    } catch (_error) {
+      return;
+    }
+    if (me.csrfToken) {
+      csrf = me.csrfToken;
+    }
+    const signOut = document.getElementById("sign-out");
+    signOut.hidden = me.kind !== "session" && me.kind !== "key";
+    who.textContent =
+      me.kind === "open"
+        ? "Open to anyone: close it with boxoffice staff add LOGIN --role admin"
+        : me.kind === "session"
+          ? `Signed in as ${me.login} (${me.role})`
+          : `Using ${me.login} (${me.role})`;
+    signOut.onclick = async () => {
+      if (me.kind === "session") {
+        try {
+          await call("DELETE", "/v1/sessions/current");
+        } catch (_error) {
+          // Signed out already.
+        }
+      }
+      csrf = null;
+      localStorage.removeItem(tokenKey());
+      location.reload();
+    };
+  }
+  document.addEventListener("DOMContentLoaded", showWho);
 
   return {
     call,

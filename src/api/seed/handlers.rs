@@ -12,7 +12,7 @@ use crate::api::auth::Authorized;
 use crate::api::body::Valid;
 use crate::api::error::Error;
 use crate::api::fields::invalid_ticket_id;
-use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey, Scope};
+use crate::api::idempotency::{Answer, IdempotencyKey, MalformedKey};
 use crate::api::state::App;
 use crate::domain::time::parse_show_time;
 use crate::domain::{Refusal, ShowId, TicketId};
@@ -42,7 +42,7 @@ fn once<T>(
     body: &Value,
     render: impl FnOnce(&Result<T, Refusal>) -> Option<Replay> + Send + 'static,
 ) -> Result<Once<T>, Error> {
-    key.once(Scope::AuthTokenOnly, Some(body), Box::new(render))
+    key.once(Some(body), Box::new(render))
         .map_err(|MalformedKey| Error::bad_request(MalformedKey::MESSAGE))
 }
 

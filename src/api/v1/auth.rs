@@ -1,115 +1,75 @@
-//! Roles on `/v1`. The token comes as `Authorization: Bearer <token>` or as
-//! `X-Auth-Token` (Bearer first when both are sent). With no token
-//! configured everything is open. Once either token is set, every route
-//! needs one: `api_token` (the cashier's key) may read, book and search
-//! bookings; `admin_token` may also change the catalogue; without
-//! `admin_token`, `api_token` does that too (it is then the admin key).
-//! A route that needs no token ignores one. A refusal goes to the catchers
-//! (401 or 403) before the body is read.
+//! Roles on `/v1`: each handler takes the guard of the least role it needs
+//! (`Kiosk` < `Door` < `Cashier` < `Manager` < `Admin`), which carries the
+//! actor. No credential, or one the service does not know: 401; a known one
+//! whose role is too low, or a cookie write without `X-CSRF-Token`: 403.
+//! A refusal goes to the catchers before the body is read.
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
-use crate::api::auth::{bearer_token, constant_time_eq, TOKEN_HEADER};
-use crate::api::state::App;
-use crate::config::Config;
+use crate::api::auth::{resolve, Resolved};
+use crate::domain::staff::{Actor, Role};
 
-/// What a route needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Reading, booking and finding bookings: either token, once one is set.
-    Clerk,
-    /// The catalogue: `admin_token` when it is set, else as `Clerk`.
-    Admin,
-}
+/// A request whose actor has at least the role coded `ROLE`
+/// ([`Role::code`]); use the aliases below.
+pub struct Allowed<const ROLE: u8>(pub Actor);
 
-/// Why a token does not do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refused {
-    /// No token, or not one the service knows: 401.
-    Unauthorized,
-    /// `api_token` where `admin_token` is needed: 403.
-    Forbidden,
-}
+pub type Kiosk = Allowed<0>;
+pub type Door = Allowed<1>;
+pub type Cashier = Allowed<2>;
+pub type Manager = Allowed<3>;
+pub type Admin = Allowed<4>;
 
-impl Role {
-    /// Whether this route needs a token at all as `config` sets it up.
-    pub fn needs_token(self, config: &Config) -> bool {
-        // Bookings carry names and phone numbers: an `admin_token` alone
-        // closes them too, not only the catalogue.
-        config.admin_token.is_some() || config.api_token.is_some()
+impl<const ROLE: u8> Allowed<ROLE> {
+    pub fn role() -> Role {
+        Role::from_code(ROLE).unwrap_or(Role::Admin)
     }
 
-    /// Whether a valid `api_token` can be refused here (403).
-    pub fn can_forbid(self, config: &Config) -> bool {
-        self == Self::Admin && config.admin_token.is_some() && config.api_token.is_some()
+    pub fn actor(&self) -> &Actor {
+        &self.0
     }
+}
 
-    /// Whether `given` (the token the request sent, if any) may do this.
-    pub fn admits(self, config: &Config, given: Option<&str>) -> Result<(), Refused> {
-        let matches = |expected: Option<&String>| {
-            expected.is_some_and(|expected| {
-                given.is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))
-            })
-        };
-        let admin = matches(config.admin_token.as_ref());
-        let clerk = matches(config.api_token.as_ref());
-        match self {
-            _ if !self.needs_token(config) => Ok(()),
-            Self::Clerk if admin || clerk => Ok(()),
-            Self::Admin if config.admin_token.is_none() && clerk => Ok(()),
-            Self::Admin if admin => Ok(()),
-            Self::Admin if clerk => Err(Refused::Forbidden),
-            _ => Err(Refused::Unauthorized),
+/// Why a request may not go on, as a status for the catchers.
+pub fn judge(resolved: &Resolved, needed: Role) -> Result<Actor, Status> {
+    match resolved {
+        Resolved::Actor(actor) if actor.role >= needed => Ok(actor.clone()),
+        Resolved::Actor(_) | Resolved::NoCsrf => Err(Status::Forbidden),
+        Resolved::Unauthorized => Err(Status::Unauthorized),
+        Resolved::Unavailable => Err(Status::ServiceUnavailable),
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, const ROLE: u8> FromRequest<'r> for Allowed<ROLE> {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+        match judge(resolve(request).await, Self::role()) {
+            Ok(actor) => Outcome::Success(Self(actor)),
+            Err(status) => Outcome::Error((status, ())),
         }
     }
 }
 
-/// The token a `/v1` request sent.
-pub fn given_token<'r>(request: &'r Request<'_>) -> Option<&'r str> {
-    bearer_token(request).or_else(|| request.headers().get_one(TOKEN_HEADER))
-}
-
-fn guard(request: &Request<'_>, role: Role) -> Outcome<(), ()> {
-    let Some(app) = request.rocket().state::<App>() else {
-        return Outcome::Error((Status::InternalServerError, ()));
-    };
-    match role.admits(&app.config, given_token(request)) {
-        Ok(()) => Outcome::Success(()),
-        Err(Refused::Unauthorized) => Outcome::Error((Status::Unauthorized, ())),
-        Err(Refused::Forbidden) => Outcome::Error((Status::Forbidden, ())),
-    }
-}
-
-/// May read, book and find bookings. Handlers take it as a parameter.
-pub struct Clerk;
-
-/// May change the catalogue.
-pub struct Admin;
+/// Any actor at all, or none on a closed service: for the sign-in route,
+/// which needs no role.
+pub struct Anyone(pub Option<Actor>);
 
 #[rocket::async_trait]
-impl<'r> FromRequest<'r> for Clerk {
+impl<'r> FromRequest<'r> for Anyone {
     type Error = ();
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        guard(request, Role::Clerk).map(|()| Clerk)
+        Outcome::Success(Self(crate::api::auth::actor_of(request).await))
     }
 }
 
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for Admin {
-    type Error = ();
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        guard(request, Role::Admin).map(|()| Admin)
-    }
-}
-
-// The document's security requirements depend on the configuration and the
-// role, so `v1::docs` writes them per operation.
-impl OpenApiFromRequest<'_> for Clerk {
+// The document's security requirements are per role, so `v1::docs`
+// writes them per operation.
+impl<const ROLE: u8> OpenApiFromRequest<'_> for Allowed<ROLE> {
     fn from_request_input(
         _gen: &mut OpenApiGenerator,
         _name: String,
@@ -119,7 +79,7 @@ impl OpenApiFromRequest<'_> for Clerk {
     }
 }
 
-impl OpenApiFromRequest<'_> for Admin {
+impl OpenApiFromRequest<'_> for Anyone {
     fn from_request_input(
         _gen: &mut OpenApiGenerator,
         _name: String,
@@ -132,60 +92,37 @@ impl OpenApiFromRequest<'_> for Admin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::staff::ActorKind;
 
-    fn config(api: Option<&str>, admin: Option<&str>) -> Config {
-        let figment = crate::config::figment().merge(("db_path", "unused.redb"));
-        let mut config = Config::from_figment(&figment).expect("a valid configuration");
-        config.api_token = api.map(str::to_owned);
-        config.admin_token = admin.map(str::to_owned);
-        config
+    fn actor(role: Role) -> Resolved {
+        Resolved::Actor(Actor {
+            name: "someone".into(),
+            role,
+            kind: ActorKind::Key(1),
+        })
     }
 
     #[test]
-    fn with_no_tokens_everything_is_open() {
-        let open = config(None, None);
-        for role in [Role::Clerk, Role::Admin] {
-            assert_eq!(role.admits(&open, None), Ok(()));
-            assert_eq!(role.admits(&open, Some("anything")), Ok(()));
+    fn each_role_does_what_the_ones_below_it_do() {
+        for (index, have) in Role::ALL.into_iter().enumerate() {
+            for (needed_index, needed) in Role::ALL.into_iter().enumerate() {
+                let verdict = judge(&actor(have), needed);
+                if needed_index <= index {
+                    assert!(verdict.is_ok(), "{have} for {needed}");
+                } else {
+                    assert_eq!(verdict, Err(Status::Forbidden), "{have} for {needed}");
+                }
+            }
         }
-    }
-
-    #[test]
-    fn the_admin_token_does_what_the_api_token_does_and_more() {
-        let both = config(Some("clerk"), Some("boss"));
-        assert_eq!(Role::Clerk.admits(&both, Some("clerk")), Ok(()));
-        assert_eq!(Role::Clerk.admits(&both, Some("boss")), Ok(()));
-        assert_eq!(Role::Admin.admits(&both, Some("boss")), Ok(()));
         assert_eq!(
-            Role::Admin.admits(&both, Some("clerk")),
-            Err(Refused::Forbidden)
+            judge(&Resolved::Unauthorized, Role::Kiosk),
+            Err(Status::Unauthorized)
         );
-        for wrong in [None, Some(""), Some("guess"), Some("boss ")] {
-            assert_eq!(Role::Clerk.admits(&both, wrong), Err(Refused::Unauthorized));
-            assert_eq!(Role::Admin.admits(&both, wrong), Err(Refused::Unauthorized));
-        }
-    }
-
-    #[test]
-    fn without_an_admin_token_the_catalogue_needs_the_api_token() {
-        let clerk_only = config(Some("clerk"), None);
-        assert_eq!(Role::Admin.admits(&clerk_only, Some("clerk")), Ok(()));
         assert_eq!(
-            Role::Admin.admits(&clerk_only, None),
-            Err(Refused::Unauthorized)
+            judge(&Resolved::NoCsrf, Role::Kiosk),
+            Err(Status::Forbidden)
         );
-    }
-
-    #[test]
-    fn an_admin_token_alone_guards_everything() {
-        let admin_only = config(None, Some("boss"));
-        for role in [Role::Clerk, Role::Admin] {
-            assert_eq!(role.admits(&admin_only, Some("boss")), Ok(()));
-            assert_eq!(role.admits(&admin_only, None), Err(Refused::Unauthorized));
-            assert_eq!(
-                role.admits(&admin_only, Some("clerk")),
-                Err(Refused::Unauthorized)
-            );
-        }
+        assert_eq!(Admin::role(), Role::Admin);
+        assert_eq!(Kiosk::role(), Role::Kiosk);
     }
 }

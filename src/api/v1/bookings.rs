@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::Clerk;
+use super::auth::{Cashier, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{booking_in_path, reference_in_query, Query};
 use super::prices::{line_answers, read_tickets, seats_asked, tickets_schema, total, LineAnswer};
@@ -267,7 +267,7 @@ impl Fields for SearchRequest {
 #[openapi(tag = "Bookings", operation_id = "createBooking")]
 #[post("/bookings", data = "<body>")]
 pub async fn create_booking(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     channel: SalesChannel,
     key: IdempotencyKey,
@@ -286,7 +286,7 @@ pub async fn create_booking(
 
 #[openapi(tag = "Bookings", operation_id = "getBooking")]
 #[get("/bookings/<id>")]
-pub async fn get_booking(_clerk: Clerk, app: &State<App>, id: &str) -> Read<BookingAnswer> {
+pub async fn get_booking(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<BookingAnswer> {
     let id = booking_in_path(id)?;
     let booking = app
         .bookings
@@ -308,7 +308,7 @@ pub async fn get_booking(_clerk: Clerk, app: &State<App>, id: &str) -> Read<Book
 #[openapi(tag = "Bookings", operation_id = "moveBooking")]
 #[patch("/bookings/<id>", data = "<body>")]
 pub async fn move_booking(
-    _clerk: Clerk,
+    _allowed: Cashier,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -326,7 +326,7 @@ pub async fn move_booking(
 #[openapi(tag = "Bookings", operation_id = "cancelBooking")]
 #[delete("/bookings/<id>")]
 pub async fn cancel_booking(
-    _clerk: Clerk,
+    _allowed: Cashier,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -345,7 +345,7 @@ pub async fn cancel_booking(
 #[openapi(tag = "Bookings", operation_id = "searchBookings")]
 #[post("/bookings/search", data = "<body>")]
 pub async fn search_bookings(
-    _clerk: Clerk,
+    _allowed: Cashier,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<SearchRequest>,
@@ -372,7 +372,7 @@ pub async fn search_bookings(
 #[openapi(tag = "Bookings", operation_id = "findBookings")]
 #[get("/bookings?<reference>")]
 pub async fn find_bookings(
-    _clerk: Clerk,
+    _allowed: Cashier,
     app: &State<App>,
     reference: Query<'_>,
 ) -> Read<List<BookingAnswer>> {

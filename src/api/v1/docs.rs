@@ -1,7 +1,7 @@
 //! `/v1`'s part of the `OpenAPI` document: each operation lists exactly the
 //! statuses it can give, each error status the problem types it stands for,
 //! query and path parameters the patterns their values must match, and the
-//! token only where the configuration asks for one.
+//! least role each needs.
 
 use rocket_okapi::okapi::openapi3::{
     Header, OpenApi, Operation, Parameter, ParameterValue, RefOr, SecurityRequirement,
@@ -9,13 +9,12 @@ use rocket_okapi::okapi::openapi3::{
 use rocket_okapi::okapi::schemars::schema::Schema;
 use serde_json::{json, Value};
 
-use super::auth::Role;
 use super::params::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::schema;
 use crate::api::auth::SECURITY_SCHEME;
 use crate::api::problem::Kind;
-use crate::config::Config;
 use crate::domain::patterns;
+use crate::domain::staff::Role;
 
 /// The bearer scheme `/v1` takes beside `X-Auth-Token`.
 pub const BEARER_SCHEME: &str = "BearerAuth";
@@ -25,7 +24,8 @@ pub const BEARER_SCHEME: &str = "BearerAuth";
 /// a list: 400 for its query; any: 503 storage-unavailable; 401/403 by role).
 struct Op {
     id: &'static str,
-    role: Role,
+    /// The least role it needs; `None`: none (signing in).
+    role: Option<Role>,
     body: bool,
     write: bool,
     query: bool,
@@ -35,7 +35,7 @@ struct Op {
 const fn op(id: &'static str, role: Role, refusals: &'static [Kind]) -> Op {
     Op {
         id,
-        role,
+        role: Some(role),
         body: false,
         write: false,
         query: false,
@@ -64,7 +64,7 @@ use Kind::{
     Expired, HoldExpired, InUse, NotEnoughSeats, NotFound, ScreenBusy, SeatsTaken, ShowStarted,
     TooManyHolds,
 };
-use Role::{Admin, Clerk};
+use Role::{Admin, Cashier, Kiosk, Manager};
 
 const SALE: &[Kind] = &[
     NotFound,
@@ -99,57 +99,57 @@ const CONFIRM: &[Kind] = &[
 ];
 
 const OPERATIONS: &[Op] = &[
-    op("listScreens", Clerk, &[]).with_query(),
+    op("listScreens", Kiosk, &[]).with_query(),
     op("createScreen", Admin, &[Kind::TooManyScreens])
         .with_body()
         .writes(),
-    op("getScreen", Clerk, &[NotFound]),
+    op("getScreen", Kiosk, &[NotFound]),
     op("updateScreen", Admin, &[NotFound, InUse])
         .with_body()
         .writes(),
     op("deleteScreen", Admin, &[NotFound, InUse]).writes(),
-    op("listFilms", Clerk, &[]).with_query(),
+    op("listFilms", Kiosk, &[]).with_query(),
     op("createFilm", Admin, &[]).with_body().writes(),
-    op("getFilm", Clerk, &[NotFound]),
+    op("getFilm", Kiosk, &[NotFound]),
     op("updateFilm", Admin, &[NotFound, ScreenBusy])
         .with_body()
         .writes(),
     op("deleteFilm", Admin, &[NotFound, InUse]).writes(),
-    op("listShows", Clerk, &[]).with_query(),
+    op("listShows", Kiosk, &[]).with_query(),
     op("createShow", Admin, &[NotFound, ScreenBusy])
         .with_body()
         .writes(),
-    op("getShow", Clerk, &[NotFound]),
+    op("getShow", Kiosk, &[NotFound]),
     op("updateShow", Admin, &[NotFound]).with_body().writes(),
     op("deleteShow", Admin, &[NotFound, InUse]).writes(),
-    op("showSeats", Clerk, &[NotFound]),
-    op("showBookings", Clerk, &[NotFound]).with_query(),
-    op("createBooking", Clerk, SALE).with_body().writes(),
-    op("getBooking", Clerk, &[NotFound]),
-    op("bookingQr", Clerk, &[NotFound]),
-    op("moveBooking", Clerk, SALE).with_body().writes(),
-    op("cancelBooking", Clerk, &[NotFound]).writes(),
-    op("searchBookings", Clerk, &[]).with_body(),
-    op("findBookings", Clerk, &[]).with_query(),
-    op("createHold", Clerk, HOLD).with_body().writes(),
-    op("getHold", Clerk, &[NotFound]),
-    op("releaseHold", Clerk, &[NotFound]).writes(),
-    op("extendHold", Clerk, &[NotFound, HoldExpired])
+    op("showSeats", Kiosk, &[NotFound]),
+    op("showBookings", Cashier, &[NotFound]).with_query(),
+    op("createBooking", Kiosk, SALE).with_body().writes(),
+    op("getBooking", Kiosk, &[NotFound]),
+    op("bookingQr", Kiosk, &[NotFound]),
+    op("moveBooking", Cashier, SALE).with_body().writes(),
+    op("cancelBooking", Cashier, &[NotFound]).writes(),
+    op("searchBookings", Cashier, &[]).with_body(),
+    op("findBookings", Cashier, &[]).with_query(),
+    op("createHold", Kiosk, HOLD).with_body().writes(),
+    op("getHold", Kiosk, &[NotFound]),
+    op("releaseHold", Kiosk, &[NotFound]).writes(),
+    op("extendHold", Kiosk, &[NotFound, HoldExpired])
         .with_body()
         .writes(),
-    op("confirmHold", Clerk, CONFIRM).with_body().writes(),
-    op("listTicketTypes", Clerk, &[]).with_query(),
+    op("confirmHold", Kiosk, CONFIRM).with_body().writes(),
+    op("listTicketTypes", Kiosk, &[]).with_query(),
     op("createTicketType", Admin, &[]).with_body().writes(),
-    op("getTicketType", Clerk, &[NotFound]),
+    op("getTicketType", Kiosk, &[NotFound]),
     op("updateTicketType", Admin, &[NotFound])
         .with_body()
         .writes(),
     op("deleteTicketType", Admin, &[NotFound, InUse]).writes(),
-    op("listPriceCards", Clerk, &[]).with_query(),
+    op("listPriceCards", Kiosk, &[]).with_query(),
     op("createPriceCard", Admin, &[Kind::UnknownTicketType])
         .with_body()
         .writes(),
-    op("getPriceCard", Clerk, &[NotFound]),
+    op("getPriceCard", Kiosk, &[NotFound]),
     op(
         "updatePriceCard",
         Admin,
@@ -158,21 +158,40 @@ const OPERATIONS: &[Op] = &[
     .with_body()
     .writes(),
     op("deletePriceCard", Admin, &[NotFound]).writes(),
-    op("showPrices", Clerk, &[NotFound]),
+    op("showPrices", Kiosk, &[NotFound]),
+    Op {
+        role: None,
+        ..op("signIn", Kiosk, &[Kind::TooManyAttempts])
+            .with_body()
+            .writes()
+    },
+    op("currentSession", Kiosk, &[]),
+    op("signOut", Kiosk, &[NotFound]).writes(),
+    op("listStaff", Admin, &[]).with_query(),
+    op("createStaff", Admin, &[InUse]).with_body().writes(),
+    op("getStaff", Admin, &[NotFound]),
+    op("updateStaff", Admin, &[NotFound]).with_body().writes(),
+    op("listKeys", Admin, &[]).with_query(),
+    op("createKey", Admin, &[]).with_body().writes(),
+    op("revokeKey", Admin, &[NotFound]).writes(),
+    op("listAudit", Manager, &[]).with_query(),
 ];
 
 impl Op {
-    /// Every problem type it can answer with, as `config` sets things up.
-    fn kinds(&self, config: &Config) -> Vec<Kind> {
+    /// Every problem type it can answer with.
+    fn kinds(&self) -> Vec<Kind> {
         let mut kinds = Vec::new();
         if self.query || self.body {
             kinds.push(Kind::BadRequest);
         }
-        if self.role.needs_token(config) {
+        // Any token, key or account closes the service; the last two come
+        // and go while it runs, so every route that needs a role says so.
+        if let Some(role) = self.role {
             kinds.push(Kind::Unauthorized);
-        }
-        if self.role.can_forbid(config) {
-            kinds.push(Kind::Forbidden);
+            // A cookie write without its CSRF token is refused by any role.
+            if role > Role::Kiosk || self.write {
+                kinds.push(Kind::Forbidden);
+            }
         }
         kinds.extend_from_slice(self.refusals);
         kinds.push(Kind::Misdirected);
@@ -211,9 +230,10 @@ fn describe(kinds: &[Kind]) -> String {
 fn meaning(kind: Kind) -> &'static str {
     match kind {
     Kind::BadRequest => "the body is not a JSON object, or a query parameter is malformed",
-    Kind::Unauthorized => "the token is missing or wrong",
-    Kind::Forbidden => "the token is valid but its role may not do this (catalogue writes need `admin_token`)",
     Kind::NotFound => "no such screen, film, show, booking, hold, ticket type or price card (a malformed id in the path included)",
+    Kind::Unauthorized => "no credential, or one the service does not know (wrong, expired, revoked); at sign-in: a wrong login or password",
+    Kind::Forbidden => "the credential is valid but its role may not do this (see the roles in the API guide), or a write signed by the session cookie lacks its `X-CSRF-Token`",
+    Kind::TooManyAttempts => "too many wrong passwords for this login lately: try again after `Retry-After` seconds (the answer is the same whether or not the login exists)",
     Kind::MethodNotAllowed => "the path does not serve this method (`Allow` lists those it does)",
     Kind::SeatsTaken => "a named seat is sold or blocked; `seats` lists them",
     Kind::NotEnoughSeats => "fewer seats are left than asked for, or no block of that many side by side",
@@ -241,7 +261,7 @@ fn meaning(kind: Kind) -> &'static str {
 }
 
 /// Each operation's statuses, problem types, parameters and security.
-pub fn finish(mut spec: OpenApi, config: &Config) -> OpenApi {
+pub fn finish(mut spec: OpenApi) -> OpenApi {
     for (path, item) in &mut spec.paths {
         let operations = [
             &mut item.get,
@@ -254,8 +274,8 @@ pub fn finish(mut spec: OpenApi, config: &Config) -> OpenApi {
             let Some(op) = OPERATIONS.iter().find(|op| op.id == id) else {
                 continue;
             };
-            describe_responses(operation, op, config);
-            operation.security = op.role.needs_token(config).then(|| {
+            describe_responses(operation, op);
+            operation.security = op.role.is_some().then(|| {
                 [SECURITY_SCHEME, BEARER_SCHEME]
                     .into_iter()
                     .map(|scheme| {
@@ -275,8 +295,8 @@ pub fn finish(mut spec: OpenApi, config: &Config) -> OpenApi {
     spec
 }
 
-fn describe_responses(operation: &mut Operation, op: &Op, config: &Config) {
-    let kinds = op.kinds(config);
+fn describe_responses(operation: &mut Operation, op: &Op) {
+    let kinds = op.kinds();
     let responses = &mut operation.responses.responses;
     responses.retain(|code, _| {
         code.starts_with('2')

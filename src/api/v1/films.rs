@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::{Admin, Clerk};
+use super::auth::{Admin, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{film_in_path, page, Query};
 use super::schema;
@@ -145,7 +145,7 @@ impl Fields for FilmPatchRequest {
 #[openapi(tag = "Films", operation_id = "listFilms")]
 #[get("/films?<limit>&<cursor>")]
 pub async fn list_films(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     limit: Query<'_>,
     cursor: Query<'_>,
@@ -168,7 +168,7 @@ pub async fn list_films(
 #[openapi(tag = "Films", operation_id = "createFilm")]
 #[post("/films", data = "<body>")]
 pub async fn create_film(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewFilmRequest>,
@@ -181,7 +181,7 @@ pub async fn create_film(
 
 #[openapi(tag = "Films", operation_id = "getFilm")]
 #[get("/films/<id>")]
-pub async fn get_film(_clerk: Clerk, app: &State<App>, id: &str) -> Read<FilmAnswer> {
+pub async fn get_film(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<FilmAnswer> {
     let id = film_in_path(id)?;
     let film = app.bookings.film(id).await?.ok_or(Refusal::FilmNotFound)?;
     Ok(ok(&answer(&film)))
@@ -194,7 +194,7 @@ pub async fn get_film(_clerk: Clerk, app: &State<App>, id: &str) -> Read<FilmAns
 #[openapi(tag = "Films", operation_id = "updateFilm")]
 #[patch("/films/<id>", data = "<body>")]
 pub async fn update_film(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -211,7 +211,7 @@ pub async fn update_film(
 #[openapi(tag = "Films", operation_id = "deleteFilm")]
 #[delete("/films/<id>")]
 pub async fn delete_film(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,

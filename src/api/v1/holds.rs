@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::Clerk;
+use super::auth::Kiosk;
 use super::bookings::{answer as booking_answer, BookingAnswer};
 use super::fields::{Body, Checked, Fields, Object};
 use super::prices::{line_answers, read_tickets, seats_asked, tickets_schema, total, LineAnswer};
@@ -247,7 +247,7 @@ impl Fields for ConfirmRequest {
 #[openapi(tag = "Holds", operation_id = "createHold")]
 #[post("/holds", data = "<body>")]
 pub async fn create_hold(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     client: Client,
     channel: SalesChannel,
@@ -270,7 +270,7 @@ pub async fn create_hold(
 /// until the purge takes it (then 404).
 #[openapi(tag = "Holds", operation_id = "getHold")]
 #[get("/holds/<id>")]
-pub async fn get_hold(_clerk: Clerk, app: &State<App>, id: &str) -> Read<HoldAnswer> {
+pub async fn get_hold(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<HoldAnswer> {
     let id = hold_in_path(id)?;
     let hold = app.bookings.hold(id).await?.ok_or(Refusal::HoldNotFound)?;
     Ok(ok(&answer(&hold, app.config.timezone, app.config.currency)))
@@ -280,7 +280,7 @@ pub async fn get_hold(_clerk: Clerk, app: &State<App>, id: &str) -> Read<HoldAns
 #[openapi(tag = "Holds", operation_id = "releaseHold")]
 #[delete("/holds/<id>")]
 pub async fn release_hold(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -300,7 +300,7 @@ pub async fn release_hold(
 #[openapi(tag = "Holds", operation_id = "extendHold")]
 #[patch("/holds/<id>", data = "<body>")]
 pub async fn extend_hold(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -321,7 +321,7 @@ pub async fn extend_hold(
 #[openapi(tag = "Holds", operation_id = "confirmHold")]
 #[post("/holds/<id>/confirm", data = "<body>")]
 pub async fn confirm_hold(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     id: &str,
     channel: SalesChannel,

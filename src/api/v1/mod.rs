@@ -1,6 +1,6 @@
 //! `/v1`: the cinema's API — screens, films, shows and bookings as
 //! resources, JSON in camelCase, RFC 9457 problem details for every answer
-//! that is not a success, `Idempotency-Key` on every write, two roles.
+//! that is not a success, `Idempotency-Key` on every write, roles per route.
 
 pub mod auth;
 pub mod bookings;
@@ -15,6 +15,7 @@ mod schema;
 pub mod screens;
 pub mod seat_maps;
 pub mod shows;
+pub mod staff;
 
 use rocket::Route;
 use rocket_okapi::okapi::openapi3::OpenApi;
@@ -68,5 +69,16 @@ pub fn routes() -> (Vec<Route>, OpenApi) {
         prices::update_price_card,
         prices::delete_price_card,
         prices::show_prices,
+        staff::sign_in,
+        staff::current_session,
+        staff::sign_out,
+        staff::list_staff,
+        staff::create_staff,
+        staff::get_staff,
+        staff::update_staff,
+        staff::list_keys,
+        staff::create_key,
+        staff::revoke_key,
+        staff::list_audit,
     ]
 }

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::{Admin, Clerk};
+use super::auth::{Admin, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{page, show_in_path, Query};
 use super::schema;
@@ -651,7 +651,7 @@ fn card_in_path(id: &str) -> Result<PriceCardId, Problem> {
 #[openapi(tag = "Prices", operation_id = "listTicketTypes")]
 #[get("/ticket-types?<limit>&<cursor>")]
 pub async fn list_ticket_types(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     limit: Query<'_>,
     cursor: Query<'_>,
@@ -690,7 +690,11 @@ pub async fn create_ticket_type(
 
 #[openapi(tag = "Prices", operation_id = "getTicketType")]
 #[get("/ticket-types/<id>")]
-pub async fn get_ticket_type(_clerk: Clerk, app: &State<App>, id: &str) -> Read<TicketTypeAnswer> {
+pub async fn get_ticket_type(
+    _allowed: Kiosk,
+    app: &State<App>,
+    id: &str,
+) -> Read<TicketTypeAnswer> {
     let id = type_in_path(id)?;
     let found = app
         .bookings
@@ -736,7 +740,7 @@ pub async fn delete_ticket_type(
 #[openapi(tag = "Prices", operation_id = "listPriceCards")]
 #[get("/price-cards?<limit>&<cursor>")]
 pub async fn list_price_cards(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     limit: Query<'_>,
     cursor: Query<'_>,
@@ -778,7 +782,7 @@ pub async fn create_price_card(
 
 #[openapi(tag = "Prices", operation_id = "getPriceCard")]
 #[get("/price-cards/<id>")]
-pub async fn get_price_card(_clerk: Clerk, app: &State<App>, id: &str) -> Read<PriceCardAnswer> {
+pub async fn get_price_card(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<PriceCardAnswer> {
     let id = card_in_path(id)?;
     let found = app
         .bookings
@@ -874,7 +878,7 @@ pub struct ShowPricesAnswer {
 /// channels it is sold.
 #[openapi(tag = "Prices", operation_id = "showPrices")]
 #[get("/shows/<id>/prices")]
-pub async fn show_prices(_clerk: Clerk, app: &State<App>, id: &str) -> Read<ShowPricesAnswer> {
+pub async fn show_prices(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<ShowPricesAnswer> {
     let id = show_in_path(id)?;
     let prices = app
         .bookings

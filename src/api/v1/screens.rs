@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::{Admin, Clerk};
+use super::auth::{Admin, Kiosk};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{page, screen_in_path, Query};
 use super::schema;
@@ -204,7 +204,7 @@ impl Fields for ScreenPatchRequest {
 #[openapi(tag = "Screens", operation_id = "listScreens")]
 #[get("/screens?<limit>&<cursor>")]
 pub async fn list_screens(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     limit: Query<'_>,
     cursor: Query<'_>,
@@ -238,7 +238,7 @@ pub async fn list_screens(
 #[openapi(tag = "Screens", operation_id = "createScreen")]
 #[post("/screens", data = "<body>")]
 pub async fn create_screen(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewScreenRequest>,
@@ -252,7 +252,7 @@ pub async fn create_screen(
 /// Read a screen (`default` is the general-admission screen of `/api`).
 #[openapi(tag = "Screens", operation_id = "getScreen")]
 #[get("/screens/<id>")]
-pub async fn get_screen(_clerk: Clerk, app: &State<App>, id: &str) -> Read<ScreenAnswer> {
+pub async fn get_screen(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<ScreenAnswer> {
     let id = screen_in_path(id)?;
     let screen = app
         .bookings
@@ -269,7 +269,7 @@ pub async fn get_screen(_clerk: Clerk, app: &State<App>, id: &str) -> Read<Scree
 #[openapi(tag = "Screens", operation_id = "updateScreen")]
 #[patch("/screens/<id>", data = "<body>")]
 pub async fn update_screen(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -286,7 +286,7 @@ pub async fn update_screen(
 #[openapi(tag = "Screens", operation_id = "deleteScreen")]
 #[delete("/screens/<id>")]
 pub async fn delete_screen(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,

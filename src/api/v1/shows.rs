@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::{Admin, Clerk};
+use super::auth::{Admin, Cashier, Kiosk};
 use super::bookings::{self, BookingAnswer};
 use super::fields::{Body, Checked, Fields, Object};
 use super::params::{id_in_query, page, show_in_path, time_in_query, Query};
@@ -330,7 +330,7 @@ impl Fields for NewShowRequest {
 #[get("/shows?<from>&<to>&<screenId>&<filmId>&<limit>&<cursor>")]
 #[allow(non_snake_case, clippy::too_many_arguments)]
 pub async fn list_shows(
-    _clerk: Clerk,
+    _allowed: Kiosk,
     app: &State<App>,
     from: Query<'_>,
     to: Query<'_>,
@@ -386,7 +386,7 @@ pub async fn list_shows(
 #[openapi(tag = "Shows", operation_id = "createShow")]
 #[post("/shows", data = "<body>")]
 pub async fn create_show(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewShowRequest>,
@@ -400,7 +400,7 @@ pub async fn create_show(
 
 #[openapi(tag = "Shows", operation_id = "getShow")]
 #[get("/shows/<id>")]
-pub async fn get_show(_clerk: Clerk, app: &State<App>, id: &str) -> Read<ShowAnswer> {
+pub async fn get_show(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<ShowAnswer> {
     let id = show_in_path(id)?;
     let view = app
         .bookings
@@ -434,7 +434,7 @@ pub async fn update_show(
 #[openapi(tag = "Shows", operation_id = "deleteShow")]
 #[delete("/shows/<id>")]
 pub async fn delete_show(
-    _admin: Admin,
+    _allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -450,7 +450,7 @@ pub async fn delete_show(
 /// The whole map in one answer; `[]` for a general-admission show.
 #[openapi(tag = "Shows", operation_id = "showSeats")]
 #[get("/shows/<id>/seats")]
-pub async fn show_seats(_clerk: Clerk, app: &State<App>, id: &str) -> Read<Vec<SeatStateAnswer>> {
+pub async fn show_seats(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<Vec<SeatStateAnswer>> {
     let id: ShowId = show_in_path(id)?;
     let seats = app.bookings.seats(id).await?.ok_or(Refusal::ShowNotFound)?;
     Ok(Reply::json(seats_json(&seats)))
@@ -460,7 +460,7 @@ pub async fn show_seats(_clerk: Clerk, app: &State<App>, id: &str) -> Read<Vec<S
 #[openapi(tag = "Shows", operation_id = "showBookings")]
 #[get("/shows/<id>/bookings?<limit>&<cursor>")]
 pub async fn show_bookings(
-    _clerk: Clerk,
+    _allowed: Cashier,
     app: &State<App>,
     id: &str,
     limit: Query<'_>,

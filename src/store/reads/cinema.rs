@@ -25,7 +25,7 @@ use crate::usecases::cinema::ShowFilter;
 use crate::usecases::{Cursor, Page, PageRequest};
 
 /// A page of `items`, read one past `limit` to know whether more follow.
-fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
+pub(super) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
     let next = if items.len() > limit {
         items.truncate(limit);
         items.last().map(cursor)

@@ -3,6 +3,7 @@
 
 mod cinema;
 mod prices;
+mod staff;
 
 pub use cinema::ScreenCache;
 

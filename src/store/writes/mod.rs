@@ -12,6 +12,7 @@ mod idempotency;
 mod prices;
 mod sales;
 mod seed;
+mod staff;
 
 pub use holds::Held;
 pub use sales::Sold;
@@ -29,12 +30,13 @@ use super::error::StoreError;
 use super::ids::IdMinter;
 use super::reads::{dangling, held_at, missing_show, read_show, read_ticket, ScreenCache};
 use super::tables::{
-    ANSWER_KEY_TO_CLIENT, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS, COOLDOWN_END_TO_KEYS,
-    COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS, HOLD_EXPIRY_TO_HOLD_IDS,
-    HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS, PRICE_BOOK,
-    REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID, SHOW_EXPIRY_HOLD_TO_KEPT,
-    SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW, SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS,
-    TICKET_ID_TO_TICKET,
+    ANSWER_KEY_TO_CLIENT, AUDIT_ID_TO_ENTRY, CLIENT_TIME_KEY_TO_UNIT, CLIENT_TO_HOLD_IDS,
+    COOLDOWN_END_TO_KEYS, COOLDOWN_KEY_TO_COOLDOWN, FILM_ID_TO_FILM, FILM_ID_TO_SHOW_IDS,
+    HOLD_EXPIRY_TO_HOLD_IDS, HOLD_ID_TO_HOLD, IDEMPOTENCY_KEY_TO_ANSWER, IDEMPOTENCY_TIME_TO_KEYS,
+    KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE, PRICE_BOOK,
+    REFERENCE_TO_TICKET_ID, SCREEN_ID_TO_SCREEN, SCREEN_START_TO_SHOW_ID,
+    SESSION_DIGEST_TO_SESSION, SHOW_EXPIRY_HOLD_TO_KEPT, SHOW_ID_TO_KEPT_PLACES, SHOW_ID_TO_SHOW,
+    SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 use crate::domain::cinema::Screen;
 use crate::domain::holds::Hold;
@@ -101,6 +103,13 @@ pub(super) struct Tables<'txn> {
     client_answers: Table<'txn, &'static [u8], ()>,
     answer_clients: Table<'txn, &'static [u8], &'static [u8]>,
     price_book: Table<'txn, &'static str, &'static [u8]>,
+    staff: Table<'txn, u128, &'static [u8]>,
+    logins: Table<'txn, &'static str, u128>,
+    keys: Table<'txn, u128, &'static [u8]>,
+    key_digests: Table<'txn, &'static [u8], u128>,
+    sessions: Table<'txn, &'static [u8], &'static [u8]>,
+    throttles: Table<'txn, &'static str, (u32, i64)>,
+    audit: Table<'txn, u128, &'static [u8]>,
     /// Screens decoded before, by the reads too: a booking on a seat map
     /// does not decode its hundreds of seats again.
     decoded_screens: &'txn ScreenCache,
@@ -139,6 +148,13 @@ impl<'txn> Tables<'txn> {
             client_answers: txn.open_table(CLIENT_TIME_KEY_TO_UNIT)?,
             answer_clients: txn.open_table(ANSWER_KEY_TO_CLIENT)?,
             price_book: txn.open_table(PRICE_BOOK)?,
+            staff: txn.open_table(STAFF_ID_TO_ACCOUNT)?,
+            logins: txn.open_table(LOGIN_TO_STAFF_ID)?,
+            keys: txn.open_table(KEY_ID_TO_KEY)?,
+            key_digests: txn.open_table(KEY_DIGEST_TO_KEY_ID)?,
+            sessions: txn.open_table(SESSION_DIGEST_TO_SESSION)?,
+            throttles: txn.open_table(LOGIN_TO_THROTTLE)?,
+            audit: txn.open_table(AUDIT_ID_TO_ENTRY)?,
         })
     }
 
