@@ -10,7 +10,12 @@
 //! backend must have answered as the model did, what it shows through its
 //! interface must keep the contract's invariants (sold + held <= capacity,
 //! no seat in two live bookings or holds, seat states that agree with both)
-//! and must equal the model: counts, seat states, every booking and hold.
+//! and must equal the model: counts, seat states, every booking and hold
+//! with its lines. Prices: two taxed ticket types (holds and confirmations
+//! at the kiosk take one, bookings on `api` the other) on two cards with
+//! premium seats priced apart, repriced mid-run; a line is priced when
+//! sold and never again, its tax is the rounding rule's at its type's rate,
+//! and a sale's lines add up to what it cost.
 //! [`CinemaBackend`] is all a new backend has to provide.
 //!
 //! A small seat map, small capacities, a short expiry and a short time for
@@ -25,15 +30,15 @@ use std::thread::JoinHandle;
 use boxoffice::clock::{ManualClock, SharedClock};
 use boxoffice::domain::cinema::{Film, Layout, Screen};
 use boxoffice::domain::limits::{ClientId, HoldLimit, Limits};
-use boxoffice::domain::prices::{free_lines, Channel, Line, TicketChoice};
+use boxoffice::domain::prices::{CardRules, Channel, Channels, Line, Price, TicketChoice};
 use boxoffice::domain::seating::{
     best_available, Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet,
 };
 use boxoffice::domain::Reference;
-use boxoffice::domain::TicketTypeId;
 use boxoffice::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, Rules, ScreenId, Show, ShowId, Ticket, TicketId,
 };
+use boxoffice::domain::{PriceCardId, TicketTypeId};
 use boxoffice::store::{RedbBookings, Store, WriterSettings};
 use boxoffice::usecases::cinema::{line_views, LineView};
 use boxoffice::usecases::cinema::{
@@ -41,6 +46,7 @@ use boxoffice::usecases::cinema::{
     SeatView, ShowFilter, ShowView,
 };
 use boxoffice::usecases::holds::{Confirmation, HoldView, NewHold};
+use boxoffice::usecases::prices::{NewPriceCard, NewTicketType, PriceCardPatch};
 use boxoffice::usecases::{
     Backend, Booked, Error, Keyed, NewBooking, Once, PageRequest, PurgeReport, Replay, ShowKey,
     ShowTickets, Written,
@@ -369,6 +375,8 @@ struct ModelBooking {
     user_name: String,
     phone: Phone,
     created_at: Millis,
+    /// As priced when sold (or held): never priced again.
+    lines: Vec<Line>,
 }
 
 #[derive(Clone, Debug)]
@@ -379,6 +387,76 @@ struct ModelHold {
     expires_at: Millis,
     created_at: Millis,
     client: Option<ClientId>,
+    lines: Vec<Line>,
+}
+
+/// The price book the catalogue sets up, as the model keeps it: two taxed
+/// types (the first sold at the kiosk only, so holds and confirmations take
+/// it and bookings on `api` the other) on two cards without rules (each
+/// takes every show: the higher priority wins, the older on a tie), premium
+/// seats priced apart. [`Step::Reprice`] changes a card's priority and
+/// prices mid-run.
+#[derive(Clone, Debug)]
+struct ModelPrices {
+    kiosk: TicketTypeId,
+    full: TicketTypeId,
+    rates: BTreeMap<TicketTypeId, u16>,
+    /// Oldest first.
+    cards: Vec<ModelCard>,
+}
+
+#[derive(Clone, Debug)]
+struct ModelCard {
+    id: PriceCardId,
+    priority: i32,
+    /// (type, premium?) -> amount; every other seat and place takes the
+    /// non-premium amount.
+    amounts: BTreeMap<(TicketTypeId, bool), u64>,
+}
+
+impl ModelCard {
+    /// The card's prices as the backend takes them: a type's amount for
+    /// any seat, and apart for premium seats.
+    fn prices(&self) -> Vec<Price> {
+        self.amounts
+            .iter()
+            .map(|(&(ticket_type, premium), &amount)| Price {
+                ticket_type,
+                seat_kind: premium.then_some(SeatKind::Premium),
+                amount,
+            })
+            .collect()
+    }
+}
+
+impl ModelPrices {
+    /// The card every show takes now.
+    fn card(&self) -> &ModelCard {
+        let mut best = &self.cards[0];
+        for card in &self.cards[1..] {
+            if card.priority > best.priority {
+                best = card;
+            }
+        }
+        best
+    }
+}
+
+/// The tax in `price` at `rate` basis points: price × rate / (10000 +
+/// rate) to the nearest unit, a tie to the even one, found by comparing
+/// the distances of the two candidates.
+fn expected_tax(price: u64, rate: u16) -> u64 {
+    let numerator = u128::from(price) * u128::from(rate);
+    let denominator = 10_000 + u128::from(rate);
+    let low = numerator / denominator;
+    let below = numerator - low * denominator;
+    let above = (low + 1) * denominator - numerator;
+    let tax = if below < above || (below == above && low % 2 == 0) {
+        low
+    } else {
+        low + 1
+    };
+    u64::try_from(tax).expect("tax within the price")
 }
 
 /// What a limited client released, out of its reach until `until`.
@@ -434,8 +512,7 @@ pub struct Model {
     /// Keyed requests as first sent, for retries.
     keyed: Vec<Request>,
     keys: u32,
-    /// The type every sale here takes: `Admission` at 0 on the default card.
-    admission: TicketTypeId,
+    prices: ModelPrices,
 }
 
 fn seat_index(position: usize) -> SeatIndex {
@@ -467,7 +544,7 @@ impl Model {
         seated: &Screen,
         general: &Screen,
         film: &Film,
-        admission: TicketTypeId,
+        prices: ModelPrices,
     ) -> Self {
         let rows = rows();
         let seats = rows
@@ -505,18 +582,83 @@ impl Model {
             answers: BTreeMap::new(),
             keyed: Vec::new(),
             keys: 0,
-            admission,
+            prices,
         }
     }
 
-    /// The lines of a sale of `seats` (or `count` places), as the default
-    /// card prices them: `Admission` at 0.
-    fn lines(&self, seats: &[SeatIndex], count: u32) -> Vec<Line> {
-        free_lines(self.admission, seats, count)
+    /// The lines of a sale of `seats` (or `count` places) on `channel`, as
+    /// the card prices them now.
+    fn lines(&self, seats: &[SeatIndex], count: u32, channel: Channel) -> Vec<Line> {
+        let prices = &self.prices;
+        let ticket_type = if channel == Channel::Kiosk {
+            prices.kiosk
+        } else {
+            prices.full
+        };
+        let rate = prices.rates[&ticket_type];
+        let line = |seat: Option<SeatIndex>| {
+            let premium =
+                seat.is_some_and(|seat| self.seats[usize::from(seat.0)].kind == SeatKind::Premium);
+            let price = prices.card().amounts[&(ticket_type, premium)];
+            Line {
+                seat,
+                ticket_type,
+                price,
+                tax: expected_tax(price, rate),
+            }
+        };
+        if seats.is_empty() {
+            (0..count).map(|_| line(None)).collect()
+        } else {
+            seats.iter().map(|seat| line(Some(*seat))).collect()
+        }
     }
 
-    fn line_views(&self, seats: &[SeatIndex], count: u32) -> Vec<LineView> {
-        line_views(&self.lines(seats, count), Some(&self.map))
+    /// Changes card `which` on the backend and in the model: `priority`,
+    /// and every price `bump` higher. Nothing already held or sold changes.
+    async fn reprice(
+        &mut self,
+        backend: &dyn Backend,
+        which: usize,
+        priority: i32,
+        bump: u64,
+    ) -> Result<(), String> {
+        let card = &mut self.prices.cards[which];
+        card.priority = priority;
+        for amount in card.amounts.values_mut() {
+            *amount += bump;
+        }
+        let patch = PriceCardPatch {
+            priority: Some(priority),
+            prices: Some(card.prices()),
+            ..PriceCardPatch::default()
+        };
+        let made = backend
+            .update_price_card(card.id, patch.clone(), None)
+            .await
+            .and_then(Written::fresh)
+            .chained()?;
+        if Some(made.prices) != patch.prices || made.priority != priority {
+            return Err(format!("card {}: asked for {patch:?}", card.id));
+        }
+        Ok(())
+    }
+
+    /// A moved sale's lines: the first places keep their lines, in order,
+    /// on the places the sale has now; places it did not have are priced on
+    /// `api` as the card is now.
+    fn moved_lines(&self, old: &[Line], seats: &[SeatIndex], count: u32) -> Vec<Line> {
+        let fresh = self.lines(seats, count, Channel::Api);
+        let kept = old.len().min(fresh.len());
+        old[..kept]
+            .iter()
+            .zip(&fresh)
+            .map(|(line, place)| Line {
+                seat: place.seat,
+                ..*line
+            })
+            .chain(fresh[kept..].iter().copied())
+            .collect()
     }
 
     fn screen(&self, room: Room) -> ScreenId {
@@ -782,7 +924,7 @@ impl Model {
             // The first candidate: two of a case's few bookings sharing it
             // (one in millions) is the only way it could differ.
             reference: Reference::candidate(id.as_u128(), 0),
-            lines: self.line_views(&booking.seats, booking.count),
+            lines: line_views(&booking.lines, Some(&self.map)),
         })
     }
 
@@ -806,7 +948,7 @@ impl Model {
             expires_at: hold.expires_at,
             seconds_left: left.div_ceil(1_000),
             expired: now >= hold.expires_at,
-            lines: self.line_views(&hold.seats, hold.count),
+            lines: line_views(&hold.lines, Some(&self.map)),
         })
     }
 
@@ -821,7 +963,7 @@ impl Model {
             seats: booking.seats.clone(),
             created_at: booking.created_at,
             reference: Reference::candidate(id.as_u128(), 0),
-            lines: self.lines(&booking.seats, booking.count),
+            lines: booking.lines.clone(),
         })
     }
 
@@ -1318,6 +1460,7 @@ impl Model {
         let Ok(Answer::Booking(booking)) = observed else {
             return Err(unexpected("a booking", observed));
         };
+        let lines = self.lines(&seats, count, new.channel);
         self.add_booking(
             booking.id,
             ModelBooking {
@@ -1327,6 +1470,7 @@ impl Model {
                 user_name: new.user_name.clone(),
                 phone: new.phone.clone(),
                 created_at: now,
+                lines,
             },
         )?;
         Ok(Ok(Answer::Booking(
@@ -1367,10 +1511,12 @@ impl Model {
             Ok((target, seats, count))
         })();
         let (target, seats, count) = decided?;
+        let lines = self.moved_lines(&self.bookings[&id].lines, &seats, count);
         let booking = self.bookings.get_mut(&id).expect("live");
         booking.show = target;
         booking.seats = seats;
         booking.count = count;
+        booking.lines = lines;
         Ok(Answer::Booking(self.booking_view(id).expect("live")))
     }
 
@@ -1500,6 +1646,7 @@ impl Model {
             .unwrap_or(self.rules.hold_for_ms)
             .clamp(0, self.rules.hold_max_ms);
         let expires_at = (now + length).min(self.shows[&new.show].starts_at);
+        let lines = self.lines(&seats, count, new.channel);
         self.holds.insert(
             id,
             ModelHold {
@@ -1509,6 +1656,7 @@ impl Model {
                 expires_at,
                 created_at: now,
                 client: new.client,
+                lines,
             },
         );
         self.hold_ids.push(id);
@@ -1560,6 +1708,7 @@ impl Model {
                 user_name: who.user_name.clone(),
                 phone: who.phone.clone(),
                 created_at: now,
+                lines: hold.lines,
             },
         )?;
         Ok(Ok(Answer::Booking(
@@ -1597,15 +1746,18 @@ impl Model {
             None => self.add_default_show(booked.show.id, new.starts_at)?,
         };
         let id = booked.ticket.id;
+        let count = u32::try_from(new.count).expect("within capacity");
+        let lines = self.lines(&[], count, Channel::Api);
         self.add_booking(
             id,
             ModelBooking {
                 show,
                 seats: Vec::new(),
-                count: u32::try_from(new.count).expect("within capacity"),
+                count,
                 user_name: new.user_name.clone(),
                 phone: new.phone.clone(),
                 created_at: now,
+                lines,
             },
         )?;
         Ok(Ok(Answer::Booked(self.booked(id).expect("just made"))))
@@ -1665,9 +1817,11 @@ impl Model {
             Some(show) => show,
             None => self.add_default_show(booked.show.id, starts_at)?,
         };
+        let lines = self.moved_lines(&self.bookings[&id].lines, &[], self.bookings[&id].count);
         let booking = self.bookings.get_mut(&id).expect("live");
         booking.show = show;
         booking.seats.clear();
+        booking.lines = lines;
         Ok(Ok(Answer::Booked(self.booked(id).expect("live"))))
     }
 
@@ -1875,6 +2029,42 @@ fn check_show(
     Ok(())
 }
 
+/// A sale's lines as the backend shows them, against the price rules: each
+/// line's tax is its price's at its type's rate (the rates never change
+/// here, so the rate at sale time), and they add up to what the model says
+/// the sale cost when it was made.
+fn check_lines(
+    what: &str,
+    lines: &[LineView],
+    expected: Option<&[Line]>,
+    model: &Model,
+) -> Result<(), String> {
+    for line in lines {
+        let Some(&rate) = model.prices.rates.get(&line.ticket_type) else {
+            return Err(format!("{what}: line {line:?} has a type no card prices"));
+        };
+        let tax = expected_tax(line.price, rate);
+        if line.tax != tax {
+            return Err(format!(
+                "{what}: line {line:?} is taxed {}, not {tax} at {rate} bp",
+                line.tax
+            ));
+        }
+    }
+    let total: u64 = lines.iter().map(|line| line.price).sum();
+    let expected: u64 = expected
+        .unwrap_or_default()
+        .iter()
+        .map(|line| line.price)
+        .sum();
+    if total != expected {
+        return Err(format!(
+            "{what}: its lines come to {total}, the model's sale cost {expected}"
+        ));
+    }
+    Ok(())
+}
+
 /// Everything the interface answers about the backend's contents, against
 /// the contract's invariants and then the model, at `now`.
 pub async fn check(backend: &dyn Backend, model: &Model, now: Millis) -> Result<(), String> {
@@ -1898,6 +2088,10 @@ pub async fn check(backend: &dyn Backend, model: &Model, now: Millis) -> Result<
         .chain([HoldId::from_u128(NEVER_MINTED)])
     {
         let found = backend.hold(id).await.chained()?;
+        if let Some(hold) = &found {
+            let held = model.holds.get(&id).map(|hold| hold.lines.as_slice());
+            check_lines(&format!("hold {id}"), &hold.lines, held, model)?;
+        }
         let expected = model.hold_view(id, now);
         if found != expected {
             return Err(format!(
@@ -1960,6 +2154,13 @@ pub async fn check(backend: &dyn Backend, model: &Model, now: Millis) -> Result<
         .chain([TicketId::from_u128(NEVER_MINTED)])
     {
         let found = backend.booking(id).await.chained()?;
+        if let Some(booking) = &found {
+            let sold = model
+                .bookings
+                .get(&id)
+                .map(|booking| booking.lines.as_slice());
+            check_lines(&format!("booking {id}"), &booking.lines, sold, model)?;
+        }
         let expected = model.booking_view(id);
         if found != expected {
             return Err(format!(
@@ -2193,6 +2394,13 @@ pub enum Step {
     },
     /// The backend is closed and opened again.
     Reopen,
+    /// A card (the first or the second) takes another priority and every
+    /// price `bump` higher; sales already made keep their lines.
+    Reprice {
+        second: bool,
+        priority: i32,
+        bump: u64,
+    },
 }
 
 fn phone() -> impl Strategy<Value = Phone> {
@@ -2290,6 +2498,8 @@ pub fn step() -> impl Strategy<Value = Step> {
         3 => (any::<Index>(), prop::bool::weighted(0.7), any::<bool>())
             .prop_map(|(pick, hold, early)| Step::AdvanceTo { pick, hold, early }),
         1 => Just(Step::Reopen),
+        2 => (any::<bool>(), -1i32..=2, 0u64..=997)
+            .prop_map(|(second, priority, bump)| Step::Reprice { second, priority, bump }),
     ]
 }
 
@@ -2382,15 +2592,77 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
         .await
         .chained()?
         .items;
-    let [admission] = types.as_slice() else {
+    if types.len() != 1 {
         return Err(format!("a new database has one ticket type, not {types:?}"));
-    };
+    }
+    let mut rates = BTreeMap::new();
+    let mut made = Vec::new();
+    for (name, tax_rate, channels) in [
+        ("Saver", 700, [Channel::Kiosk].into_iter().collect()),
+        ("Full", 1900, Channels::ALL),
+    ] {
+        let new = NewTicketType {
+            name: name.into(),
+            tax_rate,
+            channels,
+            proof: None,
+        };
+        let ticket_type = backend
+            .create_ticket_type(new.clone(), None)
+            .await
+            .and_then(Written::fresh)
+            .chained()?;
+        if ticket_type.tax_rate != tax_rate || ticket_type.channels != channels {
+            return Err(format!(
+                "asked for {new:?}, the backend made {ticket_type:?}"
+            ));
+        }
+        rates.insert(ticket_type.id, tax_rate);
+        made.push(ticket_type.id);
+    }
+    let (kiosk, full) = (made[0], made[1]);
+    let mut cards = Vec::new();
+    for (name, priority, base) in [("house", 1, 1_000), ("matinee", 0, 750)] {
+        let amounts = BTreeMap::from([
+            ((kiosk, false), base - 101),
+            ((kiosk, true), base + 349),
+            ((full, false), base + 250),
+            ((full, true), base + 999),
+        ]);
+        let mut card = ModelCard {
+            id: PriceCardId::from_u128(NEVER_MINTED),
+            priority,
+            amounts,
+        };
+        let new = NewPriceCard {
+            name: name.into(),
+            priority,
+            default: false,
+            rules: CardRules::default(),
+            prices: card.prices(),
+        };
+        let made = backend
+            .create_price_card(new.clone(), None)
+            .await
+            .and_then(Written::fresh)
+            .chained()?;
+        if made.prices != new.prices || made.priority != priority || made.default {
+            return Err(format!("asked for {new:?}, the backend made {made:?}"));
+        }
+        card.id = made.id;
+        cards.push(card);
+    }
     Ok(Model::new(
         rules,
         &screens[0],
         &screens[1],
         &film,
-        admission.id,
+        ModelPrices {
+            kiosk,
+            full,
+            rates,
+            cards,
+        },
     ))
 }
 
@@ -2445,6 +2717,13 @@ pub fn run_on(backend: &mut dyn CinemaBackend, steps: &[Step]) -> Result<(), Str
                 backend.close();
                 live = Some(backend.open(rules, clock.clone()).map_err(context)?);
             }
+            Step::Reprice {
+                second,
+                priority,
+                bump,
+            } => runtime
+                .block_on(model.reprice(open, usize::from(*second), *priority, *bump))
+                .map_err(context)?,
         }
         if number + 1 == opening.len() {
             let rooms: Vec<Room> = model.shows.values().map(|show| show.room).collect();
