@@ -46,10 +46,11 @@ V1_REFUSALS = {
         "too-many-screens",
     },
     410: {"expired", "hold-expired"},
-    422: {"invalid"},
+    # A ticket type id of the right shape that names no ticket type.
+    422: {"invalid", "unknown-ticket-type"},
     # The limits on one anonymous client: its share of a show, its live
     # holds, its cooldown, its stored Idempotency-Key answers.
-    429: {"too-many-holds", "too-many-keys"},
+    429: {"too-many-holds", "too-many-keys", "too-many-attempts"},
 }
 
 # /api's 429: the client keeps as many Idempotency-Key answers as it may.
@@ -57,6 +58,10 @@ API_TOO_MANY_KEYS = re.compile(
     r"Too many Idempotency-Key answers are kept for this client\. Nothing was changed; "
     r"retry in [0-9]+ s\."
 )
+
+# /api's 409: a show its price cards do not price (the generated data may
+# delete or narrow the cards and ticket types).
+API_NOT_PRICED = re.compile(r"This show cannot be sold now: .+\.")
 
 # The refusals behind a 400 `bad-request` that no schema can state: a cursor
 # of the right shape whose signature is not the service's for that list.
@@ -81,6 +86,11 @@ V1_INVALID_DETAILS = [
         r"A row has at most [0-9]+ seats \(max_row_seats\)\.",
         r"A seat map has at most [0-9]+ seats \(max_screen_seats\)\.",
         r"Every seat on the map is blocked\.",
+        r"No such ticket type: .+\.",
+        r"tickets must be all by seat or all by count\.",
+        r"rules\.dates\.(from|to) must be a date YYYY-MM-DD\.",
+        r"rules\.times\.(from|to) must be a time HH:MM\.",
+        r"tickets\[[0-9]+\]\.seat must be a seat name, or give a count instead\.",
     )
 ]
 
@@ -96,6 +106,8 @@ def _json(response):
 def _api_refusal(status, body):
     message = body.get("message")
     if status == 429 and API_TOO_MANY_KEYS.fullmatch(message or ""):
+        return
+    if status == 409 and API_NOT_PRICED.fullmatch(message or ""):
         return
     allowed = API_REFUSALS.get(status, set())
     if message not in allowed:

@@ -250,6 +250,7 @@ pub const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (401, "`api_token` or `admin_token` is set and `X-Auth-Token` is missing or wrong."),
     (404, "The ticket or show does not exist (or was purged)."),
     (406, "A field is missing, mistyped or out of range, an id is malformed, or the show would exceed capacity."),
+    (409, "The show cannot be sold now: no price card prices it (none applies and there is no default card, or its card does not price this seat kind on the `api` channel); nothing was changed."),
     (410, "The ticket has expired and cannot be changed."),
     (413, "The body is larger than the configured JSON limit."),
     (415, "The body is not sent as JSON: `Content-Type` must be `application/json` (or `application/*+json`)."),

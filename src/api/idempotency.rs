@@ -184,17 +184,26 @@ impl OpenApiFromRequest<'_> for IdempotencyKey {
 /// Where a 201 on `path` (`/v1/screens`) put what it created: the
 /// answer's `id` under that path.
 pub fn location(path: &str, status: u16, body: &[u8]) -> Option<String> {
-    /// The one field wanted; the rest of the answer is skipped unread.
+    /// The fields wanted; the rest of the answer is skipped unread. A
+    /// record is named by its `id`; a staff account by its `login`.
     #[derive(serde::Deserialize)]
     struct Created<'a> {
-        #[serde(borrow)]
-        id: std::borrow::Cow<'a, str>,
+        #[serde(borrow, default)]
+        id: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        login: Option<std::borrow::Cow<'a, str>>,
     }
     if status != 201 {
         return None;
     }
     let created: Created<'_> = serde_json::from_slice(body).ok()?;
-    Some(format!("{}/{}", path.trim_end_matches('/'), created.id))
+    let path = path.trim_end_matches('/');
+    let name = match (created.id, created.login) {
+        (Some(id), _) => id,
+        (None, Some(login)) if path.ends_with("/staff") => login,
+        _ => return None,
+    };
+    Some(format!("{path}/{name}"))
 }
 
 /// A write's answer: fresh, or a key's stored one sent again.

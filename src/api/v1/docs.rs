@@ -161,9 +161,13 @@ const OPERATIONS: &[Op] = &[
     op("showPrices", Kiosk, &[NotFound]),
     Op {
         role: None,
-        ..op("signIn", Kiosk, &[Kind::TooManyAttempts])
-            .with_body()
-            .writes()
+        ..op(
+            "signIn",
+            Kiosk,
+            &[Kind::Unauthorized, Kind::TooManyAttempts],
+        )
+        .with_body()
+        .writes()
     },
     op("currentSession", Kiosk, &[]),
     op("signOut", Kiosk, &[NotFound]).writes(),
@@ -412,6 +416,20 @@ fn describe_parameter(parameter: &mut Parameter, path: &str) {
                 "6 characters of 0-9 and A-Z without 0 1 I L O U.",
             ),
             json!("7KQ4MZ"),
+        ),
+        "actor" | "action" => (
+            if parameter.name == "actor" {
+                "Entries by this actor: a login, a key's name, a token's name or `anonymous`."
+            } else {
+                "Entries of this action, as the entries name it."
+            },
+            {
+                let mut text = schema::text(100, "1 to 100 characters.").into_object();
+                text.string().pattern = None;
+                text.string().max_length = Some(100);
+                text.into()
+            },
+            Value::Null,
         ),
         "id" if path.starts_with("/screens/") => (
             "The screen: `default` or the id POST /v1/screens gave.",

@@ -71,6 +71,15 @@ fn read_role(body: &Object<'_>, field: &str) -> Result<Option<Role>, Problem> {
     }
 }
 
+/// A login's schema: the pattern the service holds logins to.
+fn login_schema(description: &str) -> Schema {
+    let mut login = schema::text(MAX_LOGIN_LEN, description);
+    if let Schema::Object(object) = &mut login {
+        object.string().pattern = Some(LOGIN_PATTERN.into());
+    }
+    login
+}
+
 fn read_login(body: &Object<'_>) -> Result<Login, Problem> {
     match body.get("login") {
         Some(Value::String(text)) => Login::parse(text)
@@ -124,7 +133,7 @@ impl JsonSchema for SignInRequest {
     fn json_schema(_gen: &mut SchemaGenerator) -> Schema {
         schema::object(
             vec![
-                ("login", schema::text(MAX_LOGIN_LEN, "The account's login.")),
+                ("login", login_schema("The account's login.")),
                 (
                     "password",
                     schema::text(MAX_PASSWORD_BYTES, "Its password."),
@@ -341,13 +350,12 @@ impl JsonSchema for NewStaffRequest {
     }
 
     fn json_schema(_gen: &mut SchemaGenerator) -> Schema {
-        let mut login = schema::text(MAX_LOGIN_LEN, "1 to 64 of a-z, 0-9, '.', '_' and '-'.");
-        if let Schema::Object(object) = &mut login {
-            object.string().pattern = Some(LOGIN_PATTERN.into());
-        }
         schema::object(
             vec![
-                ("login", login),
+                (
+                    "login",
+                    login_schema("1 to 64 of a-z, 0-9, '.', '_' and '-'."),
+                ),
                 (
                     "displayName",
                     schema::text(MAX_NAME_CHARS, "The name the pages show."),
@@ -736,7 +744,9 @@ fn audit_answer(entry: &AuditEntry, zone: chrono_tz::Tz) -> AuditAnswer {
 fn text_in_query(name: &str, values: &[&str]) -> Result<Option<String>, Problem> {
     match values {
         [] => Ok(None),
-        [value] if !value.is_empty() && value.len() <= 100 => Ok(Some((*value).to_owned())),
+        [value] if !value.is_empty() && value.chars().count() <= 100 => {
+            Ok(Some((*value).to_owned()))
+        }
         [_] => Err(Problem::bad_request(format!(
             "{name} must be 1 to 100 characters."
         ))),
