@@ -36,7 +36,7 @@ pub struct Cinema {
     counted: AtomicU64,
 }
 
-fn row_label(row: usize) -> String {
+pub fn row_label(row: usize) -> String {
     char::from(b'A' + u8::try_from(row).unwrap_or(0)).to_string()
 }
 
@@ -61,7 +61,8 @@ fn seat_map() -> Value {
     json!({"name": "Bench screen", "rows": rows})
 }
 
-fn created_id(status: u16, body: &str, what: &str) -> Result<String, String> {
+/// The `id` of what a POST created, or why there is none.
+pub fn created_id(status: u16, body: &str, what: &str) -> Result<String, String> {
     if status != 201 {
         return Err(format!("creating the {what}: {status} {body}"));
     }

@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use crate::cinema::{created_id, row_label};
 use crate::load::{percentile_ms, read_answer};
 use crate::server;
 
@@ -51,10 +52,6 @@ const EXPIRY_MARGIN: Duration = Duration::from_millis(1_500);
 /// Holds a customer asks for before giving up.
 const ATTEMPTS: u32 = 8;
 
-fn row_label(row: usize) -> String {
-    char::from(b'A' + u8::try_from(row).unwrap_or(0)).to_string()
-}
-
 fn seat_map() -> Value {
     let rows: Vec<Value> = (0..ROWS)
         .map(|row| {
@@ -71,17 +68,6 @@ fn seat_map() -> Value {
         })
         .collect();
     json!({"name": "Premiere", "rows": rows})
-}
-
-fn created_id(status: u16, body: &str, what: &str) -> Result<String, String> {
-    if status != 201 {
-        return Err(format!("creating the {what}: {status} {body}"));
-    }
-    let value: Value = serde_json::from_str(body).map_err(|error| error.to_string())?;
-    value["id"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("no id in the {what}: {body}"))
 }
 
 /// Makes the premiere's screen, film and show; the show's id.

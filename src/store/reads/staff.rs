@@ -1,11 +1,11 @@
 //! Reads of staff accounts, keys, sessions and the audit trail.
 
-use redb::ReadableTableMetadata;
+use redb::{ReadableTableMetadata, TableDefinition};
 
 use super::cinema::page;
 use crate::domain::staff::{Account, ApiKey, AuditEntry, Login, Session, Throttle};
 use crate::domain::Millis;
-use crate::store::codec::{decode_account, decode_audit, decode_key, decode_session};
+use crate::store::codec::{decode_account, decode_audit, decode_key, decode_session, DecodeError};
 use crate::store::error::StoreError;
 use crate::store::tables::{
     AUDIT_ID_TO_ENTRY, KEY_DIGEST_TO_KEY_ID, KEY_ID_TO_KEY, LOGIN_TO_STAFF_ID, LOGIN_TO_THROTTLE,
@@ -45,25 +45,26 @@ impl Store {
     }
 
     pub fn accounts(&self, request: PageRequest) -> Result<Page<Account>, StoreError> {
-        let txn = self.begin_read()?;
-        let table = txn.open_table(STAFF_ID_TO_ACCOUNT)?;
-        let from = request
-            .after
-            .map_or(0, |cursor| cursor.id.saturating_add(1));
-        let mut items = Vec::new();
-        for entry in table.range(from..)? {
-            if items.len() > request.limit {
-                break;
-            }
-            let (id, bytes) = entry?;
-            items.push(decode_account(id.value(), bytes.value())?);
-        }
-        Ok(page(items, request.limit, |account| by_id(account.id)))
+        self.page_by_id(STAFF_ID_TO_ACCOUNT, request, decode_account, |account| {
+            account.id
+        })
     }
 
     pub fn keys(&self, request: PageRequest) -> Result<Page<ApiKey>, StoreError> {
+        self.page_by_id(KEY_ID_TO_KEY, request, decode_key, |key| key.id)
+    }
+
+    /// A page of the records of a table keyed by id, after the request's
+    /// cursor, in id order.
+    fn page_by_id<T>(
+        &self,
+        table: TableDefinition<u128, &[u8]>,
+        request: PageRequest,
+        decode: fn(u128, &[u8]) -> Result<T, DecodeError>,
+        id_of: fn(&T) -> u128,
+    ) -> Result<Page<T>, StoreError> {
         let txn = self.begin_read()?;
-        let table = txn.open_table(KEY_ID_TO_KEY)?;
+        let table = txn.open_table(table)?;
         let from = request
             .after
             .map_or(0, |cursor| cursor.id.saturating_add(1));
@@ -73,9 +74,9 @@ impl Store {
                 break;
             }
             let (id, bytes) = entry?;
-            items.push(decode_key(id.value(), bytes.value())?);
+            items.push(decode(id.value(), bytes.value())?);
         }
-        Ok(page(items, request.limit, |key| by_id(key.id)))
+        Ok(page(items, request.limit, |item| by_id(id_of(item))))
     }
 
     pub fn key_by_digest(&self, digest: &[u8; 32]) -> Result<Option<ApiKey>, StoreError> {
