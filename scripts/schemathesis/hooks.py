@@ -44,6 +44,7 @@ V1_REFUSALS = {
         "screen-busy",
         "in-use",
         "too-many-screens",
+        "too-many-price-records",
     },
     410: {"expired", "hold-expired"},
     # A ticket type id of the right shape that names no ticket type.
@@ -91,6 +92,9 @@ V1_INVALID_DETAILS = [
         r"rules\.dates\.(from|to) must be a date YYYY-MM-DD\.",
         r"rules\.times\.(from|to) must be a time HH:MM\.",
         r"tickets\[[0-9]+\]\.seat must be a seat name, or give a count instead\.",
+        # Pairs of a type and a seat kind are unique: entries that differ
+        # only in unknown members still repeat one.
+        r"prices must price each type on each seat kind once\.",
     )
 ]
 

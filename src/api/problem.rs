@@ -46,6 +46,8 @@ pub enum Kind {
     TooManyKeys,
     /// The venue has as many screens as it may (409).
     TooManyScreens,
+    /// The venue has as many ticket types, or price cards, as it may (409).
+    TooManyPriceRecords,
     /// No price card takes the show, and there is no default card (409).
     NoPriceCard,
     /// A ticket type id that names no ticket type (422).
@@ -76,6 +78,7 @@ impl Kind {
             | Self::ScreenBusy
             | Self::InUse
             | Self::TooManyScreens
+            | Self::TooManyPriceRecords
             | Self::NoPriceCard
             | Self::NotOnChannel
             | Self::NotPriced => 409,
@@ -113,6 +116,7 @@ impl Kind {
             Self::TooManyHolds => "too-many-holds",
             Self::TooManyKeys => "too-many-keys",
             Self::TooManyScreens => "too-many-screens",
+            Self::TooManyPriceRecords => "too-many-price-records",
             Self::NoPriceCard => "no-price-card",
             Self::UnknownTicketType => "unknown-ticket-type",
             Self::NotOnChannel => "not-on-channel",
@@ -154,6 +158,7 @@ impl Kind {
             Self::TooManyHolds => "Too many holds",
             Self::TooManyKeys => "Too many idempotency keys",
             Self::TooManyScreens => "Too many screens",
+            Self::TooManyPriceRecords => "Too many ticket types or price cards",
             Self::NoPriceCard => "No price card",
             Self::UnknownTicketType => "Unknown ticket type",
             Self::NotOnChannel => "Not sold on this channel",
@@ -295,8 +300,8 @@ impl From<Refusal> for Problem {
             | Refusal::NoSeatMap
             | Refusal::DefaultScreen
             | Refusal::StartInPast
-            | Refusal::ShowTimeInPast
-            | Refusal::TooManyPriceRecords { .. } => Kind::Invalid,
+            | Refusal::ShowTimeInPast => Kind::Invalid,
+            Refusal::TooManyPriceRecords { .. } => Kind::TooManyPriceRecords,
             Refusal::IdempotencyMismatch => Kind::IdempotencyMismatch,
             Refusal::TooManyScreens { .. } => Kind::TooManyScreens,
             Refusal::Pricing(pricing) => match pricing {

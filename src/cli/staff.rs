@@ -15,7 +15,7 @@ use clap::Subcommand;
 use super::{config_or_exit, EXIT_CANNOT_OPEN, EXIT_PROBLEMS};
 use crate::config::Config;
 use crate::domain::staff::{
-    digest, password_fits, Actor, Login, Role, KEY_PREFIX, MAX_PASSWORD_BYTES,
+    digest, password_fits, Actor, Login, Role, KEY_PREFIX, MAX_PASSWORD_CHARS,
 };
 use crate::pg::{PgBackend, PgSettings};
 use crate::store::{RedbBookings, Store, StoreError, WriterSettings};
@@ -214,7 +214,7 @@ fn read_password() -> Result<String, String> {
     };
     if !password_fits(&password) {
         return Err(format!(
-            "the password must have at least 8 characters (and at most {MAX_PASSWORD_BYTES} bytes)"
+            "the password must have at least 8 characters (and at most {MAX_PASSWORD_CHARS})"
         ));
     }
     Ok(password)

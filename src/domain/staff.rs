@@ -68,9 +68,9 @@ pub const MAX_LOGIN_LEN: usize = 64;
 pub const MAX_NAME_CHARS: usize = 100;
 /// The shortest password.
 pub const MIN_PASSWORD_CHARS: usize = 8;
-/// The longest password (argon2 takes any length; this bounds the work a
-/// request can ask for).
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The longest password, in characters (argon2 takes any length; this bounds
+/// the work a request can ask for). Any character may be in a password.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// A staff account's login: 1 to 64 of `[a-z0-9._-]`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -98,7 +98,7 @@ impl fmt::Display for Login {
 
 /// Whether a password is long enough and not too long to hash.
 pub fn password_fits(password: &str) -> bool {
-    password.chars().count() >= MIN_PASSWORD_CHARS && password.len() <= MAX_PASSWORD_BYTES
+    (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&password.chars().count())
 }
 
 /// A person who signs in.

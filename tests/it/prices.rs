@@ -685,3 +685,30 @@ fn every_seat_is_priced_when_held_or_booked_and_keeps_its_price() {
     assert_eq!(refused.status.code, 409, "{}", refused.text);
     assert_eq!(refused.body["success"], false);
 }
+
+/// The venue keeps 100 ticket types: the 101st is a conflict with what is
+/// stored (409), not a bad request, and changes nothing.
+#[test]
+fn the_hundred_and_first_ticket_type_is_refused_as_a_conflict() {
+    let service = local();
+    let (_, types) = service.get("/v1/ticket-types?limit=200");
+    let kept = types["items"].as_array().unwrap().len();
+    for n in kept..boxoffice::domain::price_book::MAX_TICKET_TYPES {
+        let answer = post(
+            &service,
+            "/v1/ticket-types",
+            &json!({"name": format!("Type {n}")}),
+        );
+        assert_eq!(answer.status.code, 201, "{}", answer.text);
+    }
+    let refused = post(&service, "/v1/ticket-types", &json!({"name": "One more"}));
+    assert_eq!(refused.status.code, 409, "{}", refused.text);
+    assert_eq!(refused.body["type"], "urn:boxoffice:too-many-price-records");
+    assert_eq!(
+        refused.body["detail"],
+        "The venue has 100 ticket types, as many as it may."
+    );
+    let (_, first_page) = service.get("/v1/ticket-types?limit=100");
+    assert_eq!(first_page["items"].as_array().unwrap().len(), 100);
+    assert!(first_page["nextCursor"].is_null(), "{first_page}");
+}

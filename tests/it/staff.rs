@@ -1001,3 +1001,72 @@ fn export_and_import_carry_staff_keys_and_the_audit_trail_never_a_secret_in_clea
         "sessions are not carried: everyone signs in again"
     );
 }
+
+/// A password is taken as typed: spaces, line breaks and any script at all,
+/// up to 1024 characters (not bytes); one more is refused and changes nothing.
+#[test]
+fn any_characters_make_a_password_up_to_1024_of_them() {
+    let (service, _none) = service(None, false);
+    add_staff(&service, "asha", "cashier");
+    let typed = "\n  pass\tword ÄÖ 日本語 \u{200b}*\n";
+    let changed = call(
+        &service,
+        "PATCH",
+        "/v1/staff/asha",
+        Some(&json!({"password": typed})),
+        &[BOSS],
+    );
+    assert_eq!(changed.status, Status::Ok, "{}", changed.text);
+    assert_eq!(sign_in(&service, "asha", typed).status, Status::Created);
+
+    let longest = "日".repeat(1024);
+    let changed = call(
+        &service,
+        "PATCH",
+        "/v1/staff/asha",
+        Some(&json!({"password": longest})),
+        &[BOSS],
+    );
+    assert_eq!(
+        changed.status,
+        Status::Ok,
+        "1024 characters of 3 bytes each: {}",
+        changed.text
+    );
+    let too_long = format!("{longest}x");
+    let refused = call(
+        &service,
+        "PATCH",
+        "/v1/staff/asha",
+        Some(&json!({"password": too_long})),
+        &[BOSS],
+    );
+    assert_eq!(
+        refused.status,
+        Status::UnprocessableEntity,
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1024 characters"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(sign_in(&service, "asha", &longest).status, Status::Created);
+    let changed = call(
+        &service,
+        "PATCH",
+        "/v1/staff/asha",
+        Some(&json!({"password": typed})),
+        &[BOSS],
+    );
+    assert_eq!(changed.status, Status::Ok, "{}", changed.text);
+    assert_eq!(
+        sign_in(&service, "asha", typed.trim()).status,
+        Status::Unauthorized,
+        "never trimmed"
+    );
+}

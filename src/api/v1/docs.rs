@@ -139,16 +139,22 @@ const OPERATIONS: &[Op] = &[
         .writes(),
     op("confirmHold", Kiosk, CONFIRM).with_body().writes(),
     op("listTicketTypes", Kiosk, &[]).with_query(),
-    op("createTicketType", Admin, &[]).with_body().writes(),
+    op("createTicketType", Admin, &[Kind::TooManyPriceRecords])
+        .with_body()
+        .writes(),
     op("getTicketType", Kiosk, &[NotFound]),
     op("updateTicketType", Admin, &[NotFound])
         .with_body()
         .writes(),
     op("deleteTicketType", Admin, &[NotFound, InUse]).writes(),
     op("listPriceCards", Kiosk, &[]).with_query(),
-    op("createPriceCard", Admin, &[Kind::UnknownTicketType])
-        .with_body()
-        .writes(),
+    op(
+        "createPriceCard",
+        Admin,
+        &[Kind::UnknownTicketType, Kind::TooManyPriceRecords],
+    )
+    .with_body()
+    .writes(),
     op("getPriceCard", Kiosk, &[NotFound]),
     op(
         "updatePriceCard",
@@ -254,6 +260,7 @@ fn meaning(kind: Kind) -> &'static str {
     Kind::TooManyHolds => "this client (anonymous or `kiosk`) keeps as many live holds as it may (`holds_per_client`), holds its share of the show (`hold_share`), or asked for seats it released or let expire within `hold_cooldown`; nothing was changed (`Retry-After`)",
     Kind::TooManyKeys => "this client (anonymous or `kiosk`) keeps as many `Idempotency-Key` answers as it may (`idempotency_per_client`); the request was not run and nothing was changed (`Retry-After`)",
     Kind::TooManyScreens => "the venue has as many screens as it may (`max_screens`); delete one first",
+    Kind::TooManyPriceRecords => "the venue has as many ticket types (100), or price cards (200), as it may; delete one first",
     Kind::NoPriceCard => "no price card's rules take the show and no card is marked `default`: nothing can be sold until one is",
     Kind::UnknownTicketType => "a `tickets` entry names a ticket type id that does not exist",
     Kind::NotOnChannel => "the ticket type (or, with none named, every type of the show's card) is not sold on the caller's channel (`counter`, `kiosk` or `api`)",

@@ -35,6 +35,14 @@ pub fn text(max_chars: usize, description: &str) -> Schema {
     schema.into()
 }
 
+/// Any string of `min_chars` to `max_chars` characters, with no pattern.
+pub fn string(min_chars: usize, max_chars: usize, description: &str) -> Schema {
+    let mut schema = typed(InstanceType::String, description);
+    schema.string().min_length = u32::try_from(min_chars).ok();
+    schema.string().max_length = u32::try_from(max_chars).ok();
+    schema.into()
+}
+
 pub fn one_of_strings(values: &[&str], description: &str) -> Schema {
     let mut schema = typed(InstanceType::String, description);
     schema.enum_values = Some(values.iter().map(|value| Value::from(*value)).collect());

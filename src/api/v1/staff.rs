@@ -27,7 +27,7 @@ use crate::api::state::App;
 use crate::domain::ids::spell;
 use crate::domain::staff::{
     digest, password_fits, Account, ActorKind, ApiKey, AuditEntry, Login, Role, Throttle,
-    KEY_PREFIX, MAX_LOGIN_LEN, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
+    KEY_PREFIX, MAX_LOGIN_LEN, MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
     SESSION_PREFIX,
 };
 use crate::domain::Refusal;
@@ -93,8 +93,10 @@ fn read_login(body: &Object<'_>) -> Result<Login, Problem> {
 fn read_password(body: &Object<'_>, field: &str) -> Result<Option<String>, Problem> {
     match body.get(field) {
         None => Ok(None),
-        Some(Value::String(text)) if text.len() <= MAX_PASSWORD_BYTES => Ok(Some(text.clone())),
-        Some(Value::String(_)) => Err(body.invalid(field, "must be at most 1024 bytes")),
+        Some(Value::String(text)) if text.chars().count() <= MAX_PASSWORD_CHARS => {
+            Ok(Some(text.clone()))
+        }
+        Some(Value::String(_)) => Err(body.invalid(field, "must have at most 1024 characters")),
         Some(_) => Err(body.invalid(field, "must be a string")),
     }
 }
@@ -107,12 +109,9 @@ fn new_password(body: &Object<'_>, field: &str) -> Result<Option<String>, Proble
     Ok(password)
 }
 
-fn password_schema(description: &str) -> Schema {
-    let mut text = schema::text(MAX_PASSWORD_BYTES, description);
-    if let Schema::Object(object) = &mut text {
-        object.string().min_length = Some(u32::try_from(MIN_PASSWORD_CHARS).unwrap_or(8));
-    }
-    text
+/// A password's schema: any characters at all, as typed.
+fn password_schema(min_chars: usize, description: &str) -> Schema {
+    schema::string(min_chars, MAX_PASSWORD_CHARS, description)
 }
 
 // ---- sessions ------------------------------------------------------------------------
@@ -134,10 +133,7 @@ impl JsonSchema for SignInRequest {
         schema::object(
             vec![
                 ("login", login_schema("The account's login.")),
-                (
-                    "password",
-                    schema::text(MAX_PASSWORD_BYTES, "Its password."),
-                ),
+                ("password", password_schema(1, "Its password.")),
             ],
             &["login", "password"],
         )
@@ -361,7 +357,10 @@ impl JsonSchema for NewStaffRequest {
                     schema::text(MAX_NAME_CHARS, "The name the pages show."),
                 ),
                 ("role", role_schema()),
-                ("password", password_schema("At least 8 characters.")),
+                (
+                    "password",
+                    password_schema(MIN_PASSWORD_CHARS, "At least 8 characters."),
+                ),
             ],
             &["login", "displayName", "role", "password"],
         )
@@ -416,7 +415,7 @@ impl JsonSchema for StaffPatchRequest {
                 ),
                 (
                     "password",
-                    password_schema("A new password, at least 8 characters."),
+                    password_schema(MIN_PASSWORD_CHARS, "A new password, at least 8 characters."),
                 ),
             ],
             &[],
