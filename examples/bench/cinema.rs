@@ -127,7 +127,12 @@ impl Cinema {
             Pricing::AtZero => ("Bench screen at 0", PREMIUM_ROWS),
             Pricing::Priced => ("Bench screen priced", PREMIUM_ROWS),
         };
-        let screen = create(address, "/v1/screens", &seat_map(name, premium_rows), "screen")?;
+        let screen = create(
+            address,
+            "/v1/screens",
+            &seat_map(name, premium_rows),
+            "screen",
+        )?;
         let film = json!({"title": name, "runtimeMinutes": 100, "rating": "PG"});
         let film = create(address, "/v1/films", &film, "film")?;
         let mut types = Vec::new();

@@ -21,28 +21,9 @@ const BOOKING_CONNECTIONS: usize = 16;
 const STALL_TARGET: f64 = 2.0;
 const TOKEN: &str = "bench-admin-token-7f3c";
 
-pub fn rows(
-    binaries: &Binaries,
-    folder: &dyn Fn(&str) -> Result<PathBuf, String>,
-    options: &Options,
-    output: &mut Output,
-) -> Result<(), String> {
-    let dir = folder("staff")?;
-    let env = [
-        (
-            "ROCKET_DB_PATH",
-            dir.join("boxoffice.redb").display().to_string(),
-        ),
-        ("ROCKET_ADMIN_TOKEN", TOKEN.to_owned()),
-    ];
-    let server = Server::start(
-        &binaries.boxoffice,
-        &dir,
-        &env,
-        "/api/user-details?ticketId=x",
-    )?;
-    let (at, cpu) = (server.address, server.cpu_meter());
-    eprintln!("staff sign-ins: {SIGN_INS} accounts ...");
+/// Makes the accounts with `admin_token`, signs one in to see that it
+/// works, and answers a sign-in request of each.
+fn accounts(at: std::net::SocketAddr) -> Result<Vec<Vec<u8>>, String> {
     let mut sign_ins = Vec::with_capacity(SIGN_INS);
     for n in 0..SIGN_INS {
         let login = format!("bench.{n:02}");
@@ -66,12 +47,37 @@ pub fn rows(
         let sign_in = json!({"login": login, "password": password}).to_string();
         sign_ins.push(request("POST", "/v1/sessions", Some(&sign_in)));
     }
-    let (status, body) = server::call(at, "POST", "/v1/sessions", Some(&{
-        json!({"login": "bench.00", "password": "bench password 00"}).to_string()
-    }))?;
+    let first = json!({"login": "bench.00", "password": "bench password 00"}).to_string();
+    let (status, body) = server::call(at, "POST", "/v1/sessions", Some(&first))?;
     if status != 201 {
         return Err(format!("a sign-in: {status} {body}"));
     }
+    Ok(sign_ins)
+}
+
+pub fn rows(
+    binaries: &Binaries,
+    folder: &dyn Fn(&str) -> Result<PathBuf, String>,
+    options: &Options,
+    output: &mut Output,
+) -> Result<(), String> {
+    let dir = folder("staff")?;
+    let env = [
+        (
+            "ROCKET_DB_PATH",
+            dir.join("boxoffice.redb").display().to_string(),
+        ),
+        ("ROCKET_ADMIN_TOKEN", TOKEN.to_owned()),
+    ];
+    let server = Server::start(
+        &binaries.boxoffice,
+        &dir,
+        &env,
+        "/api/user-details?ticketId=x",
+    )?;
+    let (at, cpu) = (server.address, server.cpu_meter());
+    eprintln!("staff sign-ins: {SIGN_INS} accounts ...");
+    let sign_ins = accounts(at)?;
 
     let bookings = Bookings::new();
     let auth = format!("X-Auth-Token: {TOKEN}");
@@ -125,6 +131,12 @@ pub fn rows(
     run_rounds(&mut rows)?;
     server.stop()?;
 
+    write(&rows, output);
+    Ok(())
+}
+
+/// The rows' table and figures.
+fn write(rows: &[Row], output: &mut Output) {
     output.line(format!(
         "Staff sign-ins (argon2id, at most {} password checks at once, one a core), on a server \
          with `admin_token` set: {SIGN_INS} accounts made with it by `POST /v1/staff`, each \
@@ -134,7 +146,7 @@ pub fn rows(
         std::thread::available_parallelism().map_or(0, usize::from)
     ));
     output.line("");
-    output.table(&rows);
+    output.table(rows);
     output.line("");
     let (alone, busy) = (&rows[0].report, &rows[1].report);
     let (at_once, lone) = (&rows[2].report, &rows[3].report);
@@ -180,5 +192,4 @@ pub fn rows(
         None,
     );
     output.line("");
-    Ok(())
 }
