@@ -715,7 +715,7 @@ impl Model {
             ..TicketTypePatch::default()
         };
         let made = backend
-            .update_ticket_type(id, patch, None)
+            .update_ticket_type(id, patch, &Actor::open(), None)
             .await
             .and_then(Written::fresh)
             .chained()?;
