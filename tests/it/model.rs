@@ -921,3 +921,366 @@ fn the_last_seats_in_one_commit_go_to_the_commands_that_fit() {
     assert_eq!(names, ["a", "c", "e"], "refused commands left no trace");
     assert_eq!(store.ticket_total().unwrap(), 3);
 }
+
+// ---- actors and roles, through HTTP -----------------------------------------
+
+/// Random writes through HTTP by actors of every role (keys of each role, a
+/// signed-in cashier, `admin_token`), on redb and on PostgreSQL. The model
+/// is the roles table of the contract: a write by a role that may not make
+/// it answers 403 and changes nothing anyone can read; every write that was
+/// made appends exactly one audit entry naming its actor, in order, and a
+/// refusal none.
+mod roles {
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+    use proptest::test_runner::TestCaseError;
+    use rocket::http::Status;
+    use serde_json::{json, Value};
+
+    use crate::support::{booking, local_with, Local, Received, SHOW};
+
+    const PASSWORD: &str = "correct horse battery";
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    enum Role {
+        Kiosk,
+        Door,
+        Cashier,
+        Manager,
+        Admin,
+    }
+
+    /// Who writes: a name as the audit trail says it, a header, a role.
+    #[derive(Clone, Debug)]
+    struct Who {
+        name: &'static str,
+        header: (&'static str, String),
+        role: Role,
+    }
+
+    #[derive(Clone, Debug)]
+    pub enum Write {
+        Film,
+        Screen,
+        Show(Index, Index, u8),
+        TicketType,
+        DeleteFilm(Index),
+        Book(Index),
+        Move(Index, Index),
+        Cancel(Index),
+        ApiBook(u8),
+    }
+
+    impl Write {
+        /// The least role the contract lets make it, and its audit action.
+        fn rule(&self) -> (Role, &'static str) {
+            match self {
+                Self::Film => (Role::Admin, "film.create"),
+                Self::Screen => (Role::Admin, "screen.create"),
+                Self::Show(..) => (Role::Admin, "show.create"),
+                Self::TicketType => (Role::Admin, "ticket-type.create"),
+                Self::DeleteFilm(_) => (Role::Admin, "film.delete"),
+                Self::Book(_) | Self::ApiBook(_) => (Role::Kiosk, "booking.create"),
+                Self::Move(..) => (Role::Cashier, "booking.move"),
+                Self::Cancel(_) => (Role::Cashier, "booking.cancel"),
+            }
+        }
+    }
+
+    fn write() -> impl Strategy<Value = Write> {
+        prop_oneof![
+            2 => Just(Write::Film),
+            2 => Just(Write::Screen),
+            3 => (any::<Index>(), any::<Index>(), 0u8..6).prop_map(|(f, s, t)| Write::Show(f, s, t)),
+            1 => Just(Write::TicketType),
+            1 => any::<Index>().prop_map(Write::DeleteFilm),
+            4 => any::<Index>().prop_map(Write::Book),
+            2 => (any::<Index>(), any::<Index>()).prop_map(|(b, s)| Write::Move(b, s)),
+            2 => any::<Index>().prop_map(Write::Cancel),
+            2 => (0u8..3).prop_map(Write::ApiBook),
+        ]
+    }
+
+    /// What the run knows it made, to aim later writes at.
+    #[derive(Default)]
+    struct Made {
+        films: Vec<String>,
+        screens: Vec<String>,
+        shows: Vec<String>,
+        bookings: Vec<String>,
+    }
+
+    fn pick(items: &[String], index: Index) -> Option<String> {
+        (!items.is_empty()).then(|| items[index.index(items.len())].clone())
+    }
+
+    fn call(service: &Local, method: &str, uri: &str, body: Option<Value>, who: &Who) -> Received {
+        let body = body.map(|body| body.to_string());
+        service.request(
+            method,
+            uri,
+            body.as_deref(),
+            &[(who.header.0, who.header.1.as_str())],
+        )
+    }
+
+    fn service(postgres: Option<&str>) -> (Local, Option<crate::pg::TestDatabase>) {
+        let database = postgres.map(crate::pg::database);
+        let url = database.as_ref().map(|database| database.url.clone());
+        let local = local_with(|figment| {
+            let figment = figment.merge(("admin_token", "boss"));
+            match url {
+                Some(url) => figment.merge(("database_url", url)),
+                None => figment,
+            }
+        });
+        (local, database)
+    }
+
+    /// Every actor of the run, made by `admin_token`.
+    fn actors(service: &Local) -> Vec<Who> {
+        let boss = Who {
+            name: "admin_token",
+            header: ("X-Auth-Token", "boss".into()),
+            role: Role::Admin,
+        };
+        let mut actors = vec![boss.clone()];
+        for (name, role, spelled) in [
+            ("k-kiosk", Role::Kiosk, "kiosk"),
+            ("k-door", Role::Door, "door"),
+            ("k-cashier", Role::Cashier, "cashier"),
+            ("k-manager", Role::Manager, "manager"),
+            ("k-admin", Role::Admin, "admin"),
+        ] {
+            let made = call(
+                service,
+                "POST",
+                "/v1/keys",
+                Some(json!({"name": name, "role": spelled})),
+                &boss,
+            );
+            assert_eq!(made.status, Status::Created, "{}", made.text);
+            let key = made.body["key"].as_str().expect("a key").to_owned();
+            actors.push(Who {
+                name,
+                header: ("X-Auth-Token", key),
+                role,
+            });
+        }
+        let staff = json!({"login": "asha", "displayName": "Asha", "role": "cashier",
+                           "password": PASSWORD});
+        let made = call(service, "POST", "/v1/staff", Some(staff), &boss);
+        assert_eq!(made.status, Status::Created, "{}", made.text);
+        let signed = call(
+            service,
+            "POST",
+            "/v1/sessions",
+            Some(json!({"login": "asha", "password": PASSWORD})),
+            &boss,
+        );
+        assert_eq!(signed.status, Status::Created, "{}", signed.text);
+        let token = signed.body["token"].as_str().expect("a token");
+        actors.push(Who {
+            name: "asha",
+            header: ("Authorization", format!("Bearer {token}")),
+            role: Role::Cashier,
+        });
+        actors
+    }
+
+    /// All anyone can read of what the writes change.
+    fn snapshot(service: &Local, boss: &Who) -> Vec<Value> {
+        let mut seen = Vec::new();
+        for uri in [
+            "/v1/films?limit=500",
+            "/v1/screens?limit=500",
+            "/v1/shows?limit=500",
+            "/v1/ticket-types?limit=500",
+        ] {
+            seen.push(call(service, "GET", uri, None, boss).body);
+        }
+        let shows = seen[2]["items"].as_array().cloned().unwrap_or_default();
+        for show in shows {
+            let uri = format!(
+                "/v1/shows/{}/bookings?limit=500",
+                show["id"].as_str().unwrap_or_default()
+            );
+            seen.push(call(service, "GET", &uri, None, boss).body);
+        }
+        let api = format!(
+            "/api/view-all-tickets?showTime={}",
+            SHOW.replace(' ', "%20")
+        );
+        seen.push(call(service, "GET", &api, None, boss).body);
+        seen
+    }
+
+    /// The trail of sales and the catalogue: (actor, action), oldest first.
+    fn trail(service: &Local, boss: &Who) -> Vec<(String, String)> {
+        let mut entries = Vec::new();
+        let mut uri = "/v1/audit?limit=100".to_owned();
+        loop {
+            let page = call(service, "GET", &uri, None, boss);
+            assert_eq!(page.status, Status::Ok, "{}", page.text);
+            for entry in page.body["items"].as_array().cloned().unwrap_or_default() {
+                let action = entry["action"].as_str().unwrap_or_default().to_owned();
+                if ["staff.", "key.", "session."]
+                    .iter()
+                    .any(|staff| action.starts_with(staff))
+                {
+                    continue;
+                }
+                entries.push((
+                    entry["actor"].as_str().unwrap_or_default().to_owned(),
+                    action,
+                ));
+            }
+            match page.body["nextCursor"].as_str() {
+                Some(cursor) => uri = format!("/v1/audit?limit=100&cursor={cursor}"),
+                None => return entries,
+            }
+        }
+    }
+
+    /// The request a write makes, or `None` when it has nothing to aim at.
+    fn request(write: &Write, made: &Made, serial: usize) -> Option<(&'static str, String, Value)> {
+        Some(match write {
+            Write::Film => (
+                "POST",
+                "/v1/films".into(),
+                json!({"title": format!("Film {serial}"), "runtimeMinutes": 60}),
+            ),
+            Write::Screen => (
+                "POST",
+                "/v1/screens".into(),
+                json!({"name": format!("Screen {serial}"), "rows": [
+                    {"label": "A", "seats": [{"number": "1"}, {"number": "2"}, {"number": "3"}]}
+                ]}),
+            ),
+            Write::Show(film, screen, slot) => (
+                "POST",
+                "/v1/shows".into(),
+                json!({
+                    "filmId": pick(&made.films, *film)?,
+                    "screenId": pick(&made.screens, *screen)?,
+                    "start": format!("2030-06-0{} 1{}:00", 1 + slot / 3, 2 * (slot % 3)),
+                }),
+            ),
+            Write::TicketType => (
+                "POST",
+                "/v1/ticket-types".into(),
+                json!({"name": format!("Type {serial}"), "taxRate": 700}),
+            ),
+            Write::DeleteFilm(film) => (
+                "DELETE",
+                format!("/v1/films/{}", pick(&made.films, *film)?),
+                Value::Null,
+            ),
+            Write::Book(show) => (
+                "POST",
+                "/v1/bookings".into(),
+                json!({"showId": pick(&made.shows, *show)?, "count": 1}),
+            ),
+            Write::Move(booking, show) => (
+                "PATCH",
+                format!("/v1/bookings/{}", pick(&made.bookings, *booking)?),
+                json!({"showId": pick(&made.shows, *show)?}),
+            ),
+            Write::Cancel(booking) => (
+                "DELETE",
+                format!("/v1/bookings/{}", pick(&made.bookings, *booking)?),
+                Value::Null,
+            ),
+            Write::ApiBook(count) => (
+                "POST",
+                "/api/book-ticket".into(),
+                booking("Walk In", u64::from(*count) + 1, SHOW),
+            ),
+        })
+    }
+
+    fn remember(write: &Write, answer: &Received, uri: &str, made: &mut Made) {
+        let id = || answer.body["id"].as_str().unwrap_or_default().to_owned();
+        let last = || uri.rsplit('/').next().unwrap_or_default().to_owned();
+        match write {
+            Write::Film => made.films.push(id()),
+            Write::Screen => made.screens.push(id()),
+            Write::Show(..) => made.shows.push(id()),
+            Write::Book(_) => made.bookings.push(id()),
+            Write::DeleteFilm(_) => made.films.retain(|film| *film != last()),
+            Write::Cancel(_) => made.bookings.retain(|booking| *booking != last()),
+            Write::TicketType | Write::Move(..) | Write::ApiBook(_) => {}
+        }
+    }
+
+    fn run(service: &Local, steps: &[(Index, Write)]) -> Result<(), String> {
+        let actors = actors(service);
+        let boss = actors[0].clone();
+        let mut made = Made::default();
+        let mut expected: Vec<(String, String)> = Vec::new();
+        for (serial, (who, write)) in steps.iter().enumerate() {
+            let who = &actors[who.index(actors.len())];
+            let Some((method, uri, body)) = request(write, &made, serial) else {
+                continue;
+            };
+            let body = (!body.is_null()).then_some(body);
+            let (least, action) = write.rule();
+            let before = snapshot(service, &boss);
+            let answer = call(service, method, &uri, body, who);
+            let step = format!("step {serial}: {} {method} {uri}", who.name);
+            if who.role < least && !uri.starts_with("/api/") {
+                if answer.status != Status::Forbidden {
+                    return Err(format!(
+                        "{step}: {} not 403: {}",
+                        answer.status, answer.text
+                    ));
+                }
+                if snapshot(service, &boss) != before {
+                    return Err(format!("{step}: a 403 changed what is read"));
+                }
+            } else if answer.status == Status::Forbidden || answer.status.code >= 500 {
+                return Err(format!("{step}: {}: {}", answer.status, answer.text));
+            } else if answer.status.class().is_success() {
+                expected.push((who.name.to_owned(), action.to_owned()));
+                remember(write, &answer, &uri, &mut made);
+            } else if snapshot(service, &boss) != before {
+                return Err(format!(
+                    "{step}: a refusal changed what is read: {}",
+                    answer.text
+                ));
+            }
+        }
+        let trail = trail(service, &boss);
+        if trail != expected {
+            return Err(format!(
+                "the audit trail\n{trail:?}\nis not one entry per write made\n{expected:?}"
+            ));
+        }
+        Ok(())
+    }
+
+    fn steps() -> impl Strategy<Value = Vec<(Index, Write)>> {
+        proptest::collection::vec((any::<Index>(), write()), 1..24)
+    }
+
+    proptest! {
+        #![proptest_config(super::config(6))]
+
+        #[test]
+        fn roles_refuse_what_they_may_not_and_the_trail_names_every_write_on_redb(
+            steps in steps()
+        ) {
+            let (service, _none) = service(None);
+            run(&service, &steps).map_err(TestCaseError::fail)?;
+        }
+
+        #[test]
+        #[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
+        fn roles_refuse_what_they_may_not_and_the_trail_names_every_write_on_postgresql(
+            steps in steps()
+        ) {
+            let (service, _database) = service(Some("roles_model"));
+            run(&service, &steps).map_err(TestCaseError::fail)?;
+        }
+    }
+}
