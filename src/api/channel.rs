@@ -2,22 +2,22 @@
 //! channel is decided. A ticket type names the channels it is sold on, and
 //! a sale without ticket types takes its card's first type sold on this one.
 //!
-//! The keys and tokens configured today are all `api` clients: `api_token`
-//! and `admin_token` are tokens, and tokens sell on `api`, as does every
-//! `/api` client and a client that sends no token at all.
+//! A `kiosk` key sells on `kiosk`; a staff session or a `cashier`+ key on
+//! `counter`; every other key, the configured tokens, an open service and
+//! every `/api` client on `api`.
 
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
+use crate::api::auth::actor_of;
 use crate::domain::prices::Channel;
 
-/// The channel `request` sells on.
-pub fn channel(request: &Request<'_>) -> Channel {
-    // Every caller the service can tell apart today is an `api` client;
-    // kiosk keys and staff sessions will sell on `kiosk` and `counter`.
-    let _ = request;
-    Channel::Api
+/// The channel `request` sells on: its actor's, else `api`.
+pub async fn channel(request: &Request<'_>) -> Channel {
+    actor_of(request)
+        .await
+        .map_or(Channel::Api, |actor| actor.channel())
 }
 
 /// The request's channel, for handlers that sell.
@@ -29,7 +29,7 @@ impl<'r> FromRequest<'r> for SalesChannel {
     type Error = std::convert::Infallible;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(Self(channel(request)))
+        Outcome::Success(Self(channel(request).await))
     }
 }
 

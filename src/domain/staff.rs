@@ -6,6 +6,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use super::prices::Channel;
 use super::Millis;
 
 /// What an actor may do; each role may do all the ones before it can.
@@ -219,14 +220,6 @@ pub enum ActorKind {
     Session { digest: [u8; 32], cookie: bool },
 }
 
-/// The sales channel an actor sells on: prices and ticket types may differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SalesChannel {
-    Kiosk,
-    Counter,
-    Api,
-}
-
 impl Actor {
     pub const ANONYMOUS: &'static str = "anonymous";
 
@@ -251,12 +244,12 @@ impl Actor {
     /// A `kiosk` key sells on the kiosk; a staff session or a `cashier`+
     /// key at the counter; every other key, the tokens and an open
     /// service on the API channel.
-    pub fn channel(&self) -> SalesChannel {
+    pub fn channel(&self) -> Channel {
         match self.kind {
-            ActorKind::Session { .. } => SalesChannel::Counter,
-            ActorKind::Key(_) if self.role == Role::Kiosk => SalesChannel::Kiosk,
-            ActorKind::Key(_) if self.role >= Role::Cashier => SalesChannel::Counter,
-            ActorKind::Key(_) | ActorKind::Token | ActorKind::Open => SalesChannel::Api,
+            ActorKind::Session { .. } => Channel::Counter,
+            ActorKind::Key(_) if self.role == Role::Kiosk => Channel::Kiosk,
+            ActorKind::Key(_) if self.role >= Role::Cashier => Channel::Counter,
+            ActorKind::Key(_) | ActorKind::Token | ActorKind::Open => Channel::Api,
         }
     }
 
@@ -376,10 +369,10 @@ mod tests {
             role,
             kind: ActorKind::Key(1),
         };
-        assert_eq!(key(Role::Kiosk).channel(), SalesChannel::Kiosk);
-        assert_eq!(key(Role::Door).channel(), SalesChannel::Api);
-        assert_eq!(key(Role::Cashier).channel(), SalesChannel::Counter);
-        assert_eq!(key(Role::Admin).channel(), SalesChannel::Counter);
+        assert_eq!(key(Role::Kiosk).channel(), Channel::Kiosk);
+        assert_eq!(key(Role::Door).channel(), Channel::Api);
+        assert_eq!(key(Role::Cashier).channel(), Channel::Counter);
+        assert_eq!(key(Role::Admin).channel(), Channel::Counter);
         let session = Actor {
             name: "asha".into(),
             role: Role::Kiosk,
@@ -388,13 +381,13 @@ mod tests {
                 cookie: true,
             },
         };
-        assert_eq!(session.channel(), SalesChannel::Counter);
-        assert_eq!(Actor::open().channel(), SalesChannel::Api);
+        assert_eq!(session.channel(), Channel::Counter);
+        assert_eq!(Actor::open().channel(), Channel::Api);
         let token = Actor {
             name: "api_token".into(),
             role: Role::Admin,
             kind: ActorKind::Token,
         };
-        assert_eq!(token.channel(), SalesChannel::Api);
+        assert_eq!(token.channel(), Channel::Api);
     }
 }
