@@ -1079,7 +1079,7 @@ fn made_by_boss(service: &Local, uri: &str, body: &Value) -> String {
     made.body["id"].as_str().expect("an id").to_owned()
 }
 
-fn each_caller_sells_the_types_of_its_channel_only(service: &Local) {
+fn each_caller_is_told_its_channel_and_holds_only_its_types(service: &Local) {
     let types = call(service, "GET", "/v1/ticket-types", None, &[BOSS]);
     let admission = types.body["items"][0]["id"].as_str().unwrap().to_owned();
     let saver = made_by_boss(
@@ -1173,8 +1173,133 @@ fn each_caller_sells_the_types_of_its_channel_only(service: &Local) {
 }
 
 on_both_backends!(
-    each_caller_sells_the_types_of_its_channel_only_on_redb,
-    each_caller_sells_the_types_of_its_channel_only_on_postgresql,
+    each_caller_is_told_its_channel_and_holds_only_its_types_on_redb,
+    each_caller_is_told_its_channel_and_holds_only_its_types_on_postgresql,
     false,
-    each_caller_sells_the_types_of_its_channel_only
+    each_caller_is_told_its_channel_and_holds_only_its_types
+);
+
+/// What `body` answered, checked: the status first, then the body.
+#[track_caller]
+fn made(answer: Received, status: Status) -> Value {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    answer.body
+}
+
+/// A show of eight standard seats in one row, on a default card whose first
+/// type (900) is sold at the counter only and whose second, `Admission`
+/// (500), everywhere. Answers (show id, counter-only type, `Admission`).
+fn counter_first_show(service: &Local) -> (Value, Value, Value) {
+    let admission =
+        call(service, "GET", "/v1/ticket-types", None, &[BOSS]).body["items"][0]["id"].clone();
+    let counter = made(
+        call(
+            service,
+            "POST",
+            "/v1/ticket-types",
+            Some(&json!({"name": "Member", "channels": ["counter"]})),
+            &[BOSS],
+        ),
+        Status::Created,
+    )["id"]
+        .clone();
+    let card = call(service, "GET", "/v1/price-cards", None, &[BOSS]).body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let prices = json!({"prices": [
+        {"type": counter, "amount": 900},
+        {"type": admission, "amount": 500},
+    ]});
+    let uri = format!("/v1/price-cards/{card}");
+    made(
+        call(service, "PATCH", &uri, Some(&prices), &[BOSS]),
+        Status::Ok,
+    );
+    let seats: Vec<Value> = (1..=8).map(|n| json!({"number": n.to_string()})).collect();
+    let screen = made(
+        call(
+            service,
+            "POST",
+            "/v1/screens",
+            Some(&json!({"name": "Small", "rows": [{"label": "A", "seats": seats}]})),
+            &[BOSS],
+        ),
+        Status::Created,
+    );
+    let film = made(
+        call(
+            service,
+            "POST",
+            "/v1/films",
+            Some(&json!({"title": "Rope", "runtimeMinutes": 80})),
+            &[BOSS],
+        ),
+        Status::Created,
+    );
+    let show = json!({"screenId": screen["id"], "filmId": film["id"], "start": "2030-06-01 18:30"});
+    let show = made(
+        call(service, "POST", "/v1/shows", Some(&show), &[BOSS]),
+        Status::Created,
+    );
+    (show["id"].clone(), counter, admission)
+}
+
+fn each_actor_sells_on_its_channel(service: &Local) {
+    let (show, counter, admission) = counter_first_show(service);
+    let kiosk = add_key(service, "kiosk-lobby", "kiosk");
+    let door = add_key(service, "scanner-1", "door");
+    let webshop = add_key(service, "till-2", "cashier");
+    add_staff(service, "asha", "cashier");
+    let session = sign_in(service, "asha", PASSWORD).body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = bearer(&session);
+    let kiosk = ("X-Auth-Token", kiosk.as_str());
+    let book = |body: &Value, auth: (&str, &str)| {
+        call(service, "POST", "/v1/bookings", Some(body), &[auth])
+    };
+    let seats = || {
+        call(
+            service,
+            "GET",
+            &format!("/v1/shows/{}/seats", show.as_str().unwrap()),
+            None,
+            &[BOSS],
+        )
+        .body
+    };
+    let before = seats();
+    // A kiosk may not sell the counter's type: nothing changes.
+    let member = json!({"showId": show, "tickets": [{"type": counter, "count": 1}]});
+    let refused = book(&member, kiosk);
+    assert_eq!(refused.status, Status::Conflict, "{}", refused.text);
+    assert_eq!(refused.body["type"], "urn:boxoffice:not-on-channel");
+    let hold = call(service, "POST", "/v1/holds", Some(&member), &[kiosk]);
+    assert_eq!(hold.status, Status::Conflict, "{}", hold.text);
+    assert_eq!(seats(), before);
+    // A signed-in cashier sells it at the counter.
+    let sold = made(book(&member, (session.0, &session.1)), Status::Created);
+    assert_eq!(sold["lines"][0]["type"], counter);
+    assert_eq!(sold["lines"][0]["price"], 900);
+    // Without `tickets`, the card's first type on the caller's channel.
+    let any = json!({"showId": show, "count": 1});
+    for (auth, expected, price) in [
+        (kiosk, &admission, 500),
+        (("X-Auth-Token", door.as_str()), &admission, 500),
+        (BOSS, &admission, 500),
+        (("X-Auth-Token", webshop.as_str()), &counter, 900),
+    ] {
+        let sold = made(book(&any, auth), Status::Created);
+        assert_eq!(sold["lines"][0]["type"], *expected, "{auth:?}");
+        assert_eq!(sold["lines"][0]["price"], price, "{auth:?}");
+    }
+}
+
+on_both_backends!(
+    each_actor_sells_on_its_channel_on_redb,
+    each_actor_sells_on_its_channel_on_postgresql,
+    false,
+    each_actor_sells_on_its_channel
 );
