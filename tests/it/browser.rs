@@ -2837,7 +2837,7 @@ fn the_kiosk_offers_only_kiosk_types_and_its_total_is_the_hold_s() {
         stage.shot(&kiosk, "types").await;
         kiosk.click("#hold").await;
         kiosk.view("details").await;
-        let hold = kiosk
+        let hold_id = kiosk
             .script(
                 "return document.getElementById('details-lines').dataset.hold",
                 vec![],
@@ -2845,7 +2845,7 @@ fn the_kiosk_offers_only_kiosk_types_and_its_total_is_the_hold_s() {
             .await;
         let (_, held) = stage.api(
             "GET",
-            &format!("/v1/holds/{}", hold.as_str().expect("a hold id")),
+            &format!("/v1/holds/{}", hold_id.as_str().expect("a hold id")),
             None,
         );
         assert_eq!(held["total"], 2200, "{held}");
