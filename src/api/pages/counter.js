@@ -1569,9 +1569,9 @@
     await loadCatalogue();
     await guarded("sell-note", loadSellShows);
     await loadDay();
-    await guarded("type-status", loadPrices);
-    await guarded("preview-status", loadPreviewShows);
   }).finally(() => {
     delete document.body.dataset.loading;
+    // The prices, at the foot of the page, fill in afterwards.
+    guarded("type-status", loadPrices).then(() => guarded("preview-status", loadPreviewShows));
   });
 })();
