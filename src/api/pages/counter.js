@@ -1119,6 +1119,8 @@
       : await send("POST", "/v1/price-cards", read.body);
     editingCard = saved;
     await loadPrices();
+    // The amounts as the service keeps them: "8,5" reads "8.50".
+    drawPriceGrid(saved);
     $("card-form-title").textContent = `Change ${saved.name}`;
     say("card-status", `Saved ${saved.name}.`);
   });
