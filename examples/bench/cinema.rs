@@ -3,6 +3,11 @@
 //! that no booking row ever meets a full show. Bookings go to shows in
 //! order, each show taking a fixed number of parties of two, so every
 //! refusal the table counts would be a real failure.
+//!
+//! The price rows make two more such cinemas on a server of their own, on a
+//! map whose last rows are premium seats: one on the default card (every
+//! place `Admission` at 0), one whose card prices three taxed ticket types,
+//! premium seats apart, and whose bookings name a type for each place.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +32,28 @@ const SHOWS_PER_KIND: usize = 3_000;
 const CREATE_CONNECTIONS: usize = 16;
 const CREATE_TIMEOUT: Duration = Duration::from_mins(3);
 
+/// Premium rows at the back of the price rows' map.
+const PREMIUM_ROWS: usize = 3;
+/// The price rows' ticket types: name, tax rate (basis points), price on
+/// any seat and on a premium seat, in minor units.
+const TICKET_TYPES: [(&str, u32, u32, u32); 3] = [
+    ("Adult", 700, 1_250, 1_750),
+    ("Child", 700, 800, 1_150),
+    ("Senior", 1_900, 950, 1_390),
+];
+
+/// How a cinema's shows are priced.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Pricing {
+    /// The `/v1` rows' map, on the default card.
+    Plain,
+    /// A map with premium rows, on the default card; bookings name no type.
+    AtZero,
+    /// The same map, on a card of its own screen that prices three types
+    /// (premium seats apart); bookings name a type for each place.
+    Priced,
+}
+
 /// The screen, film and shows made for the `/v1` rows, and where each kind
 /// of booking goes next.
 pub struct Cinema {
@@ -34,13 +61,15 @@ pub struct Cinema {
     counted_shows: Vec<String>,
     named: AtomicU64,
     counted: AtomicU64,
+    /// The ticket types bookings name, when the shows are priced.
+    types: Vec<String>,
 }
 
 pub fn row_label(row: usize) -> String {
     char::from(b'A' + u8::try_from(row).unwrap_or(0)).to_string()
 }
 
-fn seat_map() -> Value {
+fn seat_map(name: &str, premium_rows: usize) -> Value {
     let rows: Vec<Value> = (0..ROWS)
         .map(|row| {
             let seats: Vec<Value> = (1..=SEATS_PER_ROW)
@@ -51,6 +80,8 @@ fn seat_map() -> Value {
                     }
                     if row == 0 && number == 1 {
                         seat["kind"] = json!("wheelchair");
+                    } else if row >= ROWS - premium_rows {
+                        seat["kind"] = json!("premium");
                     }
                     seat
                 })
@@ -58,7 +89,7 @@ fn seat_map() -> Value {
             json!({"label": row_label(row), "seats": seats})
         })
         .collect();
-    json!({"name": "Bench screen", "rows": rows})
+    json!({"name": name, "rows": rows})
 }
 
 /// The `id` of what a POST created, or why there is none.
@@ -73,19 +104,55 @@ pub fn created_id(status: u16, body: &str, what: &str) -> Result<String, String>
         .ok_or_else(|| format!("no id in the {what}: {body}"))
 }
 
+/// What a sample booking answered.
+#[derive(Debug)]
+pub struct Sample {
+    pub total: u64,
+    /// Ticket types among its lines.
+    pub types: usize,
+}
+
+/// POSTs `body` to `path` and answers the id of what it created.
+fn create(address: SocketAddr, path: &str, body: &Value, what: &str) -> Result<String, String> {
+    let (status, answer) = server::call(address, "POST", path, Some(&body.to_string()))?;
+    created_id(status, &answer, what)
+}
+
 impl Cinema {
-    /// Makes the screen, the film and the shows on the service at `address`.
-    pub fn set_up(address: SocketAddr) -> Result<Self, String> {
-        let (status, body) = server::call(
+    /// Makes the screen, the film and the shows on the service at `address`
+    /// (and the ticket types and card of a priced one).
+    pub fn set_up(address: SocketAddr, pricing: Pricing) -> Result<Self, String> {
+        let (name, premium_rows) = match pricing {
+            Pricing::Plain => ("Bench screen", 0),
+            Pricing::AtZero => ("Bench screen at 0", PREMIUM_ROWS),
+            Pricing::Priced => ("Bench screen priced", PREMIUM_ROWS),
+        };
+        let screen = create(
             address,
-            "POST",
             "/v1/screens",
-            Some(&seat_map().to_string()),
+            &seat_map(name, premium_rows),
+            "screen",
         )?;
-        let screen = created_id(status, &body, "screen")?;
-        let film = json!({"title": "Bench film", "runtimeMinutes": 100, "rating": "PG"});
-        let (status, body) = server::call(address, "POST", "/v1/films", Some(&film.to_string()))?;
-        let film = created_id(status, &body, "film")?;
+        let film = json!({"title": name, "runtimeMinutes": 100, "rating": "PG"});
+        let film = create(address, "/v1/films", &film, "film")?;
+        let mut types = Vec::new();
+        if pricing == Pricing::Priced {
+            let mut prices = Vec::new();
+            for (name, tax_rate, any, premium) in TICKET_TYPES {
+                let new = json!({"name": name, "taxRate": tax_rate});
+                let id = create(address, "/v1/ticket-types", &new, "ticket type")?;
+                prices.push(json!({"type": id, "amount": any}));
+                prices.push(json!({"type": id, "seatKind": "premium", "amount": premium}));
+                types.push(id);
+            }
+            let card = json!({
+                "name": "Bench prices",
+                "priority": 10,
+                "rules": {"screens": [screen]},
+                "prices": prices,
+            });
+            create(address, "/v1/price-cards", &card, "price card")?;
+        }
         let shows = create_shows(address, &screen, &film, 2 * SHOWS_PER_KIND)?;
         let (named_shows, counted_shows) = shows.split_at(SHOWS_PER_KIND);
         Ok(Self {
@@ -93,6 +160,7 @@ impl Cinema {
             counted_shows: counted_shows.to_vec(),
             named: AtomicU64::new(0),
             counted: AtomicU64::new(0),
+            types,
         })
     }
 
@@ -114,9 +182,16 @@ impl Cinema {
             let label = row_label(row);
             let second = first + 1;
             // Written out, as the /api bookings are (see `booking_body`).
-            let body = format!(
-                r#"{{"showId":"{show}","seats":["{label}{first}","{label}{second}"],"userName":"guest {n}","phoneNumber":"+91 98765 43210"}}"#
-            );
+            let body = if cinema.types.is_empty() {
+                format!(
+                    r#"{{"showId":"{show}","seats":["{label}{first}","{label}{second}"],"userName":"guest {n}","phoneNumber":"+91 98765 43210"}}"#
+                )
+            } else {
+                let (one, other) = cinema.two_types(n);
+                format!(
+                    r#"{{"showId":"{show}","tickets":[{{"seat":"{label}{first}","type":"{one}"}},{{"seat":"{label}{second}","type":"{other}"}}],"userName":"guest {n}","phoneNumber":"+91 98765 43210"}}"#
+                )
+            };
             request("POST", "/v1/bookings", Some(&body))
         })
     }
@@ -127,11 +202,58 @@ impl Cinema {
         Arc::new(move |_| {
             let n = cinema.counted.fetch_add(1, Ordering::Relaxed);
             let show = &cinema.counted_shows[(n / COUNTED_PER_SHOW) as usize % SHOWS_PER_KIND];
-            let body = format!(
-                r#"{{"showId":"{show}","count":2,"userName":"guest {n}","phoneNumber":9876543210}}"#
-            );
+            let body = if cinema.types.is_empty() {
+                format!(
+                    r#"{{"showId":"{show}","count":2,"userName":"guest {n}","phoneNumber":9876543210}}"#
+                )
+            } else {
+                let (one, other) = cinema.two_types(n);
+                format!(
+                    r#"{{"showId":"{show}","tickets":[{{"type":"{one}","count":1}},{{"type":"{other}","count":1}}],"userName":"guest {n}","phoneNumber":9876543210}}"#
+                )
+            };
             request("POST", "/v1/bookings", Some(&body))
         })
+    }
+
+    /// Books two places by count on the last show of the counted ones (the
+    /// rows reach it last, if at all: it has room left then) and answers
+    /// what the booking cost and how many ticket types its lines have.
+    pub fn sample_booking(&self, address: SocketAddr) -> Result<Sample, String> {
+        let show = &self.counted_shows[SHOWS_PER_KIND - 1];
+        let mut body = json!({"showId": show, "userName": "sample", "phoneNumber": 9876543210_u64});
+        if self.types.is_empty() {
+            body["count"] = json!(2);
+        } else {
+            let (one, other) = self.two_types(0);
+            body["tickets"] = json!([{"type": one, "count": 1}, {"type": other, "count": 1}]);
+        }
+        let (status, answer) =
+            server::call(address, "POST", "/v1/bookings", Some(&body.to_string()))?;
+        if status != 201 {
+            return Err(format!("a sample booking: {status} {answer}"));
+        }
+        let value: Value = serde_json::from_str(&answer).map_err(|error| error.to_string())?;
+        let mut types: Vec<&str> = value["lines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|line| line["type"].as_str())
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        Ok(Sample {
+            total: value["total"]
+                .as_u64()
+                .ok_or_else(|| format!("no total in {answer}"))?,
+            types: types.len(),
+        })
+    }
+
+    /// The types of booking `n`'s two places: each pair of the three in turn.
+    fn two_types(&self, n: u64) -> (&str, &str) {
+        let at = n as usize % self.types.len();
+        (&self.types[at], &self.types[(at + 1) % self.types.len()])
     }
 
     /// The seat map of a show being booked by name: sold and free seats.

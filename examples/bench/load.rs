@@ -460,6 +460,21 @@ pub fn in_turn(requests: Vec<Vec<u8>>) -> MakeRequest {
     Arc::new(move |n| requests[(n as usize) % requests.len()].clone())
 }
 
+/// `make`'s requests with one more header, `line` (without its CRLF),
+/// right after the request line.
+pub fn with_header(make: MakeRequest, line: &str) -> MakeRequest {
+    let header = format!("{line}\r\n").into_bytes();
+    Arc::new(move |n| {
+        let mut request = make(n);
+        let at = request
+            .windows(2)
+            .position(|pair| pair == b"\r\n")
+            .map_or(request.len(), |at| at + 2);
+        request.splice(at..at, header.iter().copied());
+        request
+    })
+}
+
 /// The CPU time this thread has used (zero where the kernel does not say).
 pub fn thread_cpu() -> Duration {
     std::fs::read_to_string("/proc/thread-self/schedstat")

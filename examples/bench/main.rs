@@ -18,8 +18,10 @@
 
 mod cinema;
 mod load;
+mod prices;
 mod rush;
 mod server;
+mod staff;
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -34,7 +36,7 @@ use boxoffice::usecases::NewBooking;
 use chrono::DurationRound;
 use redb::{Builder, Database, Durability, TableDefinition};
 
-use cinema::Cinema;
+use cinema::{Cinema, Pricing};
 use load::{request, Load, MakeRequest, OnAnswer, Report, Spike, SpikeReport};
 use server::{CpuMeter, MemoryMeter, Server};
 
@@ -73,6 +75,10 @@ struct Options {
     measure: Duration,
     /// Only the premiere rush and the crowd rows.
     only_rush: bool,
+    /// Only the staff sign-in rows.
+    only_staff: bool,
+    /// Only the price rows.
+    only_prices: bool,
 }
 
 impl Options {
@@ -80,6 +86,8 @@ impl Options {
         let mut options = Self {
             measure: Duration::from_secs(6),
             only_rush: false,
+            only_staff: false,
+            only_prices: false,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -93,11 +101,16 @@ impl Options {
                     options.measure = Duration::from_secs_f64(seconds);
                 }
                 "--only-rush" => options.only_rush = true,
+                "--only-staff" => options.only_staff = true,
+                "--only-prices" => options.only_prices = true,
                 "--help" | "-h" => {
                     println!(
-                        "usage: bench/run [--seconds N] [--only-rush]\n  \
-                         --seconds N   measured seconds per row, default 6\n  \
-                         --only-rush   only the premiere rush (redb and PostgreSQL) and the crowd rows"
+                        "usage: bench/run [--seconds N] [--only-rush] [--only-staff] [--only-prices]\n  \
+                         --seconds N     measured seconds per row, default 6\n  \
+                         --only-rush     only the premiere rush (redb and PostgreSQL) and the crowd rows\n  \
+                         --only-staff    only the staff sign-in rows\n  \
+                         --only-prices   only the price rows\n\
+                         The --only options add up: --only-staff --only-prices runs both."
                     );
                     std::process::exit(0);
                 }
@@ -105,6 +118,11 @@ impl Options {
             }
         }
         Ok(options)
+    }
+
+    /// Whether only some parts run, and not the main table.
+    fn only_some(&self) -> bool {
+        self.only_rush || self.only_staff || self.only_prices
     }
 
     fn slice(&self) -> Duration {
@@ -233,6 +251,22 @@ impl Output {
     }
 }
 
+/// Runs every row's slices, round-robin, [`ROUNDS`] times; then sorts
+/// each row's figures.
+fn run_rounds(rows: &mut [Row]) -> Result<(), String> {
+    for round in 1..=ROUNDS {
+        eprintln!("round {round} of {ROUNDS} ...");
+        for row in rows.iter_mut() {
+            let slice = (row.slice)()?;
+            row.report.add(slice);
+        }
+    }
+    for row in rows.iter_mut() {
+        row.report.finish();
+    }
+    Ok(())
+}
+
 fn main() {
     if let Err(error) = run() {
         eprintln!("bench: {error}");
@@ -293,8 +327,16 @@ fn run() -> Result<(), String> {
         WARM_UP.as_secs_f64()
     ));
     output.line("");
-    if options.only_rush {
-        premiere(&binaries, &folder, &options, &mut output)?;
+    if options.only_some() {
+        if options.only_rush {
+            premiere(&binaries, &folder, &options, &mut output)?;
+        }
+        if options.only_staff {
+            staff::rows(&binaries, &folder, &options, &mut output)?;
+        }
+        if options.only_prices {
+            prices::rows(&binaries, &folder, &options, &mut output)?;
+        }
         let results = out.join("results.md");
         std::fs::write(&results, &output.0).map_err(|error| error.to_string())?;
         eprintln!("written to {}", results.display());
@@ -331,7 +373,7 @@ fn run() -> Result<(), String> {
     // The cinema on /v1, on a server of its own with the default configuration.
     let cinema_server = boxoffice("cinema", &[])?;
     eprintln!("setting up the cinema: a 168-seat screen, a film, 6,000 shows ...");
-    let cinema = Arc::new(Cinema::set_up(cinema_server.address)?);
+    let cinema = Arc::new(Cinema::set_up(cinema_server.address, Pricing::Plain)?);
     let (cinema_at, cinema_cpu) = (cinema_server.address, cinema_server.cpu_meter());
 
     let (hello_at, grouped_at, single_at) = (hello.address, grouped.address, single.address);
@@ -501,20 +543,11 @@ fn run() -> Result<(), String> {
     }
     let ours = || -> Result<Duration, String> { meters.iter().map(|meter| meter.read()).sum() };
     let (busy_before, ours_before, started) = (server::machine_busy()?, ours()?, Instant::now());
-    for round in 1..=ROUNDS {
-        eprintln!("round {round} of {ROUNDS} ...");
-        for row in &mut rows {
-            let slice = (row.slice)()?;
-            row.report.add(slice);
-        }
-    }
+    run_rounds(&mut rows)?;
     let others = server::machine_busy()?
         .saturating_sub(busy_before)
         .saturating_sub(ours()?.saturating_sub(ours_before));
     let others_cores = others.as_secs_f64() / started.elapsed().as_secs_f64();
-    for row in &mut rows {
-        row.report.finish();
-    }
     let (peak_kib, resident_kib) = grouped.memory_kib()?;
     eprintln!("spike of {SPIKE_CONNECTIONS} connections, then {SPIKE_SETTLE_SECONDS} s of RSS ...");
     let spike = connection_spike(&grouped, ids.user_details())?;
@@ -727,6 +760,8 @@ fn run() -> Result<(), String> {
     ));
     output.line("");
     premiere(&binaries, &folder, options, &mut output)?;
+    staff::rows(&binaries, &folder, options, &mut output)?;
+    prices::rows(&binaries, &folder, options, &mut output)?;
     let results = out.join("results.md");
     std::fs::write(&results, &output.0).map_err(|error| error.to_string())?;
     eprintln!("written to {}", results.display());

@@ -221,6 +221,17 @@ pub fn call(
     path: &str,
     json_body: Option<&str>,
 ) -> Result<(u16, String), String> {
+    call_as(address, None, method, path, json_body)
+}
+
+/// [`call`] with an `X-Auth-Token`, when one is given.
+pub fn call_as(
+    address: SocketAddr,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    json_body: Option<&str>,
+) -> Result<(u16, String), String> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1))
         .map_err(|error| error.to_string())?;
     stream
@@ -232,10 +243,11 @@ pub fn call(
     } else {
         ""
     };
+    let token = token.map_or(String::new(), |token| format!("X-Auth-Token: {token}\r\n"));
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-         {content_type}Content-Length: {}\r\n\r\n{body}",
+         {token}{content_type}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .map_err(|error| error.to_string())?;

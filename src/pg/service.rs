@@ -15,13 +15,14 @@ use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::HeldNow;
 use crate::domain::limits::ClientId;
 use crate::domain::prices::{PriceCard, TicketType};
-use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
+use crate::domain::staff::{Account, Actor, ApiKey, Audit, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{
     FilmId, HoldId, Millis, Phone, Refusal, ScreenId, Show, ShowId, Ticket, TicketId,
 };
 use crate::domain::{PriceCardId, TicketTypeId};
 use crate::store::service::{booking_view, hold_view, show_seats, show_view};
+use crate::usecases::audit;
 use crate::usecases::cinema::{
     Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking, NewShow,
     ScreenPatch, ShowFilter, ShowSeats, ShowView,
@@ -183,6 +184,20 @@ fn sold_view(Sold { ticket, screen }: Sold) -> Booking {
 /// A use case's answer mapped, refusals kept.
 fn map<T, U>(outcome: Outcome<T>, f: impl FnOnce(T) -> U) -> Outcome<U> {
     outcome.map(|answer| answer.map(f))
+}
+
+/// A use case's outcome, its audit entry written in the same transaction
+/// when it made its change.
+async fn audited<T: Send>(
+    db: &Db<'_>,
+    done: Outcome<T>,
+    audit: impl FnOnce(&T) -> Audit + Send,
+) -> Outcome<T> {
+    let done = done?;
+    if let Ok(value) = &done {
+        db.audit(audit(value)).await?;
+    }
+    Ok(done)
 }
 
 impl PgBackend {
@@ -348,10 +363,22 @@ impl Bookings for PgBackend {
     async fn book(
         &self,
         booking: NewBooking,
+        actor: &Actor,
         once: Once<Booked>,
     ) -> Result<Written<Booked>, Error> {
         let written = self
-            .write(booking, |db, booking| Box::pin(db.book(booking)), once)
+            .write(
+                (booking, actor.clone()),
+                |db, (booking, actor)| {
+                    Box::pin(async move {
+                        audited(db, db.book(booking).await, |booked| {
+                            audit::sale(actor, audit::BOOKING_CREATE, &booked.ticket)
+                        })
+                        .await
+                    })
+                },
+                once,
+            )
             .await;
         count(written, || self.metrics.booked())
     }
@@ -360,21 +387,40 @@ impl Bookings for PgBackend {
         &self,
         ticket: TicketId,
         starts_at: Millis,
+        actor: &Actor,
         once: Once<Booked>,
     ) -> Result<Written<Booked>, Error> {
         self.write(
-            (ticket, starts_at),
-            |db, (ticket, starts_at)| Box::pin(db.move_ticket(*ticket, *starts_at)),
+            (ticket, starts_at, actor.clone()),
+            |db, (ticket, starts_at, actor)| {
+                Box::pin(async move {
+                    let done = db.move_ticket(*ticket, *starts_at).await;
+                    audited(db, done, |booked| {
+                        audit::sale(actor, audit::BOOKING_MOVE, &booked.ticket)
+                    })
+                    .await
+                })
+            },
             once,
         )
         .await
     }
 
-    async fn delete_ticket(&self, ticket: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+    async fn delete_ticket(
+        &self,
+        ticket: TicketId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
         let written = self
             .write(
-                ticket,
-                |db, ticket| Box::pin(db.delete_ticket(*ticket)),
+                (ticket, actor.clone()),
+                |db, (ticket, actor)| {
+                    Box::pin(async move {
+                        let done = db.delete_ticket(*ticket).await;
+                        audited(db, done, |()| audit::cancelled(actor, *ticket)).await
+                    })
+                },
                 once,
             )
             .await;
@@ -448,11 +494,19 @@ impl Cinema for PgBackend {
     async fn create_screen(
         &self,
         screen: NewScreen,
+        actor: &Actor,
         once: Once<Screen>,
     ) -> Result<Written<Screen>, Error> {
         self.write(
-            screen,
-            |db, screen| Box::pin(db.create_screen(screen)),
+            (screen, actor.clone()),
+            |db, (screen, actor)| {
+                Box::pin(async move {
+                    audited(db, db.create_screen(screen).await, |screen| {
+                        audit::record(actor, audit::SCREEN_CREATE, screen.id)
+                    })
+                    .await
+                })
+            },
             once,
         )
         .await
@@ -472,24 +526,64 @@ impl Cinema for PgBackend {
         &self,
         id: ScreenId,
         patch: ScreenPatch,
+        actor: &Actor,
         once: Once<Screen>,
     ) -> Result<Written<Screen>, Error> {
         self.write(
-            (id, patch),
-            |db, (id, patch)| Box::pin(db.update_screen(*id, patch)),
+            (id, patch, actor.clone()),
+            |db, (id, patch, actor)| {
+                Box::pin(async move {
+                    audited(db, db.update_screen(*id, patch).await, |_| {
+                        audit::record(actor, audit::screen_update(patch), *id)
+                    })
+                    .await
+                })
+            },
             once,
         )
         .await
     }
 
-    async fn delete_screen(&self, id: ScreenId, once: Once<()>) -> Result<Written<()>, Error> {
-        self.write(id, |db, id| Box::pin(db.delete_screen(*id)), once)
-            .await
+    async fn delete_screen(
+        &self,
+        id: ScreenId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.write(
+            (id, actor.clone()),
+            |db, (id, actor)| {
+                Box::pin(async move {
+                    audited(db, db.delete_screen(*id).await, |()| {
+                        audit::record(actor, audit::SCREEN_DELETE, *id)
+                    })
+                    .await
+                })
+            },
+            once,
+        )
+        .await
     }
 
-    async fn create_film(&self, film: NewFilm, once: Once<Film>) -> Result<Written<Film>, Error> {
-        self.write(film, |db, film| Box::pin(db.create_film(film)), once)
-            .await
+    async fn create_film(
+        &self,
+        film: NewFilm,
+        actor: &Actor,
+        once: Once<Film>,
+    ) -> Result<Written<Film>, Error> {
+        self.write(
+            (film, actor.clone()),
+            |db, (film, actor)| {
+                Box::pin(async move {
+                    audited(db, db.create_film(film).await, |film| {
+                        audit::record(actor, audit::FILM_CREATE, film.id)
+                    })
+                    .await
+                })
+            },
+            once,
+        )
+        .await
     }
 
     async fn film(&self, id: FilmId) -> Result<Option<Film>, Error> {
@@ -504,34 +598,61 @@ impl Cinema for PgBackend {
         &self,
         id: FilmId,
         patch: FilmPatch,
+        actor: &Actor,
         once: Once<Film>,
     ) -> Result<Written<Film>, Error> {
         self.write(
-            (id, patch),
-            |db, (id, patch)| Box::pin(db.update_film(*id, patch)),
+            (id, patch, actor.clone()),
+            |db, (id, patch, actor)| {
+                Box::pin(async move {
+                    audited(db, db.update_film(*id, patch).await, |_| {
+                        audit::record(actor, audit::FILM_UPDATE, *id)
+                    })
+                    .await
+                })
+            },
             once,
         )
         .await
     }
 
-    async fn delete_film(&self, id: FilmId, once: Once<()>) -> Result<Written<()>, Error> {
-        self.write(id, |db, id| Box::pin(db.delete_film(*id)), once)
-            .await
+    async fn delete_film(
+        &self,
+        id: FilmId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.write(
+            (id, actor.clone()),
+            |db, (id, actor)| {
+                Box::pin(async move {
+                    audited(db, db.delete_film(*id).await, |()| {
+                        audit::record(actor, audit::FILM_DELETE, *id)
+                    })
+                    .await
+                })
+            },
+            once,
+        )
+        .await
     }
 
     async fn create_show(
         &self,
         show: NewShow,
+        actor: &Actor,
         once: Once<ShowView>,
     ) -> Result<Written<ShowView>, Error> {
         self.write(
-            show,
-            |db, show| {
+            (show, actor.clone()),
+            |db, (show, actor)| {
                 Box::pin(async move {
-                    Ok(db
-                        .create_show(show)
-                        .await?
-                        .map(|show| show_view(show, &HeldNow::nothing())))
+                    let done = db.create_show(show).await;
+                    Ok(audited(db, done, |show| {
+                        audit::record(actor, audit::SHOW_CREATE, show.id)
+                    })
+                    .await?
+                    .map(|show| show_view(show, &HeldNow::nothing())))
                 })
             },
             once,
@@ -555,23 +676,40 @@ impl Cinema for PgBackend {
         Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
-    async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
-        self.write(id, |db, id| Box::pin(db.delete_show_if_unsold(*id)), once)
-            .await
+    async fn delete_show(
+        &self,
+        id: ShowId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        self.write(
+            (id, actor.clone()),
+            |db, (id, actor)| {
+                Box::pin(async move {
+                    audited(db, db.delete_show_if_unsold(*id).await, |()| {
+                        audit::record(actor, audit::SHOW_DELETE, *id)
+                    })
+                    .await
+                })
+            },
+            once,
+        )
+        .await
     }
 
     async fn set_show_card(
         &self,
         id: ShowId,
         card: Option<PriceCardId>,
+        actor: &Actor,
         once: Once<ShowView>,
     ) -> Result<Written<ShowView>, Error> {
         self.write(
-            (id, card),
-            |db, (id, card)| {
+            (id, card, actor.clone()),
+            |db, (id, card, actor)| {
                 Box::pin(async move {
-                    Ok(db
-                        .set_show_card(*id, *card)
+                    let done = db.set_show_card(*id, *card).await;
+                    Ok(audited(db, done, |_| audit::show_card(actor, *id, *card))
                         .await?
                         .map(|(show, held)| show_view(show, &held)))
                 })
@@ -604,13 +742,20 @@ impl Cinema for PgBackend {
     async fn create_booking(
         &self,
         booking: NewSeatBooking,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
         let written = self
             .write(
-                booking,
-                |db, booking| {
-                    Box::pin(async move { map(db.create_booking(booking).await, sold_view) })
+                (booking, actor.clone()),
+                |db, (booking, actor)| {
+                    Box::pin(async move {
+                        let done = db.create_booking(booking).await;
+                        let done = audited(db, done, |sold| {
+                            audit::sale(actor, audit::BOOKING_CREATE, &sold.ticket)
+                        });
+                        map(done.await, sold_view)
+                    })
                 },
                 once,
             )
@@ -629,19 +774,42 @@ impl Cinema for PgBackend {
         &self,
         id: TicketId,
         to: BookingMove,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
         self.write(
-            (id, to),
-            |db, (id, to)| Box::pin(async move { map(db.move_booking(*id, to).await, sold_view) }),
+            (id, to, actor.clone()),
+            |db, (id, to, actor)| {
+                Box::pin(async move {
+                    let done = db.move_booking(*id, to).await;
+                    let done = audited(db, done, |sold| {
+                        audit::sale(actor, audit::BOOKING_MOVE, &sold.ticket)
+                    });
+                    map(done.await, sold_view)
+                })
+            },
             once,
         )
         .await
     }
 
-    async fn cancel_booking(&self, id: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+    async fn cancel_booking(
+        &self,
+        id: TicketId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
         let written = self
-            .write(id, |db, id| Box::pin(db.cancel_booking(*id)), once)
+            .write(
+                (id, actor.clone()),
+                |db, (id, actor)| {
+                    Box::pin(async move {
+                        let done = db.cancel_booking(*id).await;
+                        audited(db, done, |()| audit::cancelled(actor, *id)).await
+                    })
+                },
+                once,
+            )
             .await;
         count(written, || self.metrics.cancelled())
     }
@@ -728,15 +896,19 @@ impl Holds for PgBackend {
         &self,
         id: HoldId,
         confirmation: Confirmation,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
         let written = self
             .write(
-                (id, confirmation),
-                |db, (id, confirmation)| {
-                    Box::pin(
-                        async move { map(db.confirm_hold(*id, confirmation).await, sold_view) },
-                    )
+                (id, confirmation, actor.clone()),
+                |db, (id, confirmation, actor)| {
+                    Box::pin(async move {
+                        let done = db.confirm_hold(*id, confirmation).await;
+                        let done =
+                            audited(db, done, |sold| audit::confirmed(actor, *id, &sold.ticket));
+                        map(done.await, sold_view)
+                    })
                 },
                 once,
             )
@@ -750,14 +922,23 @@ impl Prices for PgBackend {
     async fn create_ticket_type(
         &self,
         ticket_type: NewTicketType,
+        actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
         self.write(
-            ticket_type,
-            |db, new| {
-                Box::pin(db.change_prices(|book, id| {
-                    changes::create_type(book, TicketTypeId::from_u128(id), new.clone())
-                }))
+            (ticket_type, actor.clone()),
+            |db, (new, actor)| {
+                Box::pin(async move {
+                    let done = db
+                        .change_prices(|book, id| {
+                            changes::create_type(book, TicketTypeId::from_u128(id), new.clone())
+                        })
+                        .await;
+                    audited(db, done, |made| {
+                        audit::record(actor, audit::TICKET_TYPE_CREATE, made.id)
+                    })
+                    .await
+                })
             },
             once,
         )
@@ -785,12 +966,21 @@ impl Prices for PgBackend {
         &self,
         id: TicketTypeId,
         patch: TicketTypePatch,
+        actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
         self.write(
-            (id, patch),
-            |db, (id, patch)| {
-                Box::pin(db.change_prices(|book, _| changes::update_type(book, *id, patch.clone())))
+            (id, patch, actor.clone()),
+            |db, (id, patch, actor)| {
+                Box::pin(async move {
+                    let done = db
+                        .change_prices(|book, _| changes::update_type(book, *id, patch.clone()))
+                        .await;
+                    audited(db, done, |_| {
+                        audit::record(actor, audit::TICKET_TYPE_UPDATE, *id)
+                    })
+                    .await
+                })
             },
             once,
         )
@@ -800,11 +990,20 @@ impl Prices for PgBackend {
     async fn delete_ticket_type(
         &self,
         id: TicketTypeId,
+        actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
         self.write(
-            id,
-            |db, id| Box::pin(db.change_prices(|book, _| book.remove_type(*id))),
+            (id, actor.clone()),
+            |db, (id, actor)| {
+                Box::pin(async move {
+                    let done = db.change_prices(|book, _| book.remove_type(*id)).await;
+                    audited(db, done, |()| {
+                        audit::record(actor, audit::TICKET_TYPE_DELETE, *id)
+                    })
+                    .await
+                })
+            },
             once,
         )
         .await
@@ -813,14 +1012,23 @@ impl Prices for PgBackend {
     async fn create_price_card(
         &self,
         card: NewPriceCard,
+        actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
         self.write(
-            card,
-            |db, new| {
-                Box::pin(db.change_prices(|book, id| {
-                    changes::create_card(book, PriceCardId::from_u128(id), new.clone())
-                }))
+            (card, actor.clone()),
+            |db, (new, actor)| {
+                Box::pin(async move {
+                    let done = db
+                        .change_prices(|book, id| {
+                            changes::create_card(book, PriceCardId::from_u128(id), new.clone())
+                        })
+                        .await;
+                    audited(db, done, |made| {
+                        audit::record(actor, audit::PRICE_CARD_CREATE, made.id)
+                    })
+                    .await
+                })
             },
             once,
         )
@@ -848,12 +1056,21 @@ impl Prices for PgBackend {
         &self,
         id: PriceCardId,
         patch: PriceCardPatch,
+        actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
         self.write(
-            (id, patch),
-            |db, (id, patch)| {
-                Box::pin(db.change_prices(|book, _| changes::update_card(book, *id, patch.clone())))
+            (id, patch, actor.clone()),
+            |db, (id, patch, actor)| {
+                Box::pin(async move {
+                    let done = db
+                        .change_prices(|book, _| changes::update_card(book, *id, patch.clone()))
+                        .await;
+                    audited(db, done, |_| {
+                        audit::record(actor, audit::PRICE_CARD_UPDATE, *id)
+                    })
+                    .await
+                })
             },
             once,
         )
@@ -863,11 +1080,20 @@ impl Prices for PgBackend {
     async fn delete_price_card(
         &self,
         id: PriceCardId,
+        actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
         self.write(
-            id,
-            |db, id| Box::pin(db.change_prices(|book, _| book.remove_card(*id))),
+            (id, actor.clone()),
+            |db, (id, actor)| {
+                Box::pin(async move {
+                    let done = db.change_prices(|book, _| book.remove_card(*id)).await;
+                    audited(db, done, |()| {
+                        audit::record(actor, audit::PRICE_CARD_DELETE, *id)
+                    })
+                    .await
+                })
+            },
             once,
         )
         .await

@@ -8,18 +8,19 @@ use std::thread::JoinHandle;
 use super::error::{unavailability, StoreError};
 use super::readers::Readers;
 use super::writer::{OnDeath, Writer, WriterSettings};
-use super::writes::{Held, Sold};
+use super::writes::{Batch, Held, Outcome, Sold};
 use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{HeldNow, Hold};
 use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::seating::SeatSet;
-use crate::domain::staff::{Account, Actor, ApiKey, AuditEntry, Login, Session, Throttle};
+use crate::domain::staff::{Account, Actor, ApiKey, Audit, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::domain::{PriceCardId, TicketTypeId};
 use crate::metrics::Metrics;
+use crate::usecases::audit;
 use crate::usecases::cinema::{
     line_views, Booking, BookingMove, Cinema, FilmPatch, NewFilm, NewScreen, NewSeatBooking,
     NewShow, ScreenPatch, SeatState, ShowFilter, ShowSeats, ShowView,
@@ -58,6 +59,20 @@ fn count<T>(
         counted();
     }
     written
+}
+
+/// A use case's outcome, its audit entry written in the same batch when
+/// it made its change.
+fn audited<T>(
+    batch: &mut Batch<'_, '_>,
+    done: Outcome<T>,
+    audit: impl FnOnce(&T) -> Audit,
+) -> Outcome<T> {
+    let done = done?;
+    if let Ok(value) = &done {
+        batch.audit(audit(value))?;
+    }
+    Ok(done)
 }
 
 impl RedbBookings {
@@ -129,11 +144,21 @@ impl Bookings for RedbBookings {
     async fn book(
         &self,
         booking: NewBooking,
+        actor: &Actor,
         once: Once<Booked>,
     ) -> Result<Written<Booked>, Error> {
+        let actor = actor.clone();
         let written = self
             .writer
-            .write_once(move |batch| batch.book(&booking), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.book(&booking);
+                    audited(batch, done, |booked| {
+                        audit::sale(&actor, audit::BOOKING_CREATE, &booked.ticket)
+                    })
+                },
+                once,
+            )
             .await;
         count(written, || self.metrics.booked())
     }
@@ -142,17 +167,39 @@ impl Bookings for RedbBookings {
         &self,
         ticket: TicketId,
         starts_at: Millis,
+        actor: &Actor,
         once: Once<Booked>,
     ) -> Result<Written<Booked>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.move_ticket(ticket, starts_at), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.move_ticket(ticket, starts_at);
+                    audited(batch, done, |booked| {
+                        audit::sale(&actor, audit::BOOKING_MOVE, &booked.ticket)
+                    })
+                },
+                once,
+            )
             .await
     }
 
-    async fn delete_ticket(&self, ticket: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+    async fn delete_ticket(
+        &self,
+        ticket: TicketId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
         let written = self
             .writer
-            .write_once(move |batch| batch.delete_ticket(ticket), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.delete_ticket(ticket);
+                    audited(batch, done, |()| audit::cancelled(&actor, ticket))
+                },
+                once,
+            )
             .await;
         count(written, || self.metrics.cancelled())
     }
@@ -311,10 +358,20 @@ impl Cinema for RedbBookings {
     async fn create_screen(
         &self,
         screen: NewScreen,
+        actor: &Actor,
         once: Once<Screen>,
     ) -> Result<Written<Screen>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.create_screen(&screen), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.create_screen(&screen);
+                    audited(batch, done, |screen| {
+                        audit::record(&actor, audit::SCREEN_CREATE, screen.id)
+                    })
+                },
+                once,
+            )
             .await
     }
 
@@ -330,22 +387,60 @@ impl Cinema for RedbBookings {
         &self,
         id: ScreenId,
         patch: ScreenPatch,
+        actor: &Actor,
         once: Once<Screen>,
     ) -> Result<Written<Screen>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.update_screen(id, &patch), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.update_screen(id, &patch);
+                    audited(batch, done, |_| {
+                        audit::record(&actor, audit::screen_update(&patch), id)
+                    })
+                },
+                once,
+            )
             .await
     }
 
-    async fn delete_screen(&self, id: ScreenId, once: Once<()>) -> Result<Written<()>, Error> {
+    async fn delete_screen(
+        &self,
+        id: ScreenId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.delete_screen(id), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.delete_screen(id);
+                    audited(batch, done, |()| {
+                        audit::record(&actor, audit::SCREEN_DELETE, id)
+                    })
+                },
+                once,
+            )
             .await
     }
 
-    async fn create_film(&self, film: NewFilm, once: Once<Film>) -> Result<Written<Film>, Error> {
+    async fn create_film(
+        &self,
+        film: NewFilm,
+        actor: &Actor,
+        once: Once<Film>,
+    ) -> Result<Written<Film>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.create_film(&film), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.create_film(&film);
+                    audited(batch, done, |film| {
+                        audit::record(&actor, audit::FILM_CREATE, film.id)
+                    })
+                },
+                once,
+            )
             .await
     }
 
@@ -361,30 +456,58 @@ impl Cinema for RedbBookings {
         &self,
         id: FilmId,
         patch: FilmPatch,
+        actor: &Actor,
         once: Once<Film>,
     ) -> Result<Written<Film>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.update_film(id, &patch), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.update_film(id, &patch);
+                    audited(batch, done, |_| {
+                        audit::record(&actor, audit::FILM_UPDATE, id)
+                    })
+                },
+                once,
+            )
             .await
     }
 
-    async fn delete_film(&self, id: FilmId, once: Once<()>) -> Result<Written<()>, Error> {
+    async fn delete_film(
+        &self,
+        id: FilmId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.delete_film(id), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.delete_film(id);
+                    audited(batch, done, |()| {
+                        audit::record(&actor, audit::FILM_DELETE, id)
+                    })
+                },
+                once,
+            )
             .await
     }
 
     async fn create_show(
         &self,
         show: NewShow,
+        actor: &Actor,
         once: Once<ShowView>,
     ) -> Result<Written<ShowView>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
                 move |batch| {
-                    Ok(batch
-                        .create_show(&show)?
-                        .map(|show| show_view(show, &HeldNow::nothing())))
+                    let done = batch.create_show(&show);
+                    Ok(audited(batch, done, |show| {
+                        audit::record(&actor, audit::SHOW_CREATE, show.id)
+                    })?
+                    .map(|show| show_view(show, &HeldNow::nothing())))
                 },
                 once,
             )
@@ -395,10 +518,18 @@ impl Cinema for RedbBookings {
         &self,
         id: ShowId,
         card: Option<PriceCardId>,
+        actor: &Actor,
         once: Once<ShowView>,
     ) -> Result<Written<ShowView>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.set_show_card(id, card), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.set_show_card(id, card);
+                    audited(batch, done, |_| audit::show_card(&actor, id, card))
+                },
+                once,
+            )
             .await
     }
 
@@ -416,9 +547,23 @@ impl Cinema for RedbBookings {
         Ok(found.map(|(show, held)| show_view(show, &held)))
     }
 
-    async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error> {
+    async fn delete_show(
+        &self,
+        id: ShowId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
         self.writer
-            .write_once(move |batch| batch.delete_show(id), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.delete_show(id);
+                    audited(batch, done, |()| {
+                        audit::record(&actor, audit::SHOW_DELETE, id)
+                    })
+                },
+                once,
+            )
             .await
     }
 
@@ -444,12 +589,20 @@ impl Cinema for RedbBookings {
     async fn create_booking(
         &self,
         booking: NewSeatBooking,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
+        let actor = actor.clone();
         let written = self
             .writer
             .write_once(
-                move |batch| Ok(batch.create_booking(&booking)?.map(sold_view)),
+                move |batch| {
+                    let done = batch.create_booking(&booking);
+                    Ok(audited(batch, done, |sold| {
+                        audit::sale(&actor, audit::BOOKING_CREATE, &sold.ticket)
+                    })?
+                    .map(sold_view))
+                },
                 once,
             )
             .await;
@@ -465,20 +618,40 @@ impl Cinema for RedbBookings {
         &self,
         id: TicketId,
         to: BookingMove,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
-                move |batch| Ok(batch.move_booking(id, &to)?.map(sold_view)),
+                move |batch| {
+                    let done = batch.move_booking(id, &to);
+                    Ok(audited(batch, done, |sold| {
+                        audit::sale(&actor, audit::BOOKING_MOVE, &sold.ticket)
+                    })?
+                    .map(sold_view))
+                },
                 once,
             )
             .await
     }
 
-    async fn cancel_booking(&self, id: TicketId, once: Once<()>) -> Result<Written<()>, Error> {
+    async fn cancel_booking(
+        &self,
+        id: TicketId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
         let written = self
             .writer
-            .write_once(move |batch| batch.cancel_booking(id), once)
+            .write_once(
+                move |batch| {
+                    let done = batch.cancel_booking(id);
+                    audited(batch, done, |()| audit::cancelled(&actor, id))
+                },
+                once,
+            )
             .await;
         count(written, || self.metrics.cancelled())
     }
@@ -558,12 +731,20 @@ impl Holds for RedbBookings {
         &self,
         id: HoldId,
         confirmation: Confirmation,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error> {
+        let actor = actor.clone();
         let written = self
             .writer
             .write_once(
-                move |batch| Ok(batch.confirm_hold(id, &confirmation)?.map(sold_view)),
+                move |batch| {
+                    let done = batch.confirm_hold(id, &confirmation);
+                    Ok(audited(batch, done, |sold| {
+                        audit::confirmed(&actor, id, &sold.ticket)
+                    })?
+                    .map(sold_view))
+                },
                 once,
             )
             .await;
@@ -576,13 +757,18 @@ impl Prices for RedbBookings {
     async fn create_ticket_type(
         &self,
         ticket_type: NewTicketType,
+        actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
                 move |batch| {
-                    batch.change_prices(|book, id| {
+                    let done = batch.change_prices(|book, id| {
                         changes::create_type(book, TicketTypeId::from_u128(id), ticket_type)
+                    });
+                    audited(batch, done, |made| {
+                        audit::record(&actor, audit::TICKET_TYPE_CREATE, made.id)
                     })
                 },
                 once,
@@ -607,11 +793,18 @@ impl Prices for RedbBookings {
         &self,
         id: TicketTypeId,
         patch: TicketTypePatch,
+        actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
-                move |batch| batch.change_prices(|book, _| changes::update_type(book, id, patch)),
+                move |batch| {
+                    let done = batch.change_prices(|book, _| changes::update_type(book, id, patch));
+                    audited(batch, done, |_| {
+                        audit::record(&actor, audit::TICKET_TYPE_UPDATE, id)
+                    })
+                },
                 once,
             )
             .await
@@ -620,11 +813,18 @@ impl Prices for RedbBookings {
     async fn delete_ticket_type(
         &self,
         id: TicketTypeId,
+        actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
-                move |batch| batch.change_prices(|book, _| book.remove_type(id)),
+                move |batch| {
+                    let done = batch.change_prices(|book, _| book.remove_type(id));
+                    audited(batch, done, |()| {
+                        audit::record(&actor, audit::TICKET_TYPE_DELETE, id)
+                    })
+                },
                 once,
             )
             .await
@@ -633,13 +833,18 @@ impl Prices for RedbBookings {
     async fn create_price_card(
         &self,
         card: NewPriceCard,
+        actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
                 move |batch| {
-                    batch.change_prices(|book, id| {
+                    let done = batch.change_prices(|book, id| {
                         changes::create_card(book, PriceCardId::from_u128(id), card)
+                    });
+                    audited(batch, done, |made| {
+                        audit::record(&actor, audit::PRICE_CARD_CREATE, made.id)
                     })
                 },
                 once,
@@ -664,11 +869,18 @@ impl Prices for RedbBookings {
         &self,
         id: PriceCardId,
         patch: PriceCardPatch,
+        actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
-                move |batch| batch.change_prices(|book, _| changes::update_card(book, id, patch)),
+                move |batch| {
+                    let done = batch.change_prices(|book, _| changes::update_card(book, id, patch));
+                    audited(batch, done, |_| {
+                        audit::record(&actor, audit::PRICE_CARD_UPDATE, id)
+                    })
+                },
                 once,
             )
             .await
@@ -677,11 +889,18 @@ impl Prices for RedbBookings {
     async fn delete_price_card(
         &self,
         id: PriceCardId,
+        actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
+        let actor = actor.clone();
         self.writer
             .write_once(
-                move |batch| batch.change_prices(|book, _| book.remove_card(id)),
+                move |batch| {
+                    let done = batch.change_prices(|book, _| book.remove_card(id));
+                    audited(batch, done, |()| {
+                        audit::record(&actor, audit::PRICE_CARD_DELETE, id)
+                    })
+                },
                 once,
             )
             .await

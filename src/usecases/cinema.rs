@@ -3,6 +3,7 @@
 
 use super::{Error, Once, Page, PageRequest, Written};
 use crate::domain::cinema::{Film, Layout, Screen};
+use crate::domain::staff::Actor;
 use std::sync::Arc;
 
 use crate::domain::prices::{Channel, Line, TicketChoice};
@@ -211,6 +212,7 @@ pub trait Cinema: Send + Sync + 'static {
     async fn create_screen(
         &self,
         screen: NewScreen,
+        actor: &Actor,
         once: Once<Screen>,
     ) -> Result<Written<Screen>, Error>;
     async fn screen(&self, id: ScreenId) -> Result<Option<Screen>, Error>;
@@ -220,36 +222,60 @@ pub trait Cinema: Send + Sync + 'static {
         &self,
         id: ScreenId,
         patch: ScreenPatch,
+        actor: &Actor,
         once: Once<Screen>,
     ) -> Result<Written<Screen>, Error>;
-    async fn delete_screen(&self, id: ScreenId, once: Once<()>) -> Result<Written<()>, Error>;
+    async fn delete_screen(
+        &self,
+        id: ScreenId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
 
-    async fn create_film(&self, film: NewFilm, once: Once<Film>) -> Result<Written<Film>, Error>;
+    async fn create_film(
+        &self,
+        film: NewFilm,
+        actor: &Actor,
+        once: Once<Film>,
+    ) -> Result<Written<Film>, Error>;
     async fn film(&self, id: FilmId) -> Result<Option<Film>, Error>;
     async fn films(&self, page: PageRequest) -> Result<Page<Film>, Error>;
     async fn update_film(
         &self,
         id: FilmId,
         patch: FilmPatch,
+        actor: &Actor,
         once: Once<Film>,
     ) -> Result<Written<Film>, Error>;
-    async fn delete_film(&self, id: FilmId, once: Once<()>) -> Result<Written<()>, Error>;
+    async fn delete_film(
+        &self,
+        id: FilmId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
 
     async fn create_show(
         &self,
         show: NewShow,
+        actor: &Actor,
         once: Once<ShowView>,
     ) -> Result<Written<ShowView>, Error>;
     async fn show_view(&self, id: ShowId) -> Result<Option<ShowView>, Error>;
     /// Shows in start order.
     async fn shows(&self, filter: ShowFilter, page: PageRequest) -> Result<Page<ShowView>, Error>;
-    async fn delete_show(&self, id: ShowId, once: Once<()>) -> Result<Written<()>, Error>;
+    async fn delete_show(
+        &self,
+        id: ShowId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
     /// Names the card a show is priced by (`None`: by the rules again);
     /// seats already held or sold keep their prices.
     async fn set_show_card(
         &self,
         id: ShowId,
         card: Option<PriceCardId>,
+        actor: &Actor,
         once: Once<ShowView>,
     ) -> Result<Written<ShowView>, Error>;
     /// Every seat of a show in row order (`[]` for general admission);
@@ -265,6 +291,7 @@ pub trait Cinema: Send + Sync + 'static {
     async fn create_booking(
         &self,
         booking: NewSeatBooking,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error>;
     async fn booking(&self, id: TicketId) -> Result<Option<Booking>, Error>;
@@ -272,9 +299,15 @@ pub trait Cinema: Send + Sync + 'static {
         &self,
         id: TicketId,
         to: BookingMove,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error>;
-    async fn cancel_booking(&self, id: TicketId, once: Once<()>) -> Result<Written<()>, Error>;
+    async fn cancel_booking(
+        &self,
+        id: TicketId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
     /// Every booking whose phone number ends in the same 9 digits (all of
     /// them when fewer; see `Phone::search_key`).
     async fn search_bookings(&self, phone: Phone) -> Result<Vec<Booking>, Error>;

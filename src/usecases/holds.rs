@@ -5,6 +5,7 @@ use super::cinema::{Booking, LineView, SeatRequest};
 use super::{Error, Once, Written};
 use crate::domain::limits::ClientId;
 use crate::domain::prices::{Channel, TicketChoice};
+use crate::domain::staff::Actor;
 use crate::domain::{HoldId, Millis, Phone, ShowId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +73,7 @@ pub trait Holds: Send + Sync + 'static {
         &self,
         id: HoldId,
         confirmation: Confirmation,
+        actor: &Actor,
         once: Once<Booking>,
     ) -> Result<Written<Booking>, Error>;
 }

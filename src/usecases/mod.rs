@@ -2,6 +2,7 @@
 //! end calls and every backend implements (the redb store is the first).
 //! `seed` holds those of the old service's routes, `cinema` those of `/v1`.
 
+pub mod audit;
 pub mod cinema;
 pub mod holds;
 pub mod prices;

@@ -3,6 +3,7 @@
 
 use super::{Error, Once, Page, PageRequest, Written};
 use crate::domain::prices::{CardChoice, CardRules, Channels, Price, PriceCard, TicketType};
+use crate::domain::staff::Actor;
 use crate::domain::{PriceCardId, ShowId, TicketTypeId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +58,7 @@ pub trait Prices: Send + Sync + 'static {
     async fn create_ticket_type(
         &self,
         ticket_type: NewTicketType,
+        actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error>;
     async fn ticket_type(&self, id: TicketTypeId) -> Result<Option<TicketType>, Error>;
@@ -66,12 +68,14 @@ pub trait Prices: Send + Sync + 'static {
         &self,
         id: TicketTypeId,
         patch: TicketTypePatch,
+        actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error>;
     /// Refused while a card prices it (`in-use`).
     async fn delete_ticket_type(
         &self,
         id: TicketTypeId,
+        actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error>;
 
@@ -79,6 +83,7 @@ pub trait Prices: Send + Sync + 'static {
     async fn create_price_card(
         &self,
         card: NewPriceCard,
+        actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error>;
     async fn price_card(&self, id: PriceCardId) -> Result<Option<PriceCard>, Error>;
@@ -88,11 +93,13 @@ pub trait Prices: Send + Sync + 'static {
         &self,
         id: PriceCardId,
         patch: PriceCardPatch,
+        actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error>;
     async fn delete_price_card(
         &self,
         id: PriceCardId,
+        actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error>;
 

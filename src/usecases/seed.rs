@@ -2,6 +2,7 @@
 
 use super::{Error, Once, Readiness, Written};
 use crate::domain::rules::is_expired;
+use crate::domain::staff::Actor;
 use crate::domain::{Millis, Phone, Show, ShowId, Ticket, TicketId};
 
 /// A booking to make: `count` seats of the show starting at `starts_at`
@@ -76,8 +77,12 @@ pub struct PurgeReport {
 #[async_trait::async_trait]
 pub trait Bookings: Send + Sync + 'static {
     /// Books seats, creating the show if none starts at that instant.
-    async fn book(&self, booking: NewBooking, once: Once<Booked>)
-        -> Result<Written<Booked>, Error>;
+    async fn book(
+        &self,
+        booking: NewBooking,
+        actor: &Actor,
+        once: Once<Booked>,
+    ) -> Result<Written<Booked>, Error>;
 
     /// Moves a ticket to the show starting at `starts_at` (created if need
     /// be); it keeps its id.
@@ -85,11 +90,17 @@ pub trait Bookings: Send + Sync + 'static {
         &self,
         ticket: TicketId,
         starts_at: Millis,
+        actor: &Actor,
         once: Once<Booked>,
     ) -> Result<Written<Booked>, Error>;
 
     /// Deletes a ticket and frees its seats.
-    async fn delete_ticket(&self, ticket: TicketId, once: Once<()>) -> Result<Written<()>, Error>;
+    async fn delete_ticket(
+        &self,
+        ticket: TicketId,
+        actor: &Actor,
+        once: Once<()>,
+    ) -> Result<Written<()>, Error>;
 
     /// Deletes expired shows with their tickets, oldest first, and
     /// idempotency records past their time, spending one unit of `budget` per

@@ -2,6 +2,7 @@
 //! answered at once with "busy" and changes nothing; every write that was
 //! answered is durable; a writer thread that dies ends the process.
 
+use boxoffice::domain::staff::Actor;
 use std::io;
 use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -114,7 +115,9 @@ fn a_full_queue_refuses_at_once_and_changes_nothing() {
     disk.set_shut(true);
     let mut accepted = Vec::new();
     let first = Arc::clone(&bookings);
-    accepted.push(runtime.spawn(async move { first.book(new_booking("first"), None).await }));
+    accepted.push(
+        runtime.spawn(async move { first.book(new_booking("first"), &Actor::open(), None).await }),
+    );
     wait_for("the first commit to reach its sync", || {
         disk.syncs_waiting() == 1
     });
@@ -123,7 +126,11 @@ fn a_full_queue_refuses_at_once_and_changes_nothing() {
         let waiting = Arc::clone(&bookings);
         accepted.push(runtime.spawn(async move {
             waiting
-                .book(new_booking(&format!("waiting {number}")), None)
+                .book(
+                    new_booking(&format!("waiting {number}")),
+                    &Actor::open(),
+                    None,
+                )
                 .await
         }));
     }
@@ -137,7 +144,7 @@ fn a_full_queue_refuses_at_once_and_changes_nothing() {
 
     // One more is refused at once, without waiting for the writer.
     let started = Instant::now();
-    let refused = runtime.block_on(bookings.book(new_booking("refused"), None));
+    let refused = runtime.block_on(bookings.book(new_booking("refused"), &Actor::open(), None));
     assert!(matches!(refused, Err(Error::Busy)), "{refused:?}");
     assert!(started.elapsed() < Duration::from_secs(1));
 

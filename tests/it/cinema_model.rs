@@ -22,6 +22,7 @@
 //! a key's answer make refusals, expiry, purges and fresh reuse of a key
 //! common. `PROPTEST_CASES` raises the number of cases.
 
+use boxoffice::domain::staff::Actor;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -287,25 +288,25 @@ pub async fn send(backend: &dyn Backend, request: &Request) -> Result<Outcome, S
     match call.clone() {
         Call::CreateShow(show) => written(
             backend
-                .create_show(show, once(key, call, Answer::Show))
+                .create_show(show, &Actor::open(), once(key, call, Answer::Show))
                 .await,
             Answer::Show,
         ),
         Call::Book(booking) => written(
             backend
-                .create_booking(booking, once(key, call, Answer::Booking))
+                .create_booking(booking, &Actor::open(), once(key, call, Answer::Booking))
                 .await,
             Answer::Booking,
         ),
         Call::Move(id, to) => written(
             backend
-                .move_booking(id, to, once(key, call, Answer::Booking))
+                .move_booking(id, to, &Actor::open(), once(key, call, Answer::Booking))
                 .await,
             Answer::Booking,
         ),
         Call::Cancel(id) => written(
             backend
-                .cancel_booking(id, once(key, call, |()| Answer::Done))
+                .cancel_booking(id, &Actor::open(), once(key, call, |()| Answer::Done))
                 .await,
             |()| Answer::Done,
         ),
@@ -329,18 +330,25 @@ pub async fn send(backend: &dyn Backend, request: &Request) -> Result<Outcome, S
         ),
         Call::Confirm(id, who) => written(
             backend
-                .confirm_hold(id, who, once(key, call, Answer::Booking))
+                .confirm_hold(id, who, &Actor::open(), once(key, call, Answer::Booking))
                 .await,
             Answer::Booking,
         ),
         Call::ReadHold(id) => Ok(Ok(Answer::Read(backend.hold(id).await.chained()?))),
         Call::ApiBook(booking) => written(
-            backend.book(booking, once(key, call, Answer::Booked)).await,
+            backend
+                .book(booking, &Actor::open(), once(key, call, Answer::Booked))
+                .await,
             Answer::Booked,
         ),
         Call::ApiMove(id, starts_at) => written(
             backend
-                .move_ticket(id, starts_at, once(key, call, Answer::Booked))
+                .move_ticket(
+                    id,
+                    starts_at,
+                    &Actor::open(),
+                    once(key, call, Answer::Booked),
+                )
                 .await,
             Answer::Booked,
         ),
@@ -634,7 +642,7 @@ impl Model {
             ..PriceCardPatch::default()
         };
         let made = backend
-            .update_price_card(card.id, patch.clone(), None)
+            .update_price_card(card.id, patch.clone(), &Actor::open(), None)
             .await
             .and_then(Written::fresh)
             .chained()?;
@@ -2562,7 +2570,7 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
     let mut screens = Vec::new();
     for new in layouts {
         let made = backend
-            .create_screen(new.clone(), None)
+            .create_screen(new.clone(), &Actor::open(), None)
             .await
             .and_then(Written::fresh)
             .chained()?;
@@ -2577,7 +2585,7 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
         rating: Some("PG-13".into()),
     };
     let film = backend
-        .create_film(new.clone(), None)
+        .create_film(new.clone(), &Actor::open(), None)
         .await
         .and_then(Written::fresh)
         .chained()?;
@@ -2608,7 +2616,7 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
             proof: None,
         };
         let ticket_type = backend
-            .create_ticket_type(new.clone(), None)
+            .create_ticket_type(new.clone(), &Actor::open(), None)
             .await
             .and_then(Written::fresh)
             .chained()?;
@@ -2642,7 +2650,7 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
             prices: card.prices(),
         };
         let made = backend
-            .create_price_card(new.clone(), None)
+            .create_price_card(new.clone(), &Actor::open(), None)
             .await
             .and_then(Written::fresh)
             .chained()?;

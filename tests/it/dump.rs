@@ -4,6 +4,7 @@
 //! running service's file.
 
 use boxoffice::domain::prices::{Channel, TicketChoice};
+use boxoffice::domain::staff::Actor;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
@@ -72,6 +73,7 @@ fn populated(dir: &Path) -> PathBuf {
                     name: "Screen 1".into(),
                     layout: Layout::Seated(map),
                 },
+                &Actor::open(),
                 None,
             )
             .await
@@ -84,6 +86,7 @@ fn populated(dir: &Path) -> PathBuf {
                     name: "Hall".into(),
                     layout: Layout::General { capacity: 40 },
                 },
+                &Actor::open(),
                 None,
             )
             .await
@@ -97,6 +100,7 @@ fn populated(dir: &Path) -> PathBuf {
                     runtime_minutes: 170,
                     rating: Some("R".into()),
                 },
+                &Actor::open(),
                 None,
             )
             .await
@@ -113,6 +117,7 @@ fn populated(dir: &Path) -> PathBuf {
                         starts_at: NOW + 30 * HOUR,
                         price_card: None,
                     },
+                    &Actor::open(),
                     None,
                 )
                 .await
@@ -131,6 +136,7 @@ fn populated(dir: &Path) -> PathBuf {
                     tickets: TicketChoice::Any,
                     channel: Channel::Counter,
                 },
+                &Actor::open(),
                 None,
             )
             .await
@@ -145,6 +151,7 @@ fn populated(dir: &Path) -> PathBuf {
                     tickets: TicketChoice::Any,
                     channel: Channel::Counter,
                 },
+                &Actor::open(),
                 None,
             )
             .await
@@ -182,6 +189,7 @@ fn populated(dir: &Path) -> PathBuf {
                     count: 2,
                     starts_at: NOW + 20 * HOUR,
                 },
+                &Actor::open(),
                 Some(keyed),
             )
             .await

@@ -3,6 +3,7 @@
 //! why, reads go on, and once the cause is gone writes work again without a
 //! restart; a retry with the same Idempotency-Key never books twice.
 
+use boxoffice::domain::staff::Actor;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -145,13 +146,14 @@ fn survives(at: FailAt, errno: i32, cause: &str) {
     let bookings: Arc<dyn Bookings> = Arc::new(bookings);
     let runtime = runtime();
     let first = runtime
-        .block_on(bookings.book(booking("before"), None))
+        .block_on(bookings.book(booking("before"), &Actor::open(), None))
         .unwrap()
         .fresh()
         .unwrap();
 
     disk.fail(at, errno);
-    let refused = runtime.block_on(bookings.book(booking("during"), Some(keyed("retry-me"))));
+    let refused =
+        runtime.block_on(bookings.book(booking("during"), &Actor::open(), Some(keyed("retry-me"))));
     match &refused {
         Err(Error::Unavailable { cause: said, .. }) => assert_eq!(*said, cause),
         other => panic!("{at:?} {errno}: {other:?}"),
@@ -173,14 +175,14 @@ fn survives(at: FailAt, errno: i32, cause: &str) {
     // The retry with the same key books once: afresh if the failed commit
     // did not land, or as a replay of it if it did.
     let retried = runtime
-        .block_on(bookings.book(booking("during"), Some(keyed("retry-me"))))
+        .block_on(bookings.book(booking("during"), &Actor::open(), Some(keyed("retry-me"))))
         .unwrap();
     let again = runtime
-        .block_on(bookings.book(booking("during"), Some(keyed("retry-me"))))
+        .block_on(bookings.book(booking("during"), &Actor::open(), Some(keyed("retry-me"))))
         .unwrap();
     assert!(matches!(again, Written::Replayed(_)), "{again:?}");
     runtime
-        .block_on(bookings.book(booking("after"), None))
+        .block_on(bookings.book(booking("after"), &Actor::open(), None))
         .unwrap()
         .fresh()
         .unwrap();

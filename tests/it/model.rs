@@ -8,6 +8,7 @@
 //! Small capacities, a handful of show times and a short expiry make refusals,
 //! expiry and purges common. `PROPTEST_CASES` raises the number of cases.
 
+use boxoffice::domain::staff::Actor;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -100,13 +101,17 @@ pub fn fresh<T>(written: Result<Written<T>, Error>) -> Result<T, Error> {
 /// the test's failure.
 pub async fn call(bookings: &dyn Bookings, call: Call) -> Result<Outcome, String> {
     let answer = match call {
-        Call::Book(booking) => fresh(bookings.book(booking, None).await).map(Answer::Booked),
-        Call::Move { ticket, starts_at } => {
-            fresh(bookings.move_ticket(ticket, starts_at, None).await).map(Answer::Booked)
+        Call::Book(booking) => {
+            fresh(bookings.book(booking, &Actor::open(), None).await).map(Answer::Booked)
         }
-        Call::Delete(ticket) => {
-            fresh(bookings.delete_ticket(ticket, None).await).map(|()| Answer::Deleted)
-        }
+        Call::Move { ticket, starts_at } => fresh(
+            bookings
+                .move_ticket(ticket, starts_at, &Actor::open(), None)
+                .await,
+        )
+        .map(Answer::Booked),
+        Call::Delete(ticket) => fresh(bookings.delete_ticket(ticket, &Actor::open(), None).await)
+            .map(|()| Answer::Deleted),
         Call::Purge(budget) => bookings.purge_expired(budget).await.map(Answer::Purged),
     };
     match answer {

@@ -9,6 +9,7 @@
 
 mod processes;
 
+use boxoffice::domain::staff::Actor;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -432,7 +433,12 @@ fn two_processes_purging_at_once_delete_each_expired_record_once() {
                     count: 1,
                     starts_at: crate::support::NOW + (show + 1) * 60_000,
                 };
-                first.book(booking, None).await.unwrap().fresh().unwrap();
+                first
+                    .book(booking, &Actor::open(), None)
+                    .await
+                    .unwrap()
+                    .fresh()
+                    .unwrap();
             }
         }
     });
@@ -479,7 +485,7 @@ fn the_upgrade_to_schema_5_gives_every_stored_ticket_a_reference() {
             starts_at: crate::support::NOW + crate::support::HOUR,
         };
         let booked = runtime
-            .block_on(backend.book(booking, None))
+            .block_on(backend.book(booking, &Actor::open(), None))
             .unwrap()
             .fresh()
             .unwrap();

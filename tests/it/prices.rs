@@ -2,6 +2,7 @@
 //! types and price cards through the use-case interface, the card a show
 //! takes, and a currency the database keeps. `pg` runs the same scenario.
 
+use boxoffice::domain::staff::Actor;
 use std::sync::Arc;
 
 use boxoffice::clock::ManualClock;
@@ -76,6 +77,7 @@ async fn scenario(backend: &dyn Backend) {
                     channels: Channels::ALL,
                     proof: None,
                 },
+                &Actor::open(),
                 None,
             )
             .await,
@@ -89,6 +91,7 @@ async fn scenario(backend: &dyn Backend) {
                     channels: [Channel::Counter].into_iter().collect(),
                     proof: Some("student card".into()),
                 },
+                &Actor::open(),
                 None,
             )
             .await,
@@ -106,6 +109,7 @@ async fn scenario(backend: &dyn Backend) {
                     tax_rate: Some(1_900),
                     ..TicketTypePatch::default()
                 },
+                &Actor::open(),
                 None,
             )
             .await,
@@ -131,7 +135,11 @@ async fn scenario(backend: &dyn Backend) {
         prices: vec![price(stranger, None, 100)],
     };
     assert_eq!(
-        refused(backend.create_price_card(weekend.clone(), None).await),
+        refused(
+            backend
+                .create_price_card(weekend.clone(), &Actor::open(), None)
+                .await
+        ),
         Refusal::Pricing(boxoffice::domain::prices::PricingRefusal::UnknownType(
             stranger
         ))
@@ -147,12 +155,17 @@ async fn scenario(backend: &dyn Backend) {
                     ],
                     ..weekend
                 },
+                &Actor::open(),
                 None,
             )
             .await,
     );
     assert_eq!(
-        refused(backend.delete_ticket_type(adult.id, None).await),
+        refused(
+            backend
+                .delete_ticket_type(adult.id, &Actor::open(), None)
+                .await
+        ),
         Refusal::InUse(InUse::TicketTypeOnCard)
     );
 
@@ -164,6 +177,7 @@ async fn scenario(backend: &dyn Backend) {
                     name: "One".into(),
                     layout: boxoffice::domain::cinema::Layout::General { capacity: 50 },
                 },
+                &Actor::open(),
                 None,
             )
             .await,
@@ -176,6 +190,7 @@ async fn scenario(backend: &dyn Backend) {
                     runtime_minutes: 80,
                     rating: None,
                 },
+                &Actor::open(),
                 None,
             )
             .await,
@@ -186,9 +201,10 @@ async fn scenario(backend: &dyn Backend) {
         starts_at: FRIDAY_NOON + hours * 3_600_000,
         price_card: None,
     };
-    let friday_night = fresh(backend.create_show(show_at(9), None).await).show;
-    let friday_noon = fresh(backend.create_show(show_at(0), None).await).show;
-    let saturday_small_hours = fresh(backend.create_show(show_at(13), None).await).show;
+    let friday_night = fresh(backend.create_show(show_at(9), &Actor::open(), None).await).show;
+    let friday_noon = fresh(backend.create_show(show_at(0), &Actor::open(), None).await).show;
+    let saturday_small_hours =
+        fresh(backend.create_show(show_at(13), &Actor::open(), None).await).show;
     let card_of = |prices: boxoffice::usecases::prices::ShowPrices| {
         prices.card.map(|(card, why)| (card.id, why))
     };
@@ -227,6 +243,7 @@ async fn scenario(backend: &dyn Backend) {
                     }),
                     ..PriceCardPatch::default()
                 },
+                &Actor::open(),
                 None,
             )
             .await,
@@ -243,17 +260,29 @@ async fn scenario(backend: &dyn Backend) {
     );
     // Without any card, a show has none.
     for card in cards {
-        fresh(backend.delete_price_card(card.id, None).await);
+        fresh(
+            backend
+                .delete_price_card(card.id, &Actor::open(), None)
+                .await,
+        );
     }
     assert_eq!(
         card_of(backend.show_prices(friday_noon.id).await.unwrap().unwrap()),
         None
     );
     assert_eq!(
-        refused(backend.delete_price_card(weekend.id, None).await),
+        refused(
+            backend
+                .delete_price_card(weekend.id, &Actor::open(), None)
+                .await
+        ),
         Refusal::PriceCardNotFound
     );
-    fresh(backend.delete_ticket_type(adult.id, None).await);
+    fresh(
+        backend
+            .delete_ticket_type(adult.id, &Actor::open(), None)
+            .await,
+    );
     let left = backend.ticket_types(ALL).await.unwrap().items;
     assert_eq!(
         left.iter().map(|t| t.id).collect::<Vec<_>>(),

@@ -4,6 +4,7 @@
 //! thousands of holds answers exactly (functionally, not timed: timing is
 //! `bench/run`'s).
 
+use boxoffice::domain::staff::Actor;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ async fn show_on(backend: &dyn Backend, layout: Layout) -> Result<ShowId, String
                 name: "Index".into(),
                 layout,
             },
+            &Actor::open(),
             None,
         )
         .await
@@ -67,6 +69,7 @@ async fn show_on(backend: &dyn Backend, layout: Layout) -> Result<ShowId, String
                 runtime_minutes: 90,
                 rating: None,
             },
+            &Actor::open(),
             None,
         )
         .await
@@ -80,6 +83,7 @@ async fn show_on(backend: &dyn Backend, layout: Layout) -> Result<ShowId, String
                 starts_at: NOW + 24 * HOUR,
                 price_card: None,
             },
+            &Actor::open(),
             None,
         )
         .await
@@ -207,7 +211,9 @@ pub fn a_hold_frees_its_seats_at_its_expiry(backend: &mut dyn CinemaBackend) -> 
             tickets: boxoffice::domain::prices::TicketChoice::Any,
             channel: boxoffice::domain::prices::Channel::Api,
         };
-        let late = open.confirm_hold(first.id, confirmation, None).await;
+        let late = open
+            .confirm_hold(first.id, confirmation, &Actor::open(), None)
+            .await;
         assert_eq!(
             late.err().and_then(|error| error.refusal()),
             Some(Refusal::HoldExpired)

@@ -1303,3 +1303,154 @@ on_both_backends!(
     false,
     each_actor_sells_on_its_channel
 );
+
+/// The trail's (actor, action) pairs of sales and the catalogue, oldest
+/// first, and its whole text.
+fn sales_and_catalogue_trail(service: &Local) -> (Vec<(String, String)>, String) {
+    let trail = made(
+        call(service, "GET", "/v1/audit?limit=500", None, &[BOSS]),
+        Status::Ok,
+    );
+    let pairs = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["actor"].as_str().unwrap().to_owned(),
+                entry["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .filter(|(_, action)| {
+            !["staff.", "key.", "session."]
+                .iter()
+                .any(|staff| action.starts_with(staff))
+        })
+        .collect();
+    (pairs, trail.to_string())
+}
+
+fn every_sale_and_catalogue_change_is_audited_with_its_actor(service: &Local) {
+    let (show, counter, _) = counter_first_show(service);
+    let kiosk = add_key(service, "kiosk-lobby", "kiosk");
+    let kiosk = ("X-Auth-Token", kiosk.as_str());
+    add_staff(service, "asha", "cashier");
+    let session = sign_in(service, "asha", PASSWORD).body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = bearer(&session);
+    let asha = (session.0, session.1.as_str());
+    // A kiosk holds (not audited), then confirms (audited).
+    let hold = made(
+        call(
+            service,
+            "POST",
+            "/v1/holds",
+            Some(&json!({"showId": show, "count": 2})),
+            &[kiosk],
+        ),
+        Status::Created,
+    );
+    let confirm = json!({"userName": "Mira Secretname", "phoneNumber": "9876543210"});
+    let uri = format!("/v1/holds/{}/confirm", hold["id"].as_str().unwrap());
+    made(
+        call(service, "POST", &uri, Some(&confirm), &[kiosk]),
+        Status::Created,
+    );
+    // Refusals are not audited.
+    let member = json!({"showId": show, "tickets": [{"type": counter, "count": 1}]});
+    let refused = call(service, "POST", "/v1/bookings", Some(&member), &[kiosk]);
+    assert_eq!(refused.status, Status::Conflict, "{}", refused.text);
+    // A cashier sells, moves and cancels.
+    let sold = made(
+        call(service, "POST", "/v1/bookings", Some(&member), &[asha]),
+        Status::Created,
+    );
+    let uri = format!("/v1/bookings/{}", sold["id"].as_str().unwrap());
+    made(
+        call(
+            service,
+            "PATCH",
+            &uri,
+            Some(&json!({"seats": ["A8"]})),
+            &[asha],
+        ),
+        Status::Ok,
+    );
+    let cancelled = call(service, "DELETE", &uri, None, &[asha]);
+    assert_eq!(cancelled.status, Status::NoContent, "{}", cancelled.text);
+    // `/api` writes name their actor too.
+    let api = made(
+        call(
+            service,
+            "POST",
+            "/api/book-ticket",
+            Some(&booking("Ravi Privatename", 1, SHOW)),
+            &[kiosk],
+        ),
+        Status::Ok,
+    );
+    let ticket = api["data"]["ticketId"].clone();
+    made(
+        call(
+            service,
+            "DELETE",
+            "/api/delete-ticket",
+            Some(&json!({"ticketId": ticket})),
+            &[BOSS],
+        ),
+        Status::Ok,
+    );
+    let (trail, text) = sales_and_catalogue_trail(service);
+    let expected = [
+        ("admin_token", "ticket-type.create"),
+        ("admin_token", "price-card.update"),
+        ("admin_token", "screen.create"),
+        ("admin_token", "film.create"),
+        ("admin_token", "show.create"),
+        ("kiosk-lobby", "hold.confirm"),
+        ("asha", "booking.create"),
+        ("asha", "booking.move"),
+        ("asha", "booking.cancel"),
+        ("kiosk-lobby", "booking.create"),
+        ("admin_token", "booking.cancel"),
+    ];
+    let trail: Vec<(&str, &str)> = trail
+        .iter()
+        .map(|(actor, action)| (actor.as_str(), action.as_str()))
+        .collect();
+    assert_eq!(trail, expected);
+    for private in ["Mira", "Secretname", "Ravi", "Privatename", "9876543210"] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    // The sale names its booking and show, and its amount.
+    let sales = made(
+        call(
+            service,
+            "GET",
+            "/v1/audit?action=booking.create&actor=asha",
+            None,
+            &[BOSS],
+        ),
+        Status::Ok,
+    );
+    let entry = &sales["items"][0];
+    assert_eq!(sales["items"].as_array().unwrap().len(), 1, "{sales}");
+    assert_eq!(entry["amount"], 900);
+    assert_eq!(
+        entry["subject"],
+        format!(
+            "{} {}",
+            sold["id"].as_str().unwrap(),
+            show.as_str().unwrap()
+        )
+    );
+}
+
+on_both_backends!(
+    every_sale_and_catalogue_change_is_audited_with_its_actor_on_redb,
+    every_sale_and_catalogue_change_is_audited_with_its_actor_on_postgresql,
+    false,
+    every_sale_and_catalogue_change_is_audited_with_its_actor
+);

@@ -2,6 +2,7 @@
 //! seat and by count, lists and their cursors, idempotent writes, roles, and
 //! every refusal as a problem document that changes nothing.
 
+use boxoffice::domain::staff::Actor;
 use std::collections::BTreeSet;
 
 use boxoffice::domain::{FilmId, ScreenId};
@@ -436,6 +437,7 @@ fn two_thousand_shows_page_through_once_each_in_start_order() {
     // 500 half-hour slots on each of four screens, created out of order so
     // that ids do not follow start times; same-time shows tie on start.
     let mut created = Vec::new();
+    let operator = Actor::operator();
     runtime().block_on(async {
         for chunk in (0..2000u32).collect::<Vec<_>>().chunks(250) {
             let writes = chunk.iter().map(|&n| {
@@ -448,7 +450,7 @@ fn two_thousand_shows_page_through_once_each_in_start_order() {
                     starts_at: NOW + HOUR + slot * HOUR / 2,
                     price_card: None,
                 };
-                app.bookings.create_show(show, None)
+                app.bookings.create_show(show, &operator, None)
             });
             for written in futures::future::join_all(writes).await {
                 created.push(written.expect("created").fresh().expect("fresh").show);

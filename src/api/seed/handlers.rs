@@ -60,7 +60,7 @@ fn answer<T, R>(written: Written<T>, fresh: impl FnOnce(T) -> R) -> Answer<Json<
 #[openapi(tag = "Tickets", operation_id = "bookTicket")]
 #[post("/book-ticket", data = "<body>")]
 pub async fn book_ticket(
-    _auth: Authorized,
+    auth: Authorized,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<BookTicketRequest>,
@@ -72,7 +72,7 @@ pub async fn book_ticket(
             TicketResponse::new(booked.clone(), zone)
         })
     })?;
-    let written = app.bookings.book(booking, once).await?;
+    let written = app.bookings.book(booking, &auth.0, once).await?;
     Ok(answer(written, |booked| TicketResponse::new(booked, zone)))
 }
 
@@ -83,7 +83,7 @@ pub async fn book_ticket(
 #[openapi(tag = "Tickets", operation_id = "updateTiming")]
 #[put("/update-timing", data = "<body>")]
 pub async fn update_timing(
-    _auth: Authorized,
+    auth: Authorized,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<UpdateTimingRequest>,
@@ -95,7 +95,10 @@ pub async fn update_timing(
             TicketResponse::new(moved.clone(), zone)
         })
     })?;
-    let written = app.bookings.move_ticket(ticket, starts_at, once).await?;
+    let written = app
+        .bookings
+        .move_ticket(ticket, starts_at, &auth.0, once)
+        .await?;
     Ok(answer(written, |moved| TicketResponse::new(moved, zone)))
 }
 
@@ -142,14 +145,14 @@ pub async fn view_all_tickets(
 #[openapi(tag = "Tickets", operation_id = "deleteTicket")]
 #[delete("/delete-ticket", data = "<body>")]
 pub async fn delete_ticket(
-    _auth: Authorized,
+    auth: Authorized,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<DeleteTicketRequest>,
 ) -> Result<Answer<Json<MessageResponse>>, Error> {
     let Valid(ticket, json) = body?;
     let once = once(&key, &json, |outcome| replay(outcome, |()| deleted()))?;
-    let written = app.bookings.delete_ticket(ticket, once).await?;
+    let written = app.bookings.delete_ticket(ticket, &auth.0, once).await?;
     Ok(answer(written, |()| deleted()))
 }
 

@@ -267,7 +267,7 @@ impl Fields for SearchRequest {
 #[openapi(tag = "Bookings", operation_id = "createBooking")]
 #[post("/bookings", data = "<body>")]
 pub async fn create_booking(
-    _allowed: Kiosk,
+    allowed: Kiosk,
     app: &State<App>,
     channel: SalesChannel,
     key: IdempotencyKey,
@@ -281,7 +281,11 @@ pub async fn create_booking(
     let (zone, currency) = (app.config.timezone, app.config.currency);
     let write = created(move |booking: &Booking| answer(booking, zone, currency));
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.create_booking(booking, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .create_booking(booking, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 #[openapi(tag = "Bookings", operation_id = "getBooking")]
@@ -308,7 +312,7 @@ pub async fn get_booking(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<Bo
 #[openapi(tag = "Bookings", operation_id = "moveBooking")]
 #[patch("/bookings/<id>", data = "<body>")]
 pub async fn move_booking(
-    _allowed: Cashier,
+    allowed: Cashier,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -319,14 +323,18 @@ pub async fn move_booking(
     let (zone, currency) = (app.config.timezone, app.config.currency);
     let write = changed(move |booking: &Booking| answer(booking, zone, currency));
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.move_booking(id, to, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .move_booking(id, to, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 /// Cancel a booking; its seats are free at once.
 #[openapi(tag = "Bookings", operation_id = "cancelBooking")]
 #[delete("/bookings/<id>")]
 pub async fn cancel_booking(
-    _allowed: Cashier,
+    allowed: Cashier,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -334,7 +342,11 @@ pub async fn cancel_booking(
     let id = booking_in_path(id)?;
     let write = deleted();
     let once = write.once(&key, None)?;
-    Ok(write.answer(app.bookings.cancel_booking(id, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .cancel_booking(id, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 /// Find the bookings with a phone number: the last 9 digits compared (all of

@@ -168,7 +168,7 @@ pub async fn list_films(
 #[openapi(tag = "Films", operation_id = "createFilm")]
 #[post("/films", data = "<body>")]
 pub async fn create_film(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewFilmRequest>,
@@ -176,7 +176,11 @@ pub async fn create_film(
     let Checked(film, json) = body?;
     let write = created(answer);
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.create_film(film, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .create_film(film, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 #[openapi(tag = "Films", operation_id = "getFilm")]
@@ -194,7 +198,7 @@ pub async fn get_film(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<FilmA
 #[openapi(tag = "Films", operation_id = "updateFilm")]
 #[patch("/films/<id>", data = "<body>")]
 pub async fn update_film(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -204,14 +208,18 @@ pub async fn update_film(
     let Checked(patch, json) = body?;
     let write = changed(answer);
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.update_film(id, patch, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .update_film(id, patch, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 /// Delete a film that has no shows (else 409 `in-use`).
 #[openapi(tag = "Films", operation_id = "deleteFilm")]
 #[delete("/films/<id>")]
 pub async fn delete_film(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -219,5 +227,5 @@ pub async fn delete_film(
     let id = film_in_path(id)?;
     let write = deleted();
     let once = write.once(&key, None)?;
-    Ok(write.answer(app.bookings.delete_film(id, once).await?))
+    Ok(write.answer(app.bookings.delete_film(id, allowed.actor(), once).await?))
 }

@@ -321,7 +321,7 @@ pub async fn extend_hold(
 #[openapi(tag = "Holds", operation_id = "confirmHold")]
 #[post("/holds/<id>/confirm", data = "<body>")]
 pub async fn confirm_hold(
-    _allowed: Kiosk,
+    allowed: Kiosk,
     app: &State<App>,
     id: &str,
     channel: SalesChannel,
@@ -337,5 +337,9 @@ pub async fn confirm_hold(
     let (zone, currency) = (app.config.timezone, app.config.currency);
     let write = created(move |booking: &Booking| booking_answer(booking, zone, currency));
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.confirm_hold(id, confirmation, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .confirm_hold(id, confirmation, allowed.actor(), once)
+            .await?,
+    ))
 }

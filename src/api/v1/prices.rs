@@ -677,7 +677,7 @@ pub async fn list_ticket_types(
 #[openapi(tag = "Prices", operation_id = "createTicketType")]
 #[post("/ticket-types", data = "<body>")]
 pub async fn create_ticket_type(
-    _admin: Admin,
+    admin: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewTicketTypeRequest>,
@@ -685,7 +685,11 @@ pub async fn create_ticket_type(
     let Checked(new, json) = body?;
     let write = created(type_answer);
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.create_ticket_type(new, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .create_ticket_type(new, admin.actor(), once)
+            .await?,
+    ))
 }
 
 #[openapi(tag = "Prices", operation_id = "getTicketType")]
@@ -708,7 +712,7 @@ pub async fn get_ticket_type(
 #[openapi(tag = "Prices", operation_id = "updateTicketType")]
 #[patch("/ticket-types/<id>", data = "<body>")]
 pub async fn update_ticket_type(
-    _admin: Admin,
+    admin: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -718,14 +722,18 @@ pub async fn update_ticket_type(
     let Checked(patch, json) = body?;
     let write = changed(type_answer);
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.update_ticket_type(id, patch, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .update_ticket_type(id, patch, admin.actor(), once)
+            .await?,
+    ))
 }
 
 /// Delete a ticket type no card prices (else 409 `in-use`).
 #[openapi(tag = "Prices", operation_id = "deleteTicketType")]
 #[delete("/ticket-types/<id>")]
 pub async fn delete_ticket_type(
-    _admin: Admin,
+    admin: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -733,7 +741,11 @@ pub async fn delete_ticket_type(
     let id = type_in_path(id)?;
     let write = deleted();
     let once = write.once(&key, None)?;
-    Ok(write.answer(app.bookings.delete_ticket_type(id, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .delete_ticket_type(id, admin.actor(), once)
+            .await?,
+    ))
 }
 
 /// List price cards, oldest first.
@@ -768,7 +780,7 @@ pub async fn list_price_cards(
 #[openapi(tag = "Prices", operation_id = "createPriceCard")]
 #[post("/price-cards", data = "<body>")]
 pub async fn create_price_card(
-    _admin: Admin,
+    admin: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewPriceCardRequest>,
@@ -777,7 +789,11 @@ pub async fn create_price_card(
     let currency = app.config.currency.code();
     let write = created(move |card: &PriceCard| card_answer(card, currency));
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.create_price_card(new, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .create_price_card(new, admin.actor(), once)
+            .await?,
+    ))
 }
 
 #[openapi(tag = "Prices", operation_id = "getPriceCard")]
@@ -796,7 +812,7 @@ pub async fn get_price_card(_allowed: Kiosk, app: &State<App>, id: &str) -> Read
 #[openapi(tag = "Prices", operation_id = "updatePriceCard")]
 #[patch("/price-cards/<id>", data = "<body>")]
 pub async fn update_price_card(
-    _admin: Admin,
+    admin: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -807,14 +823,18 @@ pub async fn update_price_card(
     let currency = app.config.currency.code();
     let write = changed(move |card: &PriceCard| card_answer(card, currency));
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.update_price_card(id, patch, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .update_price_card(id, patch, admin.actor(), once)
+            .await?,
+    ))
 }
 
 /// Delete a price card; shows that named it take a card by the rules again.
 #[openapi(tag = "Prices", operation_id = "deletePriceCard")]
 #[delete("/price-cards/<id>")]
 pub async fn delete_price_card(
-    _admin: Admin,
+    admin: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -822,7 +842,11 @@ pub async fn delete_price_card(
     let id = card_in_path(id)?;
     let write = deleted();
     let once = write.once(&key, None)?;
-    Ok(write.answer(app.bookings.delete_price_card(id, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .delete_price_card(id, admin.actor(), once)
+            .await?,
+    ))
 }
 
 // ---- a show's prices ----

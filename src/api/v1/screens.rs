@@ -238,7 +238,7 @@ pub async fn list_screens(
 #[openapi(tag = "Screens", operation_id = "createScreen")]
 #[post("/screens", data = "<body>")]
 pub async fn create_screen(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewScreenRequest>,
@@ -246,7 +246,11 @@ pub async fn create_screen(
     let Checked(screen, json) = body?;
     let write = created(answer);
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.create_screen(screen, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .create_screen(screen, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 /// Read a screen (`default` is the general-admission screen of `/api`).
@@ -269,7 +273,7 @@ pub async fn get_screen(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<Scr
 #[openapi(tag = "Screens", operation_id = "updateScreen")]
 #[patch("/screens/<id>", data = "<body>")]
 pub async fn update_screen(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -279,14 +283,18 @@ pub async fn update_screen(
     let Checked(patch, json) = body?;
     let write = changed(answer);
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.update_screen(id, patch, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .update_screen(id, patch, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 /// Delete a screen that has no shows (else 409 `in-use`; `default` too).
 #[openapi(tag = "Screens", operation_id = "deleteScreen")]
 #[delete("/screens/<id>")]
 pub async fn delete_screen(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -294,5 +302,9 @@ pub async fn delete_screen(
     let id = screen_in_path(id)?;
     let write = deleted();
     let once = write.once(&key, None)?;
-    Ok(write.answer(app.bookings.delete_screen(id, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .delete_screen(id, allowed.actor(), once)
+            .await?,
+    ))
 }

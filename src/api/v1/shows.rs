@@ -386,7 +386,7 @@ pub async fn list_shows(
 #[openapi(tag = "Shows", operation_id = "createShow")]
 #[post("/shows", data = "<body>")]
 pub async fn create_show(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     key: IdempotencyKey,
     body: Body<NewShowRequest>,
@@ -395,7 +395,11 @@ pub async fn create_show(
     let zone = app.config.timezone;
     let write = created(move |view: &ShowView| answer(view, zone));
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.create_show(show, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .create_show(show, allowed.actor(), once)
+            .await?,
+    ))
 }
 
 #[openapi(tag = "Shows", operation_id = "getShow")]
@@ -416,7 +420,7 @@ pub async fn get_show(_allowed: Kiosk, app: &State<App>, id: &str) -> Read<ShowA
 #[openapi(tag = "Shows", operation_id = "updateShow")]
 #[patch("/shows/<id>", data = "<body>")]
 pub async fn update_show(
-    _admin: Admin,
+    admin: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -427,14 +431,18 @@ pub async fn update_show(
     let zone = app.config.timezone;
     let write = changed(move |view: &ShowView| answer(view, zone));
     let once = write.once(&key, Some(&json))?;
-    Ok(write.answer(app.bookings.set_show_card(id, card, once).await?))
+    Ok(write.answer(
+        app.bookings
+            .set_show_card(id, card, admin.actor(), once)
+            .await?,
+    ))
 }
 
 /// Delete a show that has no bookings (else 409 `in-use`).
 #[openapi(tag = "Shows", operation_id = "deleteShow")]
 #[delete("/shows/<id>")]
 pub async fn delete_show(
-    _allowed: Admin,
+    allowed: Admin,
     app: &State<App>,
     id: &str,
     key: IdempotencyKey,
@@ -442,7 +450,7 @@ pub async fn delete_show(
     let id = show_in_path(id)?;
     let write = deleted();
     let once = write.once(&key, None)?;
-    Ok(write.answer(app.bookings.delete_show(id, once).await?))
+    Ok(write.answer(app.bookings.delete_show(id, allowed.actor(), once).await?))
 }
 
 /// Every seat of a show, in row order, with its state.
