@@ -5,7 +5,8 @@
 
 use super::ids::{PriceCardId, TicketTypeId};
 use super::prices::{
-    CardChoice, CardRules, Channels, Price, PriceCard, PricingRefusal, ShowFacts, TicketType,
+    rate_giving, CardChoice, CardRules, Channels, Line, Price, PriceCard, PricingRefusal,
+    ShowFacts, TicketType,
 };
 use super::refusal::{InUse, Refusal};
 
@@ -63,6 +64,18 @@ impl PriceBook {
         show: &ShowFacts,
     ) -> Option<(&PriceCard, CardChoice)> {
         super::prices::card_for(named, &self.cards, show)
+    }
+
+    /// Gives lines stored without a tax rate the rate they were sold at:
+    /// their type's rate when it gives their tax, else the lowest rate that
+    /// does (see [`rate_giving`]).
+    pub fn rate_lines(&self, lines: &mut [Line]) {
+        for line in lines {
+            let preferred = self
+                .ticket_type(line.ticket_type)
+                .map(|ticket_type| ticket_type.tax_rate);
+            line.tax_rate = rate_giving(line.price, line.tax, preferred);
+        }
     }
 
     /// The ticket types a card prices, in its order.

@@ -109,6 +109,37 @@ pub fn tax_included(gross: u64, rate: u16) -> u64 {
     u64::try_from(quotient + u128::from(up)).unwrap_or(gross)
 }
 
+/// The rate a line stored without one is taken to have been sold at: its
+/// ticket type's `preferred` rate when that gives its tax, else the lowest
+/// rate that does (0 for a line at 0). When no rate gives its tax, the
+/// lowest rate giving at least that much (or `preferred`, or 100 %), so
+/// that `check` reports the line.
+pub fn rate_giving(price: u64, tax: u64, preferred: Option<u16>) -> u16 {
+    if let Some(rate) = preferred.filter(|&rate| rate <= MAX_TAX_RATE) {
+        if tax_included(price, rate) == tax {
+            return rate;
+        }
+    }
+    // The tax grows with the rate: the lowest rate whose tax reaches `tax`.
+    let (mut low, mut high) = (0u16, MAX_TAX_RATE);
+    if tax_included(price, high) < tax {
+        return preferred.unwrap_or(MAX_TAX_RATE);
+    }
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if tax_included(price, middle) < tax {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    if tax_included(price, low) == tax {
+        low
+    } else {
+        preferred.unwrap_or(low)
+    }
+}
+
 /// A kind of ticket (`Adult`, `Child`, `Student`...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketType {
@@ -405,23 +436,34 @@ pub fn card_for<'a>(
         .map(|card| (card, CardChoice::Default))
 }
 
-/// One seat or place of a sale, priced: what it cost and the tax in that.
+/// One seat or place of a sale, priced: what it cost, the tax in that and
+/// the rate it was taxed at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinePrice {
     pub ticket_type: TicketTypeId,
     pub price: u64,
     pub tax: u64,
+    pub tax_rate: u16,
 }
 
 /// One seat or place of a sale: its seat (`None` on general admission),
-/// the ticket type it was sold as, and its price and tax as they were when
-/// it was held or booked. A line is never priced again.
+/// the ticket type it was sold as, and its price, tax and tax rate (basis
+/// points) as they were when it was held or booked. A line is never priced
+/// again, so its rate stays when its type's changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Line {
     pub seat: Option<SeatIndex>,
     pub ticket_type: TicketTypeId,
     pub price: u64,
     pub tax: u64,
+    pub tax_rate: u16,
+}
+
+impl Line {
+    /// Whether its tax is what its price gives at its rate.
+    pub fn tax_is_right(&self) -> bool {
+        self.tax_rate <= MAX_TAX_RATE && self.tax == tax_included(self.price, self.tax_rate)
+    }
 }
 
 /// What a sale's lines cost together.
@@ -436,6 +478,7 @@ pub fn free_lines(ticket_type: TicketTypeId, seats: &[SeatIndex], count: u32) ->
         ticket_type,
         price: 0,
         tax: 0,
+        tax_rate: 0,
     };
     if seats.is_empty() {
         (0..count).map(|_| line(None)).collect()
@@ -532,6 +575,7 @@ pub fn price_sale(
             ticket_type: line.ticket_type,
             price: line.price,
             tax: line.tax,
+            tax_rate: line.tax_rate,
         })
         .collect())
 }
@@ -604,6 +648,7 @@ pub fn price_places(
             ticket_type: ticket_type.id,
             price,
             tax: tax_included(price, ticket_type.tax_rate),
+            tax_rate: ticket_type.tax_rate,
         });
     }
     Ok(lines)
@@ -770,6 +815,43 @@ mod tests {
         assert_eq!(card_for(None, &cards[1..], &monday), None);
     }
 
+    #[test]
+    fn a_line_stored_without_a_rate_takes_its_types_rate_else_the_lowest_that_gives_its_tax() {
+        // At 0, only the rate 0 is taken: any rate gives no tax.
+        assert_eq!(rate_giving(0, 0, None), 0);
+        assert_eq!(rate_giving(0, 0, Some(700)), 700);
+        // 1250 at 7 % is 81.78 → 82; 698 is the lowest rate giving 82.
+        assert_eq!(tax_included(1_250, 700), 82);
+        assert_eq!(rate_giving(1_250, 82, Some(700)), 700);
+        assert_eq!(rate_giving(1_250, 82, None), 698);
+        assert_eq!(tax_included(1_250, 697), 81);
+        assert_eq!(rate_giving(1_250, 82, Some(1_900)), 698);
+        // Untaxed lines at a price.
+        assert_eq!(rate_giving(1_250, 0, Some(700)), 0);
+        // No rate gives it: the type's rate, else the lowest reaching it.
+        assert_eq!(rate_giving(1_250, 626, Some(700)), 700);
+        assert_eq!(rate_giving(1_250, 626, None), MAX_TAX_RATE);
+        for amount in amounts(9, 200) {
+            for rate in [0, 1, 500, 700, 1_900, 2_500, 9_999, 10_000] {
+                let tax = tax_included(amount, rate);
+                let found = rate_giving(amount, tax, None);
+                assert_eq!(tax_included(amount, found), tax, "{amount} at {rate}");
+                assert!(found <= rate);
+            }
+        }
+        let line = |price, tax, tax_rate| Line {
+            seat: None,
+            ticket_type: TicketTypeId::from_u128(1),
+            price,
+            tax,
+            tax_rate,
+        };
+        assert!(line(1_250, 82, 700).tax_is_right());
+        assert!(!line(1_250, 82, 1_900).tax_is_right());
+        assert!(!line(1_250, 81, 700).tax_is_right());
+        assert!(!line(0, 0, MAX_TAX_RATE + 1).tax_is_right());
+    }
+
     fn ticket_type(n: u128, name: &str, rate: u16, channels: &[Channel]) -> TicketType {
         TicketType {
             id: TicketTypeId::from_u128(n),
@@ -822,6 +904,7 @@ mod tests {
             [1_500, 800, 800]
         );
         assert_eq!(lines[0].tax, tax_included(1_500, 700));
+        assert_eq!(lines[0].tax_rate, 700);
         assert_eq!(
             price_places(&card, &types, Channel::Kiosk, &[(None, Some(child))]),
             Err(PricingRefusal::NotOnChannel {

@@ -19,11 +19,12 @@ use crate::domain::price_book::PriceBook;
 use crate::domain::prices::free_lines;
 use crate::domain::{PriceCardId, Reference, TicketTypeId};
 use crate::store::codec::{
-    decode_hold, decode_ticket, decode_v3_ticket, encode_price_book, encode_ticket,
+    decode_hold, decode_price_book, decode_ticket, decode_v3_ticket, encode_hold,
+    encode_price_book, encode_ticket,
 };
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 9;
+pub const SCHEMA_VERSION: i32 = 10;
 
 /// Any fixed number, the same in every process: the key of the advisory lock
 /// held while migrating.
@@ -153,6 +154,10 @@ const MIGRATIONS: &[&str] = &[
          action text NOT NULL,
          record bytea NOT NULL
      );",
+    // 10: each line of a ticket or hold keeps its tax rate, in the record
+    // (ticket version 4, hold version 5): no column changes, the records
+    // there are are written again by `tax_rates_on_every_line`.
+    "SELECT 1;",
 ];
 
 /// Runs after the SQL of migration `number`, in the same transaction.
@@ -165,6 +170,54 @@ async fn after(number: i32, transaction: &Transaction<'_>) -> Result<(), PgError
     }
     if number == 8 {
         prices_for_every_database(transaction).await?;
+    }
+    if number == 10 {
+        tax_rates_on_every_line(transaction).await?;
+    }
+    Ok(())
+}
+
+/// Writes every ticket and hold again with each line's tax rate: its
+/// type's when that gives its tax, else the lowest rate that does (0 for
+/// the lines at 0 of migration 8), as the redb upgrade to schema 9 does.
+async fn tax_rates_on_every_line(transaction: &Transaction<'_>) -> Result<(), PgError> {
+    let book = match transaction
+        .query_opt(
+            "SELECT value FROM settings WHERE name = $1",
+            &[&super::prices::PRICE_BOOK_SETTING],
+        )
+        .await?
+    {
+        Some(row) => decode_price_book(row.try_get(0)?)?,
+        None => PriceBook::default(),
+    };
+    let rows = transaction
+        .query("SELECT id, record FROM tickets ORDER BY id", &[])
+        .await?;
+    for row in &rows {
+        let id = id_at(row, 0)?;
+        let mut ticket = decode_ticket(id, row.try_get(1)?)?;
+        book.rate_lines(&mut ticket.lines);
+        transaction
+            .execute(
+                "UPDATE tickets SET record = $2 WHERE id = $1",
+                &[&key(id), &encode_ticket(&ticket)],
+            )
+            .await?;
+    }
+    let rows = transaction
+        .query("SELECT id, record FROM holds ORDER BY id", &[])
+        .await?;
+    for row in &rows {
+        let id = id_at(row, 0)?;
+        let mut hold = decode_hold(id, row.try_get(1)?)?;
+        book.rate_lines(&mut hold.lines);
+        transaction
+            .execute(
+                "UPDATE holds SET record = $2 WHERE id = $1",
+                &[&key(id), &encode_hold(&hold)],
+            )
+            .await?;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ use super::tables::{
     SHOW_ID_TO_TICKET_IDS, SHOW_START_TO_SHOW_IDS, STAFF_ID_TO_ACCOUNT, TICKET_ID_TO_TICKET,
 };
 use crate::domain::holds::Hold;
+use crate::domain::prices::Line;
 use crate::domain::seating::SeatMap;
 use crate::domain::{FilmId, HoldId, ScreenId, Show, ShowId, Ticket, TicketId};
 
@@ -369,6 +370,7 @@ fn check_holds(
         if !listed.contains(id) || !expiring.contains(id) {
             found.push(format!("hold {name} is missing from an index"));
         }
+        found.extend(tax_problems(&format!("hold {name}"), &hold.lines));
         let Some(show) = shows.get(&hold.show_id) else {
             found.push(format!("hold {name} is of missing show {}", hold.show_id));
             continue;
@@ -488,9 +490,8 @@ fn check_references(
 }
 
 /// What is wrong with a ticket's lines: one per seat (in seat order) or per
-/// place, and no tax beyond what any rate (at most 100 %) gives its price.
+/// place, each with the tax its price gives at its stored rate.
 fn line_problems(ticket: &Ticket) -> Vec<String> {
-    use crate::domain::prices::{tax_included, MAX_TAX_RATE};
     let id = ticket.id;
     let mut found = Vec::new();
     if ticket.lines.len() != ticket.count as usize {
@@ -504,15 +505,23 @@ fn line_problems(ticket: &Ticket) -> Vec<String> {
     if !ticket.seats.is_empty() && seats != ticket.seats {
         found.push(format!("ticket {id}'s lines are not on its seats"));
     }
-    for (number, line) in (1..).zip(&ticket.lines) {
-        if line.tax > tax_included(line.price, MAX_TAX_RATE) {
-            found.push(format!(
-                "ticket {id} line {number}: tax {} does not match its price {}",
-                line.tax, line.price
-            ));
-        }
-    }
+    found.extend(tax_problems(&format!("ticket {id}"), &ticket.lines));
     found
+}
+
+/// Each line whose tax is not what its price gives at its rate (round half
+/// to even of price × rate / (10000 + rate)), or whose rate is beyond 100 %.
+fn tax_problems(whose: &str, lines: &[Line]) -> Vec<String> {
+    (1..)
+        .zip(lines)
+        .filter(|(_, line)| !line.tax_is_right())
+        .map(|(number, line)| {
+            format!(
+                "{whose} line {number}: tax {} is not what its price {} gives at its rate of {} basis points",
+                line.tax, line.price, line.tax_rate
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -523,7 +532,7 @@ mod line_tests {
     use crate::domain::{Phone, Reference, ShowId, TicketId, TicketTypeId};
 
     #[test]
-    fn a_line_whose_tax_no_rate_gives_is_reported() {
+    fn a_line_whose_tax_its_rate_does_not_give_is_reported() {
         let seats = vec![SeatIndex(3), SeatIndex(4)];
         let mut ticket = Ticket {
             id: TicketId::from_u128(9),
@@ -539,10 +548,23 @@ mod line_tests {
         assert!(line_problems(&ticket).is_empty());
         ticket.lines[0].price = 1_000;
         ticket.lines[0].tax = 500;
+        ticket.lines[0].tax_rate = 10_000;
         assert!(line_problems(&ticket).is_empty(), "100 % is a rate");
         ticket.lines[0].tax = 501;
         assert_eq!(line_problems(&ticket).len(), 1);
+        // A tax some rate gives, but not the line's own.
+        ticket.lines[0].price = 1_250;
+        ticket.lines[0].tax = 82;
+        ticket.lines[0].tax_rate = 1_900;
+        let problems = line_problems(&ticket);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("rate of 1900"), "{problems:?}");
+        ticket.lines[0].tax_rate = 700;
+        assert!(line_problems(&ticket).is_empty());
+        ticket.lines[0].tax_rate = 10_001;
+        assert_eq!(line_problems(&ticket).len(), 1);
+        ticket.lines[0].tax_rate = 700;
         ticket.lines.pop();
-        assert_eq!(line_problems(&ticket).len(), 3);
+        assert_eq!(line_problems(&ticket).len(), 2);
     }
 }

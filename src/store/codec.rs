@@ -15,7 +15,8 @@ use crate::domain::ids::spell;
 use crate::domain::limits::{ClientId, Cooldown};
 use crate::domain::price_book::PriceBook;
 use crate::domain::prices::{
-    CardRules, Channels, DateRange, Line, Price, PriceCard, TicketType, TimeWindow, Weekdays,
+    rate_giving, CardRules, Channels, DateRange, Line, Price, PriceCard, TicketType, TimeWindow,
+    Weekdays,
 };
 use crate::domain::seating::{Row, Seat, SeatIndex, SeatKind, SeatMap, SeatSet};
 use crate::domain::staff::{Account, ApiKey, AuditEntry, Login, Role, Session};
@@ -261,7 +262,11 @@ pub fn decode_legacy_show(id: u128, bytes: &[u8]) -> Result<Show, DecodeError> {
 /// Record version 3 of a ticket: with its priced lines. Tickets written
 /// before it (version 2) read with none; the upgrade to schema 6 gives them
 /// lines at 0.
-const TICKET_RECORD_VERSION: u8 = 3;
+const PRICED_TICKET_RECORD_VERSION: u8 = 3;
+/// Record version 4: each line with its tax rate. The lines of a version-3
+/// ticket read with the lowest rate that gives their tax (0 at 0); the
+/// upgrade to schema 9 gives them their type's rate when that gives it.
+const TICKET_RECORD_VERSION: u8 = 4;
 
 #[derive(Serialize, Deserialize)]
 struct TicketRecord {
@@ -275,9 +280,18 @@ struct TicketRecord {
 }
 
 #[derive(Serialize, Deserialize)]
-struct PricedTicketRecord {
+struct PricedTicketRecord<L> {
     ticket: TicketRecord,
-    lines: Vec<LineRecord>,
+    lines: Vec<L>,
+}
+
+/// A line of a ticket of record version 3 or a hold of version 4.
+#[derive(Serialize, Deserialize)]
+struct UnratedLineRecord {
+    seat: Option<u16>,
+    ticket_type: u128,
+    price: u64,
+    tax: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -286,6 +300,7 @@ struct LineRecord {
     ticket_type: u128,
     price: u64,
     tax: u64,
+    tax_rate: u16,
 }
 
 fn line_records(lines: &[Line]) -> Vec<LineRecord> {
@@ -296,6 +311,7 @@ fn line_records(lines: &[Line]) -> Vec<LineRecord> {
             ticket_type: line.ticket_type.as_u128(),
             price: line.price,
             tax: line.tax,
+            tax_rate: line.tax_rate,
         })
         .collect()
 }
@@ -308,6 +324,22 @@ fn lines_of(records: Vec<LineRecord>) -> Vec<Line> {
             ticket_type: TicketTypeId::from_u128(line.ticket_type),
             price: line.price,
             tax: line.tax,
+            tax_rate: line.tax_rate,
+        })
+        .collect()
+}
+
+/// Lines stored without their rate, each with the lowest rate that gives
+/// its tax (see [`rate_giving`]).
+fn unrated_lines_of(records: Vec<UnratedLineRecord>) -> Vec<Line> {
+    records
+        .into_iter()
+        .map(|line| Line {
+            seat: line.seat.map(SeatIndex),
+            ticket_type: TicketTypeId::from_u128(line.ticket_type),
+            price: line.price,
+            tax: line.tax,
+            tax_rate: rate_giving(line.price, line.tax, None),
         })
         .collect()
 }
@@ -348,13 +380,20 @@ pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
         "ticket",
         &key,
         bytes,
-        &[RECORD_VERSION, TICKET_RECORD_VERSION],
+        &[
+            RECORD_VERSION,
+            PRICED_TICKET_RECORD_VERSION,
+            TICKET_RECORD_VERSION,
+        ],
     )?;
     let bad = |error: postcard::Error| failed("ticket", &key, &error.to_string());
     let (record, lines) = if version == RECORD_VERSION {
         (whole::<TicketRecord>("ticket", &key, body)?, Vec::new())
+    } else if version == PRICED_TICKET_RECORD_VERSION {
+        let priced: PricedTicketRecord<UnratedLineRecord> = whole("ticket", &key, body)?;
+        (priced.ticket, unrated_lines_of(priced.lines))
     } else {
-        let priced: PricedTicketRecord = postcard::from_bytes(body).map_err(bad)?;
+        let priced: PricedTicketRecord<LineRecord> = postcard::from_bytes(body).map_err(bad)?;
         (priced.ticket, lines_of(priced.lines))
     };
     let reference = Reference::from_u32(record.reference).ok_or_else(|| {
@@ -375,6 +414,62 @@ pub fn decode_ticket(id: u128, bytes: &[u8]) -> Result<Ticket, DecodeError> {
         reference,
         lines,
     })
+}
+
+/// A line as schemas 6 to 8 stored it: without its rate.
+#[cfg(test)]
+fn unrated_records(lines: &[Line]) -> Vec<UnratedLineRecord> {
+    lines
+        .iter()
+        .map(|line| UnratedLineRecord {
+            seat: line.seat.map(|seat| seat.0),
+            ticket_type: line.ticket_type.as_u128(),
+            price: line.price,
+            tax: line.tax,
+        })
+        .collect()
+}
+
+/// A ticket as schemas 6 to 8 stored it (lines without their rate), for
+/// the upgrade's tests.
+#[cfg(test)]
+pub(crate) fn encode_unrated_ticket(ticket: &Ticket) -> Vec<u8> {
+    let PricedTicketRecord::<LineRecord> { ticket: record, .. } = postcard::from_bytes(
+        &encode_ticket(&Ticket {
+            lines: Vec::new(),
+            ..ticket.clone()
+        })[5..],
+    )
+    .expect("a ticket just encoded");
+    encode_as(
+        PRICED_TICKET_RECORD_VERSION,
+        &ticket.id.as_u128().to_be_bytes(),
+        &PricedTicketRecord {
+            ticket: record,
+            lines: unrated_records(&ticket.lines),
+        },
+    )
+}
+
+/// A hold as schemas 6 to 8 stored it (lines without their rate), for the
+/// upgrade's tests.
+#[cfg(test)]
+pub(crate) fn encode_unrated_hold(hold: &Hold) -> Vec<u8> {
+    let PricedHoldRecord::<LineRecord> { hold: record, .. } = postcard::from_bytes(
+        &encode_hold(&Hold {
+            lines: Vec::new(),
+            ..hold.clone()
+        })[5..],
+    )
+    .expect("a hold just encoded");
+    encode_as(
+        PRICED_HOLD_RECORD_VERSION,
+        &hold.id.as_u128().to_be_bytes(),
+        &PricedHoldRecord {
+            hold: record,
+            lines: unrated_records(&hold.lines),
+        },
+    )
 }
 
 /// A ticket as schema 3 stored it, for the upgrade's tests.
@@ -774,12 +869,15 @@ struct HoldRecordV2 {
 const CLIENT_HOLD_RECORD_VERSION: u8 = 3;
 /// Record version 4: with its priced lines. Holds written before it read
 /// with none, and are priced when they are confirmed.
-const HOLD_RECORD_VERSION: u8 = 4;
+const PRICED_HOLD_RECORD_VERSION: u8 = 4;
+/// Record version 5: each line with its tax rate (version-4 lines read as
+/// a version-3 ticket's do).
+const HOLD_RECORD_VERSION: u8 = 5;
 
 #[derive(Serialize, Deserialize)]
-struct PricedHoldRecord {
+struct PricedHoldRecord<L> {
     hold: HoldRecord,
-    lines: Vec<LineRecord>,
+    lines: Vec<L>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -819,6 +917,7 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
         &[
             RECORD_VERSION,
             CLIENT_HOLD_RECORD_VERSION,
+            PRICED_HOLD_RECORD_VERSION,
             HOLD_RECORD_VERSION,
         ],
     )?;
@@ -836,8 +935,12 @@ pub fn decode_hold(id: u128, bytes: &[u8]) -> Result<Hold, DecodeError> {
         }
     } else if version == CLIENT_HOLD_RECORD_VERSION {
         whole::<HoldRecord>("hold", &key, body)?
+    } else if version == PRICED_HOLD_RECORD_VERSION {
+        let priced: PricedHoldRecord<UnratedLineRecord> = whole("hold", &key, body)?;
+        lines = unrated_lines_of(priced.lines);
+        priced.hold
     } else {
-        let priced: PricedHoldRecord = postcard::from_bytes(body).map_err(bad)?;
+        let priced: PricedHoldRecord<LineRecord> = postcard::from_bytes(body).map_err(bad)?;
         lines = lines_of(priced.lines);
         priced.hold
     };
@@ -1029,6 +1132,82 @@ mod tests {
     }
 
     #[test]
+    fn lines_stored_without_a_rate_read_with_the_lowest_rate_giving_their_tax() {
+        let key = 5u128.to_be_bytes();
+        let unrated = |price, tax| UnratedLineRecord {
+            seat: Some(2),
+            ticket_type: 9,
+            price,
+            tax,
+        };
+        let lines = vec![unrated(0, 0), unrated(1_250, 82), unrated(1_250, 0)];
+        let record = TicketRecord {
+            show: 1,
+            user_name: "Asha".into(),
+            phone: PhoneRecord::Number(9876543210),
+            count: 3,
+            seats: vec![2, 3, 4],
+            created_at: 0,
+            reference: Reference::candidate(5, 0).as_u32(),
+        };
+        let bytes = encode_as(
+            PRICED_TICKET_RECORD_VERSION,
+            &key,
+            &PricedTicketRecord {
+                ticket: record,
+                lines,
+            },
+        );
+        let ticket = decode_ticket(5, &bytes).unwrap();
+        let rates: Vec<u16> = ticket.lines.iter().map(|line| line.tax_rate).collect();
+        assert_eq!(rates, [0, 698, 0]);
+        // Written again, the record is of this version and keeps the rates.
+        assert_eq!(encode_ticket(&ticket)[0], TICKET_RECORD_VERSION);
+        assert_eq!(decode_ticket(5, &encode_ticket(&ticket)).unwrap(), ticket);
+
+        let hold = HoldRecord {
+            show: 1,
+            seats: Vec::new(),
+            count: 1,
+            expires_at: 10,
+            created_at: 0,
+            client: None,
+        };
+        let bytes = encode_as(
+            PRICED_HOLD_RECORD_VERSION,
+            &key,
+            &PricedHoldRecord {
+                hold,
+                lines: vec![UnratedLineRecord {
+                    seat: None,
+                    ..unrated(950, 152)
+                }],
+            },
+        );
+        let hold = decode_hold(5, &bytes).unwrap();
+        assert_eq!(hold.lines[0].tax_rate, rate_giving(950, 152, None));
+        assert_eq!(
+            crate::domain::prices::tax_included(950, hold.lines[0].tax_rate),
+            152
+        );
+        assert_eq!(decode_hold(5, &encode_hold(&hold)).unwrap(), hold);
+    }
+
+    /// Lines at two rates on seats 3 and 4.
+    fn rated_lines() -> Vec<Line> {
+        [(3, 1_250, 82, 700), (4, 1_250, 200, 1_900)]
+            .into_iter()
+            .map(|(seat, price, tax, tax_rate)| Line {
+                seat: Some(SeatIndex(seat)),
+                ticket_type: TicketTypeId::from_u128(6),
+                price,
+                tax,
+                tax_rate,
+            })
+            .collect()
+    }
+
+    #[test]
     fn records_round_trip() {
         let mut sold = SeatSet::new(5);
         sold.insert(SeatIndex(3));
@@ -1063,7 +1242,7 @@ mod tests {
                 seats: vec![SeatIndex(3), SeatIndex(4)],
                 created_at: 1_893_456_000_000,
                 reference: Reference::candidate(7, 3),
-                lines: Vec::new(),
+                lines: rated_lines(),
             };
             assert_eq!(
                 decode_ticket(u128::MAX, &encode_ticket(&ticket)).unwrap(),

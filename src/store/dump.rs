@@ -91,7 +91,14 @@ struct PriceLine {
     ticket_type: String,
     price: u64,
     tax: u64,
+    /// Basis points; absent before schema 9 (then the import takes the rate
+    /// that gives the tax, see `PriceBook::rate_lines`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tax_rate: Option<u16>,
 }
+
+/// The first schema whose lines carry their tax rate.
+const RATED_LINES_SCHEMA: u64 = 9;
 
 fn price_lines(lines: &[crate::domain::prices::Line]) -> Vec<PriceLine> {
     lines
@@ -101,6 +108,7 @@ fn price_lines(lines: &[crate::domain::prices::Line]) -> Vec<PriceLine> {
             ticket_type: line.ticket_type.to_string(),
             price: line.price,
             tax: line.tax,
+            tax_rate: Some(line.tax_rate),
         })
         .collect()
 }
@@ -110,6 +118,13 @@ fn lines_of(lines: Option<Vec<PriceLine>>) -> Result<Vec<crate::domain::prices::
         .unwrap_or_default()
         .into_iter()
         .map(|line| {
+            let tax_rate = match line.tax_rate {
+                Some(rate) if rate > crate::domain::prices::MAX_TAX_RATE => {
+                    return Err(format!("taxRate {rate} is more than 10000"))
+                }
+                Some(rate) => rate,
+                None => crate::domain::prices::rate_giving(line.price, line.tax, None),
+            };
             Ok(crate::domain::prices::Line {
                 seat: line.seat.map(SeatIndex),
                 ticket_type: id(
@@ -119,6 +134,7 @@ fn lines_of(lines: Option<Vec<PriceLine>>) -> Result<Vec<crate::domain::prices::
                 )?,
                 price: line.price,
                 tax: line.tax,
+                tax_rate,
             })
         })
         .collect()
@@ -582,6 +598,7 @@ pub fn read(input: impl BufRead) -> Result<Records, BadLine> {
                         DUMP_SCHEMAS.start()
                     )));
                 }
+                records.unrated_lines = schema < RATED_LINES_SCHEMA;
                 header = true;
             }
             _ if !header => {

@@ -26,6 +26,7 @@ use super::tables::{
 use super::Store;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::Hold;
+use crate::domain::price_book::PriceBook;
 use crate::domain::staff::{Account, ApiKey, AuditEntry};
 use crate::domain::{Rules, Show, Ticket};
 
@@ -46,6 +47,9 @@ pub struct Records {
     pub accounts: Vec<(String, Account)>,
     pub keys: Vec<(String, ApiKey)>,
     pub audit: Vec<(String, AuditEntry)>,
+    /// From a dump before schema 9, whose lines carry no tax rate: each is
+    /// given its type's when that gives its tax (`PriceBook::rate_lines`).
+    pub unrated_lines: bool,
 }
 
 impl Records {
@@ -326,6 +330,20 @@ fn validate_sales(
 }
 
 /// A fresh database at `path` holding `records` and their indexes.
+/// A ticket as the import writes it: sold before prices, with lines at 0
+/// of the first type; from a dump before lines kept their tax rate
+/// (`unrated`), each line with the rate that gives its tax.
+fn imported_ticket(ticket: &Ticket, book: &PriceBook, unrated: bool) -> Ticket {
+    let mut ticket = ticket.clone();
+    if let (true, Some(admission)) = (ticket.lines.is_empty(), book.types.first()) {
+        ticket.lines = crate::domain::prices::free_lines(admission.id, &ticket.seats, ticket.count);
+    }
+    if unrated {
+        book.rate_lines(&mut ticket.lines);
+    }
+    ticket
+}
+
 fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
     let _ = std::fs::remove_file(path);
     let what = format!("database {}", path.display());
@@ -385,18 +403,11 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
             None => return Err(StoreError::Corrupt("the price book is missing".into())),
         };
         drop(book_table);
-        // Tickets sold before prices: lines at 0 of the first type.
-        let admission = book.types.first().map(|ticket_type| ticket_type.id);
         let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
         let mut show_tickets = txn.open_multimap_table(SHOW_ID_TO_TICKET_IDS)?;
         let mut references = txn.open_table(REFERENCE_TO_TICKET_ID)?;
         for (_, ticket) in &records.tickets {
-            let mut ticket = ticket.clone();
-            if let (true, Some(admission)) = (ticket.lines.is_empty(), admission) {
-                ticket.lines =
-                    crate::domain::prices::free_lines(admission, &ticket.seats, ticket.count);
-            }
-            let ticket = &ticket;
+            let ticket = &imported_ticket(ticket, &book, records.unrated_lines);
             tickets.insert(ticket.id.as_u128(), encode_ticket(ticket).as_slice())?;
             show_tickets.insert(ticket.show_id.as_u128(), ticket.id.as_u128())?;
             references.insert(ticket.reference.as_u32(), ticket.id.as_u128())?;
@@ -406,6 +417,11 @@ fn write(path: &Path, records: &Records) -> Result<(), StoreError> {
         let mut places = BTreeMap::<u128, u64>::new();
         let mut expiries = txn.open_multimap_table(HOLD_EXPIRY_TO_HOLD_IDS)?;
         for (_, hold) in &records.holds {
+            let mut hold = hold.clone();
+            if records.unrated_lines {
+                book.rate_lines(&mut hold.lines);
+            }
+            let hold = &hold;
             let id = hold.id.as_u128();
             holds.insert(id, encode_hold(hold).as_slice())?;
             let kept = hold.kept();

@@ -10,8 +10,8 @@ use redb::{
 };
 
 use super::codec::{
-    decode_hold, decode_legacy_show, decode_legacy_ticket, decode_v3_ticket, encode_kept,
-    encode_show, encode_ticket, kept_key,
+    decode_hold, decode_legacy_show, decode_legacy_ticket, decode_v3_ticket, encode_hold,
+    encode_kept, encode_show, encode_ticket, kept_key,
 };
 use super::codec::{encode_price_book, PRICE_BOOK_KEY};
 use super::error::StoreError;
@@ -32,7 +32,7 @@ use crate::domain::prices::free_lines;
 use crate::domain::{PriceCardId, TicketTypeId};
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 8;
+pub const SCHEMA_VERSION: u64 = 9;
 
 /// The oldest layout this build can upgrade.
 const OLDEST_UPGRADABLE: u64 = 1;
@@ -73,6 +73,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 7,
         apply: staff_keys_sessions_and_audit,
+    },
+    Migration {
+        from: 8,
+        apply: tax_rates_on_every_line,
     },
 ];
 
@@ -327,6 +331,45 @@ fn prices_for_every_database(txn: &WriteTransaction) -> Result<(), StoreError> {
             ticket.lines = free_lines(admission, &ticket.seats, ticket.count);
             tickets.insert(id, encode_ticket(&ticket).as_slice())?;
         }
+    }
+    Ok(())
+}
+
+/// Schema 9 keeps each line's tax rate: every ticket and hold is written
+/// again, each line with its type's rate when that gives its tax, else the
+/// lowest rate that does (0 for the lines at 0 of the upgrade to schema 6).
+fn tax_rates_on_every_line(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let book = match txn.open_table(PRICE_BOOK)?.get(PRICE_BOOK_KEY)? {
+        Some(bytes) => super::codec::decode_price_book(bytes.value())?,
+        None => PriceBook::default(),
+    };
+    let mut tickets = txn.open_table(TICKET_ID_TO_TICKET)?;
+    let ids: Vec<u128> = ReadableTable::iter(&tickets)?
+        .map(|entry| entry.map(|(id, _)| id.value()))
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let mut ticket = {
+            let bytes = tickets
+                .get(id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished")))?;
+            super::codec::decode_ticket(id, bytes.value())?
+        };
+        book.rate_lines(&mut ticket.lines);
+        tickets.insert(id, encode_ticket(&ticket).as_slice())?;
+    }
+    let mut holds = txn.open_table(HOLD_ID_TO_HOLD)?;
+    let ids: Vec<u128> = ReadableTable::iter(&holds)?
+        .map(|entry| entry.map(|(id, _)| id.value()))
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let mut hold = {
+            let bytes = holds
+                .get(id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("hold {id} vanished")))?;
+            decode_hold(id, bytes.value())?
+        };
+        book.rate_lines(&mut hold.lines);
+        holds.insert(id, encode_hold(&hold).as_slice())?;
     }
     Ok(())
 }
@@ -631,5 +674,109 @@ mod tests {
             .list_multimap_tables()
             .unwrap()
             .all(|table| table.name() != SHOW_ID_TO_HOLD_IDS.name()));
+    }
+
+    #[test]
+    fn the_upgrade_to_schema_9_gives_every_line_the_rate_that_gives_its_tax() {
+        use crate::domain::holds::Hold;
+        use crate::domain::prices::{tax_included, Line, TicketType};
+        use crate::domain::seating::SeatIndex;
+        use crate::domain::{HoldId, Reference, Ticket, TicketId};
+        use crate::store::codec::{
+            decode_price_book, decode_ticket, encode_unrated_hold, encode_unrated_ticket,
+        };
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("old.redb")).unwrap();
+        create(&db).unwrap();
+        let adult = TicketTypeId::from_u128(77);
+        let line = |seat, ticket_type, price, tax| Line {
+            seat,
+            ticket_type,
+            price,
+            tax,
+            tax_rate: 0,
+        };
+        let txn = db.begin_write().unwrap();
+        let admission = {
+            txn.open_table(META)
+                .unwrap()
+                .insert(SCHEMA_VERSION_KEY, 8)
+                .unwrap();
+            let mut books = txn.open_table(PRICE_BOOK).unwrap();
+            let mut book =
+                decode_price_book(books.get(PRICE_BOOK_KEY).unwrap().unwrap().value()).unwrap();
+            book.types.push(TicketType {
+                id: adult,
+                name: "Adult".into(),
+                tax_rate: 700,
+                channels: crate::domain::prices::Channels::ALL,
+                proof: None,
+            });
+            books
+                .insert(PRICE_BOOK_KEY, encode_price_book(&book).as_slice())
+                .unwrap();
+            book.types[0].id
+        };
+        assert_eq!(tax_included(1_250, 700), 82);
+        let ticket = Ticket {
+            id: TicketId::from_u128(5),
+            show_id: ShowId::from_u128(1),
+            user_name: "Asha".into(),
+            phone: crate::domain::Phone::Number(9876543210),
+            count: 3,
+            seats: vec![SeatIndex(0), SeatIndex(1), SeatIndex(2)],
+            created_at: 0,
+            reference: Reference::candidate(5, 0),
+            lines: vec![
+                line(Some(SeatIndex(0)), admission, 0, 0),
+                line(Some(SeatIndex(1)), adult, 1_250, 82),
+                // Sold at another rate than the type's now: the lowest giving it.
+                line(Some(SeatIndex(2)), adult, 1_250, 200),
+            ],
+        };
+        let hold = Hold {
+            id: HoldId::from_u128(6),
+            show_id: ShowId::from_u128(1),
+            seats: Vec::new(),
+            count: 1,
+            expires_at: 9_000,
+            created_at: 0,
+            client: None,
+            lines: vec![line(None, adult, 1_250, 82)],
+        };
+        {
+            txn.open_table(TICKET_ID_TO_TICKET)
+                .unwrap()
+                .insert(5, encode_unrated_ticket(&ticket).as_slice())
+                .unwrap();
+            txn.open_table(HOLD_ID_TO_HOLD)
+                .unwrap()
+                .insert(6, encode_unrated_hold(&hold).as_slice())
+                .unwrap();
+        }
+        txn.commit().unwrap();
+        // Read before the upgrade, an Adult line's rate is only the lowest
+        // that gives its tax.
+        {
+            let txn = db.begin_read().unwrap();
+            let tickets = txn.open_table(TICKET_ID_TO_TICKET).unwrap();
+            let read = decode_ticket(5, tickets.get(5).unwrap().unwrap().value()).unwrap();
+            assert_eq!(read.lines[1].tax_rate, 698);
+        }
+        assert_eq!(plan(&db, "old").unwrap(), Plan::Upgrade { from: 8 });
+        upgrade(&db, 8, "old").unwrap();
+        assert_eq!(plan(&db, "old").unwrap(), Plan::Current);
+        let txn = db.begin_read().unwrap();
+        let tickets = txn.open_table(TICKET_ID_TO_TICKET).unwrap();
+        let upgraded = decode_ticket(5, tickets.get(5).unwrap().unwrap().value()).unwrap();
+        let rates: Vec<u16> = upgraded.lines.iter().map(|line| line.tax_rate).collect();
+        let lowest = crate::domain::prices::rate_giving(1_250, 200, None);
+        assert_eq!(rates, [0, 700, lowest]);
+        assert_eq!(tax_included(1_250, lowest), 200);
+        assert!(upgraded.lines.iter().all(Line::tax_is_right));
+        let holds = txn.open_table(HOLD_ID_TO_HOLD).unwrap();
+        let upgraded = decode_hold(6, holds.get(6).unwrap().unwrap().value()).unwrap();
+        assert_eq!(upgraded.lines[0].tax_rate, 700);
     }
 }

@@ -99,6 +99,8 @@ pub struct LineView {
     pub ticket_type: TicketTypeId,
     pub price: u64,
     pub tax: u64,
+    /// Basis points.
+    pub tax_rate: u16,
 }
 
 /// Lines with their seats named on `map`.
@@ -114,6 +116,7 @@ pub fn line_views(lines: &[Line], map: Option<&SeatMap>) -> Vec<LineView> {
             ticket_type: line.ticket_type,
             price: line.price,
             tax: line.tax,
+            tax_rate: line.tax_rate,
         })
         .collect()
 }

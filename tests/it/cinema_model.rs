@@ -11,11 +11,13 @@
 //! interface must keep the contract's invariants (sold + held <= capacity,
 //! no seat in two live bookings or holds, seat states that agree with both)
 //! and must equal the model: counts, seat states, every booking and hold
-//! with its lines. Prices: two taxed ticket types (holds and confirmations
-//! at the kiosk take one, bookings on `api` the other) on two cards with
-//! premium seats priced apart, repriced mid-run; a line is priced when
-//! sold and never again, its tax is the rounding rule's at its type's rate,
-//! and a sale's lines add up to what it cost.
+//! with its lines. Prices: three taxed ticket types (holds and confirmations
+//! at the kiosk take one by default, bookings on `api` another, and either
+//! may ask for a mix with the third by `tickets`, by seat or by count) on
+//! two cards with premium seats priced apart, repriced and retaxed mid-run;
+//! a line is priced when sold and never again, keeps the tax rate it was
+//! sold at, its tax is the rounding rule's at that rate, and a sale's lines
+//! add up to what it cost.
 //! [`CinemaBackend`] is all a new backend has to provide.
 //!
 //! A small seat map, small capacities, a short expiry and a short time for
@@ -47,7 +49,7 @@ use boxoffice::usecases::cinema::{
     SeatView, ShowFilter, ShowView,
 };
 use boxoffice::usecases::holds::{Confirmation, HoldView, NewHold};
-use boxoffice::usecases::prices::{NewPriceCard, NewTicketType, PriceCardPatch};
+use boxoffice::usecases::prices::{NewPriceCard, NewTicketType, PriceCardPatch, TicketTypePatch};
 use boxoffice::usecases::{
     Backend, Booked, Error, Keyed, NewBooking, Once, PageRequest, PurgeReport, Replay, ShowKey,
     ShowTickets, Written,
@@ -408,6 +410,10 @@ struct ModelHold {
 struct ModelPrices {
     kiosk: TicketTypeId,
     full: TicketTypeId,
+    /// Sold everywhere too, asked for by `tickets`.
+    child: TicketTypeId,
+    /// Each type's rate now ([`Step::Retax`] changes them); a line keeps
+    /// the rate it was sold at.
     rates: BTreeMap<TicketTypeId, u16>,
     /// Oldest first.
     cards: Vec<ModelCard>,
@@ -595,31 +601,129 @@ impl Model {
     }
 
     /// The lines of a sale of `seats` (or `count` places) on `channel`, as
-    /// the card prices them now.
-    fn lines(&self, seats: &[SeatIndex], count: u32, channel: Channel) -> Vec<Line> {
+    /// the card prices them now, of the types `choice` asks for (a place
+    /// it names no type for takes the first one the card sells on
+    /// `channel`), each at its type's rate now.
+    fn lines(
+        &self,
+        seats: &[SeatIndex],
+        count: u32,
+        channel: Channel,
+        choice: &TicketChoice,
+    ) -> Vec<Line> {
         let prices = &self.prices;
-        let ticket_type = if channel == Channel::Kiosk {
+        let first = if channel == Channel::Kiosk {
             prices.kiosk
         } else {
             prices.full
         };
-        let rate = prices.rates[&ticket_type];
-        let line = |seat: Option<SeatIndex>| {
-            let premium =
-                seat.is_some_and(|seat| self.seats[usize::from(seat.0)].kind == SeatKind::Premium);
-            let price = prices.card().amounts[&(ticket_type, premium)];
-            Line {
-                seat,
-                ticket_type,
-                price,
-                tax: expected_tax(price, rate),
-            }
-        };
-        if seats.is_empty() {
-            (0..count).map(|_| line(None)).collect()
+        let places: Vec<Option<SeatIndex>> = if seats.is_empty() {
+            (0..count).map(|_| None).collect()
         } else {
-            seats.iter().map(|seat| line(Some(*seat))).collect()
+            seats.iter().copied().map(Some).collect()
+        };
+        let types: Vec<TicketTypeId> = match choice {
+            TicketChoice::Any => places.iter().map(|_| first).collect(),
+            TicketChoice::ByType(counts) => counts
+                .iter()
+                .flat_map(|&(ticket_type, count)| (0..count).map(move |_| ticket_type))
+                .collect(),
+            TicketChoice::BySeat(named) => places
+                .iter()
+                .map(|place| {
+                    named
+                        .iter()
+                        .rev()
+                        .find(|(name, _)| {
+                            place.is_some_and(|seat| self.seats[seat.as_usize()].name == *name)
+                        })
+                        .map_or(first, |&(_, ticket_type)| ticket_type)
+                })
+                .collect(),
+        };
+        assert_eq!(types.len(), places.len(), "a choice of every place");
+        places
+            .into_iter()
+            .zip(types)
+            .map(|(seat, ticket_type)| {
+                let premium =
+                    seat.is_some_and(|seat| self.seats[seat.as_usize()].kind == SeatKind::Premium);
+                let price = prices.card().amounts[&(ticket_type, premium)];
+                let rate = prices.rates[&ticket_type];
+                Line {
+                    seat,
+                    ticket_type,
+                    price,
+                    tax: expected_tax(price, rate),
+                    tax_rate: rate,
+                }
+            })
+            .collect()
+    }
+
+    /// The `tickets` of a sale as `pick` chooses them for `seats`: by seat
+    /// when it names seats, else by count; each place the first type sold
+    /// on `channel` or `child`, as the bits of the mask say.
+    fn tickets(&self, pick: TicketPick, seats: &SeatRequest, channel: Channel) -> TicketChoice {
+        let TicketPick::Mixed(mask) = pick else {
+            return TicketChoice::Any;
+        };
+        let first = if channel == Channel::Kiosk {
+            self.prices.kiosk
+        } else {
+            self.prices.full
+        };
+        let child = self.prices.child;
+        match seats {
+            SeatRequest::Named(names) => TicketChoice::BySeat(
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(at, name)| {
+                        let ticket_type = if mask >> (at % 8) & 1 == 1 {
+                            child
+                        } else {
+                            first
+                        };
+                        (name.clone(), ticket_type)
+                    })
+                    .collect(),
+            ),
+            SeatRequest::Count(0) => TicketChoice::Any,
+            SeatRequest::Count(count) => {
+                let children = u32::from(mask) % (count + 1);
+                let counts = [(child, children), (first, count - children)]
+                    .into_iter()
+                    .filter(|&(_, count)| count > 0)
+                    .collect();
+                TicketChoice::ByType(counts)
+            }
         }
+    }
+
+    /// Changes the tax rate of `Full` (or `Child`) on the backend and in the
+    /// model: sales made from now on are taxed at it, lines already held
+    /// or sold keep theirs.
+    async fn retax(&mut self, backend: &dyn Backend, child: bool, rate: u16) -> Result<(), String> {
+        let id = if child {
+            self.prices.child
+        } else {
+            self.prices.full
+        };
+        let patch = TicketTypePatch {
+            tax_rate: Some(rate),
+            ..TicketTypePatch::default()
+        };
+        let made = backend
+            .update_ticket_type(id, patch, &Actor::open(), None)
+            .await
+            .and_then(Written::fresh)
+            .chained()?;
+        if made.tax_rate != rate {
+            return Err(format!("type {id}: asked for rate {rate}, made {made:?}"));
+        }
+        self.prices.rates.insert(id, rate);
+        Ok(())
     }
 
     /// Changes card `which` on the backend and in the model: `priority`,
@@ -656,7 +760,7 @@ impl Model {
     /// on the places the sale has now; places it did not have are priced on
     /// `api` as the card is now.
     fn moved_lines(&self, old: &[Line], seats: &[SeatIndex], count: u32) -> Vec<Line> {
-        let fresh = self.lines(seats, count, Channel::Api);
+        let fresh = self.lines(seats, count, Channel::Api, &TicketChoice::Any);
         let kept = old.len().min(fresh.len());
         old[..kept]
             .iter()
@@ -1038,14 +1142,16 @@ impl Model {
                 seats,
                 user_name,
                 phone,
+                tickets,
             } => {
                 let show = self.pick_show(*show, now);
+                let seats = self.seat_request(seats, show, now);
                 Call::Book(NewSeatBooking {
                     show,
-                    seats: self.seat_request(seats, show, now),
+                    tickets: self.tickets(*tickets, &seats, Channel::Api),
+                    seats,
                     user_name: user_name.clone(),
                     phone: phone.clone(),
-                    tickets: TicketChoice::Any,
                     channel: Channel::Api,
                 })
             }
@@ -1070,14 +1176,16 @@ impl Model {
                 seats,
                 hold_for_ms,
                 client,
+                tickets,
             } => {
                 let show = self.pick_show(*show, now);
+                let seats = self.seat_request(seats, show, now);
                 Call::Hold(NewHold {
                     show,
-                    seats: self.seat_request(seats, show, now),
+                    tickets: self.tickets(*tickets, &seats, Channel::Kiosk),
+                    seats,
                     hold_for_ms: *hold_for_ms,
                     client: client.map(|last| ClientId::address([10, 0, 0, last].into())),
-                    tickets: TicketChoice::Any,
                     channel: Channel::Kiosk,
                 })
             }
@@ -1468,7 +1576,7 @@ impl Model {
         let Ok(Answer::Booking(booking)) = observed else {
             return Err(unexpected("a booking", observed));
         };
-        let lines = self.lines(&seats, count, new.channel);
+        let lines = self.lines(&seats, count, new.channel, &new.tickets);
         self.add_booking(
             booking.id,
             ModelBooking {
@@ -1654,7 +1762,7 @@ impl Model {
             .unwrap_or(self.rules.hold_for_ms)
             .clamp(0, self.rules.hold_max_ms);
         let expires_at = (now + length).min(self.shows[&new.show].starts_at);
-        let lines = self.lines(&seats, count, new.channel);
+        let lines = self.lines(&seats, count, new.channel, &new.tickets);
         self.holds.insert(
             id,
             ModelHold {
@@ -1755,7 +1863,7 @@ impl Model {
         };
         let id = booked.ticket.id;
         let count = u32::try_from(new.count).expect("within capacity");
-        let lines = self.lines(&[], count, Channel::Api);
+        let lines = self.lines(&[], count, Channel::Api, &TicketChoice::Any);
         self.add_booking(
             id,
             ModelBooking {
@@ -2038,9 +2146,10 @@ fn check_show(
 }
 
 /// A sale's lines as the backend shows them, against the price rules: each
-/// line's tax is its price's at its type's rate (the rates never change
-/// here, so the rate at sale time), and they add up to what the model says
-/// the sale cost when it was made.
+/// line's tax is its price's at the rate it carries, and that rate is the
+/// one the model's line was sold at (its type's then, whatever the type's
+/// is now); and they add up to what the model says the sale cost when it
+/// was made.
 fn check_lines(
     what: &str,
     lines: &[LineView],
@@ -2048,16 +2157,27 @@ fn check_lines(
     model: &Model,
 ) -> Result<(), String> {
     for line in lines {
-        let Some(&rate) = model.prices.rates.get(&line.ticket_type) else {
+        if !model.prices.rates.contains_key(&line.ticket_type) {
             return Err(format!("{what}: line {line:?} has a type no card prices"));
-        };
-        let tax = expected_tax(line.price, rate);
+        }
+        let tax = expected_tax(line.price, line.tax_rate);
         if line.tax != tax {
             return Err(format!(
-                "{what}: line {line:?} is taxed {}, not {tax} at {rate} bp",
-                line.tax
+                "{what}: line {line:?} is taxed {}, not {tax} at {} bp",
+                line.tax, line.tax_rate
             ));
         }
+    }
+    let rates: Vec<u16> = lines.iter().map(|line| line.tax_rate).collect();
+    let sold_at: Vec<u16> = expected
+        .unwrap_or_default()
+        .iter()
+        .map(|line| line.tax_rate)
+        .collect();
+    if rates != sold_at {
+        return Err(format!(
+            "{what}: its lines are taxed at {rates:?} bp, the model's at {sold_at:?}"
+        ));
     }
     let total: u64 = lines.iter().map(|line| line.price).sum();
     let expected: u64 = expected
@@ -2321,6 +2441,16 @@ pub enum SeatName {
     Taken(Index),
 }
 
+/// The `tickets` of a sale: none (each place the card's first type on the
+/// channel), or a mix of that type and `Child`, by seat when seats are
+/// named (bit `i` of the mask: the `i`-th named seat is a child's), else by
+/// count (the mask modulo the places + 1: how many are children's).
+#[derive(Clone, Copy, Debug)]
+pub enum TicketPick {
+    Any,
+    Mixed(u8),
+}
+
 /// A call before it meets the model: times on grids around "now", records
 /// as picks.
 #[derive(Clone, Debug)]
@@ -2336,6 +2466,7 @@ pub enum Op {
         seats: SeatPick,
         user_name: String,
         phone: Phone,
+        tickets: TicketPick,
     },
     Move {
         booking: Pick,
@@ -2351,6 +2482,7 @@ pub enum Op {
         hold_for_ms: Option<i64>,
         /// A limited client (one of two), or staff.
         client: Option<u8>,
+        tickets: TicketPick,
     },
     Release {
         hold: Pick,
@@ -2409,6 +2541,9 @@ pub enum Step {
         priority: i32,
         bump: u64,
     },
+    /// `Full` (or `Child`) takes another tax rate; lines already held or
+    /// sold keep the rate they were taxed at.
+    Retax { child: bool, rate: u16 },
 }
 
 fn phone() -> impl Strategy<Value = Phone> {
@@ -2436,6 +2571,13 @@ fn seats() -> impl Strategy<Value = SeatPick> {
         6 => proptest::collection::vec(name, 1..=3).prop_map(SeatPick::Named),
         1 => Just(SeatPick::Named(Vec::new())),
         8 => prop_oneof![8 => 1u32..=4, 1 => Just(6u32)].prop_map(SeatPick::Count),
+    ]
+}
+
+fn tickets() -> impl Strategy<Value = TicketPick> {
+    prop_oneof![
+        1 => Just(TicketPick::Any),
+        2 => any::<u8>().prop_map(TicketPick::Mixed),
     ]
 }
 
@@ -2467,15 +2609,17 @@ pub fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (room(), prop::bool::weighted(0.9), prop_oneof![1 => -1i64..=0, 6 => 1i64..=16])
             .prop_map(|(room, known_film, quarter)| Op::CreateShow { room, known_film, quarter }),
-        6 => (pick(), seats(), user_name(), phone()).prop_map(|(show, seats, user_name, phone)| {
-            Op::Book { show, seats, user_name, phone }
-        }),
+        6 => (pick(), seats(), user_name(), phone(), tickets()).prop_map(
+            |(show, seats, user_name, phone, tickets)| {
+                Op::Book { show, seats, user_name, phone, tickets }
+            }
+        ),
         6 => (pick(), proptest::option::weighted(0.7, pick()), proptest::option::of(seats()))
             .prop_map(|(booking, show, seats)| Op::Move { booking, show, seats }),
         2 => pick().prop_map(|booking| Op::Cancel { booking }),
-        10 => (pick(), seats(), hold_for(), prop_oneof![1 => Just(None), 3 => Just(Some(1)), 1 => Just(Some(2))])
-            .prop_map(|(show, seats, hold_for_ms, client)| {
-                Op::Hold { show, seats, hold_for_ms, client }
+        10 => (pick(), seats(), hold_for(), prop_oneof![1 => Just(None), 3 => Just(Some(1)), 1 => Just(Some(2))], tickets())
+            .prop_map(|(show, seats, hold_for_ms, client, tickets)| {
+                Op::Hold { show, seats, hold_for_ms, client, tickets }
             }),
         2 => pick().prop_map(|hold| Op::Release { hold }),
         2 => (pick(), 1i64..=2_400).prop_map(|(hold, seconds)| Op::Extend { hold, hold_for_ms: seconds * 1_000 }),
@@ -2508,6 +2652,8 @@ pub fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Reopen),
         2 => (any::<bool>(), -1i32..=2, 0u64..=997)
             .prop_map(|(second, priority, bump)| Step::Reprice { second, priority, bump }),
+        1 => (any::<bool>(), prop_oneof![Just(0u16), 1u16..=2_500, Just(10_000)])
+            .prop_map(|(child, rate)| Step::Retax { child, rate }),
     ]
 }
 
@@ -2608,6 +2754,7 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
     for (name, tax_rate, channels) in [
         ("Saver", 700, [Channel::Kiosk].into_iter().collect()),
         ("Full", 1900, Channels::ALL),
+        ("Child", 550, Channels::ALL),
     ] {
         let new = NewTicketType {
             name: name.into(),
@@ -2628,7 +2775,7 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
         rates.insert(ticket_type.id, tax_rate);
         made.push(ticket_type.id);
     }
-    let (kiosk, full) = (made[0], made[1]);
+    let (kiosk, full, child) = (made[0], made[1], made[2]);
     let mut cards = Vec::new();
     for (name, priority, base) in [("house", 1, 1_000), ("matinee", 0, 750)] {
         let amounts = BTreeMap::from([
@@ -2636,6 +2783,8 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
             ((kiosk, true), base + 349),
             ((full, false), base + 250),
             ((full, true), base + 999),
+            ((child, false), base - 333),
+            ((child, true), base + 111),
         ]);
         let mut card = ModelCard {
             id: PriceCardId::from_u128(NEVER_MINTED),
@@ -2668,6 +2817,7 @@ async fn catalogue(backend: &dyn Backend, rules: Rules) -> Result<Model, String>
         ModelPrices {
             kiosk,
             full,
+            child,
             rates,
             cards,
         },
@@ -2731,6 +2881,9 @@ pub fn run_on(backend: &mut dyn CinemaBackend, steps: &[Step]) -> Result<(), Str
                 bump,
             } => runtime
                 .block_on(model.reprice(open, usize::from(*second), *priority, *bump))
+                .map_err(context)?,
+            Step::Retax { child, rate } => runtime
+                .block_on(model.retax(open, *child, *rate))
                 .map_err(context)?,
         }
         if number + 1 == opening.len() {

@@ -274,6 +274,35 @@ fn export_import_export_is_identical_and_covers_every_table() {
     assert!(text(&output.stderr).contains("import only fills an empty database"));
 }
 
+/// A dump of schema 8 has lines without their tax rate: each line at 0
+/// (the lines an upgrade gave the bookings made before prices) imports at
+/// the rate 0, and the import exports as this schema's dump would.
+#[test]
+fn a_schema_8_dump_imports_its_lines_at_the_rate_that_gives_their_tax() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = populated(dir.path());
+    let current = text(&export(&source, dir.path()));
+    let schema = boxoffice::store::SCHEMA_VERSION;
+    assert!(current.contains(r#""taxRate":0"#), "{current}");
+    let old = current
+        .replace(&format!(r#""schema":{schema}"#), r#""schema":8"#)
+        .replace(
+            &format!(r#""key":"schema_version","value":{schema}"#),
+            r#""key":"schema_version","value":8"#,
+        )
+        .replace(r#","taxRate":0"#, "");
+    assert!(
+        old.contains(r#""schema":8"#) && !old.contains("taxRate"),
+        "{old}"
+    );
+    let dump_path = dir.path().join("schema8.jsonl");
+    std::fs::write(&dump_path, &old).unwrap();
+    let copy = dir.path().join("from-schema8.redb");
+    let output = import(&dump_path, &copy, dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&export(&copy, dir.path())), current);
+}
+
 #[test]
 fn a_bad_line_is_refused_with_its_number_and_nothing_is_imported() {
     let dir = tempfile::tempdir().unwrap();

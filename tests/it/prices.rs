@@ -19,7 +19,7 @@ use chrono::TimeZone;
 use serde_json::json;
 
 use crate::cinema_model::{CinemaBackend, RedbCinema};
-use crate::support::local;
+use crate::support::{local, local_in};
 
 /// 2030-06-07, a Friday, 12:00 UTC.
 const FRIDAY_NOON: i64 = 1_907_064_000_000;
@@ -641,12 +641,13 @@ fn every_seat_is_priced_when_held_or_booked_and_keeps_its_price() {
             .map(|line| (
                 line["seat"].clone(),
                 line["price"].clone(),
-                line["tax"].clone()
+                line["tax"].clone(),
+                line["taxRate"].clone()
             ))
             .collect::<Vec<_>>(),
         [
-            (json!("A1"), json!(1250), json!(82)),
-            (json!("B1"), json!(800), json!(52)),
+            (json!("A1"), json!(1250), json!(82), json!(700)),
+            (json!("B1"), json!(800), json!(52), json!(700)),
         ]
     );
     let sum: u64 = lines
@@ -695,6 +696,35 @@ fn every_seat_is_priced_when_held_or_booked_and_keeps_its_price() {
     let ticket = api.body["data"]["ticketId"].as_str().unwrap();
     let (_, api_booking) = service.get(&format!("/v1/bookings/{ticket}"));
     assert_eq!(api_booking["total"], 4000);
+    // A type's new tax rate changes no line sold: each keeps the rate it
+    // was taxed at, and the next sale takes the new one.
+    let adult_uri = format!("/v1/ticket-types/{}", adult.as_str().unwrap());
+    made(
+        &send(
+            &service,
+            "PATCH",
+            &adult_uri,
+            Some(json!({"taxRate": 1900})),
+        ),
+        200,
+    );
+    let (_, again) = service.get(&format!("/v1/bookings/{}", family["id"].as_str().unwrap()));
+    assert_eq!(again["lines"], family["lines"]);
+    assert_eq!(again["lines"][0]["taxRate"], 700);
+    let retaxed = made(
+        &book(
+            json!({"showId": api.body["data"]["movieId"], "tickets": [{"type": adult, "count": 1}]}),
+        ),
+        201,
+    );
+    assert_eq!(
+        (
+            &retaxed["lines"][0]["price"],
+            &retaxed["lines"][0]["tax"],
+            &retaxed["lines"][0]["taxRate"]
+        ),
+        (&json!(2000), &json!(319), &json!(1900))
+    );
     // No card at all: nothing is sold, on either API.
     made(&send(&service, "DELETE", &card_uri, None), 204);
     let api_show = api.body["data"]["movieId"].clone();
@@ -811,4 +841,89 @@ fn a_show_pinned_to_a_card_takes_it_until_unpinned() {
     assert_eq!(chosen(), (json!(low), json!("named")));
     made(&pin(json!(null)), 200);
     assert_eq!(chosen(), (json!(high), json!("rules")));
+}
+
+/// `boxoffice check` reports a line whose tax is not what its price gives
+/// at the rate stored with it: here a ticket's record rewritten whole (its
+/// checksum made good) with another rate than the line was taxed at.
+#[test]
+fn check_reports_a_line_taxed_at_another_rate_than_its_own() {
+    use redb::ReadableTable;
+    const TICKETS: redb::TableDefinition<u128, &[u8]> =
+        redb::TableDefinition::new("ticket_id_to_ticket");
+    let service = local();
+    let adult = made(
+        &send(
+            &service,
+            "POST",
+            "/v1/ticket-types",
+            Some(json!({"name": "Adult", "taxRate": 700})),
+        ),
+        201,
+    )["id"]
+        .clone();
+    let (_, cards) = service.get("/v1/price-cards");
+    let card = cards["items"][0]["id"].as_str().unwrap().to_owned();
+    made(
+        &send(
+            &service,
+            "PATCH",
+            &format!("/v1/price-cards/{card}"),
+            Some(json!({"prices": [{"type": adult, "amount": 1250}]})),
+        ),
+        200,
+    );
+    let booked = send(
+        &service,
+        "POST",
+        "/api/book-ticket",
+        Some(
+            json!({"userName": "Asha", "phoneNumber": "9876543210", "ticketCount": 1, "showTime": "2030-06-01 21:00"}),
+        ),
+    );
+    assert_eq!(booked.status.code, 200, "{}", booked.text);
+    let ticket = booked.body["data"]["ticketId"].as_str().unwrap().to_owned();
+    let (_, booking) = service.get(&format!("/v1/bookings/{ticket}"));
+    assert_eq!(
+        (&booking["lines"][0]["tax"], &booking["lines"][0]["taxRate"]),
+        (&json!(82), &json!(700))
+    );
+    let dir = service.close();
+    let path = dir.path().join("boxoffice.redb");
+    assert_eq!(
+        boxoffice::store::check_file(&path).unwrap(),
+        Vec::<String>::new()
+    );
+
+    let db = redb::Database::open(&path).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let mut tickets = txn.open_table(TICKETS).unwrap();
+        let id = ulid::Ulid::from_string(&ticket).unwrap().0;
+        let mut record = tickets.get(id).unwrap().unwrap().value().to_vec();
+        // The line is the record's last field, its rate the line's: 700 as
+        // a varint, rewritten as 1900, then the checksum over the key and
+        // the body made good again.
+        let rate_700 = [0xbc, 0x05];
+        assert!(record.ends_with(&rate_700), "{record:x?}");
+        let at = record.len() - 2;
+        record[at..].copy_from_slice(&[0xec, 0x0e]);
+        let crc = crc32c::crc32c_append(crc32c::crc32c(&id.to_be_bytes()), &record[5..]);
+        record[1..5].copy_from_slice(&crc.to_le_bytes());
+        tickets.insert(id, record.as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+    drop(db);
+
+    let problems = boxoffice::store::check_file(&path).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("tax 82 is not what its price 1250 gives at its rate of 1900"),
+        "{problems:?}"
+    );
+    // The service reads the record as written: the rate is stored, not
+    // looked up.
+    let service = local_in(dir, |figment| figment);
+    let (_, booking) = service.get(&format!("/v1/bookings/{ticket}"));
+    assert_eq!(booking["lines"][0]["taxRate"], 1900);
 }

@@ -1454,3 +1454,60 @@ on_both_backends!(
     false,
     every_sale_and_catalogue_change_is_audited_with_its_actor
 );
+
+fn purge(service: &Local) -> boxoffice::usecases::PurgeReport {
+    let app = service.client.rocket().state::<App>().expect("the app");
+    crate::model::runtime()
+        .block_on(boxoffice::expiry::purge_expired(app.bookings.as_ref()))
+        .expect("a purge")
+}
+
+fn the_purge_forgets_ended_sessions_and_idle_wrong_passwords(service: &Local) {
+    add_staff(service, "asha", "cashier");
+    add_staff(service, "bo", "cashier");
+    let ended = sign_in(service, "asha", PASSWORD).body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = sign_in(service, "ghost", "not the password");
+    assert_eq!(wrong.status, Status::Unauthorized);
+    assert_eq!(wrong.header("Retry-After"), Some("1"));
+    // `session_idle` is 1 h: asha's session ends unused; ghost's count has
+    // slowed nothing for longer than the longest wait.
+    service.clock.advance(2 * 3_600_000);
+    let live = sign_in(service, "bo", PASSWORD).body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let recent = sign_in(service, "recent", "not the password");
+    assert_eq!(recent.header("Retry-After"), Some("1"));
+    let report = purge(service);
+    assert_eq!((report.sessions, report.throttles), (1, 1), "{report:?}");
+    assert_eq!(purge(service), boxoffice::usecases::PurgeReport::default());
+    // What still applies stays.
+    let current = |token: &str| {
+        let auth = bearer(token);
+        call(
+            service,
+            "GET",
+            "/v1/sessions/current",
+            None,
+            &[(auth.0, &auth.1)],
+        )
+        .status
+    };
+    assert_eq!(current(&live), Status::Ok);
+    assert_eq!(current(&ended), Status::Unauthorized);
+    let slowed = sign_in(service, "recent", "not the password");
+    assert_eq!(slowed.status, Status::TooManyRequests, "{}", slowed.text);
+    // A forgotten count starts again at 1 s (it would be 2 s had it stayed).
+    let again = sign_in(service, "ghost", "not the password");
+    assert_eq!(again.header("Retry-After"), Some("1"));
+}
+
+on_both_backends!(
+    the_purge_forgets_ended_sessions_and_idle_wrong_passwords_on_redb,
+    the_purge_forgets_ended_sessions_and_idle_wrong_passwords_on_postgresql,
+    false,
+    the_purge_forgets_ended_sessions_and_idle_wrong_passwords
+);

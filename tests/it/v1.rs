@@ -498,8 +498,8 @@ fn seats_by_name_and_the_best_block_by_count() {
             "userName": "Asha", "phoneNumber": "+91 98765 43210",
             "createdAt": "2030-01-01T00:00:00+00:00", "reference": named["reference"],
             "lines": [
-                {"id": 1, "seat": "F7", "type": named["lines"][0]["type"], "price": 0, "tax": 0, "state": "sold"},
-                {"id": 2, "seat": "F8", "type": named["lines"][0]["type"], "price": 0, "tax": 0, "state": "sold"},
+                {"id": 1, "seat": "F7", "type": named["lines"][0]["type"], "price": 0, "tax": 0, "taxRate": 0, "state": "sold"},
+                {"id": 2, "seat": "F8", "type": named["lines"][0]["type"], "price": 0, "tax": 0, "taxRate": 0, "state": "sold"},
             ],
             "total": 0, "currency": "EUR",
         })

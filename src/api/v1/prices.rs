@@ -970,6 +970,9 @@ pub struct LineAnswer {
     pub price: u64,
     /// The tax in `price`.
     pub tax: u64,
+    /// The rate `tax` was taken at, in basis points (700 = 7 %): the ticket
+    /// type's when the line was held or booked, kept when the type's changes.
+    pub tax_rate: u16,
     /// `sold` on a booking, `held` on a hold.
     pub state: String,
 }
@@ -983,6 +986,7 @@ pub fn line_answers(lines: &[LineView], state: &str) -> Vec<LineAnswer> {
             ticket_type: line.ticket_type.to_string(),
             price: line.price,
             tax: line.tax,
+            tax_rate: line.tax_rate,
             state: state.into(),
         })
         .collect()
