@@ -774,11 +774,24 @@ fn the_hundred_and_first_ticket_type_is_refused_as_a_conflict() {
 
 #[test]
 fn a_show_pinned_to_a_card_takes_it_until_unpinned() {
-    let service = local();
+    a_show_pinned_to_a_card_takes_it(&local());
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
+fn a_show_pinned_to_a_card_takes_it_until_unpinned_on_postgresql() {
+    let database = crate::pg::database("a_show_pinned_to_a_card_takes_it_on_postgresql");
+    let url = database.url.clone();
+    a_show_pinned_to_a_card_takes_it(&crate::support::local_with(|figment| {
+        figment.merge(("database_url", url))
+    }));
+}
+
+fn a_show_pinned_to_a_card_takes_it(service: &crate::support::Local) {
     let card = |name: &str, priority: i32| {
         made(
             &send(
-                &service,
+                service,
                 "POST",
                 "/v1/price-cards",
                 Some(json!({"name": name, "priority": priority})),
@@ -793,7 +806,7 @@ fn a_show_pinned_to_a_card_takes_it_until_unpinned() {
     let low = card("Low", 1);
     let screen = made(
         &send(
-            &service,
+            service,
             "POST",
             "/v1/screens",
             Some(json!({"name": "Hall", "capacity": 10})),
@@ -802,7 +815,7 @@ fn a_show_pinned_to_a_card_takes_it_until_unpinned() {
     );
     let film = made(
         &send(
-            &service,
+            service,
             "POST",
             "/v1/films",
             Some(json!({"title": "Rope", "runtimeMinutes": 80})),
@@ -811,7 +824,7 @@ fn a_show_pinned_to_a_card_takes_it_until_unpinned() {
     );
     let show = made(
         &send(
-            &service,
+            service,
             "POST",
             "/v1/shows",
             Some(
@@ -828,7 +841,7 @@ fn a_show_pinned_to_a_card_takes_it_until_unpinned() {
     assert_eq!(chosen(), (json!(high), json!("rules")));
     let pin = |card: serde_json::Value| {
         send(
-            &service,
+            service,
             "PATCH",
             &format!("/v1/shows/{show}"),
             Some(json!({"priceCardId": card})),
