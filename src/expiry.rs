@@ -1,5 +1,7 @@
 //! The purge: a task started at liftoff that every `purge_interval` deletes
-//! expired shows and their tickets, in bounded batches so that bookings
+//! expired shows and their tickets (and what else has run out: holds,
+//! idempotency answers, cooldowns, staff sessions, idle wrong-password
+//! counts), in bounded batches so that bookings
 //! queued meanwhile commit between them. Stopped and awaited at shutdown.
 
 use std::sync::{Arc, Mutex};
@@ -53,6 +55,8 @@ pub async fn purge_expired(bookings: &dyn Bookings) -> Result<PurgeReport, Error
         total.tickets += report.tickets;
         total.holds += report.holds;
         total.answers += report.answers;
+        total.sessions += report.sessions;
+        total.throttles += report.throttles;
         if !report.more {
             return Ok(total);
         }
@@ -101,11 +105,23 @@ impl Fairing for Purge {
                 }
                 match purge_expired(bookings.as_ref()).await {
                     Ok(report)
-                        if report.shows + report.tickets + report.holds + report.answers > 0 =>
+                        if report.shows
+                            + report.tickets
+                            + report.holds
+                            + report.answers
+                            + report.sessions
+                            + report.throttles
+                            > 0 =>
                     {
                         log.info(format!(
-                            "purge: deleted {} expired tickets, {} shows, {} holds and {} idempotency answers",
-                            report.tickets, report.shows, report.holds, report.answers
+                            "purge: deleted {} expired tickets, {} shows, {} holds, {} idempotency \
+                             answers, {} ended sessions and {} idle wrong-password counts",
+                            report.tickets,
+                            report.shows,
+                            report.holds,
+                            report.answers,
+                            report.sessions,
+                            report.throttles
                         ));
                     }
                     Ok(_) => {}

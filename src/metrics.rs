@@ -95,7 +95,8 @@ impl Metrics {
         let purged = IntCounterVec::new(
             Opts::new(
                 "boxoffice_purged_total",
-                "Records the purge deleted, by kind: shows, tickets, holds, answers (idempotency).",
+                "Records the purge deleted, by kind: shows, tickets, holds, answers (idempotency), \
+                 sessions (staff), throttles (wrong-password counts).",
             ),
             &["kind"],
         )
@@ -110,7 +111,14 @@ impl Metrics {
         ] {
             registry.register(collector).expect("one metric per name");
         }
-        for kind in ["shows", "tickets", "holds", "answers"] {
+        for kind in [
+            "shows",
+            "tickets",
+            "holds",
+            "answers",
+            "sessions",
+            "throttles",
+        ] {
             // Every kind is shown from the start, at 0.
             purged.with_label_values(&[kind]);
         }
@@ -183,6 +191,8 @@ impl Metrics {
             ("tickets", report.tickets),
             ("holds", report.holds),
             ("answers", report.answers),
+            ("sessions", report.sessions),
+            ("throttles", report.throttles),
         ] {
             if count > 0 {
                 self.purged

@@ -4,8 +4,9 @@
 // screens, five films, twenty shows and a few bookings.
 //
 //   node scripts/a11y/lighthouse.mjs accessibility http://127.0.0.1:PORT
-//     Each page in its main states (kiosk: films, seat map, details, done;
-//     counter: day table, walk-up sale, a booking), reached by clicks in one
+//     Each page in its main states (kiosk: films, seat map with its ticket
+//     types, details, done; counter: day table, walk-up sale, a booking, a
+//     price card, a show's prices), reached by clicks in one
 //     Lighthouse user flow; prints each state's accessibility score and
 //     exits 1 when one is below 100.
 //   node scripts/a11y/lighthouse.mjs performance http://127.0.0.1:PORT
@@ -77,6 +78,17 @@ async function fillCinema() {
   ]) {
     films.push(await api("POST", "/v1/films", { title, runtimeMinutes, rating }));
   }
+  // Prices: Adult and Child on the default card, premium seats dearer.
+  const adult = await api("POST", "/v1/ticket-types", { name: "Adult", taxRate: 700 });
+  const child = await api("POST", "/v1/ticket-types", { name: "Child", taxRate: 700, proof: "a pass under 12" });
+  const cards = await api("GET", "/v1/price-cards");
+  await api("PATCH", `/v1/price-cards/${cards.items[0].id}`, {
+    prices: [
+      { type: adult.id, amount: 1250 },
+      { type: adult.id, seatKind: "premium", amount: 1500 },
+      { type: child.id, amount: 800 },
+    ],
+  });
   // Twenty shows, the first in an hour, every three hours on each screen.
   const first = Math.ceil(Date.now() / 3600000) * 3600000 + 3600000;
   const shows = [];
@@ -225,6 +237,15 @@ async function counterStates(browser, cinema, width, height) {
   await click(page, "#found .move");
   await page.waitForSelector("#found .move-map button.seat", visible);
   await flow.snapshot({ name: "counter: moving a booking" });
+  await click(page, "#card-new");
+  await page.waitForSelector("#card-prices input.price", visible);
+  await flow.snapshot({ name: "counter: a price card" });
+  await page.$eval("#preview-show", (select, id) => {
+    select.value = id;
+  }, show.id);
+  await click(page, "#preview-form button[type=submit]");
+  await page.waitForSelector("#preview-why", visible);
+  await flow.snapshot({ name: "counter: a show's prices" });
   const result = await flow.createFlowResult();
   await page.close();
   return result;

@@ -91,6 +91,9 @@ V1_INVALID_DETAILS = [
         r"tickets must be all by seat or all by count\.",
         r"rules\.dates\.(from|to) must be a date YYYY-MM-DD\.",
         r"rules\.times\.(from|to) must be a time HH:MM\.",
+        # A card's time window and date range, across their two fields.
+        r"rules\.times must not start and end at the same minute\.",
+        r"rules\.dates must not end before it starts\.",
         r"tickets\[[0-9]+\]\.seat must be a seat name, or give a count instead\.",
         # Pairs of a type and a seat kind are unique: entries that differ
         # only in unknown members still repeat one.

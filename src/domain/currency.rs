@@ -61,6 +61,13 @@ impl Currency {
             })
     }
 
+    /// Every active currency, by code.
+    pub fn active() -> impl Iterator<Item = Self> {
+        ACTIVE
+            .iter()
+            .map(|&(code, exponent)| Self { code, exponent })
+    }
+
     pub fn code(self) -> &'static str {
         self.code
     }

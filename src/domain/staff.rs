@@ -146,6 +146,11 @@ impl Session {
         let left = self.expires_at.saturating_sub(now);
         idle_ms.saturating_sub(left) >= step
     }
+
+    /// Whether the session has ended by `now` (it signs nothing any more).
+    pub fn is_expired(&self, now: Millis) -> bool {
+        self.expires_at <= now
+    }
 }
 
 /// The digest a key or a session token is stored and found by.
@@ -193,6 +198,19 @@ impl Throttle {
     pub fn wait(self, now: Millis) -> Millis {
         (self.until - now).max(0)
     }
+
+    /// Whether the count may be forgotten at `now`: its wait ended at
+    /// least the longest wait ago, so no try is slowed by it and a login
+    /// left alone that long starts again at 1 s.
+    pub fn is_idle(self, now: Millis) -> bool {
+        self.until <= idle_throttle_cutoff(now)
+    }
+}
+
+/// The latest end of a wait whose count is idle at `now`: the purge
+/// forgets counts whose wait ended then or before.
+pub fn idle_throttle_cutoff(now: Millis) -> Millis {
+    now.saturating_sub(MAX_DELAY_MS)
 }
 
 /// Who did something: an account's login, a key's name, a token, or nobody
@@ -360,6 +378,11 @@ mod tests {
         );
         assert_eq!(once.wait(10_500), 500);
         assert_eq!(once.wait(12_000), 0);
+        // Kept while it slows, and the longest wait beyond.
+        assert!(!once.is_idle(11_000));
+        assert!(!once.is_idle(11_000 + MAX_DELAY_MS - 1));
+        assert!(once.is_idle(11_000 + MAX_DELAY_MS));
+        assert_eq!(idle_throttle_cutoff(11_000 + MAX_DELAY_MS), 11_000);
     }
 
     #[test]

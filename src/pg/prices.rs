@@ -53,6 +53,6 @@ impl Db<'_> {
             return Ok(None);
         };
         let book = self.price_book(false).await?;
-        Ok(Some(show_prices(&book, &show, None, self.rules.zone)))
+        Ok(Some(show_prices(&book, &show, self.rules.zone)))
     }
 }

@@ -385,4 +385,62 @@ impl Db<'_> {
             .collect::<Result<Vec<_>, PgError>>()?;
         Ok(page(items, request.limit, |entry| by_id(entry.id)))
     }
+
+    /// Deletes up to `budget` sessions ended by `at`; answers how many.
+    /// Sessions are few (one per person signed in within `session_idle`),
+    /// so they are read whole.
+    pub async fn purge_sessions(&self, budget: usize, at: Millis) -> Result<usize, PgError> {
+        let rows = self
+            .rows(
+                "SELECT digest, record FROM sessions FOR UPDATE SKIP LOCKED",
+                &[],
+            )
+            .await?;
+        let mut ended: Vec<Vec<u8>> = Vec::new();
+        for row in &rows {
+            if ended.len() == budget {
+                break;
+            }
+            let digest: Vec<u8> = row.try_get(0)?;
+            if decode_session(&digest, row.try_get(1)?)?.is_expired(at) {
+                ended.push(digest);
+            }
+        }
+        self.exec("DELETE FROM sessions WHERE digest = ANY($1)", &[&ended])
+            .await?;
+        Ok(ended.len())
+    }
+
+    /// Deletes up to `budget` wrong-password counts idle at `at` (see
+    /// [`crate::domain::staff::Throttle::is_idle`]); answers how many.
+    pub async fn purge_throttles(&self, budget: usize, at: Millis) -> Result<usize, PgError> {
+        let cutoff = crate::domain::staff::idle_throttle_cutoff(at);
+        let deleted = self
+            .exec(
+                "DELETE FROM login_throttle WHERE login IN (
+                     SELECT login FROM login_throttle WHERE until <= $1
+                     ORDER BY until, login LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                &[&cutoff, &i64::try_from(budget).unwrap_or(i64::MAX)],
+            )
+            .await?;
+        Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+    }
+
+    /// Ended sessions, then idle wrong-password counts, up to `budget` of
+    /// them, counted in `report` (its `more` set when the budget ran out).
+    pub async fn purge_staff(
+        &self,
+        budget: usize,
+        at: Millis,
+        report: &mut crate::usecases::PurgeReport,
+    ) -> Result<(), PgError> {
+        report.sessions = self.purge_sessions(budget, at).await?;
+        report.more = report.sessions == budget;
+        if !report.more {
+            let left = budget - report.sessions;
+            report.throttles = self.purge_throttles(left, at).await?;
+            report.more = report.throttles == left;
+        }
+        Ok(())
+    }
 }

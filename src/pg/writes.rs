@@ -292,7 +292,12 @@ impl Db<'_> {
                     &[&at, &i64::try_from(left).unwrap_or(i64::MAX)],
                 )
                 .await?;
-            report.more = usize::try_from(cooldowns).unwrap_or(usize::MAX) == left;
+            let cooldowns = usize::try_from(cooldowns).unwrap_or(usize::MAX);
+            report.more = cooldowns == left;
+            left -= cooldowns.min(left);
+        }
+        if !report.more {
+            self.purge_staff(left, at, &mut report).await?;
         }
         Ok(report)
     }

@@ -207,16 +207,16 @@ pub fn page_of<T: Clone>(items: &[T], id: impl Fn(&T) -> u128, page: PageRequest
     Page { items: taken, next }
 }
 
-/// What a show's seats cost, from the book as it is.
+/// What a show's seats cost, from the book as it is: by the card the show
+/// names, else the one its rules or the default give.
 pub fn show_prices(
     book: &crate::domain::price_book::PriceBook,
     show: &crate::domain::Show,
-    named: Option<PriceCardId>,
     zone: chrono_tz::Tz,
 ) -> ShowPrices {
     let facts = crate::domain::prices::ShowFacts::new(show.starts_at, zone, show.film, show.screen);
     let card = book
-        .card_for(named, &facts)
+        .card_for(show.price_card, &facts)
         .map(|(card, choice)| (card.clone(), choice));
     let types = card
         .as_ref()

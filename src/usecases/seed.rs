@@ -68,6 +68,10 @@ pub struct PurgeReport {
     pub holds: usize,
     /// Idempotency records past their time.
     pub answers: usize,
+    /// Staff sessions that ended unused.
+    pub sessions: usize,
+    /// Wrong-password counts that slow no try any more.
+    pub throttles: usize,
     /// The budget ran out: more expired records may be waiting.
     pub more: bool,
 }
@@ -102,9 +106,10 @@ pub trait Bookings: Send + Sync + 'static {
         once: Once<()>,
     ) -> Result<Written<()>, Error>;
 
-    /// Deletes expired shows with their tickets, oldest first, and
-    /// idempotency records past their time, spending one unit of `budget` per
-    /// record deleted.
+    /// Deletes expired shows with their tickets, oldest first, then
+    /// expired holds, idempotency records past their time, ended cooldowns,
+    /// ended staff sessions and idle wrong-password counts, spending one
+    /// unit of `budget` per record deleted.
     async fn purge_expired(&self, budget: usize) -> Result<PurgeReport, Error>;
 
     /// A ticket with its show.

@@ -515,7 +515,8 @@ impl Browser {
             == json!(true)
     }
 
-    /// Every visible control is at least 48 × 48 px, and every visible
+    /// Every visible control is at least 48 × 48 px (a radio button or a
+    /// check box by its label, which takes the touch), and every visible
     /// text at least `min_text` px.
     async fn fit_for_fingers(&self, min_text: f64) {
         let problems = self
@@ -526,7 +527,7 @@ impl Browser {
                   return box.width > 0 && box.height > 0 && getComputedStyle(node).visibility !== 'hidden';
                 };
                 const found = [];
-                for (const node of document.querySelectorAll('button, a, select, input:not([type=radio]), textarea')) {
+                for (const node of document.querySelectorAll('button, a, select, input:not([type=radio]):not([type=checkbox]), textarea')) {
                   if (!visible(node)) continue;
                   const box = node.getBoundingClientRect();
                   if (box.width < 48 || box.height < 48) {
@@ -819,10 +820,10 @@ fn the_kiosk_works_with_the_keyboard_alone() {
             kiosk.view("seats").await;
             // General admission: a count, not a map.
             assert_eq!(kiosk.count("button.seat").await, 0);
-            kiosk.tab_to("#more", 10).await;
+            kiosk.tab_to("button.more", 10).await;
             kiosk.enter().await;
             kiosk.enter().await;
-            assert_eq!(kiosk.text("#count").await, "3");
+            assert_eq!(kiosk.text("output.type-count").await, "3");
             stage.shot(&kiosk, "count").await;
             kiosk.tab_to("#hold", 10).await;
             kiosk.enter().await;
@@ -1874,11 +1875,11 @@ fn the_counter_sells_to_a_walk_up_from_the_keyboard_and_prints_the_booking() {
         counter
             .until(
                 "the count in focus",
-                "return document.activeElement && document.activeElement.id === 'sell-count'",
+                "return document.activeElement && document.activeElement.matches('#sell-types input.type-count')",
                 vec![],
             )
             .await;
-        counter.type_into("#sell-count", "3").await;
+        counter.type_into("#sell-types input.type-count", "3").await;
         counter.type_into("#sell-name", "Dana").await;
         counter.type_into("#sell-phone", "+44 7700 900123").await;
         counter.click("#sell-submit").await;
@@ -2005,6 +2006,20 @@ fn the_pages_have_no_serious_accessibility_problems() {
             "counter booking, move and layout",
             counter.accessibility_problems().await,
         );
+        counter.click("#card-new").await;
+        counter.waiting_for("#card-prices input.price").await;
+        counter
+            .script(
+                "document.getElementById('preview-show').value = arguments[0]; return true",
+                vec![json!(show)],
+            )
+            .await;
+        counter.click("#preview-form button[type=submit]").await;
+        counter.waiting_for("#preview-why").await;
+        check(
+            "counter price card and a show's prices",
+            counter.accessibility_problems().await,
+        );
         counter.close().await;
         assert!(problems.is_empty(), "{problems:#?}");
     });
@@ -2012,7 +2027,8 @@ fn the_pages_have_no_serious_accessibility_problems() {
 
 /// Lighthouse scores accessibility 100 on both pages in every main state
 /// (kiosk: films, seat map, details, done, on the panel and on a phone;
-/// counter: the day, a walk-up sale, its receipt, a booking and its move),
+/// counter: the day, a walk-up sale, its receipt, a booking and its move,
+/// a price card and a show's prices),
 /// in a small cinema `scripts/a11y/lighthouse.mjs` fills itself. Without
 /// node or Lighthouse (`npm ci --prefix scripts/a11y`) it fails.
 #[test]
@@ -2287,6 +2303,575 @@ fn on_a_phone_more_time_keeps_the_hold() {
                 .all(|write| write[2].as_str().is_some_and(|key| !key.is_empty())),
             "a write without an Idempotency-Key: {sent:?}"
         );
+        kiosk.no_uncaught_errors(&[]).await;
+        kiosk.close().await;
+    });
+}
+
+/// Rows A (standard) and B (premium) of four seats.
+fn priced_room() -> Value {
+    let row = |label: &str, kind: &str| {
+        let seats: Vec<Value> = (1..=4)
+            .map(|number| json!({"number": number.to_string(), "kind": kind}))
+            .collect();
+        json!({"label": label, "seats": seats})
+    };
+    json!({"name": "Screen 2", "rows": [row("A", "standard"), row("B", "premium")]})
+}
+
+/// Signs in on the counter's dialog as `login` (an account made with
+/// `PASSWORD`), once the dialog asks.
+async fn sign_in_at_counter(counter: &Browser, login: &str) {
+    counter
+        .until(
+            "the sign-in prompt",
+            "return document.getElementById('token-dialog').open",
+            vec![],
+        )
+        .await;
+    counter.type_into("#login", login).await;
+    counter.type_into("#password", PASSWORD).await;
+    counter.click("#token-dialog button[type=submit]").await;
+    counter
+        .until(
+            "who is signed in",
+            "return document.getElementById('who').textContent.startsWith('Signed in as ' + arguments[0])",
+            vec![json!(login)],
+        )
+        .await;
+    counter
+        .until(
+            "the counter's lists",
+            "return !('loading' in document.body.dataset)",
+            vec![],
+        )
+        .await;
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Makes a staff account with the test's token.
+fn add_account(stage: &Stage, login: &str, role: &str) {
+    let (status, made) = stage.api(
+        "POST",
+        "/v1/staff",
+        Some(&json!({"login": login, "displayName": login, "role": role, "password": PASSWORD})),
+    );
+    assert_eq!(status, 201, "{made}");
+}
+
+/// The id of the ticket type or card called `name`, by the API.
+fn id_named(stage: &Stage, path: &str, name: &str) -> String {
+    let (_, list) = stage.api("GET", path, None);
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|item| item["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {list}"))["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
+fn a_manager_prices_a_premium_seat_and_the_preview_names_the_card_and_why() {
+    let env = [("ROCKET_ADMIN_TOKEN", "boss")];
+    run("prices_manager", &env, Some("boss"), |stage| async move {
+        let screen = stage.create("/v1/screens", &priced_room());
+        let film = stage.create(
+            "/v1/films",
+            &json!({"title": "Night Train", "runtimeMinutes": 100}),
+        );
+        let show = stage.create(
+            "/v1/shows",
+            &json!({"screenId": screen, "filmId": film, "start": hours_from_now(3)}),
+        );
+        add_account(&stage, "mia", "admin");
+        add_account(&stage, "cal", "cashier");
+        let counter = stage.browser().await;
+        counter.viewport(1366, 900).await;
+        counter.open(&stage.url("/counter")).await;
+        sign_in_at_counter(&counter, "mia").await;
+        counter.waiting_for("#type-form:not([hidden])").await;
+        // A tax of three decimals is refused before anything is sent.
+        counter.type_into("#type-name", "Adult").await;
+        counter.type_into("#type-tax", "7.125").await;
+        counter.click("#type-submit").await;
+        counter
+            .until(
+                "the tax refused",
+                "return document.getElementById('type-status').textContent.includes('percentage')",
+                vec![],
+            )
+            .await;
+        counter.type_into("#type-tax", "7").await;
+        counter.click("#type-submit").await;
+        counter
+            .until(
+                "Adult added",
+                "return document.getElementById('type-status').textContent.startsWith('Added Adult')",
+                vec![],
+            )
+            .await;
+        let adult = id_named(&stage, "/v1/ticket-types", "Adult");
+        let (_, made) = stage.api("GET", &format!("/v1/ticket-types/{adult}"), None);
+        assert_eq!(made["taxRate"], 700, "7 % is 700 basis points: {made}");
+        assert_eq!(made["channels"], json!(["counter", "kiosk", "api"]));
+        counter.type_into("#type-name", "Child").await;
+        counter.type_into("#type-tax", "7").await;
+        for channel in ["kiosk", "api"] {
+            counter
+                .click(&format!("input[name=type-channel][value={channel}]"))
+                .await;
+        }
+        counter.type_into("#type-proof", "a pass under 12").await;
+        counter.click("#type-submit").await;
+        counter
+            .until(
+                "Child added",
+                "return document.getElementById('type-status').textContent.startsWith('Added Child')",
+                vec![],
+            )
+            .await;
+        let child = id_named(&stage, "/v1/ticket-types", "Child");
+        let (_, made) = stage.api("GET", &format!("/v1/ticket-types/{child}"), None);
+        assert_eq!(made["channels"], json!(["counter"]), "{made}");
+        assert_eq!(made["proof"], "a pass under 12");
+        // A card for this film, with a premium price.
+        counter.click("#card-new").await;
+        counter.waiting_for("#card-form:not([hidden])").await;
+        counter.type_into("#card-name", "Night Train card").await;
+        counter.type_into("#card-priority", "5").await;
+        counter
+            .click(&format!("input[name=card-film][value='{film}']"))
+            .await;
+        let cell = |kind: &str, type_id: &str| {
+            format!("#card-prices input[data-type='{type_id}'][data-kind='{kind}']")
+        };
+        counter.type_into(&cell("any", &adult), "12.50").await;
+        counter.type_into(&cell("premium", &adult), "15").await;
+        counter.type_into(&cell("any", &child), "8,5").await;
+        // Dates that end before they start: the service's refusal is shown
+        // beside the form, and no card is made.
+        counter
+            .script(
+                "document.getElementById('card-date-from').value = '2030-01-02'; document.getElementById('card-date-to').value = '2030-01-01'; return true",
+                vec![],
+            )
+            .await;
+        counter.click("#card-submit").await;
+        counter
+            .until(
+                "the dates refused",
+                "return document.getElementById('card-status').className === 'error' && document.getElementById('card-status').textContent.includes('dates')",
+                vec![],
+            )
+            .await;
+        let (_, cards) = stage.api("GET", "/v1/price-cards", None);
+        assert_eq!(
+            cards["items"].as_array().expect("cards").len(),
+            1,
+            "{cards}"
+        );
+        // An amount of three decimals is refused on the page.
+        counter
+            .script(
+                "document.getElementById('card-date-from').value = ''; document.getElementById('card-date-to').value = ''; return true",
+                vec![],
+            )
+            .await;
+        counter.type_into(&cell("standard", &child), "7.505").await;
+        counter.click("#card-submit").await;
+        counter
+            .until(
+                "the amount refused",
+                "return document.getElementById('card-status').textContent.includes('7.505')",
+                vec![],
+            )
+            .await;
+        counter.type_into(&cell("standard", &child), "").await;
+        counter.click("#card-submit").await;
+        counter
+            .until(
+                "the card saved",
+                "return document.getElementById('card-status').textContent === 'Saved Night Train card.'",
+                vec![],
+            )
+            .await;
+        stage.shot(&counter, "card").await;
+        let card = id_named(&stage, "/v1/price-cards", "Night Train card");
+        let (_, saved) = stage.api("GET", &format!("/v1/price-cards/{card}"), None);
+        assert_eq!(saved["priority"], 5);
+        assert_eq!(saved["rules"]["films"], json!([film]));
+        assert_eq!(saved["rules"]["dates"], Value::Null);
+        assert_eq!(
+            saved["prices"],
+            json!([
+                {"type": adult, "seatKind": null, "amount": 1250},
+                {"type": adult, "seatKind": "premium", "amount": 1500},
+                {"type": child, "seatKind": null, "amount": 850},
+            ]),
+            "{saved}"
+        );
+        // The preview: this card, by its rules.
+        counter
+            .waiting_for(&format!("#preview-show option[value='{show}']"))
+            .await;
+        counter
+            .element("#preview-show")
+            .await
+            .select_by_value(&show)
+            .await
+            .expect("the show chosen");
+        counter.click("#preview-form button[type=submit]").await;
+        counter
+            .until(
+                "the card and why",
+                "const why = document.getElementById('preview-why'); return !!why && why.dataset.card === arguments[0]",
+                vec![json!(card)],
+            )
+            .await;
+        let why = counter.text("#preview-why").await;
+        assert!(why.contains("Night Train card"), "{why}");
+        assert!(why.contains("its rules match this show"), "{why}");
+        let premium = counter
+            .script(
+                "return [...document.querySelectorAll('#preview-table thead th')].map((th) => th.textContent)",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            premium,
+            json!(["Ticket type", "Sold at", "Standard", "Premium"])
+        );
+        let adult_row = counter
+            .text(&format!("#preview-table tr[data-type='{adult}']"))
+            .await;
+        assert!(
+            adult_row.contains("EUR 12.50") && adult_row.contains("EUR 15.00"),
+            "{adult_row}"
+        );
+        let child_row = counter
+            .text(&format!("#preview-table tr[data-type='{child}']"))
+            .await;
+        assert!(
+            child_row.contains("EUR 8.50") && child_row.contains("Counter"),
+            "{child_row}"
+        );
+        // Pinned to the default card, the show names it.
+        let default = id_named(&stage, "/v1/price-cards", "default");
+        counter
+            .element("#pin-card")
+            .await
+            .select_by_value(&default)
+            .await
+            .expect("the default chosen");
+        counter.click("#pin-form button[type=submit]").await;
+        counter
+            .until(
+                "the pinned card",
+                "const why = document.getElementById('preview-why'); return !!why && why.dataset.card === arguments[0] && why.dataset.why === 'named'",
+                vec![json!(default)],
+            )
+            .await;
+        let (_, pinned) = stage.api("GET", &format!("/v1/shows/{show}"), None);
+        assert_eq!(pinned["priceCardId"], default.as_str(), "{pinned}");
+        stage.shot(&counter, "preview").await;
+        counter.no_uncaught_errors(&[]).await;
+        // A cashier reads the prices but is offered no change.
+        counter.click("#sign-out").await;
+        sign_in_at_counter(&counter, "cal").await;
+        counter
+            .until(
+                "the prices read",
+                "return !!document.querySelector('#type-table tbody tr') && document.getElementById('prices-note').textContent.includes('Only an admin')",
+                vec![],
+            )
+            .await;
+        let offered = counter
+            .script(
+                "return [document.getElementById('type-form').hidden, document.getElementById('card-new').closest('.actions').hidden, document.querySelectorAll('#prices .edit-type, #prices .delete-card').length]",
+                vec![],
+            )
+            .await;
+        assert_eq!(offered, json!([true, true, 0]));
+        counter.no_uncaught_errors(&[]).await;
+        counter.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
+fn a_walk_up_buys_two_adults_and_a_child_and_the_receipt_has_the_booking_s_lines() {
+    let env = [("ROCKET_ADMIN_TOKEN", "boss")];
+    run("prices_walk_up", &env, Some("boss"), |stage| async move {
+        let adult = stage.create(
+            "/v1/ticket-types",
+            &json!({"name": "Adult", "taxRate": 700}),
+        );
+        let child = stage.create(
+            "/v1/ticket-types",
+            &json!({"name": "Child", "taxRate": 700, "channels": ["counter", "kiosk"]}),
+        );
+        let saver = stage.create(
+            "/v1/ticket-types",
+            &json!({"name": "Saver", "channels": ["kiosk"]}),
+        );
+        let prices = |child_price: Option<u64>| {
+            let mut prices = vec![
+                json!({"type": adult, "amount": 1250}),
+                json!({"type": saver, "amount": 700}),
+            ];
+            if let Some(amount) = child_price {
+                prices.push(json!({"type": child, "amount": amount}));
+            }
+            json!({"prices": prices})
+        };
+        // The venue's one card, priced anew.
+        let card = id_named(&stage, "/v1/price-cards", "default");
+        let (status, _) = stage.api(
+            "PATCH",
+            &format!("/v1/price-cards/{card}"),
+            Some(&prices(Some(800))),
+        );
+        assert_eq!(status, 200);
+        let hall = stage.create("/v1/screens", &json!({"name": "Hall", "capacity": 30}));
+        let film = stage.create(
+            "/v1/films",
+            &json!({"title": "Family Day", "runtimeMinutes": 90}),
+        );
+        let show = stage.create(
+            "/v1/shows",
+            &json!({"screenId": hall, "filmId": film, "start": hours_from_now(2)}),
+        );
+        add_account(&stage, "cal", "cashier");
+        let counter = stage.browser().await;
+        counter.viewport(1366, 900).await;
+        counter.open(&stage.url("/counter")).await;
+        sign_in_at_counter(&counter, "cal").await;
+        counter
+            .click(&format!("#sell-shows [data-show='{show}']"))
+            .await;
+        counter.waiting_for("#sell-types input.type-count").await;
+        // The counter sells Adult and Child; Saver is the kiosk's.
+        let offered = counter
+            .script(
+                "return [...document.querySelectorAll('#sell-types input.type-count')].map((input) => input.dataset.type)",
+                vec![],
+            )
+            .await;
+        assert_eq!(offered, json!([adult, child]));
+        counter
+            .type_into(&format!("#sell-count-{adult}"), "2")
+            .await;
+        counter
+            .type_into(&format!("#sell-count-{child}"), "1")
+            .await;
+        counter
+            .until(
+                "the running total",
+                "return document.getElementById('sell-total').textContent === 'Adult ×2, Child ×1 · Total EUR 33.00'",
+                vec![],
+            )
+            .await;
+        stage.shot(&counter, "types").await;
+        // Child loses its price meanwhile: the sale is refused in a
+        // sentence and nothing is sold.
+        let (status, _) = stage.api(
+            "PATCH",
+            &format!("/v1/price-cards/{card}"),
+            Some(&prices(None)),
+        );
+        assert_eq!(status, 200);
+        counter.click("#sell-submit").await;
+        counter
+            .until(
+                "the refusal",
+                "return document.getElementById('sell-status').textContent.includes('nothing was sold')",
+                vec![],
+            )
+            .await;
+        let (_, after) = stage.api("GET", &format!("/v1/shows/{show}"), None);
+        assert_eq!(after["sold"], 0, "{after}");
+        let (status, _) = stage.api(
+            "PATCH",
+            &format!("/v1/price-cards/{card}"),
+            Some(&prices(Some(800))),
+        );
+        assert_eq!(status, 200);
+        counter.click("#sell-submit").await;
+        counter.waiting_for("#sell-done:not([hidden])").await;
+        assert_eq!(counter.text("#receipt-total").await, "EUR 33.00");
+        let id = counter.text("#receipt-id").await;
+        let (_, booking) = stage.api("GET", &format!("/v1/bookings/{id}"), None);
+        assert_eq!(booking["total"], 3300, "{booking}");
+        assert_eq!(booking["currency"], "EUR");
+        let lines = booking["lines"].as_array().expect("lines");
+        let sold: Vec<(Value, Value)> = lines
+            .iter()
+            .map(|line| (line["type"].clone(), line["price"].clone()))
+            .collect();
+        assert_eq!(
+            sold,
+            vec![
+                (json!(adult), json!(1250)),
+                (json!(adult), json!(1250)),
+                (json!(child), json!(800)),
+            ]
+        );
+        let receipt = counter
+            .script(
+                "return [...document.querySelectorAll('#receipt-lines tbody tr')].map((row) => [row.dataset.type, row.cells[1].textContent, row.cells[2].textContent, row.cells[3].textContent])",
+                vec![],
+            )
+            .await;
+        let expected: Vec<Value> = lines
+            .iter()
+            .map(|line| {
+                let name = if line["type"] == json!(adult) {
+                    "Adult"
+                } else {
+                    "Child"
+                };
+                let money = |minor: &Value| {
+                    let minor = minor.as_u64().expect("an amount");
+                    format!("EUR {}.{:02}", minor / 100, minor % 100)
+                };
+                json!([
+                    line["type"],
+                    name,
+                    money(&line["price"]),
+                    money(&line["tax"])
+                ])
+            })
+            .collect();
+        assert_eq!(receipt, json!(expected));
+        stage.shot(&counter, "receipt").await;
+        counter.no_uncaught_errors(&[]).await;
+        counter.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver on PATH"]
+fn the_kiosk_offers_only_kiosk_types_and_its_total_is_the_hold_s() {
+    let env = [("ROCKET_ADMIN_TOKEN", "boss")];
+    run("prices_kiosk", &env, Some("boss"), |stage| async move {
+        let adult = stage.create(
+            "/v1/ticket-types",
+            &json!({"name": "Adult", "taxRate": 700}),
+        );
+        let child = stage.create(
+            "/v1/ticket-types",
+            &json!({"name": "Child", "taxRate": 700, "channels": ["counter"]}),
+        );
+        let saver = stage.create(
+            "/v1/ticket-types",
+            &json!({"name": "Saver", "taxRate": 700, "channels": ["kiosk"]}),
+        );
+        let card = id_named(&stage, "/v1/price-cards", "default");
+        let (status, _) = stage.api(
+            "PATCH",
+            &format!("/v1/price-cards/{card}"),
+            Some(&json!({"prices": [
+                {"type": adult, "amount": 1250},
+                {"type": adult, "seatKind": "premium", "amount": 1500},
+                {"type": child, "amount": 800},
+                {"type": saver, "seatKind": "standard", "amount": 700},
+            ]})),
+        );
+        assert_eq!(status, 200);
+        let screen = stage.create("/v1/screens", &priced_room());
+        let film = stage.create(
+            "/v1/films",
+            &json!({"title": "Cheap Seats", "runtimeMinutes": 95}),
+        );
+        let show = stage.create(
+            "/v1/shows",
+            &json!({"screenId": screen, "filmId": film, "start": hours_from_now(2)}),
+        );
+        let (status, made) = stage.api(
+            "POST",
+            "/v1/keys",
+            Some(&json!({"name": "kiosk-lobby", "role": "kiosk"})),
+        );
+        assert_eq!(status, 201, "{made}");
+        let key = made["key"].as_str().expect("the key").to_owned();
+        let kiosk = stage.browser().await;
+        kiosk
+            .seats_of(&stage.url(&format!("/kiosk#key={key}")), &film, &show)
+            .await;
+        kiosk.view("seats").await;
+        kiosk.click("#seat-A1").await;
+        kiosk.click("#seat-B2").await;
+        kiosk.waiting_for("#type-B2").await;
+        // Adult and Saver are sold at the kiosk; Saver not on premium.
+        let choices = kiosk
+            .script(
+                "return ['A1', 'B2'].map((seat) => [...document.getElementById('type-' + seat).options].map((option) => [option.value, option.disabled]))",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            choices,
+            json!([
+                [[adult, false], [saver, false]],
+                [[adult, false], [saver, true]]
+            ])
+        );
+        kiosk
+            .element("#type-A1")
+            .await
+            .select_by_value(&saver)
+            .await
+            .expect("Saver chosen");
+        kiosk
+            .until(
+                "the running total",
+                "return document.getElementById('seats-total').textContent === 'Saver ×1, Adult ×1 · Total EUR 22.00'",
+                vec![],
+            )
+            .await;
+        stage.shot(&kiosk, "types").await;
+        kiosk.click("#hold").await;
+        kiosk.view("details").await;
+        let hold_id = kiosk
+            .script(
+                "return document.getElementById('details-lines').dataset.hold",
+                vec![],
+            )
+            .await;
+        let (_, held) = stage.api(
+            "GET",
+            &format!("/v1/holds/{}", hold_id.as_str().expect("a hold id")),
+            None,
+        );
+        assert_eq!(held["total"], 2200, "{held}");
+        let shown = kiosk
+            .script(
+                "return Number(document.querySelector('#details-lines .total').dataset.total)",
+                vec![],
+            )
+            .await;
+        assert_eq!(shown, held["total"]);
+        let types: Vec<Value> = held["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|line| json!([line["seat"], line["type"], line["price"]]))
+            .collect();
+        assert_eq!(
+            types,
+            vec![json!(["A1", saver, 700]), json!(["B2", adult, 1500])]
+        );
+        kiosk.type_into("#user-name", "Ada").await;
+        kiosk.type_into("#phone", "5550001234").await;
+        kiosk.click("#confirm").await;
+        kiosk.view("done").await;
+        assert!(kiosk.text("#done-lines").await.contains("EUR 22.00"));
+        stage.shot(&kiosk, "done").await;
         kiosk.no_uncaught_errors(&[]).await;
         kiosk.close().await;
     });

@@ -772,6 +772,90 @@ fn the_hundred_and_first_ticket_type_is_refused_as_a_conflict() {
     assert!(first_page["nextCursor"].is_null(), "{first_page}");
 }
 
+#[test]
+fn a_show_pinned_to_a_card_takes_it_until_unpinned() {
+    a_show_pinned_to_a_card_takes_it(&local());
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set BOXOFFICE_TEST_DATABASE_URL (scripts/pg-test-cluster start)"]
+fn a_show_pinned_to_a_card_takes_it_until_unpinned_on_postgresql() {
+    let database = crate::pg::database("a_show_pinned_to_a_card_takes_it_on_postgresql");
+    let url = database.url.clone();
+    a_show_pinned_to_a_card_takes_it(&crate::support::local_with(|figment| {
+        figment.merge(("database_url", url))
+    }));
+}
+
+fn a_show_pinned_to_a_card_takes_it(service: &crate::support::Local) {
+    let card = |name: &str, priority: i32| {
+        made(
+            &send(
+                service,
+                "POST",
+                "/v1/price-cards",
+                Some(json!({"name": name, "priority": priority})),
+            ),
+            201,
+        )["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let high = card("High", 5);
+    let low = card("Low", 1);
+    let screen = made(
+        &send(
+            service,
+            "POST",
+            "/v1/screens",
+            Some(json!({"name": "Hall", "capacity": 10})),
+        ),
+        201,
+    );
+    let film = made(
+        &send(
+            service,
+            "POST",
+            "/v1/films",
+            Some(json!({"title": "Rope", "runtimeMinutes": 80})),
+        ),
+        201,
+    );
+    let show = made(
+        &send(
+            service,
+            "POST",
+            "/v1/shows",
+            Some(
+                json!({"screenId": screen["id"], "filmId": film["id"], "start": "2030-06-01 18:30"}),
+            ),
+        ),
+        201,
+    );
+    let show = show["id"].as_str().unwrap().to_owned();
+    let chosen = || {
+        let (_, prices) = service.get(&format!("/v1/shows/{show}/prices"));
+        (prices["card"]["id"].clone(), prices["card"]["why"].clone())
+    };
+    assert_eq!(chosen(), (json!(high), json!("rules")));
+    let pin = |card: serde_json::Value| {
+        send(
+            service,
+            "PATCH",
+            &format!("/v1/shows/{show}"),
+            Some(json!({"priceCardId": card})),
+        )
+    };
+    let pinned = made(&pin(json!(low)), 200);
+    assert_eq!(pinned["priceCardId"], low.as_str());
+    let (_, read) = service.get(&format!("/v1/shows/{show}"));
+    assert_eq!(read["priceCardId"], low.as_str(), "{read}");
+    assert_eq!(chosen(), (json!(low), json!("named")));
+    made(&pin(json!(null)), 200);
+    assert_eq!(chosen(), (json!(high), json!("rules")));
+}
+
 /// `boxoffice check` reports a line whose tax is not what its price gives
 /// at the rate stored with it: here a ticket's record rewritten whole (its
 /// checksum made good) with another rate than the line was taxed at.

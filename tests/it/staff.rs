@@ -1071,6 +1071,114 @@ fn any_characters_make_a_password_up_to_1024_of_them() {
     );
 }
 
+/// Makes something with `admin_token`; returns its id.
+#[track_caller]
+fn made_by_boss(service: &Local, uri: &str, body: &Value) -> String {
+    let made = call(service, "POST", uri, Some(body), &[BOSS]);
+    assert_eq!(made.status, Status::Created, "{uri}: {}", made.text);
+    made.body["id"].as_str().expect("an id").to_owned()
+}
+
+fn each_caller_is_told_its_channel_and_holds_only_its_types(service: &Local) {
+    let types = call(service, "GET", "/v1/ticket-types", None, &[BOSS]);
+    let admission = types.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let saver = made_by_boss(
+        service,
+        "/v1/ticket-types",
+        &json!({"name": "Saver", "channels": ["kiosk"]}),
+    );
+    let crew = made_by_boss(
+        service,
+        "/v1/ticket-types",
+        &json!({"name": "Crew", "channels": ["counter"]}),
+    );
+    let cards = call(service, "GET", "/v1/price-cards", None, &[BOSS]);
+    let card = cards.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let prices = json!({"prices": [
+        {"type": admission, "amount": 900},
+        {"type": saver, "amount": 700},
+        {"type": crew, "amount": 0},
+    ]});
+    let patched = call(
+        service,
+        "PATCH",
+        &format!("/v1/price-cards/{card}"),
+        Some(&prices),
+        &[BOSS],
+    );
+    assert_eq!(patched.status, Status::Ok, "{}", patched.text);
+    let screen = made_by_boss(
+        service,
+        "/v1/screens",
+        &json!({"name": "Hall", "capacity": 20}),
+    );
+    let film = made_by_boss(
+        service,
+        "/v1/films",
+        &json!({"title": "Rope", "runtimeMinutes": 80}),
+    );
+    let show = made_by_boss(
+        service,
+        "/v1/shows",
+        &json!({"screenId": screen, "filmId": film, "start": "2030-06-01 18:30"}),
+    );
+    let kiosk = add_key(service, "kiosk-lobby", "kiosk");
+    add_staff(service, "till", "cashier");
+    let session = sign_in(service, "till", PASSWORD);
+    let session = session.body["token"].as_str().unwrap().to_owned();
+    let cashier_key = add_key(service, "till-2", "cashier");
+    let door_key = add_key(service, "door-1", "door");
+    for (who, channel) in [
+        (kiosk.as_str(), "kiosk"),
+        (session.as_str(), "counter"),
+        (cashier_key.as_str(), "counter"),
+        (door_key.as_str(), "api"),
+        ("boss", "api"),
+    ] {
+        let auth = bearer(who);
+        let headers = [(auth.0, auth.1.as_str())];
+        let whoami = call(service, "GET", "/v1/sessions/current", None, &headers);
+        assert_eq!(whoami.body["channel"], channel, "{}", whoami.text);
+        for (ticket_type, sold_here, price) in [
+            (&saver, channel == "kiosk", 700),
+            (&crew, channel == "counter", 0),
+            (&admission, true, 900),
+        ] {
+            let held = call(
+                service,
+                "POST",
+                "/v1/holds",
+                Some(&json!({"showId": show, "tickets": [{"type": ticket_type, "count": 1}]})),
+                &headers,
+            );
+            if sold_here {
+                assert_eq!(held.status, Status::Created, "{channel}: {}", held.text);
+                assert_eq!(held.body["lines"][0]["price"], price, "{}", held.text);
+            } else {
+                assert_eq!(held.status, Status::Conflict, "{channel}: {}", held.text);
+                assert_eq!(held.body["type"], "urn:boxoffice:not-on-channel");
+            }
+        }
+        // Without types, a sale takes the first type sold on its channel.
+        let booked = call(
+            service,
+            "POST",
+            "/v1/bookings",
+            Some(&json!({"showId": show, "count": 1})),
+            &headers,
+        );
+        assert_eq!(booked.status, Status::Created, "{}", booked.text);
+        assert_eq!(booked.body["lines"][0]["type"], admission.as_str());
+    }
+}
+
+on_both_backends!(
+    each_caller_is_told_its_channel_and_holds_only_its_types_on_redb,
+    each_caller_is_told_its_channel_and_holds_only_its_types_on_postgresql,
+    false,
+    each_caller_is_told_its_channel_and_holds_only_its_types
+);
+
 /// What `body` answered, checked: the status first, then the body.
 #[track_caller]
 fn made(answer: Received, status: Status) -> Value {
@@ -1345,4 +1453,61 @@ on_both_backends!(
     every_sale_and_catalogue_change_is_audited_with_its_actor_on_postgresql,
     false,
     every_sale_and_catalogue_change_is_audited_with_its_actor
+);
+
+fn purge(service: &Local) -> boxoffice::usecases::PurgeReport {
+    let app = service.client.rocket().state::<App>().expect("the app");
+    crate::model::runtime()
+        .block_on(boxoffice::expiry::purge_expired(app.bookings.as_ref()))
+        .expect("a purge")
+}
+
+fn the_purge_forgets_ended_sessions_and_idle_wrong_passwords(service: &Local) {
+    add_staff(service, "asha", "cashier");
+    add_staff(service, "bo", "cashier");
+    let ended = sign_in(service, "asha", PASSWORD).body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = sign_in(service, "ghost", "not the password");
+    assert_eq!(wrong.status, Status::Unauthorized);
+    assert_eq!(wrong.header("Retry-After"), Some("1"));
+    // `session_idle` is 1 h: asha's session ends unused; ghost's count has
+    // slowed nothing for longer than the longest wait.
+    service.clock.advance(2 * 3_600_000);
+    let live = sign_in(service, "bo", PASSWORD).body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let recent = sign_in(service, "recent", "not the password");
+    assert_eq!(recent.header("Retry-After"), Some("1"));
+    let report = purge(service);
+    assert_eq!((report.sessions, report.throttles), (1, 1), "{report:?}");
+    assert_eq!(purge(service), boxoffice::usecases::PurgeReport::default());
+    // What still applies stays.
+    let current = |token: &str| {
+        let auth = bearer(token);
+        call(
+            service,
+            "GET",
+            "/v1/sessions/current",
+            None,
+            &[(auth.0, &auth.1)],
+        )
+        .status
+    };
+    assert_eq!(current(&live), Status::Ok);
+    assert_eq!(current(&ended), Status::Unauthorized);
+    let slowed = sign_in(service, "recent", "not the password");
+    assert_eq!(slowed.status, Status::TooManyRequests, "{}", slowed.text);
+    // A forgotten count starts again at 1 s (it would be 2 s had it stayed).
+    let again = sign_in(service, "ghost", "not the password");
+    assert_eq!(again.header("Retry-After"), Some("1"));
+}
+
+on_both_backends!(
+    the_purge_forgets_ended_sessions_and_idle_wrong_passwords_on_redb,
+    the_purge_forgets_ended_sessions_and_idle_wrong_passwords_on_postgresql,
+    false,
+    the_purge_forgets_ended_sessions_and_idle_wrong_passwords
 );

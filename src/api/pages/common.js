@@ -254,6 +254,14 @@ const Box = (() => {
     }
   }
 
+  // Why a sale could not be priced, as the person at the page needs it.
+  const PRICE_REFUSALS = {
+    "no-price-card": "This show has no price card, so nothing can be sold for it yet. A manager can give it one (or mark a card as the default).",
+    "not-on-channel": "One of these ticket types is not sold here. Please choose another type; nothing was sold.",
+    "not-priced": "One of these ticket types has no price on the seat it was chosen for. Please choose another type or other seats; nothing was sold.",
+    "unknown-ticket-type": "One of these ticket types no longer exists. Please choose the types again; nothing was sold.",
+  };
+
   // A refusal or a failure as a sentence for the person in front of the page.
   function sentence(error) {
     if (error instanceof NetworkError) {
@@ -262,6 +270,9 @@ const Box = (() => {
     if (error instanceof ApiError) {
       if (error.status === 401 || error.status === 403) {
         return "The token was not accepted, so this cannot be done here.";
+      }
+      if (PRICE_REFUSALS[error.slug]) {
+        return PRICE_REFUSALS[error.slug];
       }
       if (error.status === 503) {
         return "The box office is very busy just now; nothing was changed. Please try again in a moment.";
@@ -298,6 +309,61 @@ const Box = (() => {
       }
     }
     return node;
+  }
+
+  // ---- Money: integers in the currency's minor unit, never floating point.
+
+  // Decimal places of a currency's minor unit where it is not 2 (ISO 4217,
+  // as the service knows them; a test keeps the two lists alike).
+  const MINOR_DIGITS = { BHD: 3, BIF: 0, CLF: 4, CLP: 0, DJF: 0, GNF: 0, IQD: 3, ISK: 0, JOD: 3, JPY: 0, KMF: 0, KRW: 0, KWD: 3, LYD: 3, OMR: 3, PYG: 0, RWF: 0, TND: 3, UGX: 0, UYI: 0, UYW: 4, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0 };
+  function minorDigits(currency) {
+    return Object.hasOwn(MINOR_DIGITS, currency) ? MINOR_DIGITS[currency] : 2;
+  }
+
+  // An integer count of `digits`-place units as a decimal: (1250, 2) → "12.50".
+  function decimal(units, digits) {
+    const text = String(units).padStart(digits + 1, "0");
+    return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  }
+
+  // "12.50" (or "12,50", "12", "12.5") → 1250 units of `digits` places,
+  // read from the digits themselves; null when it is not such a number or
+  // has more places than `digits`.
+  function parseDecimal(text, digits) {
+    const match = /^\s*([0-9]{1,12})(?:[.,]([0-9]*))?\s*$/.exec(text);
+    if (!match || (match[2] || "").length > digits) {
+      return null;
+    }
+    return Number(match[1] + (match[2] || "").padEnd(digits, "0"));
+  }
+
+  // 1250, "EUR" → "EUR 12.50"; 1250, "JPY" → "JPY 1250".
+  function money(amount, currency) {
+    return `${currency} ${decimal(amount, minorDigits(currency))}`;
+  }
+  // 1250 → "12.50" in EUR: what a price field shows.
+  function moneyField(amount, currency) {
+    return decimal(amount, minorDigits(currency));
+  }
+  // A typed price in major units → minor units, or null.
+  function parseMoney(text, currency) {
+    return parseDecimal(text, minorDigits(currency));
+  }
+  // Basis points as a percentage: 700 → "7", 750 → "7.5".
+  function percent(basisPoints) {
+    return decimal(basisPoints, 2).replace(/\.?0+$/, "");
+  }
+
+  // Who is asking, read once: `{login, role, kind, channel}`.
+  let whoPromise = null;
+  function whoAmI() {
+    if (!whoPromise) {
+      whoPromise = call("GET", "/v1/sessions/current").catch((error) => {
+        whoPromise = null;
+        throw error;
+      });
+    }
+    return whoPromise;
   }
 
   // "2030-01-02T18:30:00+01:00" → the venue's date and time, as written.
@@ -353,7 +419,8 @@ const Box = (() => {
     }
     let me;
     try {
-      me = await call("GET", "/v1/sessions/current");
+      whoPromise = null;
+      me = await whoAmI();
     } catch (_error) {
       return;
     }
@@ -397,5 +464,11 @@ const Box = (() => {
     dayLabel,
     showWhen,
     phoneLooksRight,
+    me: whoAmI,
+    money,
+    moneyField,
+    parseMoney,
+    parseDecimal,
+    percent,
   };
 })();

@@ -433,6 +433,7 @@
       await loadDay();
     }
     refreshSellQuietly();
+    loadPreviewShows().catch(() => {});
   });
 
   // ---- The day.
@@ -774,6 +775,468 @@
     }
   });
 
+  // ---- Prices: ticket types, price cards and which card a show takes.
+  // Everyone may read them; only the roles that may change them (admin)
+  // see the forms and the edit buttons.
+
+  const SEAT_KINDS = [
+    [null, "Any seat"],
+    ["standard", "Standard"],
+    ["premium", "Premium"],
+    ["wheelchair", "Wheelchair place"],
+    ["companion", "Companion seat"],
+  ];
+  const kindName = (kind) => (SEAT_KINDS.find(([one]) => one === kind) || [kind, kind || "Any seat"])[1];
+  const DAYS = [
+    ["mon", "Monday"],
+    ["tue", "Tuesday"],
+    ["wed", "Wednesday"],
+    ["thu", "Thursday"],
+    ["fri", "Friday"],
+    ["sat", "Saturday"],
+    ["sun", "Sunday"],
+  ];
+  const CHANNEL_NAMES = { counter: "Counter", kiosk: "Kiosk", api: "Programs" };
+  const EDIT_ROLES = new Set(["admin"]);
+  const MAX_PRICE = 1000000000;
+
+  const book = { types: [], cards: [], currency: null, canEdit: false };
+  const typeName = (id) => (book.types.find((one) => one.id === id) || { name: "(deleted type)" }).name;
+  const channelsText = (channels) => channels.map((channel) => CHANNEL_NAMES[channel] || channel).join(", ") || "nowhere";
+
+  // The card's rules in a few words: "Fri, Sat · 17:00–02:00 · 2 films".
+  function rulesText(card) {
+    const rules = card.rules;
+    const parts = [];
+    if (rules.weekdays) {
+      parts.push(rules.weekdays.map((day) => day[0].toUpperCase() + day.slice(1)).join(", "));
+    }
+    if (rules.times) {
+      parts.push(`${rules.times.from}–${rules.times.to}${rules.times.to <= rules.times.from ? " (past midnight)" : ""}`);
+    }
+    if (rules.films.length) {
+      parts.push(rules.films.length === 1 ? filmTitle(rules.films[0]) : `${rules.films.length} films`);
+    }
+    if (rules.screens.length) {
+      parts.push(rules.screens.length === 1 ? screenName(rules.screens[0]) : `${rules.screens.length} screens`);
+    }
+    if (rules.dates) {
+      parts.push(`${rules.dates.from} to ${rules.dates.to}`);
+    }
+    const when = parts.length ? parts.join(" · ") : "every show";
+    return card.default ? `The default card; by its rules: ${when}` : when;
+  }
+
+  async function loadPrices() {
+    const [who, types, cards] = await Promise.all([Box.me(), list("/v1/ticket-types?limit=100"), list("/v1/price-cards?limit=200")]);
+    book.types = types;
+    book.cards = cards;
+    book.canEdit = EDIT_ROLES.has(who.role);
+    if (cards.length) {
+      book.currency = cards[0].currency;
+    }
+    for (const node of document.querySelectorAll("#prices .edit-only")) {
+      node.hidden = !book.canEdit;
+    }
+    $("prices-note").textContent = book.canEdit
+      ? `Prices include tax. Type amounts as on a receipt${book.currency ? `, in ${book.currency}` : ""}, like 12.50.`
+      : `Prices include tax${book.currency ? `, in ${book.currency}` : ""}. Only an admin may change them; you may read them here.`;
+    drawTypes();
+    drawCards();
+    drawPinChoices();
+  }
+
+  function drawTypes() {
+    $("type-table").tBodies[0].replaceChildren(
+      ...book.types.map((type) => {
+        const actions = el("td", { class: "row-actions" });
+        if (book.canEdit) {
+          actions.append(
+            el("button", { type: "button", class: "edit-type", "aria-label": `Change ${type.name}`, onclick: () => editType(type) }, "Change"),
+            " ",
+            el("button", { type: "button", class: "danger delete-type", "aria-label": `Delete ${type.name}`, onclick: (event) => askDelete(event.currentTarget.parentElement, `ticket type ${type.name}`, `/v1/ticket-types/${type.id}`, "type-status") }, "Delete"),
+          );
+        }
+        return el(
+          "tr",
+          { "data-type": type.id },
+          el("td", {}, type.name),
+          el("td", { class: "num" }, `${Box.percent(type.taxRate)} %`),
+          el("td", {}, channelsText(type.channels)),
+          el("td", {}, type.proof || ""),
+          book.canEdit ? actions : null,
+        );
+      }),
+    );
+  }
+
+  // Deletes `path` after a confirmation and the Undo wait.
+  function askDelete(cell, what, path, statusId) {
+    confirmIn(cell, `Delete ${what}?`, "Yes, delete", "confirm-delete", (restore) => {
+      restore();
+      afterUndo(
+        `Deleting ${what}`,
+        () =>
+          guarded(statusId, async () => {
+            await send("DELETE", path);
+            say(statusId, `Deleted ${what}.`);
+            await loadPrices();
+          }),
+        () => say(statusId, `Kept ${what}.`),
+      );
+    });
+  }
+
+  let editingType = null;
+  function editType(type) {
+    editingType = type;
+    $("type-name").value = type.name;
+    $("type-tax").value = Box.percent(type.taxRate);
+    for (const box of document.querySelectorAll("input[name=type-channel]")) {
+      box.checked = type.channels.includes(box.value);
+    }
+    $("type-proof").value = type.proof || "";
+    $("type-form-title").textContent = `Change ${type.name}`;
+    $("type-submit").textContent = "Save the change";
+    $("type-cancel").hidden = false;
+    say("type-status", "");
+    $("type-name").focus();
+  }
+
+  function resetTypeForm() {
+    editingType = null;
+    $("type-name").value = "";
+    $("type-tax").value = "0";
+    $("type-proof").value = "";
+    for (const box of document.querySelectorAll("input[name=type-channel]")) {
+      box.checked = true;
+    }
+    $("type-form-title").textContent = "Add a ticket type";
+    $("type-submit").textContent = "Add ticket type";
+    $("type-cancel").hidden = true;
+  }
+  $("type-cancel").addEventListener("click", () => {
+    resetTypeForm();
+    say("type-status", "");
+  });
+
+  onSubmit($("type-form"), "type-status", async () => {
+    const name = $("type-name").value.trim();
+    const taxRate = Box.parseDecimal($("type-tax").value, 2);
+    const channels = [...document.querySelectorAll("input[name=type-channel]:checked")].map((box) => box.value);
+    const proof = $("type-proof").value.trim();
+    if (!name) {
+      say("type-status", "Give the ticket type a name.", true);
+      $("type-name").focus();
+      return;
+    }
+    if (taxRate === null || taxRate > 10000) {
+      say("type-status", "The tax is a percentage from 0 to 100, at most two decimals, like 7 or 7.5.", true);
+      $("type-tax").focus();
+      return;
+    }
+    const body = { name, taxRate, channels, proof: proof || null };
+    const saved = editingType
+      ? await send("PATCH", `/v1/ticket-types/${editingType.id}`, body)
+      : await send("POST", "/v1/ticket-types", body);
+    const changed = Boolean(editingType);
+    resetTypeForm();
+    await loadPrices();
+    say("type-status", changed ? `Saved ${saved.name}.` : `Added ${saved.name}: give it prices on a card below.`);
+  });
+
+  function drawCards() {
+    $("card-table").tBodies[0].replaceChildren(
+      ...book.cards.map((card) => {
+        const actions = el("td", { class: "row-actions" });
+        actions.append(
+          el("button", { type: "button", class: "edit-card", "aria-label": `${book.canEdit ? "Change" : "See"} ${card.name}`, onclick: () => openCard(card) }, book.canEdit ? "Change" : "See"),
+        );
+        if (book.canEdit) {
+          actions.append(
+            " ",
+            el("button", { type: "button", class: "danger delete-card", "aria-label": `Delete ${card.name}`, onclick: (event) => askDelete(event.currentTarget.parentElement, `price card ${card.name}`, `/v1/price-cards/${card.id}`, "card-status") }, "Delete"),
+          );
+        }
+        return el(
+          "tr",
+          { "data-card": card.id },
+          el("td", {}, card.name),
+          el("td", { class: "num" }, card.priority),
+          el("td", {}, rulesText(card)),
+          actions,
+        );
+      }),
+    );
+  }
+
+  // Ticks one box per choice inside `fieldset` (after its legend).
+  function checkboxes(fieldset, name, choices, ticked) {
+    const legend = fieldset.querySelector("legend");
+    fieldset.replaceChildren(
+      legend,
+      ...choices.map(([value, label]) =>
+        el("label", {}, el("input", { type: "checkbox", name, value, checked: ticked.includes(value) }), ` ${label}`),
+      ),
+    );
+  }
+  const ticked = (name) => [...document.querySelectorAll(`input[name=${name}]:checked`)].map((box) => box.value);
+
+  let editingCard = null;
+  function openCard(card) {
+    editingCard = card;
+    const rules = card ? card.rules : { weekdays: null, times: null, films: [], screens: [], dates: null };
+    $("card-form-title").textContent = card ? (book.canEdit ? `Change ${card.name}` : card.name) : "New price card";
+    $("card-name").value = card ? card.name : "";
+    $("card-priority").value = String(card ? card.priority : 0);
+    $("card-default").checked = Boolean(card && card.default);
+    checkboxes($("card-weekdays"), "card-day", DAYS, rules.weekdays || []);
+    $("card-time-from").value = rules.times ? rules.times.from : "";
+    $("card-time-to").value = rules.times ? rules.times.to : "";
+    $("card-date-from").value = rules.dates ? rules.dates.from : "";
+    $("card-date-to").value = rules.dates ? rules.dates.to : "";
+    checkboxes($("card-films"), "card-film", [...films.values()].map((film) => [film.id, film.title]), rules.films);
+    checkboxes($("card-screens"), "card-screen", [...screens.values()].map((screen) => [screen.id, screen.name]), rules.screens);
+    drawPriceGrid(card);
+    for (const control of $("card-form").querySelectorAll("input")) {
+      control.disabled = !book.canEdit;
+    }
+    $("card-submit").hidden = !book.canEdit;
+    $("card-cancel").textContent = book.canEdit ? "Close without saving" : "Close";
+    say("card-status", "");
+    $("card-form").hidden = false;
+    $("card-form-title").focus();
+  }
+
+  // The card's prices: a row per ticket type, a column per seat kind and
+  // one for any seat; an empty box is no price there.
+  function drawPriceGrid(card) {
+    const currency = book.currency || "EUR";
+    $("card-prices-caption").textContent = `Prices in ${currency}, tax included; an empty box: not sold on that kind of seat`;
+    const grid = $("card-prices");
+    grid.tHead.replaceChildren(
+      el("tr", {}, el("th", { scope: "col" }, "Ticket type"), ...SEAT_KINDS.map(([, label]) => el("th", { scope: "col", class: "num" }, label))),
+    );
+    const priceOf = (type, kind) => {
+      const found = card && card.prices.find((price) => price.type === type && (price.seatKind || null) === kind);
+      return found ? Box.moneyField(found.amount, currency) : "";
+    };
+    grid.tBodies[0].replaceChildren(
+      ...book.types.map((type) =>
+        el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, type.name),
+          ...SEAT_KINDS.map(([kind, label]) =>
+            el(
+              "td",
+              { class: "num" },
+              el("input", {
+                class: "price",
+                inputmode: "decimal",
+                autocomplete: "off",
+                "data-type": type.id,
+                "data-kind": kind || "any",
+                "aria-label": `${type.name}, ${label}, in ${currency}`,
+                value: priceOf(type.id, kind),
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  $("card-new").addEventListener("click", () => openCard(null));
+  $("card-cancel").addEventListener("click", () => {
+    $("card-form").hidden = true;
+    editingCard = null;
+  });
+
+  // The card form as /v1 takes it, or an error sentence and its field.
+  function readCard() {
+    const name = $("card-name").value.trim();
+    if (!name) {
+      return { error: "Give the card a name.", field: "card-name" };
+    }
+    const priority = Number($("card-priority").value);
+    if (!Number.isInteger(priority) || Math.abs(priority) > 1000000) {
+      return { error: "The priority is a whole number from -1000000 to 1000000.", field: "card-priority" };
+    }
+    const days = ticked("card-day");
+    const [timeFrom, timeTo] = [$("card-time-from").value, $("card-time-to").value];
+    if (Boolean(timeFrom) !== Boolean(timeTo)) {
+      return { error: "Give the start time both a from and an until, or neither.", field: timeFrom ? "card-time-to" : "card-time-from" };
+    }
+    const [dateFrom, dateTo] = [$("card-date-from").value, $("card-date-to").value];
+    if (Boolean(dateFrom) !== Boolean(dateTo)) {
+      return { error: "Give the dates both a first and a last day, or neither.", field: dateFrom ? "card-date-to" : "card-date-from" };
+    }
+    const currency = book.currency || "EUR";
+    const prices = [];
+    for (const input of $("card-prices").querySelectorAll("input.price")) {
+      const text = input.value.trim();
+      if (!text) {
+        continue;
+      }
+      const amount = Box.parseMoney(text, currency);
+      if (amount === null || amount > MAX_PRICE) {
+        const example = Box.moneyField(1250, currency);
+        return { error: `${input.getAttribute("aria-label")}: “${text}” is not an amount (like ${example}).`, field: input };
+      }
+      const price = { type: input.dataset.type, amount };
+      if (input.dataset.kind !== "any") {
+        price.seatKind = input.dataset.kind;
+      }
+      prices.push(price);
+    }
+    return {
+      body: {
+        name,
+        priority,
+        default: $("card-default").checked,
+        rules: {
+          weekdays: days.length ? days : null,
+          times: timeFrom ? { from: timeFrom, to: timeTo } : null,
+          films: ticked("card-film"),
+          screens: ticked("card-screen"),
+          dates: dateFrom ? { from: dateFrom, to: dateTo } : null,
+        },
+        prices,
+      },
+    };
+  }
+
+  onSubmit($("card-form"), "card-status", async () => {
+    const read = readCard();
+    if (read.error) {
+      say("card-status", read.error, true);
+      (typeof read.field === "string" ? $(read.field) : read.field).focus();
+      return;
+    }
+    const saved = editingCard
+      ? await send("PATCH", `/v1/price-cards/${editingCard.id}`, read.body)
+      : await send("POST", "/v1/price-cards", read.body);
+    editingCard = saved;
+    await loadPrices();
+    // The amounts as the service keeps them: "8,5" reads "8.50".
+    drawPriceGrid(saved);
+    $("card-form-title").textContent = `Change ${saved.name}`;
+    say("card-status", `Saved ${saved.name}.`);
+  });
+
+  // ---- Which card a show takes, and pinning one.
+
+  const WHY = {
+    named: "this show is pinned to it.",
+    rules: "its rules match this show, and no other matching card has a higher priority.",
+    default: "no other card's rules match this show, and it is the default card.",
+  };
+
+  function drawPinChoices() {
+    const select = $("pin-card");
+    if (!select) {
+      return;
+    }
+    const chosen = select.value;
+    select.replaceChildren(
+      el("option", { value: "" }, "By the rules (pin no card)"),
+      ...book.cards.map((card) => el("option", { value: card.id }, card.name)),
+    );
+    select.value = chosen;
+  }
+
+  async function loadPreviewShows() {
+    const from = new Date();
+    const to = new Date(from.getTime() + 30 * 86400000);
+    const shows = await list(`/v1/shows?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&limit=500`);
+    const chosen = $("preview-show").value;
+    $("preview-show").replaceChildren(
+      ...shows.map((show) => el("option", { value: show.id }, `${Box.venueDate(show.start)} ${Box.venueTime(show.start)} · ${filmTitle(show.filmId)} · ${screenName(show.screenId)}`)),
+    );
+    if (chosen && shows.some((show) => show.id === chosen)) {
+      $("preview-show").value = chosen;
+    }
+  }
+
+  async function previewPrices(showId) {
+    const [show, prices] = await Promise.all([get(`/v1/shows/${showId}`), get(`/v1/shows/${showId}/prices`)]);
+    book.currency = book.currency || prices.currency;
+    const where = `${filmTitle(show.filmId)}, ${Box.venueDate(show.start)} ${Box.venueTime(show.start)}, ${screenName(show.screenId)}`;
+    const parts = [];
+    if (!prices.card) {
+      parts.push(el("p", { class: "why error", id: "preview-why" }, `${where}: no card takes this show and no card is the default, so nothing can be sold for it.`));
+    } else {
+      const card = book.cards.find((one) => one.id === prices.card.id);
+      const because = prices.card.why === "rules" && card ? ` (${rulesText(card)})` : "";
+      parts.push(
+        el("p", { class: "why", id: "preview-why", "data-card": prices.card.id, "data-why": prices.card.why }, `${where} takes the card “${prices.card.name}”: ${WHY[prices.card.why] || prices.card.why}${because}`),
+      );
+      const kinds = [];
+      for (const type of prices.types) {
+        for (const price of type.prices) {
+          if (!kinds.includes(price.seatKind)) {
+            kinds.push(price.seatKind);
+          }
+        }
+      }
+      parts.push(
+        el(
+          "table",
+          { id: "preview-table" },
+          el("caption", {}, `What each ticket type costs for this show, in ${prices.currency}, tax included`),
+          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Ticket type"), el("th", { scope: "col" }, "Sold at"), ...kinds.map((kind) => el("th", { scope: "col", class: "num" }, kind ? kindName(kind) : "Any place")))),
+          el(
+            "tbody",
+            {},
+            prices.types.map((type) =>
+              el(
+                "tr",
+                { "data-type": type.id },
+                el("th", { scope: "row" }, type.name),
+                el("td", {}, channelsText(type.channels)),
+                ...kinds.map((kind) => {
+                  const price = type.prices.find((one) => one.seatKind === kind);
+                  return el("td", { class: "num" }, price ? Box.money(price.price, prices.currency) : "not sold");
+                }),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    if (book.canEdit) {
+      const select = el("select", { id: "pin-card" });
+      const pin = el("form", { id: "pin-form", class: "choice-row" }, el("label", { for: "pin-card" }, "Price this show by"), select, el("button", { type: "submit", class: "primary" }, "Pin"));
+      parts.push(pin);
+      $("preview").replaceChildren(...parts);
+      drawPinChoices();
+      select.value = show.priceCardId || "";
+      pin.addEventListener("submit", (event) => {
+        event.preventDefault();
+        Box.busy(pin.querySelector("button"), () =>
+          guarded("preview-status", async () => {
+            await send("PATCH", `/v1/shows/${showId}`, { priceCardId: select.value || null });
+            await previewPrices(showId);
+            say("preview-status", select.value ? "Pinned: the show is priced by that card." : "Unpinned: the show takes a card by the rules.");
+          }),
+        );
+      });
+    } else {
+      $("preview").replaceChildren(...parts);
+    }
+  }
+
+  onSubmit($("preview-form"), "preview-status", async () => {
+    const showId = $("preview-show").value;
+    if (!showId) {
+      say("preview-status", "There are no shows in the next 30 days to look at.", true);
+      return;
+    }
+    say("preview-status", "");
+    await previewPrices(showId);
+  });
+
   // ---- A walk-up sale: a show (the next first), seats or a count, a name
   // and a phone if the customer gives them, then the booking to print.
 
@@ -812,17 +1275,123 @@
   }
 
   async function pickSellShow(showId) {
-    const [show, states] = await Promise.all([get(`/v1/shows/${showId}`), get(`/v1/shows/${showId}/seats`)]);
-    sale = { show, states, picked: new Set() };
+    const [show, states, prices, who] = await Promise.all([
+      get(`/v1/shows/${showId}`),
+      get(`/v1/shows/${showId}/seats`),
+      get(`/v1/shows/${showId}/prices`),
+      Box.me(),
+    ]);
+    // Only the types sold where this page sells, with a price here.
+    const offered = prices.types.filter((type) => type.channels.includes(who.channel) && type.prices.length > 0);
+    sale = { show, states, picked: new Set(), prices, offered, seatTypes: new Map(), counts: new Map() };
+    if (states.length === 0 && offered.length) {
+      sale.counts.set(offered[0].id, 1);
+    }
     $("sell-show").textContent = `${filmTitle(show.filmId)} · ${screenName(show.screenId)} · ${Box.dayLabel(show.start)} ${Box.venueTime(show.start)} · ${show.available} free`;
     $("sell-status").textContent = "";
-    $("sell-count-field").hidden = states.length > 0;
-    $("sell-count").value = "1";
-    $("sell-count").max = String(Math.max(show.available, 1));
     drawSellSeats();
+    drawSellTypes();
     sellStep("order");
-    const first = $("sell-seats").querySelector("button.seat:not([disabled])") || $("sell-count");
+    const first = $("sell-seats").querySelector("button.seat:not([disabled])") || $("sell-types").querySelector("input, select") || $("sell-back");
     first.focus();
+  }
+
+  // What one ticket of `type` costs on a seat of `kind` (null: general
+  // admission), or null when it is not sold there.
+  function priceOn(type, kind) {
+    const price = type.prices.find((one) => one.seatKind === kind);
+    return price ? price.price : null;
+  }
+
+  // The ticket types: one choice per picked seat on a seat map, a count
+  // per type on free seating; the running total below them.
+  function drawSellTypes() {
+    const currency = sale.prices.currency;
+    const box = $("sell-types");
+    $("sell-submit").disabled = false;
+    if (!sale.prices.card || sale.offered.length === 0) {
+      box.replaceChildren(
+        el("p", { class: "error", id: "sell-unpriced" }, sale.prices.card ? "No ticket type of this show is sold at the counter, so nothing can be sold for it here." : Box.sentence(new Box.ApiError(409, { type: "urn:boxoffice:no-price-card" }))),
+      );
+      $("sell-total").textContent = "";
+      $("sell-submit").disabled = true;
+      return;
+    }
+    if (sale.states.length) {
+      const kinds = new Map(sale.states.map((seat) => [seat.seat, seat.kind]));
+      const seats = pickedSellSeats();
+      for (const seat of seats) {
+        if (!sale.seatTypes.has(seat)) {
+          const first = sale.offered.find((type) => priceOn(type, kinds.get(seat)) !== null) || sale.offered[0];
+          sale.seatTypes.set(seat, first.id);
+        }
+      }
+      box.replaceChildren(
+        ...(seats.length ? [] : [el("p", { class: "muted" }, "Pick the seats on the map; each gets a ticket type here.")]),
+        ...seats.map((seat) => {
+          const select = el(
+            "select",
+            { id: `sell-type-${seat}`, class: "seat-type", "data-seat": seat },
+            sale.offered.map((type) => {
+              const price = priceOn(type, kinds.get(seat));
+              return el("option", { value: type.id, disabled: price === null }, `${type.name} · ${price === null ? "not sold on this seat" : Box.money(price, currency)}`);
+            }),
+          );
+          select.value = sale.seatTypes.get(seat);
+          select.addEventListener("change", () => {
+            sale.seatTypes.set(seat, select.value);
+            drawSellTotal();
+          });
+          const kind = kinds.get(seat);
+          return el("div", { class: "ticket-choice" }, el("label", { for: select.id }, `Seat ${seat}${kind === "standard" ? "" : ` (${kindName(kind).toLowerCase()})`}`), select);
+        }),
+      );
+    } else {
+      box.replaceChildren(
+        ...sale.offered.map((type) => {
+          const price = priceOn(type, null);
+          const input = el("input", { id: `sell-count-${type.id}`, class: "type-count", type: "number", min: 0, max: sale.show.available, "data-type": type.id, value: String(sale.counts.get(type.id) || 0) });
+          input.addEventListener("input", () => {
+            const count = Number(input.value);
+            sale.counts.set(type.id, Number.isInteger(count) && count > 0 ? count : 0);
+            drawSellTotal();
+          });
+          return el("div", { class: "ticket-choice" }, el("label", { for: input.id }, `${type.name} · ${price === null ? "not sold" : Box.money(price, currency)}`), input);
+        }),
+      );
+    }
+    drawSellTotal();
+  }
+
+  // The tickets as /v1 takes them, with what they cost together.
+  function sellTickets() {
+    const currency = sale.prices.currency;
+    const byId = new Map(sale.offered.map((type) => [type.id, type]));
+    const counts = new Map();
+    let total = 0;
+    let tickets;
+    if (sale.states.length) {
+      const kinds = new Map(sale.states.map((seat) => [seat.seat, seat.kind]));
+      tickets = pickedSellSeats().map((seat) => ({ seat, type: sale.seatTypes.get(seat) }));
+      for (const ticket of tickets) {
+        total += priceOn(byId.get(ticket.type), kinds.get(ticket.seat)) || 0;
+        counts.set(ticket.type, (counts.get(ticket.type) || 0) + 1);
+      }
+    } else {
+      tickets = sale.offered.filter((type) => sale.counts.get(type.id) > 0).map((type) => ({ type: type.id, count: sale.counts.get(type.id) }));
+      for (const ticket of tickets) {
+        total += (priceOn(byId.get(ticket.type), null) || 0) * ticket.count;
+        counts.set(ticket.type, ticket.count);
+      }
+    }
+    const what = [...counts].map(([type, count]) => `${byId.get(type).name} ×${count}`).join(", ");
+    return { tickets, total, what, currency };
+  }
+
+  function drawSellTotal() {
+    const { tickets, total, what, currency } = sellTickets();
+    $("sell-total").textContent = tickets.length ? `${what} · Total ${Box.money(total, currency)}` : `Total ${Box.money(0, currency)}`;
+    $("sell-total").dataset.total = String(total);
   }
 
   function drawSellSeats() {
@@ -837,11 +1406,13 @@
         seatPicker(sale.states, new Set(), (name) => sale.picked.has(name), (name) => {
           if (sale.picked.has(name)) {
             sale.picked.delete(name);
+            sale.seatTypes.delete(name);
           } else {
             sale.picked.add(name);
           }
           $("sell-status").textContent = sale.picked.size ? `Seats: ${pickedSellSeats().join(", ")}` : "";
           $("sell-status").className = "";
+          drawSellTypes();
           return sale.picked.has(name);
         }),
       ),
@@ -857,21 +1428,20 @@
       return;
     }
     const body = { showId: sale.show.id };
-    if (sale.states.length) {
-      if (sale.picked.size === 0) {
-        say("sell-status", "Pick the seats on the map.", true);
-        return;
-      }
-      body.seats = pickedSellSeats();
-    } else {
-      const count = Number($("sell-count").value);
-      if (!Number.isInteger(count) || count < 1) {
-        say("sell-status", "How many seats? A whole number, 1 or more.", true);
-        $("sell-count").focus();
-        return;
-      }
-      body.count = count;
+    if (sale.states.length && sale.picked.size === 0) {
+      say("sell-status", "Pick the seats on the map.", true);
+      return;
     }
+    const { tickets } = sellTickets();
+    if (tickets.length === 0) {
+      say("sell-status", "How many tickets of which type? Give at least one a count.", true);
+      const first = $("sell-types").querySelector("input");
+      if (first) {
+        first.focus();
+      }
+      return;
+    }
+    body.tickets = tickets;
     const userName = $("sell-name").value.trim();
     const phoneNumber = $("sell-phone").value.trim();
     if (userName) {
@@ -894,13 +1464,31 @@
       sale.states = states;
       sale.picked = new Set([...sale.picked].filter((name) => states.some((seat) => seat.seat === name && seat.state === "free")));
       drawSellSeats();
+      drawSellTypes();
       throw error;
     }
-    showReceipt(booking, sale.show);
+    showReceipt(booking, sale.show, sale.prices);
     refreshDayQuietly();
   });
 
-  function showReceipt(booking, show) {
+  function showReceipt(booking, show, prices) {
+    const names = new Map(prices.types.map((type) => [type.id, type.name]));
+    const currency = booking.currency;
+    $("receipt-lines").tBodies[0].replaceChildren(
+      ...booking.lines.map((line) =>
+        el(
+          "tr",
+          { "data-line": line.id, "data-type": line.type },
+          el("td", {}, line.seat || "Free seating"),
+          el("td", {}, names.get(line.type) || typeName(line.type)),
+          el("td", { class: "num" }, Box.money(line.price, currency)),
+          el("td", { class: "num" }, Box.money(line.tax, currency)),
+        ),
+      ),
+    );
+    $("receipt-total").textContent = Box.money(booking.total, currency);
+    $("receipt-total").dataset.total = String(booking.total);
+    $("receipt-tax").textContent = Box.money(booking.lines.reduce((sum, line) => sum + line.tax, 0), currency);
     $("receipt-reference").textContent = booking.reference;
     $("receipt-film").textContent = filmTitle(show.filmId);
     $("receipt-screen").textContent = screenName(show.screenId);
@@ -985,5 +1573,7 @@
     await loadDay();
   }).finally(() => {
     delete document.body.dataset.loading;
+    // The prices, at the foot of the page, fill in afterwards.
+    guarded("type-status", loadPrices).then(() => guarded("preview-status", loadPreviewShows));
   });
 })();

@@ -30,7 +30,7 @@
   // Everything about the current customer; `forget()` drops it all.
   let customer = null;
   function forget() {
-    customer = { film: null, show: null, seats: [], picked: new Set(), count: 1, hold: null };
+    customer = { film: null, show: null, seats: [], picked: new Set(), count: 1, hold: null, prices: null, offered: [], seatTypes: new Map(), counts: new Map() };
   }
   let catalogue = { films: new Map(), screens: new Map(), shows: [] };
   let countdownTimer = null;
@@ -246,12 +246,21 @@
 
   async function chooseShow(showId, keep = []) {
     await guarded(async (stale) => {
-      const [show, seats] = await Promise.all([
+      const [show, seats, prices, who] = await Promise.all([
         call("GET", `/v1/shows/${showId}`),
         call("GET", `/v1/shows/${showId}/seats`),
+        call("GET", `/v1/shows/${showId}/prices`),
+        Box.me(),
       ]);
       if (stale()) {
         return;
+      }
+      // Only the types sold where this kiosk sells, with a price here.
+      customer.prices = prices;
+      customer.offered = prices.types.filter((type) => type.channels.includes(who.channel) && type.prices.length > 0);
+      if (customer.show === null || customer.show.id !== showId) {
+        customer.seatTypes = new Map();
+        customer.counts = new Map(customer.offered.length ? [[customer.offered[0].id, 1]] : []);
       }
       if (Date.parse(show.start) <= Date.now()) {
         tooLate();
@@ -261,7 +270,6 @@
       customer.seats = seats;
       const free = new Set(seats.filter((seat) => seat.state === "free").map((seat) => seat.seat));
       customer.picked = new Set(keep.filter((name) => free.has(name)));
-      customer.count = Math.min(Math.max(customer.count, 1), Math.max(show.available, 1));
       renderSeats();
       startRefresh();
     }, () => chooseShow(showId, keep));
@@ -319,13 +327,6 @@
         drawSeatState(button, seat);
       }
     }
-    if (seats.length === 0) {
-      customer.count = Math.min(customer.count, Math.max(Math.min(MOST_SEATS, show.available), 1));
-      const output = $("count");
-      if (output) {
-        output.textContent = String(customer.count);
-      }
-    }
     updateSummary();
     if (lost.length) {
       $("seats-summary").textContent = `${lost.join(", ")} ${lost.length === 1 ? "was" : "were"} just taken by someone else. ${$("seats-summary").textContent}`;
@@ -357,22 +358,123 @@
     view("seats");
   }
 
+  // Free seating: how many of each ticket type, with − and + buttons.
   function renderCount() {
+    const currency = customer.prices.currency;
     const most = Math.min(MOST_SEATS, customer.show.available);
-    const output = el("output", { id: "count", "aria-live": "polite" }, String(customer.count));
-    const change = (step) => {
-      customer.count = Math.min(Math.max(customer.count + step, 1), most);
-      output.textContent = String(customer.count);
-      updateSummary();
-    };
+    const rows = customer.offered.map((type) => {
+      const price = priceOn(type, null);
+      const output = el("output", { id: `count-${type.id}`, class: "type-count", "data-type": type.id, "aria-live": "polite" }, String(customer.counts.get(type.id) || 0));
+      const change = (step) => {
+        const now = customer.counts.get(type.id) || 0;
+        const others = ticketCount() - now;
+        const next = Math.min(Math.max(now + step, 0), most - others);
+        customer.counts.set(type.id, Math.max(next, 0));
+        output.textContent = String(customer.counts.get(type.id));
+        updateSummary();
+      };
+      return el(
+        "li",
+        { class: "type-row" },
+        el("span", { class: "type-name", id: `type-name-${type.id}` }, `${type.name} · ${Box.money(price, currency)}`),
+        el(
+          "div",
+          { class: "counter-picker" },
+          el("button", { type: "button", class: "fewer", "aria-label": `One ${type.name} fewer`, onclick: () => change(-1) }, "−"),
+          output,
+          el("button", { type: "button", class: "more", "aria-label": `One ${type.name} more`, onclick: () => change(1) }, "+"),
+        ),
+      );
+    });
     $("seat-area").replaceChildren(
-      el("p", {}, "Free seating: choose how many seats."),
+      el("p", {}, "Free seating: choose how many tickets of each kind."),
+      el("ul", { class: "type-counts", "aria-label": "Tickets" }, rows),
+    );
+  }
+
+  // What one ticket of `type` costs on a seat of `kind` (null: free
+  // seating), or null when it is not sold there.
+  function priceOn(type, kind) {
+    const price = type.prices.find((one) => one.seatKind === kind);
+    return price ? price.price : null;
+  }
+
+  function ticketCount() {
+    return [...customer.counts.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  // The tickets as /v1 takes them, what they cost together and in words.
+  function chosenTickets() {
+    const byId = new Map(customer.offered.map((type) => [type.id, type]));
+    const counts = new Map();
+    let total = 0;
+    let tickets;
+    if (customer.seats.length) {
+      const kinds = new Map(customer.seats.map((seat) => [seat.seat, seat.kind]));
+      tickets = pickedInOrder().map((seat) => ({ seat, type: customer.seatTypes.get(seat) }));
+      for (const ticket of tickets) {
+        total += priceOn(byId.get(ticket.type), kinds.get(ticket.seat)) || 0;
+        counts.set(ticket.type, (counts.get(ticket.type) || 0) + 1);
+      }
+    } else {
+      tickets = customer.offered.filter((type) => customer.counts.get(type.id) > 0).map((type) => ({ type: type.id, count: customer.counts.get(type.id) }));
+      for (const ticket of tickets) {
+        total += (priceOn(byId.get(ticket.type), null) || 0) * ticket.count;
+        counts.set(ticket.type, ticket.count);
+      }
+    }
+    const what = [...counts].map(([type, count]) => `${byId.get(type).name} ×${count}`).join(", ");
+    return { tickets, total, what };
+  }
+
+  // On a seat map: a ticket type for each picked seat, the first one sold
+  // on its kind unless the customer chooses another.
+  function drawSeatTickets() {
+    const box = $("seat-tickets");
+    if (customer.seats.length === 0 || !customer.prices || customer.offered.length === 0) {
+      box.replaceChildren();
+      return;
+    }
+    const currency = customer.prices.currency;
+    const kinds = new Map(customer.seats.map((seat) => [seat.seat, seat.kind]));
+    const picked = pickedInOrder();
+    for (const seat of picked) {
+      if (!customer.seatTypes.has(seat)) {
+        const first = customer.offered.find((type) => priceOn(type, kinds.get(seat)) !== null) || customer.offered[0];
+        customer.seatTypes.set(seat, first.id);
+      }
+    }
+    // Drawn again only when the seats change, so a choice in focus stays.
+    const drawn = `${customer.show.id} ${picked.join(" ")}`;
+    if (box.dataset.drawn === drawn && box.childNodes.length) {
+      return;
+    }
+    box.dataset.drawn = drawn;
+    if (picked.length === 0) {
+      box.replaceChildren();
+      return;
+    }
+    box.replaceChildren(
+      el("h3", {}, "Tickets"),
       el(
-        "div",
-        { class: "counter-picker" },
-        el("button", { type: "button", id: "fewer", "aria-label": "One seat fewer", onclick: () => change(-1) }, "−"),
-        output,
-        el("button", { type: "button", id: "more", "aria-label": "One seat more", onclick: () => change(1) }, "+"),
+        "ul",
+        { class: "type-counts" },
+        picked.map((seat) => {
+          const select = el(
+            "select",
+            { id: `type-${seat}`, class: "seat-type", "data-seat": seat },
+            customer.offered.map((type) => {
+              const price = priceOn(type, kinds.get(seat));
+              return el("option", { value: type.id, disabled: price === null }, `${type.name} · ${price === null ? "not for this seat" : Box.money(price, currency)}`);
+            }),
+          );
+          select.value = customer.seatTypes.get(seat);
+          select.addEventListener("change", () => {
+            customer.seatTypes.set(seat, select.value);
+            updateSummary();
+          });
+          return el("li", { class: "type-row" }, el("label", { for: select.id }, `Seat ${seat}${KIND_WORDS[kinds.get(seat)] || ""}`), select);
+        }),
       ),
     );
   }
@@ -533,25 +635,37 @@
 
   function updateSummary() {
     const general = customer.seats.length === 0;
-    const count = general ? customer.count : customer.picked.size;
-    $("hold").disabled = count === 0;
+    const count = general ? ticketCount() : customer.picked.size;
+    const unpriced = !customer.prices || !customer.prices.card || customer.offered.length === 0;
+    $("hold").disabled = count === 0 || unpriced;
     $("seats-limit").textContent = `Up to ${MOST_SEATS} seats.`;
     $("seats-limit").classList.remove("error");
+    if (!general) {
+      drawSeatTickets();
+    }
+    if (unpriced) {
+      $("seats-summary").textContent = customer.prices && customer.prices.card
+        ? "No tickets for this show are sold here. Please ask at the counter."
+        : sentence(new ApiError(409, { type: "urn:boxoffice:no-price-card" }));
+      $("seats-total").textContent = "";
+      return;
+    }
     if (general) {
-      $("seats-summary").textContent = `${count} ${count === 1 ? "seat" : "seats"}`;
+      $("seats-summary").textContent = `${count} ${count === 1 ? "ticket" : "tickets"}`;
     } else {
       $("seats-summary").textContent =
         count === 0 ? "Touch the seats you want." : `Your seats: ${pickedInOrder().join(", ")}`;
     }
+    const { total, what } = chosenTickets();
+    $("seats-total").textContent = count === 0 ? "" : `${what} · Total ${Box.money(total, customer.prices.currency)}`;
+    $("seats-total").dataset.total = String(total);
   }
 
   // ---- The hold and its countdown.
 
   async function hold() {
     const show = customer.show;
-    const request = customer.seats.length === 0
-      ? { showId: show.id, count: customer.count }
-      : { showId: show.id, seats: pickedInOrder() };
+    const request = { showId: show.id, tickets: chosenTickets().tickets };
     const mine = generation;
     await Box.busy($("hold"), async () => {
       try {
@@ -599,6 +713,8 @@
     const held = customer.hold;
     const what = held.seats.length ? `Seats ${held.seats.join(", ")}` : `${held.count} ${held.count === 1 ? "seat" : "seats"}`;
     $("details-summary").textContent = `${customer.film.title}, ${Box.showWhen(customer.show.start)}, ${screenName(customer.show)}. ${what}.`;
+    drawLines($("details-lines"), held);
+    $("details-lines").dataset.hold = held.id;
     $("details-error").textContent = "";
     $("hold-warning").hidden = true;
     view("details");
@@ -768,6 +884,7 @@
       ? booking.seats.join(", ")
       : `${booking.count} (free seating)`;
     $("done-name").textContent = booking.userName;
+    drawLines($("done-lines"), booking);
     const qr = $("done-qr");
     qr.replaceChildren(el("p", { class: "muted" }, "Loading the code…"));
     view("done");
@@ -785,6 +902,28 @@
           qr.replaceChildren(el("p", {}, "The code could not be loaded; the booking number above is enough."));
         }
       });
+  }
+
+  // A hold's or booking's lines and total, as a table inside `box`.
+  function drawLines(box, sale) {
+    const currency = sale.currency;
+    const names = new Map((customer.prices ? customer.prices.types : []).map((type) => [type.id, type.name]));
+    box.replaceChildren(
+      el(
+        "table",
+        { class: "lines" },
+        el("caption", {}, "Your tickets, tax included"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Seat"), el("th", { scope: "col" }, "Ticket"), el("th", { scope: "col", class: "num" }, "Price"))),
+        el(
+          "tbody",
+          {},
+          sale.lines.map((line) =>
+            el("tr", { "data-type": line.type }, el("td", {}, line.seat || "Free seating"), el("td", {}, names.get(line.type) || "Ticket"), el("td", { class: "num" }, Box.money(line.price, currency))),
+          ),
+        ),
+        el("tfoot", {}, el("tr", {}, el("th", { scope: "row", colspan: 2 }, "Total"), el("td", { class: "num total", "data-total": sale.total }, Box.money(sale.total, currency)))),
+      ),
+    );
   }
 
   // ---- Start over, by hand or when idle.
@@ -808,6 +947,9 @@
     }
     $("done-qr").replaceChildren();
     $("seat-area").replaceChildren();
+    for (const id of ["seat-tickets", "details-lines", "done-lines"]) {
+      $(id).replaceChildren();
+    }
     await loadStart();
   }
 

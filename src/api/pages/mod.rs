@@ -93,3 +93,36 @@ fn file(name: &str) -> Option<Asset> {
 pub fn routes() -> Vec<Route> {
     rocket::routes![kiosk, counter, file]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::currency::Currency;
+
+    /// The pages write amounts with the decimal places the service counts
+    /// in: their table of the currencies not of 2 places is the service's.
+    #[test]
+    fn the_pages_know_each_currency_s_decimal_places() {
+        let script = include_str!("common.js");
+        let start = script.find("const MINOR_DIGITS = {").expect("the table");
+        let table = &script[start..];
+        let table = &table[table.find('{').expect("{") + 1..table.find('}').expect("}")];
+        let mut listed: Vec<(String, u8)> = table
+            .split(',')
+            .map(|pair| {
+                let (code, places) = pair.split_once(':').expect("CODE: places");
+                (
+                    code.trim().to_owned(),
+                    places.trim().parse().expect("a number"),
+                )
+            })
+            .collect();
+        listed.sort();
+        let expected: Vec<(String, u8)> = Currency::active()
+            .filter(|currency| currency.exponent() != 2)
+            .map(|currency| (currency.code().to_owned(), currency.exponent()))
+            .collect();
+        assert_eq!(listed, expected);
+        assert!(FILES.iter().any(|(name, ..)| *name == "common.js"));
+    }
+}

@@ -255,6 +255,9 @@ pub struct WhoamiAnswer {
     pub kind: String,
     /// The session's CSRF token, for the pages after a reload.
     pub csrf_token: Option<String>,
+    /// The sales channel it sells on (`counter`, `kiosk`, `api`): the ticket
+    /// types it may sell are those sold there.
+    pub channel: String,
 }
 
 /// Who is signed in (or which key or token is used).
@@ -281,6 +284,7 @@ pub async fn current_session(allowed: Kiosk, app: &State<App>) -> Read<WhoamiAns
         role: actor.role.as_str().to_owned(),
         kind: kind.into(),
         csrf_token,
+        channel: actor.channel().as_str().to_owned(),
     }))
 }
 

@@ -30,6 +30,6 @@ impl Store {
             .get(PRICE_BOOK_KEY)?
             .ok_or_else(|| StoreError::Corrupt("the price book is missing".into()))?;
         let book = decode_price_book(bytes.value())?;
-        Ok(Some(show_prices(&book, &show, None, self.rules().zone)))
+        Ok(Some(show_prices(&book, &show, self.rules().zone)))
     }
 }

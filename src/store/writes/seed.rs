@@ -142,7 +142,19 @@ impl Batch<'_, '_> {
         }
         if !report.more {
             // Ended cooldowns are bookkeeping, not reported.
-            let (_, more) = self.purge_cooldowns(left, at)?;
+            let (cooldowns, more) = self.purge_cooldowns(left, at)?;
+            report.more = more;
+            left -= cooldowns;
+        }
+        if !report.more {
+            let (sessions, more) = self.purge_sessions(left, at)?;
+            report.sessions = sessions;
+            report.more = more;
+            left -= sessions;
+        }
+        if !report.more {
+            let (throttles, more) = self.purge_throttles(left, at)?;
+            report.throttles = throttles;
             report.more = more;
         }
         Ok(report)

@@ -4,7 +4,9 @@
 use redb::ReadableTable;
 
 use super::{outcome, Batch, Failure, Outcome};
-use crate::domain::staff::{Account, Actor, ApiKey, Audit, Login, Session, Throttle};
+use crate::domain::staff::{
+    idle_throttle_cutoff, Account, Actor, ApiKey, Audit, Login, Session, Throttle,
+};
 use crate::domain::{Millis, Refusal};
 use crate::store::codec::{
     decode_account, decode_key, decode_session, encode_account, encode_audit, encode_key,
@@ -210,5 +212,57 @@ impl Batch<'_, '_> {
         self.tables.sessions.remove(digest.as_slice())?;
         self.audit(Audit::new(actor, "session.close", session.login.as_str()))?;
         Ok(Ok(true))
+    }
+
+    /// Deletes up to `budget` sessions ended by `at`; answers how many, and
+    /// whether more may be waiting. Sessions are few (one per person
+    /// signed in within `session_idle`), so they are read whole.
+    pub(super) fn purge_sessions(
+        &mut self,
+        budget: usize,
+        at: Millis,
+    ) -> Result<(usize, bool), StoreError> {
+        let mut ended: Vec<Vec<u8>> = Vec::new();
+        for entry in self.tables.sessions.iter()? {
+            if ended.len() == budget {
+                break;
+            }
+            let (digest, bytes) = entry?;
+            if decode_session(digest.value(), bytes.value())?.is_expired(at) {
+                ended.push(digest.value().to_vec());
+            }
+        }
+        let more = ended.len() == budget;
+        for digest in &ended {
+            self.tables.sessions.remove(digest.as_slice())?;
+        }
+        Ok((ended.len(), more))
+    }
+
+    /// Deletes up to `budget` wrong-password counts idle at `at` (see
+    /// [`Throttle::is_idle`]); a count that still slows a login stays, and
+    /// so outlives a restart.
+    pub(super) fn purge_throttles(
+        &mut self,
+        budget: usize,
+        at: Millis,
+    ) -> Result<(usize, bool), StoreError> {
+        let cutoff = idle_throttle_cutoff(at);
+        let mut idle: Vec<String> = Vec::new();
+        for entry in self.tables.throttles.iter()? {
+            if idle.len() == budget {
+                break;
+            }
+            let (login, value) = entry?;
+            let (_, until) = value.value();
+            if until <= cutoff {
+                idle.push(login.value().to_owned());
+            }
+        }
+        let more = idle.len() == budget;
+        for login in &idle {
+            self.tables.throttles.remove(login.as_str())?;
+        }
+        Ok((idle.len(), more))
     }
 }
