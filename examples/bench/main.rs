@@ -760,6 +760,7 @@ fn run() -> Result<(), String> {
     ));
     output.line("");
     premiere(&binaries, &folder, options, &mut output)?;
+    output.line("");
     staff::rows(&binaries, &folder, options, &mut output)?;
     prices::rows(&binaries, &folder, options, &mut output)?;
     let results = out.join("results.md");

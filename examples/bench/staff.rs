@@ -138,12 +138,12 @@ pub fn rows(
 /// The rows' table and figures.
 fn write(rows: &[Row], output: &mut Output) {
     output.line(format!(
-        "Staff sign-ins (argon2id, at most {} password checks at once, one a core), on a server \
-         with `admin_token` set: {SIGN_INS} accounts made with it by `POST /v1/staff`, each \
-         signing in with its password; the bookings send the token. The rows with and without \
-         the sign-ins run round-robin, the sign-ins on a thread of their own over the same \
-         window as the bookings beside them (the server-CPU column of that row counts both).",
-        std::thread::available_parallelism().map_or(0, usize::from)
+        "Staff sign-ins (argon2id, checked on blocking threads, at most one per core but one at \
+         once), on a server with `admin_token` set: {SIGN_INS} accounts made with it by \
+         `POST /v1/staff`, each signing in with its password; the bookings send the token. The \
+         rows with and without the sign-ins run round-robin, the sign-ins on a thread of their \
+         own over the same window as the bookings beside them (the server-CPU column of that \
+         row counts both)."
     ));
     output.line("");
     output.table(rows);

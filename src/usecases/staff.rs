@@ -1,6 +1,6 @@
 //! Staff accounts, API keys, sessions and the audit trail: the interface
 //! every backend implements, and the password work (argon2id on blocking
-//! threads, at most one per core at once) that signing in needs.
+//! threads, at most one per core but one at once) that signing in needs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -144,8 +144,8 @@ pub trait Staff: Send + Sync + 'static {
 }
 
 /// Hashes and checks passwords off the async workers, at most one per core
-/// at once, so a burst of sign-ins queues here rather than stalling every
-/// other request. A login that does not exist is checked against a hash of
+/// but one at once (one on one or two cores), so a burst of sign-ins queues
+/// here and one core is always left to every other request. A login that does not exist is checked against a hash of
 /// no one's password, so it costs the same work as one that does.
 pub struct Passwords {
     permits: Arc<Semaphore>,
@@ -159,7 +159,7 @@ impl Passwords {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Self {
-            permits: Arc::new(Semaphore::new(cores)),
+            permits: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
             dummy: Arc::default(),
             verifications: AtomicU64::new(0),
         }
