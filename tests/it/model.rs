@@ -1213,13 +1213,26 @@ mod roles {
         }
     }
 
-    fn run(service: &Local, steps: &[(Index, Write)]) -> Result<(), String> {
+    /// Runs `steps` after an opening by `admin_token` (a film, a screen, a
+    /// show and a booking, so that the random writes have something to aim
+    /// at from the start).
+    fn run(service: &Local, (pin, steps): &(Index, Vec<(Index, Write)>)) -> Result<(), String> {
         let actors = actors(service);
         let boss = actors[0].clone();
         let mut made = Made::default();
         let mut expected: Vec<(String, String)> = Vec::new();
-        for (serial, (who, write)) in steps.iter().enumerate() {
-            let who = &actors[who.index(actors.len())];
+        let opening = [
+            Write::Film,
+            Write::Screen,
+            Write::Show(*pin, *pin, 0),
+            Write::Book(*pin),
+            Write::Book(*pin),
+        ];
+        let opening = opening.into_iter().map(|write| (None, write));
+        let steps = steps.iter().map(|(who, write)| (Some(*who), write.clone()));
+        for (serial, (who, write)) in opening.chain(steps).enumerate() {
+            let who = who.map_or(&boss, |who| &actors[who.index(actors.len())]);
+            let write = &write;
             let Some((method, uri, body)) = request(write, &made, serial) else {
                 continue;
             };
@@ -1259,8 +1272,11 @@ mod roles {
         Ok(())
     }
 
-    fn steps() -> impl Strategy<Value = Vec<(Index, Write)>> {
-        proptest::collection::vec((any::<Index>(), write()), 1..24)
+    fn steps() -> impl Strategy<Value = (Index, Vec<(Index, Write)>)> {
+        (
+            any::<Index>(),
+            proptest::collection::vec((any::<Index>(), write()), 1..32),
+        )
     }
 
     proptest! {
