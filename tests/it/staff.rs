@@ -914,6 +914,22 @@ fn export_and_import_carry_staff_keys_and_the_audit_trail_never_a_secret_in_clea
     );
     let session = sign_in(&service, "asha", PASSWORD);
     let token = session.body["token"].as_str().unwrap().to_owned();
+    // A change of the catalogue and a sale, audited with their actors.
+    let film = json!({"title": "Heat", "runtimeMinutes": 170});
+    made(
+        call(&service, "POST", "/v1/films", Some(&film), &[BOSS]),
+        Status::Created,
+    );
+    made(
+        call(
+            &service,
+            "POST",
+            "/api/book-ticket",
+            Some(&booking("Asha Rao", 1, SHOW)),
+            &[("X-Auth-Token", &key)],
+        ),
+        Status::Ok,
+    );
     let dir = service.close();
     let database = dir.path().join("boxoffice.redb");
     let exported = boxoffice(
@@ -929,6 +945,9 @@ fn export_and_import_carry_staff_keys_and_the_audit_trail_never_a_secret_in_clea
     let dump = text(&exported.stdout);
     for kind in ["\"staff\"", "\"apiKey\"", "\"audit\""] {
         assert!(dump.contains(kind), "{kind} in {dump}");
+    }
+    for action in ["\"film.create\"", "\"booking.create\""] {
+        assert!(dump.contains(action), "{action} in {dump}");
     }
     for secret in [PASSWORD, key.as_str(), revoked.as_str(), token.as_str()] {
         assert!(!dump.contains(secret), "a secret in the dump");
