@@ -17,14 +17,18 @@
 //! two cards with premium seats priced apart, repriced and retaxed mid-run;
 //! a line is priced when sold and never again, keeps the tax rate it was
 //! sold at, its tax is the rounding rule's at that rate, and a sale's lines
-//! add up to what it cost.
+//! add up to what it cost. Each kind of call comes from an actor of its
+//! own (keys, sessions, a token, an open service), and after the run the
+//! audit trail holds exactly one entry per sale made, naming its actor.
 //! [`CinemaBackend`] is all a new backend has to provide.
 //!
 //! A small seat map, small capacities, a short expiry and a short time for
 //! a key's answer make refusals, expiry, purges and fresh reuse of a key
 //! common. `PROPTEST_CASES` raises the number of cases.
 
-use boxoffice::domain::staff::Actor;
+use boxoffice::domain::staff::{Actor, ActorKind, Role};
+use boxoffice::usecases::audit;
+use boxoffice::usecases::staff::AuditFilter;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -282,33 +286,116 @@ impl<T> Chained<T> for Result<T, Error> {
     }
 }
 
+/// Who sends a call, and the audit action of a sale it makes (`None`: not
+/// a sale). Each kind of call comes from an actor of its own, of a role
+/// that may make it.
+fn sender(call: &Call) -> (Actor, Option<&'static str>) {
+    let key = |name: &str, role| Actor {
+        name: name.into(),
+        role,
+        kind: ActorKind::Key(7),
+    };
+    let session = |name: &str, role| Actor {
+        name: name.into(),
+        role,
+        kind: ActorKind::Session {
+            digest: [7; 32],
+            cookie: false,
+        },
+    };
+    match call {
+        Call::CreateShow(_) => (session("ines", Role::Admin), None),
+        Call::Book(_) => (key("till-2", Role::Cashier), Some(audit::BOOKING_CREATE)),
+        Call::Move(..) => (session("asha", Role::Cashier), Some(audit::BOOKING_MOVE)),
+        Call::Cancel(_) => (session("bo", Role::Manager), Some(audit::BOOKING_CANCEL)),
+        Call::Confirm(..) => (key("kiosk-lobby", Role::Kiosk), Some(audit::HOLD_CONFIRM)),
+        Call::ApiBook(_) => (Actor::open(), Some(audit::BOOKING_CREATE)),
+        Call::ApiMove(..) => (
+            Actor {
+                name: "api_token".into(),
+                role: Role::Cashier,
+                kind: ActorKind::Token,
+            },
+            Some(audit::BOOKING_MOVE),
+        ),
+        Call::Hold(_)
+        | Call::Release(_)
+        | Call::Extend(..)
+        | Call::ReadHold(_)
+        | Call::Purge(_) => (key("kiosk-lobby", Role::Kiosk), None),
+    }
+}
+
+/// The sale a request made, as the audit trail must name it: a fresh
+/// answer of a call that sells (a refusal or a replay makes none).
+fn sale_made(request: &Request, answer: &Outcome) -> Option<(String, String)> {
+    let (actor, action) = sender(&request.call);
+    match answer {
+        Ok(Answer::Replayed(_)) | Err(_) => None,
+        Ok(_) => action.map(|action| (actor.name, action.to_owned())),
+    }
+}
+
+/// The sales in the backend's audit trail, sorted (writes sent together
+/// may commit in either order on PostgreSQL).
+async fn sales_audited(backend: &dyn Backend) -> Result<Vec<(String, String)>, String> {
+    let sales = [
+        audit::BOOKING_CREATE,
+        audit::BOOKING_MOVE,
+        audit::BOOKING_CANCEL,
+        audit::HOLD_CONFIRM,
+    ];
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let page = backend
+            .audit(AuditFilter::default(), PageRequest { after, limit: 100 })
+            .await
+            .chained()?;
+        found.extend(
+            page.items
+                .into_iter()
+                .filter(|entry| sales.contains(&entry.action.as_str()))
+                .map(|entry| (entry.actor, entry.action)),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// Sends `request` through the interface; a failure that is not a refusal
 /// is the test's failure.
 pub async fn send(backend: &dyn Backend, request: &Request) -> Result<Outcome, String> {
     let key = request.key.as_ref();
     let call = &request.call;
+    let (actor, _) = sender(call);
+    let actor = &actor;
     match call.clone() {
         Call::CreateShow(show) => written(
             backend
-                .create_show(show, &Actor::open(), once(key, call, Answer::Show))
+                .create_show(show, actor, once(key, call, Answer::Show))
                 .await,
             Answer::Show,
         ),
         Call::Book(booking) => written(
             backend
-                .create_booking(booking, &Actor::open(), once(key, call, Answer::Booking))
+                .create_booking(booking, actor, once(key, call, Answer::Booking))
                 .await,
             Answer::Booking,
         ),
         Call::Move(id, to) => written(
             backend
-                .move_booking(id, to, &Actor::open(), once(key, call, Answer::Booking))
+                .move_booking(id, to, actor, once(key, call, Answer::Booking))
                 .await,
             Answer::Booking,
         ),
         Call::Cancel(id) => written(
             backend
-                .cancel_booking(id, &Actor::open(), once(key, call, |()| Answer::Done))
+                .cancel_booking(id, actor, once(key, call, |()| Answer::Done))
                 .await,
             |()| Answer::Done,
         ),
@@ -332,25 +419,20 @@ pub async fn send(backend: &dyn Backend, request: &Request) -> Result<Outcome, S
         ),
         Call::Confirm(id, who) => written(
             backend
-                .confirm_hold(id, who, &Actor::open(), once(key, call, Answer::Booking))
+                .confirm_hold(id, who, actor, once(key, call, Answer::Booking))
                 .await,
             Answer::Booking,
         ),
         Call::ReadHold(id) => Ok(Ok(Answer::Read(backend.hold(id).await.chained()?))),
         Call::ApiBook(booking) => written(
             backend
-                .book(booking, &Actor::open(), once(key, call, Answer::Booked))
+                .book(booking, actor, once(key, call, Answer::Booked))
                 .await,
             Answer::Booked,
         ),
         Call::ApiMove(id, starts_at) => written(
             backend
-                .move_ticket(
-                    id,
-                    starts_at,
-                    &Actor::open(),
-                    once(key, call, Answer::Booked),
-                )
+                .move_ticket(id, starts_at, actor, once(key, call, Answer::Booked))
                 .await,
             Answer::Booked,
         ),
@@ -2833,6 +2915,8 @@ pub fn run_on(backend: &mut dyn CinemaBackend, steps: &[Step]) -> Result<(), Str
     let mut live = Some(backend.open(rules, clock.clone())?);
     let mut model = runtime.block_on(catalogue(live.as_deref().expect("open"), rules))?;
     let opening = opening();
+    // Every sale made, by whom: the audit trail must hold exactly these.
+    let mut sales: Vec<(String, String)> = Vec::new();
     for (number, step) in opening.iter().chain(steps).enumerate() {
         let context = |error: String| format!("step {number} {step:?}: {error}");
         let now = clock.now();
@@ -2841,6 +2925,7 @@ pub fn run_on(backend: &mut dyn CinemaBackend, steps: &[Step]) -> Result<(), Str
             Step::One { op, keyed } => {
                 let request = model.request(op, *keyed, now);
                 let answer = runtime.block_on(send(open, &request)).map_err(context)?;
+                sales.extend(sale_made(&request, &answer));
                 model.apply(&request, now, &answer).map_err(context)?;
             }
             Step::Batch(ops) => {
@@ -2855,12 +2940,14 @@ pub fn run_on(backend: &mut dyn CinemaBackend, steps: &[Step]) -> Result<(), Str
                 ));
                 for (request, answer) in requests.iter().zip(answers) {
                     let answer = answer.map_err(context)?;
+                    sales.extend(sale_made(request, &answer));
                     model.apply(request, now, &answer).map_err(context)?;
                 }
             }
             Step::Retry { pick, same } => {
                 if let Some(request) = model.retry(*pick, *same, now) {
                     let answer = runtime.block_on(send(open, &request)).map_err(context)?;
+                    sales.extend(sale_made(&request, &answer));
                     model.apply(&request, now, &answer).map_err(context)?;
                 }
             }
@@ -2906,6 +2993,13 @@ pub fn run_on(backend: &mut dyn CinemaBackend, steps: &[Step]) -> Result<(), Str
             .block_on(check(open, &model, clock.now()))
             .map_err(context)?;
         backend.check(&model).map_err(context)?;
+    }
+    let audited = runtime.block_on(sales_audited(live.as_deref().expect("open")))?;
+    sales.sort();
+    if audited != sales {
+        return Err(format!(
+            "the audit trail's sales\n{audited:?}\nare not the sales made\n{sales:?}"
+        ));
     }
     drop(live);
     backend.close();
