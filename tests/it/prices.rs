@@ -940,3 +940,53 @@ fn check_reports_a_line_taxed_at_another_rate_than_its_own() {
     let (_, booking) = service.get(&format!("/v1/bookings/{ticket}"));
     assert_eq!(booking["lines"][0]["taxRate"], 1900);
 }
+
+/// The document says a card's films, screens and weekdays, and a type's
+/// channels, list each item once: a list that repeats one is refused and
+/// nothing is made.
+#[test]
+fn a_list_that_repeats_an_item_is_refused() {
+    let service = local();
+    let film = "01JD0000000000000000000001";
+    for (uri, body, field) in [
+        (
+            "/v1/price-cards",
+            json!({"name": "Twice", "rules": {"films": [film, film]}}),
+            "rules.films",
+        ),
+        (
+            "/v1/price-cards",
+            json!({"name": "Twice", "rules": {"screens": ["default", "default"]}}),
+            "rules.screens",
+        ),
+        (
+            "/v1/price-cards",
+            json!({"name": "Twice", "rules": {"weekdays": ["fri", "sat", "fri"]}}),
+            "rules.weekdays",
+        ),
+        (
+            "/v1/ticket-types",
+            json!({"name": "Twice", "channels": ["kiosk", "kiosk"]}),
+            "channels",
+        ),
+    ] {
+        let answer = post(&service, uri, &body);
+        assert_eq!(answer.status.code, 422, "{body}: {}", answer.text);
+        assert_eq!(
+            answer.body["detail"],
+            format!("{field} must not list the same item twice."),
+            "{}",
+            answer.text
+        );
+    }
+    let (_, cards) = service.get("/v1/price-cards");
+    assert_eq!(cards["items"].as_array().unwrap().len(), 1, "{cards}");
+    let (_, types) = service.get("/v1/ticket-types");
+    assert_eq!(types["items"].as_array().unwrap().len(), 1, "{types}");
+    let once = post(
+        &service,
+        "/v1/price-cards",
+        &json!({"name": "Once", "rules": {"films": [film], "weekdays": ["fri", "sat"]}}),
+    );
+    assert_eq!(once.status.code, 201, "{}", once.text);
+}

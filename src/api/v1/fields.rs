@@ -188,6 +188,22 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// An array whose items are all different, as its schema's
+    /// `uniqueItems` says.
+    pub fn unique_array(&self, field: &str) -> Result<Option<&'a Vec<Value>>, Problem> {
+        let items = self.array(field)?;
+        if let Some(items) = items {
+            let repeated = items
+                .iter()
+                .enumerate()
+                .any(|(at, item)| items[..at].contains(item));
+            if repeated {
+                return Err(self.invalid(field, "must not list the same item twice"));
+            }
+        }
+        Ok(items)
+    }
+
     /// A time, venue-local unless it carries an offset.
     pub fn time(&self, field: &str, zone: Tz) -> Result<Option<Millis>, Problem> {
         match self.get(field) {

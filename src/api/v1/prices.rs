@@ -108,7 +108,7 @@ fn type_properties() -> Vec<(&'static str, Schema)> {
 }
 
 fn read_channels(body: &Object<'_>) -> Result<Option<Channels>, Problem> {
-    let Some(items) = body.array("channels")? else {
+    let Some(items) = body.unique_array("channels")? else {
         return Ok(None);
     };
     items
@@ -448,7 +448,7 @@ fn read_ids<T>(
     field: &str,
     parse: fn(&str) -> Option<T>,
 ) -> Result<Vec<T>, Problem> {
-    let Some(items) = body.array(field)? else {
+    let Some(items) = body.unique_array(field)? else {
         return Ok(Vec::new());
     };
     if items.len() > MAX_RULE_ITEMS {
@@ -492,7 +492,7 @@ fn read_rules(body: &Object<'_>) -> Result<Option<CardRules>, Problem> {
     let weekdays = match rules.get("weekdays") {
         None | Some(Value::Null) => None,
         Some(_) => {
-            let names = rules.array("weekdays")?.into_iter().flatten();
+            let names = rules.unique_array("weekdays")?.into_iter().flatten();
             let names: Option<Vec<&str>> = names.map(Value::as_str).collect();
             Some(
                 names
