@@ -14,6 +14,7 @@ use super::PgBackend;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::HeldNow;
 use crate::domain::limits::ClientId;
+use crate::domain::price_book::PriceBook;
 use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::staff::{Account, Actor, ApiKey, Audit, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
@@ -198,6 +199,36 @@ async fn audited<T: Send>(
         db.audit(audit(value)).await?;
     }
     Ok(done)
+}
+
+impl PgBackend {
+    /// A change of the price book (`change` gets a fresh id), audited in its
+    /// transaction as `action` on the record `subject` names.
+    async fn change_price_book<T, C, S>(
+        &self,
+        actor: &Actor,
+        action: &'static str,
+        change: C,
+        subject: S,
+        once: Once<T>,
+    ) -> Result<Written<T>, Error>
+    where
+        T: Send,
+        C: Fn(&mut PriceBook, u128) -> Result<T, Refusal> + Send + Sync,
+        S: Fn(&T) -> String + Send + Sync,
+    {
+        self.write(
+            (actor.clone(), change, subject),
+            |db, (actor, change, subject)| {
+                Box::pin(async move {
+                    let done = db.change_prices(change).await;
+                    audited(db, done, |made| audit::record(actor, action, subject(made))).await
+                })
+            },
+            once,
+        )
+        .await
+    }
 }
 
 impl PgBackend {
@@ -925,21 +956,13 @@ impl Prices for PgBackend {
         actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
-        self.write(
-            (ticket_type, actor.clone()),
-            |db, (new, actor)| {
-                Box::pin(async move {
-                    let done = db
-                        .change_prices(|book, id| {
-                            changes::create_type(book, TicketTypeId::from_u128(id), new.clone())
-                        })
-                        .await;
-                    audited(db, done, |made| {
-                        audit::record(actor, audit::TICKET_TYPE_CREATE, made.id)
-                    })
-                    .await
-                })
+        self.change_price_book(
+            actor,
+            audit::TICKET_TYPE_CREATE,
+            move |book, id| {
+                changes::create_type(book, TicketTypeId::from_u128(id), ticket_type.clone())
             },
+            |made| made.id.to_string(),
             once,
         )
         .await
@@ -969,19 +992,11 @@ impl Prices for PgBackend {
         actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
-        self.write(
-            (id, patch, actor.clone()),
-            |db, (id, patch, actor)| {
-                Box::pin(async move {
-                    let done = db
-                        .change_prices(|book, _| changes::update_type(book, *id, patch.clone()))
-                        .await;
-                    audited(db, done, |_| {
-                        audit::record(actor, audit::TICKET_TYPE_UPDATE, *id)
-                    })
-                    .await
-                })
-            },
+        self.change_price_book(
+            actor,
+            audit::TICKET_TYPE_UPDATE,
+            move |book, _| changes::update_type(book, id, patch.clone()),
+            move |_| id.to_string(),
             once,
         )
         .await
@@ -993,17 +1008,11 @@ impl Prices for PgBackend {
         actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
-        self.write(
-            (id, actor.clone()),
-            |db, (id, actor)| {
-                Box::pin(async move {
-                    let done = db.change_prices(|book, _| book.remove_type(*id)).await;
-                    audited(db, done, |()| {
-                        audit::record(actor, audit::TICKET_TYPE_DELETE, *id)
-                    })
-                    .await
-                })
-            },
+        self.change_price_book(
+            actor,
+            audit::TICKET_TYPE_DELETE,
+            move |book, _| book.remove_type(id),
+            move |()| id.to_string(),
             once,
         )
         .await
@@ -1015,21 +1024,11 @@ impl Prices for PgBackend {
         actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
-        self.write(
-            (card, actor.clone()),
-            |db, (new, actor)| {
-                Box::pin(async move {
-                    let done = db
-                        .change_prices(|book, id| {
-                            changes::create_card(book, PriceCardId::from_u128(id), new.clone())
-                        })
-                        .await;
-                    audited(db, done, |made| {
-                        audit::record(actor, audit::PRICE_CARD_CREATE, made.id)
-                    })
-                    .await
-                })
-            },
+        self.change_price_book(
+            actor,
+            audit::PRICE_CARD_CREATE,
+            move |book, id| changes::create_card(book, PriceCardId::from_u128(id), card.clone()),
+            |made| made.id.to_string(),
             once,
         )
         .await
@@ -1059,19 +1058,11 @@ impl Prices for PgBackend {
         actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
-        self.write(
-            (id, patch, actor.clone()),
-            |db, (id, patch, actor)| {
-                Box::pin(async move {
-                    let done = db
-                        .change_prices(|book, _| changes::update_card(book, *id, patch.clone()))
-                        .await;
-                    audited(db, done, |_| {
-                        audit::record(actor, audit::PRICE_CARD_UPDATE, *id)
-                    })
-                    .await
-                })
-            },
+        self.change_price_book(
+            actor,
+            audit::PRICE_CARD_UPDATE,
+            move |book, _| changes::update_card(book, id, patch.clone()),
+            move |_| id.to_string(),
             once,
         )
         .await
@@ -1083,17 +1074,11 @@ impl Prices for PgBackend {
         actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
-        self.write(
-            (id, actor.clone()),
-            |db, (id, actor)| {
-                Box::pin(async move {
-                    let done = db.change_prices(|book, _| book.remove_card(*id)).await;
-                    audited(db, done, |()| {
-                        audit::record(actor, audit::PRICE_CARD_DELETE, *id)
-                    })
-                    .await
-                })
-            },
+        self.change_price_book(
+            actor,
+            audit::PRICE_CARD_DELETE,
+            move |book, _| book.remove_card(id),
+            move |()| id.to_string(),
             once,
         )
         .await

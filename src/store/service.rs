@@ -13,10 +13,12 @@ use super::Store;
 use crate::clock::SharedClock;
 use crate::domain::cinema::{Film, Screen};
 use crate::domain::holds::{HeldNow, Hold};
+use crate::domain::price_book::PriceBook;
 use crate::domain::prices::{PriceCard, TicketType};
 use crate::domain::seating::SeatSet;
 use crate::domain::staff::{Account, Actor, ApiKey, Audit, AuditEntry, Login, Session, Throttle};
 use crate::domain::Reference;
+use crate::domain::Refusal;
 use crate::domain::{FilmId, HoldId, Millis, Phone, ScreenId, Show, ShowId, Ticket, TicketId};
 use crate::domain::{PriceCardId, TicketTypeId};
 use crate::metrics::Metrics;
@@ -73,6 +75,32 @@ fn audited<T>(
         batch.audit(audit(value))?;
     }
     Ok(done)
+}
+
+impl RedbBookings {
+    /// A change of the price book (`change` gets a fresh id), audited in its
+    /// transaction as `action` on the record `subject` names.
+    async fn change_price_book<T: Send + 'static>(
+        &self,
+        actor: &Actor,
+        action: &'static str,
+        change: impl FnOnce(&mut PriceBook, u128) -> Result<T, Refusal> + Send + 'static,
+        subject: impl FnOnce(&T) -> String + Send + 'static,
+        once: Once<T>,
+    ) -> Result<Written<T>, Error> {
+        let actor = actor.clone();
+        self.writer
+            .write_once(
+                move |batch| {
+                    let done = batch.change_prices(change);
+                    audited(batch, done, |made| {
+                        audit::record(&actor, action, subject(made))
+                    })
+                },
+                once,
+            )
+            .await
+    }
 }
 
 impl RedbBookings {
@@ -760,20 +788,14 @@ impl Prices for RedbBookings {
         actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
-        let actor = actor.clone();
-        self.writer
-            .write_once(
-                move |batch| {
-                    let done = batch.change_prices(|book, id| {
-                        changes::create_type(book, TicketTypeId::from_u128(id), ticket_type)
-                    });
-                    audited(batch, done, |made| {
-                        audit::record(&actor, audit::TICKET_TYPE_CREATE, made.id)
-                    })
-                },
-                once,
-            )
-            .await
+        self.change_price_book(
+            actor,
+            audit::TICKET_TYPE_CREATE,
+            |book, id| changes::create_type(book, TicketTypeId::from_u128(id), ticket_type),
+            |made| made.id.to_string(),
+            once,
+        )
+        .await
     }
 
     async fn ticket_type(&self, id: TicketTypeId) -> Result<Option<TicketType>, Error> {
@@ -796,18 +818,14 @@ impl Prices for RedbBookings {
         actor: &Actor,
         once: Once<TicketType>,
     ) -> Result<Written<TicketType>, Error> {
-        let actor = actor.clone();
-        self.writer
-            .write_once(
-                move |batch| {
-                    let done = batch.change_prices(|book, _| changes::update_type(book, id, patch));
-                    audited(batch, done, |_| {
-                        audit::record(&actor, audit::TICKET_TYPE_UPDATE, id)
-                    })
-                },
-                once,
-            )
-            .await
+        self.change_price_book(
+            actor,
+            audit::TICKET_TYPE_UPDATE,
+            move |book, _| changes::update_type(book, id, patch),
+            move |_| id.to_string(),
+            once,
+        )
+        .await
     }
 
     async fn delete_ticket_type(
@@ -816,18 +834,14 @@ impl Prices for RedbBookings {
         actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
-        let actor = actor.clone();
-        self.writer
-            .write_once(
-                move |batch| {
-                    let done = batch.change_prices(|book, _| book.remove_type(id));
-                    audited(batch, done, |()| {
-                        audit::record(&actor, audit::TICKET_TYPE_DELETE, id)
-                    })
-                },
-                once,
-            )
-            .await
+        self.change_price_book(
+            actor,
+            audit::TICKET_TYPE_DELETE,
+            move |book, _| book.remove_type(id),
+            move |()| id.to_string(),
+            once,
+        )
+        .await
     }
 
     async fn create_price_card(
@@ -836,20 +850,14 @@ impl Prices for RedbBookings {
         actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
-        let actor = actor.clone();
-        self.writer
-            .write_once(
-                move |batch| {
-                    let done = batch.change_prices(|book, id| {
-                        changes::create_card(book, PriceCardId::from_u128(id), card)
-                    });
-                    audited(batch, done, |made| {
-                        audit::record(&actor, audit::PRICE_CARD_CREATE, made.id)
-                    })
-                },
-                once,
-            )
-            .await
+        self.change_price_book(
+            actor,
+            audit::PRICE_CARD_CREATE,
+            |book, id| changes::create_card(book, PriceCardId::from_u128(id), card),
+            |made| made.id.to_string(),
+            once,
+        )
+        .await
     }
 
     async fn price_card(&self, id: PriceCardId) -> Result<Option<PriceCard>, Error> {
@@ -872,18 +880,14 @@ impl Prices for RedbBookings {
         actor: &Actor,
         once: Once<PriceCard>,
     ) -> Result<Written<PriceCard>, Error> {
-        let actor = actor.clone();
-        self.writer
-            .write_once(
-                move |batch| {
-                    let done = batch.change_prices(|book, _| changes::update_card(book, id, patch));
-                    audited(batch, done, |_| {
-                        audit::record(&actor, audit::PRICE_CARD_UPDATE, id)
-                    })
-                },
-                once,
-            )
-            .await
+        self.change_price_book(
+            actor,
+            audit::PRICE_CARD_UPDATE,
+            move |book, _| changes::update_card(book, id, patch),
+            move |_| id.to_string(),
+            once,
+        )
+        .await
     }
 
     async fn delete_price_card(
@@ -892,18 +896,14 @@ impl Prices for RedbBookings {
         actor: &Actor,
         once: Once<()>,
     ) -> Result<Written<()>, Error> {
-        let actor = actor.clone();
-        self.writer
-            .write_once(
-                move |batch| {
-                    let done = batch.change_prices(|book, _| book.remove_card(id));
-                    audited(batch, done, |()| {
-                        audit::record(&actor, audit::PRICE_CARD_DELETE, id)
-                    })
-                },
-                once,
-            )
-            .await
+        self.change_price_book(
+            actor,
+            audit::PRICE_CARD_DELETE,
+            move |book, _| book.remove_card(id),
+            move |()| id.to_string(),
+            once,
+        )
+        .await
     }
 
     async fn show_prices(&self, show: ShowId) -> Result<Option<ShowPrices>, Error> {
