@@ -1027,39 +1027,29 @@ fn export_and_import_carry_staff_keys_and_the_audit_trail_never_a_secret_in_clea
 fn any_characters_make_a_password_up_to_1024_of_them() {
     let (service, _none) = service(None, false);
     add_staff(&service, "asha", "cashier");
+    let set_password = |password: &str| {
+        call(
+            &service,
+            "PATCH",
+            "/v1/staff/asha",
+            Some(&json!({ "password": password })),
+            &[BOSS],
+        )
+    };
     let typed = "\n  pass\tword ÄÖ 日本語 \u{200b}*\n";
-    let changed = call(
-        &service,
-        "PATCH",
-        "/v1/staff/asha",
-        Some(&json!({"password": typed})),
-        &[BOSS],
-    );
+    let changed = set_password(typed);
     assert_eq!(changed.status, Status::Ok, "{}", changed.text);
     assert_eq!(sign_in(&service, "asha", typed).status, Status::Created);
 
     let longest = "日".repeat(1024);
-    let changed = call(
-        &service,
-        "PATCH",
-        "/v1/staff/asha",
-        Some(&json!({"password": longest})),
-        &[BOSS],
-    );
+    let changed = set_password(&longest);
     assert_eq!(
         changed.status,
         Status::Ok,
         "1024 characters of 3 bytes each: {}",
         changed.text
     );
-    let too_long = format!("{longest}x");
-    let refused = call(
-        &service,
-        "PATCH",
-        "/v1/staff/asha",
-        Some(&json!({"password": too_long})),
-        &[BOSS],
-    );
+    let refused = set_password(&format!("{longest}x"));
     assert_eq!(
         refused.status,
         Status::UnprocessableEntity,
@@ -1075,13 +1065,7 @@ fn any_characters_make_a_password_up_to_1024_of_them() {
         refused.text
     );
     assert_eq!(sign_in(&service, "asha", &longest).status, Status::Created);
-    let changed = call(
-        &service,
-        "PATCH",
-        "/v1/staff/asha",
-        Some(&json!({"password": typed})),
-        &[BOSS],
-    );
+    let changed = set_password(typed);
     assert_eq!(changed.status, Status::Ok, "{}", changed.text);
     assert_eq!(
         sign_in(&service, "asha", typed.trim()).status,
